@@ -1,0 +1,15 @@
+/**
+ * The built-in plugins. A compiled binary bundles only what is imported
+ * statically, so every built-in is listed here; plugins from disk are loaded
+ * by src/core/plugin-loader.ts.
+ */
+import type { Plugin } from "../src/core/types.ts";
+import openaiChat from "./backends/openai-chat.ts";
+import openai from "./backends/openai.ts";
+import tgi from "./backends/tgi.ts";
+import json from "./exporters/json.ts";
+import csv from "./exporters/csv.ts";
+import msgpack from "./exporters/msgpack.ts";
+import prometheus from "./exporters/prometheus.ts";
+
+export const builtinPlugins: Plugin[] = [openaiChat, openai, tgi, json, csv, msgpack, prometheus];
