@@ -1,0 +1,421 @@
+/**
+ * A minimal HTTP/1.1 client on raw sockets (Bun.connect), built for one job:
+ * streaming responses from thousands of concurrent requests with exact
+ * arrival times and no hidden limits.
+ *
+ * Why not fetch: Bun's fetch queues requests beyond 256 in flight unless an
+ * environment variable is set before the process starts
+ * (BUN_CONFIG_MAX_HTTP_REQUESTS, measured: setting it at run time has no
+ * effect), and each body read costs a promise. Here a socket's data callback
+ * hands bytes straight to the stream parser, the arrival clock is read once
+ * per read, and HTTP framing tells a clean end from a cut stream exactly.
+ *
+ * Connections are kept alive and reused per origin, like vLLM's aiohttp
+ * client; a reused connection that the server had already closed is retried
+ * once on a fresh one (only when not a byte of the response had arrived).
+ */
+import type { Socket } from "bun";
+
+/** Receives one response. All callbacks run synchronously inside the socket callback. */
+export interface ResponseSink {
+  /** Status line and headers arrived (header names lower-cased). */
+  onHead(status: number, headers: Map<string, string>, nowMs: number): void;
+  /** A piece of the (de-chunked) body. `bytes` is only valid during the call. */
+  onBody(bytes: Uint8Array, nowMs: number): void;
+  /** The response ended cleanly per HTTP framing (or by close for close-delimited bodies). */
+  onEnd(nowMs: number): void;
+  /** The exchange failed; `kind` tells connect errors from cut responses. */
+  onFail(kind: "connect" | "truncated", message: string, nowMs: number): void;
+}
+
+export interface Origin {
+  hostname: string;
+  port: number;
+  tls: boolean;
+  /** `host:port` for the Host header and pool key. */
+  authority: string;
+}
+
+export function parseOrigin(baseUrl: string): Origin {
+  const url = new URL(baseUrl);
+  const tls = url.protocol === "https:";
+  const port = url.port ? Number(url.port) : tls ? 443 : 80;
+  const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  return { hostname, port, tls, authority: url.host };
+}
+
+/** Serialise a request once, before the clock starts. */
+export function encodeRequest(origin: Origin, method: string, path: string, headers: Record<string, string>, body: string | null): Uint8Array {
+  const bodyBytes = body === null ? null : new TextEncoder().encode(body);
+  let head = `${method} ${path} HTTP/1.1\r\nHost: ${origin.authority}\r\nConnection: keep-alive\r\nAccept: */*\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  if (bodyBytes) head += `Content-Length: ${bodyBytes.byteLength}\r\n`;
+  head += "\r\n";
+  const headBytes = new TextEncoder().encode(head);
+  if (!bodyBytes) return headBytes;
+  const out = new Uint8Array(headBytes.byteLength + bodyBytes.byteLength);
+  out.set(headBytes, 0);
+  out.set(bodyBytes, headBytes.byteLength);
+  return out;
+}
+
+const enum Phase {
+  Head,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailers,
+  Fixed,
+  UntilClose,
+  Done,
+}
+
+const CR = 13;
+const LF = 10;
+const MAX_HEAD_BYTES = 64 * 1024;
+
+/** One request/response on one connection. Holds the HTTP framing state. */
+class Exchange {
+  socket: Conn | null = null;
+  aborted = false;
+  phase = Phase.Head;
+  headBuf: Uint8Array | null = null;
+  remaining = 0;
+  sizeLine = "";
+  keepAlive = true;
+  receivedAny = false;
+  written = 0;
+  constructor(
+    readonly sink: ResponseSink,
+    readonly payload: Uint8Array,
+    public retryable: boolean,
+  ) {}
+
+  /** Stop this exchange without any further sink callback (the caller records why). */
+  abort(): void {
+    this.aborted = true;
+    const socket = this.socket;
+    if (socket && socket.data.exchange === this) {
+      socket.data.exchange = null;
+      socket.terminate();
+    }
+  }
+}
+
+interface ConnState {
+  exchange: Exchange | null;
+  origin: Origin;
+  client: HttpClient;
+  idle: boolean;
+}
+
+type Conn = Socket<ConnState>;
+
+const socketHandlers = {
+  open(_socket: Conn) {},
+  data(socket: Conn, data: Uint8Array) {
+    const ex = socket.data.exchange;
+    if (!ex) {
+      // Bytes on an idle connection: the server misbehaves; drop the connection.
+      socket.end();
+      return;
+    }
+    socket.data.client.feed(socket, ex, data, performance.now());
+  },
+  drain(socket: Conn) {
+    const ex = socket.data.exchange;
+    if (ex && ex.written < ex.payload.byteLength) writeRest(socket, ex);
+  },
+  close(socket: Conn, error?: Error) {
+    socket.data.client.closed(socket, error);
+  },
+  error(socket: Conn, error: Error) {
+    socket.data.client.closed(socket, error);
+  },
+  end(socket: Conn) {
+    socket.end();
+  },
+  connectError(socket: Conn, error: Error) {
+    socket.data.client.closed(socket, error);
+  },
+};
+
+function writeRest(socket: Conn, ex: Exchange): void {
+  const n = socket.write(ex.payload.subarray(ex.written));
+  if (n > 0) ex.written += n;
+}
+
+export class HttpClient {
+  private readonly idle = new Map<string, Conn[]>();
+  private readonly open = new Set<Conn>();
+
+  /**
+   * Send a pre-encoded request and stream the response into `sink`.
+   * Never throws; every outcome arrives through the sink exactly once
+   * (onEnd or onFail), except when the exchange is aborted by the caller.
+   */
+  send(origin: Origin, payload: Uint8Array, sink: ResponseSink): { abort(): void } {
+    const ex = new Exchange(sink, payload, false);
+    const reused = this.idle.get(origin.authority)?.pop();
+    if (reused) {
+      reused.data.idle = false;
+      ex.retryable = true;
+      this.start(reused, ex);
+    } else void this.connect(origin, ex);
+    return ex;
+  }
+
+  private start(socket: Conn, ex: Exchange): void {
+    ex.socket = socket;
+    socket.data.exchange = ex;
+    writeRest(socket, ex);
+  }
+
+  private async connect(origin: Origin, ex: Exchange): Promise<void> {
+    const state: ConnState = { exchange: ex, origin, client: this, idle: false };
+    try {
+      const socket = await Bun.connect<ConnState>({
+        hostname: origin.hostname,
+        port: origin.port,
+        tls: origin.tls,
+        data: state,
+        socket: socketHandlers,
+      });
+      this.open.add(socket);
+      if (ex.aborted) {
+        state.exchange = null;
+        socket.terminate();
+        return;
+      }
+      socket.setNoDelay(true);
+      // The exchange may have been failed by connectError already.
+      if (state.exchange === ex) this.start(socket, ex);
+    } catch (error) {
+      if (state.exchange === ex && !ex.aborted) {
+        state.exchange = null;
+        ex.sink.onFail("connect", connectMessage(origin, error), performance.now());
+      }
+    }
+  }
+
+  /** Called by the socket handlers when a connection closes or errors. */
+  closed(socket: Conn, error?: Error): void {
+    this.open.delete(socket);
+    const state = socket.data;
+    if (state.idle) {
+      state.idle = false;
+      const pool = this.idle.get(state.origin.authority);
+      const at = pool ? pool.indexOf(socket) : -1;
+      if (pool && at >= 0) pool.splice(at, 1);
+    }
+    const ex = state.exchange;
+    if (!ex) return;
+    state.exchange = null;
+    const now = performance.now();
+    if (ex.phase === Phase.UntilClose) {
+      ex.phase = Phase.Done;
+      ex.sink.onEnd(now);
+      return;
+    }
+    if (!ex.receivedAny && ex.retryable) {
+      // A kept-alive connection the server had closed: the request never reached it.
+      ex.retryable = false;
+      ex.written = 0;
+      ex.socket = null;
+      void this.connect(state.origin, ex);
+      return;
+    }
+    if (!ex.receivedAny) {
+      ex.sink.onFail("connect", connectMessage(state.origin, error ?? new Error("connection closed before any response")), now);
+      return;
+    }
+    const why = error ? `: ${error.message}` : "";
+    ex.sink.onFail("truncated", `connection closed before the response ended${why}`, now);
+  }
+
+  /** Parse HTTP framing of `data` and hand body bytes to the sink. */
+  feed(socket: Conn, ex: Exchange, data: Uint8Array, now: number): void {
+    ex.receivedAny = true;
+    let pos = 0;
+    const len = data.byteLength;
+    while (pos < len && ex.phase !== Phase.Done) {
+      switch (ex.phase) {
+        case Phase.Head: {
+          const buf = ex.headBuf ? concat(ex.headBuf, data.subarray(pos)) : data.subarray(pos);
+          const end = findHeadEnd(buf);
+          if (end < 0) {
+            if (buf.byteLength > MAX_HEAD_BYTES) return this.fail(socket, ex, "response headers larger than 64 KiB", now);
+            ex.headBuf = buf.slice();
+            return;
+          }
+          const consumedFromData = end - (ex.headBuf ? ex.headBuf.byteLength : 0);
+          ex.headBuf = null;
+          if (!this.parseHead(ex, buf.subarray(0, end), now)) return this.fail(socket, ex, "malformed HTTP response head", now);
+          pos += consumedFromData;
+          break;
+        }
+        case Phase.Fixed: {
+          const take = Math.min(ex.remaining, len - pos);
+          ex.sink.onBody(data.subarray(pos, pos + take), now);
+          ex.remaining -= take;
+          pos += take;
+          if (ex.remaining === 0) this.finish(socket, ex, now);
+          break;
+        }
+        case Phase.UntilClose:
+          ex.sink.onBody(data.subarray(pos), now);
+          pos = len;
+          break;
+        case Phase.ChunkSize: {
+          const lf = data.indexOf(LF, pos);
+          if (lf < 0) {
+            ex.sizeLine += latin1(data, pos, len);
+            pos = len;
+            break;
+          }
+          const line = ex.sizeLine + latin1(data, pos, lf);
+          ex.sizeLine = "";
+          pos = lf + 1;
+          const size = parseInt(line, 16); // ignores chunk extensions and the trailing CR
+          if (Number.isNaN(size)) return this.fail(socket, ex, `malformed chunk size "${line.trim().slice(0, 40)}"`, now);
+          if (size === 0) ex.phase = Phase.Trailers;
+          else {
+            ex.remaining = size;
+            ex.phase = Phase.ChunkData;
+          }
+          break;
+        }
+        case Phase.ChunkData: {
+          const take = Math.min(ex.remaining, len - pos);
+          ex.sink.onBody(data.subarray(pos, pos + take), now);
+          ex.remaining -= take;
+          pos += take;
+          if (ex.remaining === 0) ex.phase = Phase.ChunkDataEnd;
+          break;
+        }
+        case Phase.ChunkDataEnd: {
+          // The CRLF after a chunk's data (possibly split across reads).
+          const byte = data[pos++];
+          if (byte === LF) ex.phase = Phase.ChunkSize;
+          else if (byte !== CR) return this.fail(socket, ex, "malformed chunked encoding", now);
+          break;
+        }
+        case Phase.Trailers: {
+          const lf = data.indexOf(LF, pos);
+          if (lf < 0) {
+            ex.sizeLine += latin1(data, pos, len);
+            pos = len;
+            break;
+          }
+          const line = ex.sizeLine + latin1(data, pos, lf);
+          ex.sizeLine = "";
+          pos = lf + 1;
+          if (line === "" || line === "\r") this.finish(socket, ex, now);
+          break;
+        }
+      }
+    }
+  }
+
+  private parseHead(ex: Exchange, head: Uint8Array, now: number): boolean {
+    const text = latin1(head, 0, head.byteLength);
+    const lines = text.split("\r\n");
+    const statusLine = lines[0] ?? "";
+    const match = /^HTTP\/1\.([01]) (\d{3})/.exec(statusLine);
+    if (!match) return false;
+    const status = Number(match[2]);
+    const headers = new Map<string, string>();
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      const colon = line.indexOf(":");
+      if (colon <= 0) continue;
+      headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+    const connection = headers.get("connection")?.toLowerCase() ?? "";
+    ex.keepAlive = match[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
+    if (status >= 100 && status < 200) {
+      // Interim response (100 Continue): wait for the real one.
+      return true;
+    }
+    ex.sink.onHead(status, headers, now);
+    const transfer = headers.get("transfer-encoding")?.toLowerCase() ?? "";
+    const length = headers.get("content-length");
+    if (transfer.includes("chunked")) ex.phase = Phase.ChunkSize;
+    else if (length !== undefined) {
+      ex.remaining = Number(length);
+      if (!Number.isFinite(ex.remaining) || ex.remaining < 0) return false;
+      ex.phase = Phase.Fixed;
+      if (ex.remaining === 0) ex.phase = Phase.Done;
+    } else if (status === 204 || status === 304) ex.phase = Phase.Done;
+    else {
+      ex.phase = Phase.UntilClose;
+      ex.keepAlive = false;
+    }
+    if (ex.phase === Phase.Done) ex.sink.onEnd(now);
+    return true;
+  }
+
+  private finish(socket: Conn, ex: Exchange, now: number): void {
+    ex.phase = Phase.Done;
+    socket.data.exchange = null;
+    ex.sink.onEnd(now);
+    this.release(socket, ex.keepAlive);
+  }
+
+  private fail(socket: Conn, ex: Exchange, message: string, now: number): void {
+    socket.data.exchange = null;
+    ex.phase = Phase.Done;
+    socket.terminate();
+    ex.sink.onFail("truncated", message, now);
+  }
+
+  private release(socket: Conn, keepAlive: boolean): void {
+    if (!keepAlive) {
+      socket.end();
+      return;
+    }
+    const key = socket.data.origin.authority;
+    let pool = this.idle.get(key);
+    if (!pool) this.idle.set(key, (pool = []));
+    socket.data.idle = true;
+    pool.push(socket);
+  }
+
+  /** Close every connection (end of run). */
+  closeAll(): void {
+    for (const socket of this.open) {
+      socket.data.exchange = null;
+      socket.terminate();
+    }
+    this.open.clear();
+    this.idle.clear();
+  }
+}
+
+function connectMessage(origin: Origin, error: unknown): string {
+  const code = (error as { code?: string })?.code;
+  const text = error instanceof Error ? error.message : String(error);
+  return `cannot connect to ${origin.tls ? "https" : "http"}://${origin.authority}: ${code ?? text}`;
+}
+
+function findHeadEnd(buf: Uint8Array): number {
+  let i = buf.indexOf(LF);
+  while (i >= 0) {
+    if (i >= 3 && buf[i - 1] === CR && buf[i - 2] === LF && buf[i - 3] === CR) return i + 1;
+    i = buf.indexOf(LF, i + 1);
+  }
+  return -1;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let s = "";
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
