@@ -1,0 +1,62 @@
+import { describe, expect, test } from "bun:test";
+import { buildSchedule, rampRate } from "../../src/core/schedule.ts";
+
+const base = { count: 1000, rateRps: 10, burstiness: 1, rampUp: null, seed: 0 };
+
+describe("buildSchedule", () => {
+  test("infinite rate releases every request at t0", () => {
+    const offsets = buildSchedule({ ...base, rateRps: Infinity });
+    expect(offsets.length).toBe(1000);
+    expect(offsets.every((o) => o === 0)).toBe(true);
+  });
+
+  test("finite rate: last arrival at exactly N/r, non-decreasing, first after one gap", () => {
+    const offsets = buildSchedule(base);
+    expect(offsets[999]).toBeCloseTo(100_000, 6);
+    for (let i = 1; i < offsets.length; i++) expect(offsets[i]!).toBeGreaterThanOrEqual(offsets[i - 1]!);
+    expect(offsets[0]!).toBeGreaterThan(0);
+  });
+
+  test("Poisson gaps have mean 1/r and coefficient of variation near 1", () => {
+    const offsets = buildSchedule({ ...base, count: 20000, rateRps: 100 });
+    const gaps = Array.from(offsets, (o, i) => (i === 0 ? o : o - offsets[i - 1]!));
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    const sd = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length);
+    expect(mean).toBeCloseTo(10, 1);
+    expect(sd / mean).toBeGreaterThan(0.95);
+    expect(sd / mean).toBeLessThan(1.05);
+  });
+
+  test("higher burstiness is more regular: CV = 1/sqrt(b)", () => {
+    const offsets = buildSchedule({ ...base, count: 20000, burstiness: 4 });
+    const gaps = Array.from(offsets, (o, i) => (i === 0 ? o : o - offsets[i - 1]!));
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    const sd = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length);
+    expect(sd / mean).toBeGreaterThan(0.47);
+    expect(sd / mean).toBeLessThan(0.53);
+  });
+
+  test("infinite burstiness gives constant gaps of 1/r", () => {
+    const offsets = buildSchedule({ ...base, count: 5, rateRps: 4, burstiness: Infinity });
+    expect(Array.from(offsets)).toEqual([250, 500, 750, 1000, 1250]);
+  });
+
+  test("same seed, same schedule; another seed, another schedule", () => {
+    expect(buildSchedule(base)).toEqual(buildSchedule(base));
+    expect(buildSchedule(base)).not.toEqual(buildSchedule({ ...base, seed: 1 }));
+  });
+
+  test("ramp-up interpolates the rate by i/(N-1) and is not rescaled", () => {
+    const ramp = { strategy: "linear" as const, startRps: 1, endRps: 11 };
+    expect(rampRate(ramp, 0, 11)).toBe(1);
+    expect(rampRate(ramp, 5, 11)).toBe(6);
+    expect(rampRate(ramp, 10, 11)).toBe(11);
+    const exp = { strategy: "exponential" as const, startRps: 1, endRps: 100 };
+    expect(rampRate(exp, 5, 11)).toBeCloseTo(10, 10);
+    const offsets = buildSchedule({ ...base, count: 11, burstiness: Infinity, rampUp: ramp });
+    const expected: number[] = [];
+    let t = 0;
+    for (let i = 0; i < 11; i++) expected.push((t += 1000 / (1 + i)));
+    offsets.forEach((o, i) => expect(o).toBeCloseTo(expected[i]!, 9));
+  });
+});
