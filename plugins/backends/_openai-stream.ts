@@ -1,0 +1,109 @@
+/**
+ * The stream parser shared by the OpenAI-compatible backends (chat and
+ * completions), plus `/v1/models` discovery. Token-bearing rule
+ * (spec/metrics.md): a JSON payload with a non-empty `choices` array, even a
+ * role-only delta or an empty `text`. Usage-only chunks and `[DONE]` are not.
+ */
+import { PayloadKind } from "../../src/core/types.ts";
+import type { ParsedResponse, ResponseParser } from "../../src/core/types.ts";
+import { isRecord, malformed, openAiErrorText } from "./_body.ts";
+import type { JsonObject } from "./_body.ts";
+
+export type OpenAiFlavour = "chat" | "completions";
+
+class OpenAiStreamParser implements ResponseParser {
+  readonly state: ParsedResponse = { textParts: [], ended: false };
+
+  constructor(private readonly chat: boolean) {}
+
+  onPayload(payload: string): PayloadKind {
+    if (payload === "[DONE]") return this.done();
+    let obj: unknown;
+    try {
+      obj = JSON.parse(payload);
+    } catch {
+      const trimmed = payload.trim();
+      // Empty data is a keep-alive (vLLM's client skips it too).
+      if (trimmed === "") return PayloadKind.Ignore;
+      if (trimmed === "[DONE]") return this.done();
+      return this.fail(malformed(payload));
+    }
+    if (!isRecord(obj)) return this.fail(malformed(payload));
+    const errorText = openAiErrorText(obj);
+    if (errorText !== undefined) return this.fail(errorText);
+
+    // Usage may ride on any chunk (continuous usage stats): the last one wins.
+    const usage = obj.usage;
+    let usageTokens = false;
+    if (isRecord(usage)) {
+      if (typeof usage.completion_tokens === "number") {
+        this.state.outputTokens = usage.completion_tokens;
+        usageTokens = true;
+      }
+      if (typeof usage.prompt_tokens === "number") this.state.promptTokens = usage.prompt_tokens;
+    }
+
+    const choices = obj.choices;
+    if (!Array.isArray(choices) || choices.length === 0) return PayloadKind.Ignore;
+    // Only the first choice, as vLLM's client (n = 1 in benchmarks).
+    const choice: unknown = choices[0];
+    if (!isRecord(choice)) return PayloadKind.Token;
+    if (typeof choice.finish_reason === "string") this.state.finishReason = choice.finish_reason;
+    if (this.chat) {
+      const delta = choice.delta;
+      if (isRecord(delta)) {
+        this.pushChatText(delta);
+        return PayloadKind.Token;
+      }
+      const message = choice.message;
+      // A non-streaming body: `message` instead of `delta`.
+      if (isRecord(message)) {
+        this.pushChatText(message);
+        this.state.ended = true;
+        return PayloadKind.TokenAndDone;
+      }
+      return PayloadKind.Token;
+    }
+    const text = choice.text;
+    if (typeof text === "string" && text.length > 0) this.state.textParts.push(text);
+    // A completions body without streaming looks like a stream chunk; it is the
+    // only payload that carries both a finish reason and the token count. (A
+    // stream with continuous usage stats gets `ended` one chunk before [DONE].)
+    if (usageTokens && typeof choice.finish_reason === "string") {
+      this.state.ended = true;
+      return PayloadKind.TokenAndDone;
+    }
+    return PayloadKind.Token;
+  }
+
+  private pushChatText(delta: JsonObject): void {
+    const content = delta.content;
+    if (typeof content === "string" && content.length > 0) this.state.textParts.push(content);
+    // vLLM has sent the same reasoning text under both names: take one.
+    const reasoning = typeof delta.reasoning_content === "string" ? delta.reasoning_content : delta.reasoning;
+    if (typeof reasoning === "string" && reasoning.length > 0) this.state.textParts.push(reasoning);
+  }
+
+  private done(): PayloadKind {
+    this.state.ended = true;
+    return PayloadKind.Done;
+  }
+
+  private fail(message: string): PayloadKind {
+    // Keep the first error: later payloads are usually consequences of it.
+    this.state.error ??= message;
+    return PayloadKind.Error;
+  }
+}
+
+export function createOpenAiParser(flavour: OpenAiFlavour): ResponseParser {
+  return new OpenAiStreamParser(flavour === "chat");
+}
+
+/** `GET /v1/models` → the served ids (`data[].id`); an unexpected body gives none. */
+export function parseOpenAiModels(body: unknown): string[] {
+  if (!isRecord(body) || !Array.isArray(body.data)) return [];
+  const ids: string[] = [];
+  for (const model of body.data) if (isRecord(model) && typeof model.id === "string") ids.push(model.id);
+  return ids;
+}
