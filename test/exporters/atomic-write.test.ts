@@ -1,0 +1,143 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RecordStream, checkWritableDir, ioHint, writeFileAtomic } from "../../src/core/atomic-write.ts";
+import { ExitCode, VbenchError } from "../../src/core/errors.ts";
+
+const root = await mkdtemp(join(tmpdir(), "vbench-atomic-"));
+afterAll(async () => {
+  await chmod(join(root, "ro"), 0o755).catch(() => undefined);
+  await rm(root, { recursive: true, force: true });
+});
+
+async function caught(p: Promise<unknown>): Promise<VbenchError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(VbenchError);
+    return e as VbenchError;
+  }
+  throw new Error("expected a VbenchError");
+}
+
+describe("writeFileAtomic", () => {
+  test("writes and replaces a file, leaving no temporary file", async () => {
+    const dir = join(root, "ok");
+    await mkdir(dir);
+    await writeFileAtomic(join(dir, "a.json"), "first");
+    await writeFileAtomic(join(dir, "a.json"), new Uint8Array([0x68, 0x69]));
+    expect(await readFile(join(dir, "a.json"), "utf8")).toBe("hi");
+    expect(await readdir(dir)).toEqual(["a.json"]);
+  });
+
+  test("a failure after the temporary file exists removes it and throws write_failed (io)", async () => {
+    const dir = join(root, "fail");
+    await mkdir(join(dir, "target"), { recursive: true });
+    // Renaming a file over a directory fails after the temp file was written.
+    const err = await caught(writeFileAtomic(join(dir, "target"), "data"));
+    expect(err.code).toBe("write_failed");
+    expect(err.exitCode).toBe(ExitCode.io);
+    expect(await readdir(dir)).toEqual(["target"]);
+  });
+
+  test("a missing directory gives the missing-directory hint", async () => {
+    const err = await caught(writeFileAtomic(join(root, "nope", "x.json"), "data"));
+    expect(err.exitCode).toBe(ExitCode.io);
+    expect(err.hint).toContain("does not exist");
+  });
+});
+
+describe("ioHint", () => {
+  test("distinguishes disk full, permissions and missing directory", () => {
+    expect(ioHint("ENOSPC", "/r/x")).toContain("disk is full");
+    expect(ioHint("EACCES", "/r/x")).toContain("No permission");
+    expect(ioHint("EPERM", "/r/x")).toContain("No permission");
+    expect(ioHint("ENOENT", "/r/x")).toContain("does not exist");
+    expect(ioHint("ENOTDIR", "/r/x")).toContain("not a directory");
+  });
+});
+
+describe("checkWritableDir", () => {
+  test("creates a nested directory when asked and leaves no probe behind", async () => {
+    const dir = join(root, "made", "deep");
+    await checkWritableDir(dir, { create: true });
+    expect((await stat(dir)).isDirectory()).toBe(true);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  test("a missing directory without create is a config error", async () => {
+    const err = await caught(checkWritableDir(join(root, "absent"), { create: false }));
+    expect(err.code).toBe("output_not_writable");
+    expect(err.exitCode).toBe(ExitCode.config);
+    expect(err.hint).toContain("does not exist");
+  });
+
+  test("an unwritable directory is a config error with a useful hint", async () => {
+    const ro = join(root, "ro");
+    await mkdir(ro);
+    await chmod(ro, 0o555);
+    // root ignores permission bits: detect that and use a path under a regular file instead.
+    let permissionsEnforced = true;
+    try {
+      await writeFile(join(ro, "probe"), "x");
+      permissionsEnforced = false;
+    } catch {
+      // expected for non-root users
+    }
+    if (permissionsEnforced) {
+      const err = await caught(checkWritableDir(ro, { create: false }));
+      expect(err.exitCode).toBe(ExitCode.config);
+      expect(err.hint).toContain("No permission");
+    } else {
+      await writeFile(join(root, "plain-file"), "x");
+      const err = await caught(checkWritableDir(join(root, "plain-file", "sub"), { create: true }));
+      expect(err.exitCode).toBe(ExitCode.config);
+      expect(err.hint).toContain("not a directory");
+    }
+  });
+});
+
+describe("RecordStream", () => {
+  test("buffers lines and writes them all in order on close", async () => {
+    const path = join(root, "records.jsonl");
+    const s = new RecordStream();
+    await s.open(path, { flushIntervalMs: 3_600_000 });
+    for (let i = 0; i < 3; i++) s.write(JSON.stringify({ i }));
+    await s.close();
+    expect(await readFile(path, "utf8")).toBe('{"i":0}\n{"i":1}\n{"i":2}\n');
+    await s.close(); // second close is a no-op
+  });
+
+  test("writes once the buffer passes 64 KiB, without waiting for the timer", async () => {
+    const path = join(root, "big.jsonl");
+    const s = new RecordStream();
+    await s.open(path, { flushIntervalMs: 3_600_000 });
+    const line = "x".repeat(1023);
+    for (let i = 0; i < 70; i++) s.write(line);
+    const deadline = Date.now() + 5000;
+    while ((await stat(path)).size === 0 && Date.now() < deadline) await Bun.sleep(5);
+    expect((await stat(path)).size).toBeGreaterThanOrEqual(64 * 1024);
+    await s.close();
+    expect((await stat(path)).size).toBe(70 * 1024);
+  });
+
+  test("a full disk (/dev/full) surfaces as VbenchError io with the disk-full hint", async () => {
+    expect(existsSync("/dev/full")).toBe(true);
+    const s = new RecordStream();
+    await s.open("/dev/full");
+    s.write("a record");
+    const err = await caught(s.flush());
+    expect(err.code).toBe("write_failed");
+    expect(err.exitCode).toBe(ExitCode.io);
+    expect(err.hint).toContain("disk is full");
+    expect(() => s.write("next")).toThrow(VbenchError);
+    await caught(s.close());
+  });
+
+  test("opening in a missing directory fails with exit code io", async () => {
+    const err = await caught(new RecordStream().open(join(root, "missing", "r.jsonl")));
+    expect(err.exitCode).toBe(ExitCode.io);
+  });
+});
