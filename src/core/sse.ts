@@ -45,7 +45,7 @@ export function createSseFramer(onData: (payload: string) => void): SseFramer {
   function dispatch(): void {
     if (data === null) return;
     const payload = data;
-    data = null; // before the callback, so a throwing callback leaves a clean state
+    data = null; // before the callback: the event is consumed whatever it does
     onData(payload);
   }
 

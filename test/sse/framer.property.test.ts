@@ -1,0 +1,121 @@
+/**
+ * Property tests: generated event streams (random line endings, comments,
+ * other fields, keep-alives, multi-line data, optional final blank line)
+ * framed under random read splits give back exactly the generated data;
+ * random bytes never make the framer throw.
+ */
+import { expect, test } from "bun:test";
+import fc from "fast-check";
+import { createSseFramer } from "../../src/core/sse.ts";
+
+const FC = { seed: 20240610, numRuns: 400 };
+const enc = new TextEncoder();
+
+type Line = { data: string; space: boolean } | { other: string };
+const lineText = fc
+  .tuple(fc.constantFrom("", " ", "  "), fc.string({ unit: "binary", maxLength: 12 }))
+  .map(([lead, s]) => lead + s.replace(/[\r\n]/g, ""));
+const dataLine = fc.record({ data: lineText, space: fc.boolean() });
+const otherLine = fc.record({
+  other: fc.constantFrom(": ping", ":", "event: message", "id: 7", "retry: 3000", "datum: x", "data2: y"),
+});
+const eventArb = fc
+  .array(fc.oneof({ arbitrary: dataLine, weight: 3 }, { arbitrary: otherLine, weight: 1 }), { minLength: 1, maxLength: 4 })
+  .filter((lines: Line[]) => lines.some((l) => "data" in l));
+const streamArb = fc.record({
+  events: fc.array(fc.record({ lines: eventArb, extraBlank: fc.nat(2) }), { minLength: 1, maxLength: 8 }),
+  endings: fc.array(fc.constantFrom("\n", "\r\n", "\r"), { minLength: 1, maxLength: 64 }),
+  finalBlank: fc.boolean(),
+  finalEnding: fc.boolean(),
+});
+const cutsArb = fc.array(fc.nat(100_000), { maxLength: 12 });
+
+/** Serialise the model to text and the data payloads a correct framer must emit. */
+type Stream = typeof streamArb extends fc.Arbitrary<infer T> ? T : never;
+
+function render(stream: Stream): { text: string; expected: string[] } {
+  const out: string[] = [];
+  const expected: string[] = [];
+  let n = 0;
+  let prevEnding = "";
+  const emit = (line: string) => {
+    let ending = stream.endings[n++ % stream.endings.length];
+    // "\r" then an empty "\n" line would read as one CRLF: the format cannot say otherwise.
+    if (prevEnding === "\r" && line === "" && ending === "\n") ending = "\r\n";
+    out.push(line, ending);
+    prevEnding = ending;
+  };
+  stream.events.forEach((event, i) => {
+    const data: string[] = [];
+    for (const line of event.lines) {
+      if ("other" in line) emit(line.other);
+      else {
+        // Without the space a value starting with a space would lose it.
+        emit(line.space || line.data.startsWith(" ") ? `data: ${line.data}` : `data:${line.data}`);
+        data.push(line.data);
+      }
+    }
+    expected.push(data.join("\n"));
+    const last = i === stream.events.length - 1;
+    if (!last || stream.finalBlank) for (let b = 0; b <= event.extraBlank; b++) emit("");
+  });
+  // Optionally cut the very last line ending too: end() must still take the line.
+  if (!stream.finalBlank && !stream.finalEnding) out.pop();
+  return { text: out.join(""), expected };
+}
+
+function frameSplit(bytes: Uint8Array, cuts: number[]): string[] {
+  const events: string[] = [];
+  const framer = createSseFramer((p) => events.push(p));
+  const sorted = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
+  let from = 0;
+  for (const cut of sorted) {
+    framer.push(bytes.subarray(from, cut));
+    from = cut;
+  }
+  framer.push(bytes.subarray(from));
+  framer.end();
+  return events;
+}
+
+test("generated streams come back event for event under any split", () => {
+  fc.assert(
+    fc.property(streamArb, cutsArb, (stream, cuts) => {
+      const { text, expected } = render(stream);
+      expect(frameSplit(enc.encode(text), cuts)).toEqual(expected);
+    }),
+    FC,
+  );
+});
+
+test("random bytes under random splits never throw, and nothing stays buffered after end()", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), cutsArb, (bytes, cuts) => {
+      const events: string[] = [];
+      const framer = createSseFramer((p) => events.push(p));
+      const sorted = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
+      let from = 0;
+      for (const cut of sorted) {
+        framer.push(bytes.subarray(from, cut));
+        from = cut;
+      }
+      framer.push(bytes.subarray(from));
+      framer.end();
+      expect(framer.bufferedBytes).toBe(0);
+      // Same bytes in one read: same events.
+      expect(frameSplit(bytes, [])).toEqual(events);
+    }),
+    FC,
+  );
+});
+
+test("SSE-shaped garbage (field names, colons, CR/LF soup) never throws", () => {
+  const piece = fc.constantFrom("data", ":", " ", "\r", "\n", "\r\n", "da", "ta:", "é", "\u{1F680}", "[DONE]", "{", "}");
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 60 }), cutsArb, (pieces, cuts) => {
+      const bytes = enc.encode(pieces.join(""));
+      expect(frameSplit(bytes, cuts)).toEqual(frameSplit(bytes, []));
+    }),
+    FC,
+  );
+});
