@@ -13,11 +13,13 @@ export interface SseFramer {
   /** Feed the next bytes of the (de-chunked) response body. */
   push(bytes: Uint8Array): void;
   /**
-   * The body ended. Processes a last line that had no line ending and
-   * dispatches a pending event that had data but no closing blank line (as
-   * vLLM's benchmark client does); pending text without a data field is dropped.
+   * The body ended. Dispatches a pending event that had data but no closing
+   * blank line, and first processes a last line that had no line ending (as
+   * vLLM's benchmark client does). With `{ truncated: true }` (the connection
+   * was cut mid-body) that unterminated last line is a fragment and is
+   * dropped instead, so a cut stream reads as truncated, not as malformed JSON.
    */
-  end(): void;
+  end(options?: { truncated?: boolean }): void;
   /** Characters held back (partial line + data of the unfinished event): a guard against a server that never ends a line. */
   readonly bufferedBytes: number;
 }
@@ -104,10 +106,11 @@ export function createSseFramer(onData: (payload: string) => void): SseFramer {
       // `pending` holds no line terminator, so the search resumes after it.
       else scan(pending + text, pending.length);
     },
-    end(): void {
+    end(options?: { truncated?: boolean }): void {
       const tail = decoder.decode();
       if (tail.length > 0) scan(pending.length === 0 ? tail : pending + tail, pending.length);
-      if (pending.length > 0) {
+      if (options?.truncated === true) pending = "";
+      else if (pending.length > 0) {
         const last = pending;
         pending = "";
         line(last, 0, last.length);

@@ -157,3 +157,14 @@ describe("recorded streams", () => {
     });
   }
 });
+
+describe("a connection cut mid-event (framer.end({ truncated: true }))", () => {
+  test("tgi-truncated-midline.sse reads as truncated at every split, not as malformed JSON", () => {
+    const bytes = loadFixture("tgi-truncated-midline.sse");
+    const expected = { kinds: [T, T, T], tokenBearing: 3, text: " The end is", ended: false };
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const got = replay(tgi, splitAt(bytes, [cut]), { truncated: true });
+      if (!Bun.deepEquals(got, expected)) expect({ cut, got }).toEqual({ cut, got: expected });
+    }
+  });
+});

@@ -31,12 +31,12 @@ export function isTokenBearing(kind: PayloadKind): boolean {
   return kind === PayloadKind.Token || kind === PayloadKind.TokenAndDone;
 }
 
-export function replay(backend: BackendPlugin, chunks: Iterable<Uint8Array>): ReplaySummary {
+export function replay(backend: BackendPlugin, chunks: Iterable<Uint8Array>, end?: { truncated?: boolean }): ReplaySummary {
   const parser = backend.createParser();
   const kinds: PayloadKind[] = [];
   const framer = createSseFramer((payload) => kinds.push(parser.onPayload(payload)));
   for (const chunk of chunks) framer.push(chunk);
-  framer.end();
+  framer.end(end);
   const s = parser.state;
   const out: ReplaySummary = {
     kinds,

@@ -78,6 +78,19 @@ describe("createSseFramer", () => {
     expect(frame(["data: a\r"])).toEqual(["a"]);
   });
 
+  test("end({ truncated: true }) drops an unterminated fragment but keeps complete lines", () => {
+    const run = (reads: string[]) => {
+      const events: string[] = [];
+      const framer = createSseFramer((p) => events.push(p));
+      for (const r of reads) framer.push(enc.encode(r));
+      framer.end({ truncated: true });
+      return { events, buffered: framer.bufferedBytes };
+    };
+    expect(run(['data: {"a":1}\n\ndata: {"b":'])).toEqual({ events: ['{"a":1}'], buffered: 0 });
+    expect(run(['data: {"a":1}\n'])).toEqual({ events: ['{"a":1}'], buffered: 0 });
+    expect(run(["data: x\r"])).toEqual({ events: ["x"], buffered: 0 });
+  });
+
   test("end() drops text that has no data field", () => {
     expect(frame([": ping"])).toEqual([]);
     expect(frame(["event: x\nid: 1"])).toEqual([]);
