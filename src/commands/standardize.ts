@@ -1,0 +1,93 @@
+/**
+ * `vbench standardize RESULTS.json --output_file OUT --task_name NAME
+ * --config_path CONFIG`: the seed's scripts/standardize_vllm_benchmark.py as a
+ * command. Reads a result saved by vLLM's benchmark or vbench's
+ * benchmark_results.json, writes the standardized document (to stdout when no
+ * output file is given) and evaluates the config's thresholds.
+ */
+import { readFile } from "node:fs/promises";
+import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
+import { writeFileAtomic } from "../core/atomic-write.ts";
+import { formatJson, standardizeVllmResult } from "../core/result-docs.ts";
+
+export interface StandardizeCommandOptions {
+  outputFile?: string;
+  taskName?: string;
+  configPath?: string;
+  /** Scenario of the config the result belongs to (vLLM's files do not name it). */
+  scenario?: string;
+  /** Human messages; stderr by default. */
+  log?: (message: string) => void;
+  /** Where the document goes without outputFile; stdout by default. */
+  stdout?: (text: string) => void;
+}
+
+export interface StandardizeCommandResult {
+  document: Record<string, unknown>;
+  /** The file written, or undefined when the document went to stdout. */
+  outputFile?: string;
+  passed: boolean;
+}
+
+/**
+ * Python's json.dump writes NaN and Infinity as bare words (vLLM's files can
+ * contain them); read those as null and "inf" instead of failing.
+ */
+export function parseLenientJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const fixed = text.replace(/"(?:[^"\\]|\\.)*"|-Infinity|Infinity|NaN/g, (tok) =>
+      tok.startsWith('"') ? tok : tok === "NaN" ? "null" : tok.startsWith("-") ? '"-inf"' : '"inf"',
+    );
+    return JSON.parse(fixed);
+  }
+}
+
+async function readJsonObject(path: string, what: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new VbenchError("file_unreadable", `cannot read ${what} ${path}: ${errorMessage(e)}`, { exitCode: ExitCode.config, cause: e });
+  }
+  let value: unknown;
+  try {
+    value = parseLenientJson(text);
+  } catch (e) {
+    throw new VbenchError("json_invalid", `${what} ${path} is not valid JSON: ${errorMessage(e)}`, { exitCode: ExitCode.config, cause: e });
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new VbenchError("json_invalid", `${what} ${path} is not a JSON object`, { exitCode: ExitCode.config });
+  }
+  return value as Record<string, unknown>;
+}
+
+export async function runStandardizeCommand(resultsPath: string, opts: StandardizeCommandOptions = {}): Promise<StandardizeCommandResult> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const raw = await readJsonObject(resultsPath, "result file");
+  const config = opts.configPath ? await readJsonObject(opts.configPath, "config file") : undefined;
+  let document: Record<string, unknown>;
+  try {
+    document = standardizeVllmResult(raw, { taskName: opts.taskName, config, scenarioName: opts.scenario });
+  } catch (e) {
+    if (e instanceof VbenchError && e.code === "result_invalid") {
+      throw new VbenchError(e.code, `${resultsPath}: ${e.message}`, { hint: e.hint, exitCode: e.exitCode, cause: e });
+    }
+    throw e;
+  }
+  const text = formatJson(document);
+  if (opts.outputFile) {
+    await writeFileAtomic(opts.outputFile, text);
+    log(`wrote ${opts.outputFile}`);
+  } else {
+    (opts.stdout ?? ((t: string) => process.stdout.write(t)))(text);
+  }
+  const passed = document.passed === true;
+  const thresholds = Object.entries(document.thresholds as Record<string, { passed: boolean }>);
+  if (thresholds.length > 0) {
+    const failed = thresholds.filter(([, v]) => !v.passed).map(([k]) => k);
+    log(failed.length === 0 ? `thresholds: all ${thresholds.length} passed` : `thresholds: FAILED ${failed.join(", ")}`);
+  }
+  return { document, outputFile: opts.outputFile, passed };
+}

@@ -1,0 +1,121 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBenchmarkResults, buildStandardized, formatJson, standardizeVllmResult } from "../../src/core/result-docs.ts";
+import { parseLenientJson, runStandardizeCommand } from "../../src/commands/standardize.ts";
+import { ExitCode, VbenchError } from "../../src/core/errors.ts";
+import { sampleResult } from "./sample-result.ts";
+
+const FIXTURE = join(import.meta.dir, "../fixtures/vllm/vllm_saved_result.json");
+const root = await mkdtemp(join(tmpdir(), "vbench-std-"));
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+const config = {
+  name: "VLLM Performance Benchmark",
+  defaults: { backend: "openai-chat", endpoint_path: "/v1/chat/completions", dataset_type: "random", percentile_metrics: "ttft,tpot,itl,e2el", metric_percentiles: "25,50,75,90,95,99" },
+  scenarios: [
+    { name: "light_load", max_concurrency: 1, random_input_len: 512, random_output_len: 128 },
+    { name: "basic_performance", description: "기본 성능 측정", max_concurrency: 1, random_input_len: 1024, random_output_len: 1024, thresholds: { itl_p99_ms: 20 } },
+  ],
+  thresholds: { ttft_p95_ms: 200, tpot_mean_ms: 50, throughput_min: 10, success_rate: 0.95 },
+};
+
+async function fixture(): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(FIXTURE, "utf8"));
+}
+
+describe("standardizeVllmResult on vLLM's saved format", () => {
+  test("evaluates the config's thresholds (scenario merged over file) against the flat keys", async () => {
+    const doc = standardizeVllmResult(await fixture(), { taskName: "performance_test", config, scenarioName: "basic_performance" });
+    expect(doc.thresholds).toEqual({
+      ttft_p95_ms: { limit: 200, measured: 47.19, comparison: "<=", passed: true },
+      tpot_mean_ms: { limit: 50, measured: 14.74, comparison: "<=", passed: true },
+      throughput_min: { limit: 10, measured: 67.70247933884298, comparison: ">=", passed: true },
+      // 2 completed, 1 error string: the file has no `failed` key.
+      success_rate: { limit: 0.95, measured: 2 / 3, comparison: ">=", passed: false },
+      itl_p99_ms: { limit: 20, measured: 20.46, comparison: "<=", passed: false },
+    });
+    expect(doc.passed).toBe(false);
+    expect(doc.failed).toBe(1);
+    expect(doc.success_rate).toBe(2 / 3);
+    expect(doc.scenario).toBe("basic_performance");
+    expect(doc.description).toBe("기본 성능 측정");
+    expect(doc.endpoint).toBe("/v1/chat/completions");
+    expect(doc.timestamp).toBe(new Date(2025, 0, 2, 3, 4, 5).toISOString());
+    expect(doc.request_goodput).toBeNull();
+    expect(doc.source).toEqual({ tool: "vllm", tool_version: null, run_id: null, interrupted: null });
+    expect(doc.parameters).toMatchObject({ request_rate: "inf", max_concurrency: 1, random_input_len: 1024, dataset_type: "random", percentile_metrics: ["ttft", "tpot", "itl", "e2el"], metric_percentiles: [25, 50, 75, 90, 95, 99] });
+    const itl = (doc.metrics as Record<string, Record<string, number>>).itl;
+    expect(Object.keys(itl)).toEqual(["mean", "median", "std", "p25", "p50", "p75", "p90", "p95", "p99", "p99.9"]);
+    expect(itl["p99.9"]).toBe(24.5);
+  });
+
+  test("without a config there are no thresholds and the result passes", async () => {
+    const doc = standardizeVllmResult(await fixture(), {});
+    expect(doc.thresholds).toEqual({});
+    expect(doc.passed).toBe(true);
+    expect(doc.task_name).toBe("vllm_benchmark");
+    expect(doc.scenario).toBe("vllm");
+  });
+
+  test("a statistic missing from the file fails its threshold; an unknown key is a config error", async () => {
+    const doc = standardizeVllmResult(await fixture(), { config: { thresholds: { "e2el_p99.5_ms": 1e9 } } });
+    expect(doc.thresholds).toEqual({ "e2el_p99.5_ms": { limit: 1e9, measured: null, comparison: "<=", passed: false } });
+    let err: unknown;
+    try {
+      standardizeVllmResult(await fixture(), { config: { thresholds: { ttft_p95: 200 } } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(VbenchError);
+    expect((err as VbenchError).exitCode).toBe(ExitCode.config);
+  });
+
+  test("rejects a file that is not a benchmark result", () => {
+    expect(() => standardizeVllmResult({ hello: 1 })).toThrow(VbenchError);
+  });
+});
+
+describe("vbench standardize", () => {
+  test("writes the standardized file and reports the verdict", async () => {
+    const cfgPath = join(root, "cfg.json");
+    await writeFile(cfgPath, JSON.stringify(config));
+    const out = join(root, "standardized.json");
+    const logs: string[] = [];
+    const res = await runStandardizeCommand(FIXTURE, { outputFile: out, taskName: "performance_test", configPath: cfgPath, scenario: "basic_performance", log: (m) => logs.push(m) });
+    expect(res.passed).toBe(false);
+    const written = JSON.parse(await readFile(out, "utf8"));
+    expect(written).toEqual(res.document);
+    expect(written.task_name).toBe("performance_test");
+    expect(logs.join("\n")).toContain("FAILED success_rate, itl_p99_ms");
+  });
+
+  test("without an output file the document goes to stdout", async () => {
+    let stdout = "";
+    await runStandardizeCommand(FIXTURE, { stdout: (t) => (stdout += t), log: () => undefined });
+    expect(JSON.parse(stdout).schema).toBe("vbench.standardized/1");
+  });
+
+  test("on vbench's benchmark_results.json it reproduces the run's standardized document", async () => {
+    const r = sampleResult();
+    const path = join(root, "benchmark_results.json");
+    await writeFile(path, formatJson(buildBenchmarkResults(r)));
+    let stdout = "";
+    await runStandardizeCommand(path, { taskName: "x", stdout: (t) => (stdout += t), log: () => undefined });
+    expect(stdout).toBe(formatJson(buildStandardized(r, "x")));
+  });
+
+  test("accepts Python's NaN/Infinity words and rejects non-JSON", async () => {
+    expect(parseLenientJson('{"a": NaN, "b": -Infinity, "c": "NaN Infinity", "d": Infinity}')).toEqual({ a: null, b: "-inf", c: "NaN Infinity", d: "inf" });
+    const bad = join(root, "bad.json");
+    await writeFile(bad, "{not json");
+    let err: unknown;
+    try {
+      await runStandardizeCommand(bad, { log: () => undefined, stdout: () => undefined });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as VbenchError).code).toBe("json_invalid");
+  });
+});
