@@ -1,0 +1,43 @@
+/**
+ * `vbench mock`: run the built-in simulated inference server until SIGINT or
+ * SIGTERM. Stdout carries exactly one line, `{"url":"http://127.0.0.1:PORT"}`,
+ * once the server listens (a parent process reads it to learn the port);
+ * everything for humans goes to stderr.
+ */
+import { formatFault } from "../mock/faults.ts";
+import { mockOptionsFromFlags } from "../mock/flags.ts";
+import { startMockServer } from "../mock/server.ts";
+
+export { mockFlagDefinitions, mockOptionsFromFlags, mockOptionsToArgs, type MockFlag } from "../mock/flags.ts";
+
+/** Exit code of a process ended by the die-after fault (as if killed by SIGKILL). */
+export const DIE_EXIT_CODE = 137;
+
+/**
+ * Start the simulator, print the URL line, and serve until SIGINT/SIGTERM.
+ * Resolves after the server has stopped. The die-after fault ends the process
+ * itself (that is its purpose: a server killed mid-run).
+ */
+export async function runMockCommand(flags: Readonly<Record<string, unknown>>): Promise<void> {
+  const options = mockOptionsFromFlags(flags);
+  const server = await startMockServer(options, {
+    onDie: () => {
+      process.stderr.write(`vbench mock: die-after ${options.dieAfter} reached, exiting\n`);
+      process.exit(DIE_EXIT_CODE);
+    },
+  });
+  const stopped = new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  process.stdout.write(JSON.stringify({ url: server.url }) + "\n");
+  const faults = options.faults.map(formatFault).join(" ");
+  process.stderr.write(
+    `vbench mock: serving ${options.model} at ${server.url} (ttft ${options.ttftMs} ms, itl ${options.itlMs} ms, ` +
+      `${options.tokensPerChunk} token(s)/chunk, max concurrency ${options.maxConcurrency || "unlimited"}` +
+      `${faults ? `, faults ${faults}` : ""})\n`,
+  );
+  const signal = await stopped;
+  await server.stop();
+  process.stderr.write(`vbench mock: stopped (${signal})\n`);
+}

@@ -1,0 +1,86 @@
+/**
+ * The flags of `vbench mock` and the conversions between them and
+ * MockOptions (both ways: the parent passes options to a child as flags).
+ */
+import { VbenchError } from "../core/errors.ts";
+import { formatFault, parseFault, type FaultSpec } from "./faults.ts";
+import { MOCK_DEFAULTS, resolveMockOptions, type MockOptions } from "./options.ts";
+
+export interface MockFlag {
+  /** cac-style flag, e.g. "--ttft-ms <ms>". */
+  flag: string;
+  description: string;
+  default: unknown;
+}
+
+/** Flags of `vbench mock`, for registering on the cac command. cac turns `--ttft-ms` into `ttftMs`. */
+export const mockFlagDefinitions: readonly MockFlag[] = [
+  { flag: "--port <port>", description: "TCP port to listen on (0 = a free port)", default: MOCK_DEFAULTS.port },
+  { flag: "--host <host>", description: "Address to listen on", default: MOCK_DEFAULTS.host },
+  { flag: "--model <name>", description: "Model id served (OpenAI requests naming another get 404)", default: MOCK_DEFAULTS.model },
+  { flag: "--ttft-ms <ms>", description: "Time to first token after getting a server slot, ms", default: MOCK_DEFAULTS.ttftMs },
+  { flag: "--itl-ms <ms>", description: "Time between tokens, ms", default: MOCK_DEFAULTS.itlMs },
+  { flag: "--jitter-ms <ms>", description: "Uniform ± jitter on TTFT and every token gap, ms (seeded)", default: MOCK_DEFAULTS.jitterMs },
+  { flag: "--tokens-per-chunk <n>", description: "Tokens per streamed chunk after the first (OpenAI APIs; TGI sends one per event)", default: MOCK_DEFAULTS.tokensPerChunk },
+  { flag: "--max-concurrency <n>", description: "Requests generating at once; more wait in a queue (0 = unlimited)", default: MOCK_DEFAULTS.maxConcurrency },
+  { flag: "--error-rate <fraction>", description: "Fraction of requests answered with HTTP 500 (chosen from the seed)", default: MOCK_DEFAULTS.errorRate },
+  { flag: "--seed <n>", description: "Seed of the generated text, jitter and error choices", default: MOCK_DEFAULTS.seed },
+  { flag: "--no-exact-prompt-tokens", description: "Report prompt_tokens as ceil(chars/4) instead of the GPT-2 tokenizer's count", default: true },
+  {
+    flag: "--fault <spec>",
+    description:
+      "Inject a fault, repeatable: KIND[=VALUE]@SELECTOR, KIND status|cut|malformed|error-event|hang|slow-headers|huge-event|bad-utf8, SELECTOR all|every:N|from:I|at:I,J (0-based request index)",
+    default: undefined,
+  },
+  { flag: "--die-after <n>", description: "Exit the process when generation request n+1 arrives (simulates a killed server)", default: undefined },
+];
+
+function num(name: string, v: unknown): number | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  const n = typeof v === "number" ? v : Number(v);
+  if (!Number.isFinite(n)) throw new VbenchError("mock_option", `--${name} must be a number, got "${String(v)}"`);
+  return n;
+}
+
+/** MockOptions from cac's parsed flags (numbers may arrive as strings; --fault as a string or an array). */
+export function mockOptionsFromFlags(flags: Readonly<Record<string, unknown>>): MockOptions {
+  const faultsRaw = flags.fault === undefined ? [] : Array.isArray(flags.fault) ? flags.fault : [flags.fault];
+  const faults: FaultSpec[] = faultsRaw.map((f) => (typeof f === "string" ? parseFault(f) : (f as FaultSpec)));
+  const dieAfter = num("die-after", flags.dieAfter);
+  return resolveMockOptions({
+    port: num("port", flags.port),
+    host: flags.host === undefined ? undefined : String(flags.host),
+    model: flags.model === undefined ? undefined : String(flags.model),
+    ttftMs: num("ttft-ms", flags.ttftMs),
+    itlMs: num("itl-ms", flags.itlMs),
+    jitterMs: num("jitter-ms", flags.jitterMs),
+    tokensPerChunk: num("tokens-per-chunk", flags.tokensPerChunk),
+    maxConcurrency: num("max-concurrency", flags.maxConcurrency),
+    errorRate: num("error-rate", flags.errorRate),
+    seed: num("seed", flags.seed),
+    exactPromptTokens: flags.exactPromptTokens === undefined ? undefined : flags.exactPromptTokens !== false,
+    faults,
+    dieAfter: dieAfter === undefined ? null : dieAfter,
+  });
+}
+
+/** The flags that reproduce `options` (for starting `vbench mock` in a child process). */
+export function mockOptionsToArgs(options: Partial<MockOptions>): string[] {
+  const o = resolveMockOptions(options);
+  const args = [
+    "--port", String(o.port),
+    "--host", o.host,
+    "--model", o.model,
+    "--ttft-ms", String(o.ttftMs),
+    "--itl-ms", String(o.itlMs),
+    "--jitter-ms", String(o.jitterMs),
+    "--tokens-per-chunk", String(o.tokensPerChunk),
+    "--max-concurrency", String(o.maxConcurrency),
+    "--error-rate", String(o.errorRate),
+    "--seed", String(o.seed),
+  ];
+  if (!o.exactPromptTokens) args.push("--no-exact-prompt-tokens");
+  for (const f of o.faults) args.push("--fault", formatFault(f));
+  if (o.dieAfter !== null) args.push("--die-after", String(o.dieAfter));
+  return args;
+}
