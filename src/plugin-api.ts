@@ -6,3 +6,4 @@ export * from "./core/types.ts";
 export { defineBackend, defineExporter } from "./core/registry.ts";
 export { VbenchError, ExitCode } from "./core/errors.ts";
 export { createSseFramer } from "./core/sse.ts";
+export * as v from "valibot";

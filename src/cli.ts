@@ -1,0 +1,202 @@
+#!/usr/bin/env bun
+/**
+ * vbench's entry point: cac commands. The ONLY place that exits or maps
+ * errors to exit codes (STYLE rule 4). Heavy modules are imported inside the
+ * command actions so `vbench --help` starts fast.
+ */
+import { cac } from "cac";
+import { VERSION } from "./version.ts";
+import { ExitCode, VbenchError, isVbenchError } from "./core/errors.ts";
+import { RUN_FLAGS, runFlagHelp, flagsToSources, outputDirs } from "./cli-flags.ts";
+import { mockFlagDefinitions } from "./mock/flags.ts";
+
+const cli = cac("vbench");
+
+function exitNow(code: number): never {
+  process.exit(code);
+}
+
+/** Print an error the way users should see it: what happened, details, what to do. */
+function report(error: unknown): number {
+  if (isVbenchError(error)) {
+    process.stderr.write(`\nvbench: error: ${error.message}\n`);
+    for (const line of error.details) process.stderr.write(`  - ${line}\n`);
+    if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+    return error.exitCode;
+  }
+  const e = error as Error;
+  if (e?.name === "CACError") {
+    process.stderr.write(`vbench: error: ${e.message}\n  hint: see \`vbench --help\` or \`vbench <command> --help\`.\n`);
+    return ExitCode.config;
+  }
+  process.stderr.write(`vbench: internal error (a bug; please report it): ${e?.stack ?? String(error)}\n`);
+  return ExitCode.internal;
+}
+
+function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>) {
+  return (...args: A) => {
+    fn(...args).then(
+      (code) => exitNow(code ?? 0),
+      (error) => exitNow(report(error)),
+    );
+  };
+}
+
+async function loadRegistry(pluginFiles: string[]) {
+  const { Registry } = await import("./core/registry.ts");
+  const { builtinPlugins } = await import("../plugins/index.ts");
+  const { loadPluginFiles } = await import("./core/plugin-loader.ts");
+  const registry = new Registry();
+  for (const plugin of builtinPlugins) registry.register(plugin);
+  await loadPluginFiles(pluginFiles, registry);
+  return registry;
+}
+
+/** Plugin files named by the config file and by --plugin, loaded before validation so their names are known. */
+async function registryFor(options: Record<string, unknown>) {
+  const { readConfigFile } = await import("./core/config.ts");
+  const sources = flagsToSources(options, process.env);
+  let filePlugins: string[] = [];
+  try {
+    const { path, config } = readConfigFile(sources);
+    const baseDir = path ? path.replace(/[^/]*$/, "") : "";
+    filePlugins = (config.plugins ?? []).map((p) => (p.startsWith("/") ? p : baseDir + p));
+  } catch {
+    // resolveConfig reports file problems with full detail.
+  }
+  const registry = await loadRegistry([...filePlugins, ...sources.plugins]);
+  // The config's plugins are loaded already; resolveConfig must not list them again.
+  return { registry, sources };
+}
+
+function addRunFlags(command: ReturnType<typeof cli.command>) {
+  for (const flag of RUN_FLAGS) command.option(flag.syntax, runFlagHelp(flag));
+  return command;
+}
+
+addRunFlags(cli.command("run", "Run the scenarios of a scenario file against a server (or the built-in simulator with --mock)"))
+  .option("--mock", "Start the built-in simulator in a child process on a free loopback port and benchmark it")
+  .option("--mock-args <flags>", 'Flags for the simulator, e.g. "--ttft-ms 50 --itl-ms 10" (see `vbench mock --help`)')
+  .action(
+    action(async (options: Record<string, unknown>) => {
+      const { registry, sources } = await registryFor(options);
+      const { runCommand } = await import("./commands/run.ts");
+      const dirs = outputDirs(options, process.env);
+      let stopMock: (() => Promise<void>) | null = null;
+      try {
+        if (options.mock) {
+          const { spawnMockProcess } = await import("./mock/spawn.ts");
+          const mockArgs = String(options.mockArgs ?? "").split(/\s+/).filter(Boolean);
+          const mock = await spawnMockProcess(selfCommand(), await parseMockArgs(mockArgs));
+          stopMock = mock.stop;
+          sources.flags.base_url = mock.url;
+          process.stderr.write(`Simulator: ${mock.url} (vbench mock ${mockArgs.join(" ")})\n`);
+        }
+        const outcome = await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, exitNow }, registry);
+        return outcome.exitCode;
+      } finally {
+        await stopMock?.();
+      }
+    }),
+  );
+
+addRunFlags(cli.command("validate", "Print the fully resolved scenarios (after precedence) as JSON on stdout; sends nothing")).action(
+  action(async (options: Record<string, unknown>) => {
+    const { registry, sources } = await registryFor(options);
+    const { resolveConfig } = await import("./core/config.ts");
+    const plan = resolveConfig(sources, registry);
+    const dirs = outputDirs(options, process.env);
+    process.stdout.write(JSON.stringify({ config: plan.configPath, ...dirs, exporters: plan.exporters, plugins: plan.plugins, runs: plan.runs.map((r) => ({ variant: r.variant, ...r.scenario, requestRate: Number.isFinite(r.scenario.requestRate) ? r.scenario.requestRate : "inf", burstiness: Number.isFinite(r.scenario.burstiness) ? r.scenario.burstiness : "inf" })) }, null, 2) + "\n");
+    process.stderr.write(`${plan.runs.length} scenario run(s) valid${plan.configPath ? ` in ${plan.configPath}` : " (no config file: built-in defaults)"}\n`);
+    return ExitCode.ok;
+  }),
+);
+
+const mockCommand = cli.command("mock", "Start the built-in simulated inference server (OpenAI and TGI APIs) on 127.0.0.1; prints {\"url\": ...} on stdout");
+for (const f of mockFlagDefinitions) mockCommand.option(f.flag, f.description, f.default === undefined || f.flag.startsWith("--no-") ? undefined : { default: f.default });
+mockCommand.action(
+  action(async (options: Record<string, unknown>) => {
+    const { runMockCommand } = await import("./commands/mock.ts");
+    await runMockCommand(options);
+    return ExitCode.ok;
+  }),
+);
+
+/** `--mock-args "--ttft-ms 50"` → simulator options, validated by the same flag table as `vbench mock`. */
+async function parseMockArgs(args: string[]) {
+  const { mockOptionsFromFlags } = await import("./mock/flags.ts");
+  const parser = cac("vbench mock");
+  for (const f of mockFlagDefinitions) parser.option(f.flag, f.description);
+  const parsed = parser.parse(["bun", "vbench", ...args], { run: false });
+  const unknown = Object.keys(parsed.options).filter((k) => k !== "--" && !mockFlagDefinitions.some((f) => camel(f.flag) === k) && k !== "exactPromptTokens");
+  if (unknown.length) throw new VbenchError("mock_args", `unknown simulator flag(s) in --mock-args: ${unknown.join(", ")}`, { hint: "See `vbench mock --help` for the simulator's flags." });
+  return mockOptionsFromFlags(parsed.options);
+}
+
+function camel(flagSyntax: string): string {
+  return flagSyntax.split(" ")[0]!.replace(/^--(no-)?/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+cli
+  .command("plugins", "List the built-in and loaded plugins")
+  .option("--plugin <file>", "Load a plugin file (repeatable)")
+  .option("--config <file>", "Scenario file whose `plugins` to load [env CONFIG_PATH]")
+  .action(
+    action(async (options: Record<string, unknown>) => {
+      const { registry } = await registryFor(options);
+      for (const { plugin, origin } of registry.list()) process.stdout.write(`${plugin.kind.padEnd(9)} ${plugin.name.padEnd(16)} ${origin === "built-in" ? "built-in" : origin}  ${plugin.description}\n`);
+      return ExitCode.ok;
+    }),
+  );
+
+cli
+  .command("export <raw>", "Re-render results from a raw.msgpack file without re-running")
+  .option("--format <formats>", "Comma list of exporters: json, csv, prometheus, ...", { default: "csv" })
+  .option("--out-dir <dir>", "Where to write (default: the raw file's folder)")
+  .option("--plugin <file>", "Load a plugin file (repeatable)")
+  .action(
+    action(async (raw: string, options: Record<string, unknown>) => {
+      const registry = await loadRegistry(toList(options.plugin));
+      const { runExportCommand } = await import("./commands/export.ts");
+      await runExportCommand(raw, { format: String(options.format), outDir: options.outDir as string | undefined }, registry);
+      return ExitCode.ok;
+    }),
+  );
+
+cli
+  .command("standardize <results>", "Turn a benchmark_results.json (vbench's or vLLM's own) into the standardized pipeline document")
+  .option("--output-file <file>", "Where to write the standardized JSON (default: stdout)")
+  .option("--task-name <name>", "task_name in the document", { default: "vllm_benchmark" })
+  .option("--config-path <file>", "Scenario file whose thresholds to evaluate")
+  .action(
+    action(async (results: string, options: Record<string, unknown>) => {
+      const { runStandardizeCommand } = await import("./commands/standardize.ts");
+      await runStandardizeCommand(results, { outputFile: options.outputFile as string | undefined, taskName: String(options.taskName), configPath: options.configPath as string | undefined });
+      return ExitCode.ok;
+    }),
+  );
+
+function toList(value: unknown): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/** How to start this same vbench in a child process (compiled binary or `bun src/cli.ts`). */
+export function selfCommand(): string[] {
+  const main = Bun.main;
+  return main.startsWith("/$bunfs") || main.includes("~BUN") ? [process.execPath] : [process.execPath, main];
+}
+
+cli.help();
+cli.version(VERSION);
+
+try {
+  cli.parse(process.argv, { run: false });
+  if (!cli.matchedCommand && cli.args.length > 0) {
+    throw new VbenchError("unknown_command", `unknown command "${cli.args[0]}"`, { hint: "Commands: run, validate, mock, plugins, export, standardize. See `vbench --help`." });
+  }
+  if (!cli.matchedCommand && !cli.options.help && !cli.options.version) cli.outputHelp();
+  else if (cli.matchedCommand) await cli.runMatchedCommand();
+} catch (error) {
+  exitNow(report(error));
+}

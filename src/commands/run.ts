@@ -1,0 +1,191 @@
+/**
+ * `vbench run`: validate everything, discover the endpoint, then run each
+ * planned scenario (initial test request → warmups → the measured run),
+ * print vLLM's result block, and hand results to the exporters.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { BackendPlugin, ExportContext, ResolvedScenario, ScenarioResult, RunInfo } from "../core/types.ts";
+import type { Registry } from "../core/registry.ts";
+import { resolveConfig, type ConfigSources, type PlannedRun } from "../core/config.ts";
+import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
+import { Logger } from "../core/log.ts";
+import { checkWritableDir } from "../core/atomic-write.ts";
+import { discoverModel } from "../core/discovery.ts";
+import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
+import { buildWorkload } from "../workload/index.ts";
+import { HttpClient, parseOrigin } from "../core/http.ts";
+import { prepareRequest, requestHeaders } from "../core/prepare.ts";
+import { executeScenario, type PreparedScenario } from "../core/execute.ts";
+import { formatResultBlock, formatExtras } from "../core/report.ts";
+import { evaluateThresholds } from "../core/thresholds.ts";
+import { localTimestamp, hostInfo, newRunId } from "../core/run-info.ts";
+import { VERSION } from "../version.ts";
+
+export interface RunCommandOptions {
+  sources: ConfigSources;
+  outputDir: string;
+  parsedDir: string;
+  apiKey?: string;
+  /** Per-exporter options from flags, merged over the file's `exporter_options`. */
+  exporterOptions?: Record<string, Record<string, unknown>>;
+  /** Exit immediately (second Ctrl-C); provided by cli.ts, the only place that exits. */
+  exitNow(code: number): never;
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  results: ScenarioResult[];
+}
+
+export async function runCommand(options: RunCommandOptions, registry: Registry): Promise<RunOutcome> {
+  const log = new Logger();
+  const plan = resolveConfig(options.sources, registry);
+  const timestamp = localTimestamp(new Date());
+  const runId = newRunId();
+
+  // Preflight, in the order that fails cheapest first; nothing is sent until all pass.
+  await checkWritableDir(options.outputDir, { create: true });
+  await checkWritableDir(options.parsedDir, { create: true });
+  const mainLog = join(options.outputDir, `vllm_benchmark_main_${timestamp}.log`);
+  log.addFile(mainLog);
+  log.debug(`vbench ${VERSION} run ${runId}; config ${plan.configPath ?? "(none)"}; ${plan.runs.length} planned run(s)`);
+  const exporters = plan.exporters.map((name) => registry.exporter(name));
+  const exporterContext = (scenarioDir: string, name: string): ExportContext => ({
+    scenarioDir,
+    outputDir: options.outputDir,
+    parsedDir: options.parsedDir,
+    options: { ...(plan.exporterOptions[name] ?? {}), ...(options.exporterOptions?.[name] ?? {}) },
+    log: (message) => log.info(message),
+  });
+  for (const exporter of exporters) await exporter.preflight?.(exporterContext(options.outputDir, exporter.name));
+
+  const tokenizers = new Map<string, Tokenizer>();
+  for (const { scenario } of plan.runs) if (!tokenizers.has(scenario.tokenizer)) tokenizers.set(scenario.tokenizer, await loadTokenizer(scenario.tokenizer));
+
+  const discovered = new Map<string, string>();
+  const runs: PlannedRun[] = [];
+  for (const run of plan.runs) {
+    const backend = registry.backend(run.scenario.backend);
+    const key = `${run.scenario.baseUrl} ${backend.name} ${run.scenario.servedModel}`;
+    if (!discovered.has(key)) {
+      const headers = requestHeaders(run.scenario, backend, options.apiKey);
+      const found = await discoverModel(run.scenario.baseUrl, backend, run.scenario.servedModel, headers);
+      discovered.set(key, found.model);
+      log.debug(`discovery ${run.scenario.baseUrl}${backend.discovery.path}: ${found.models.join(", ") || "(none listed)"}`);
+    }
+    const model = discovered.get(key)!;
+    runs.push({ ...run, scenario: Object.freeze({ ...run.scenario, servedModel: model, model: run.scenario.model || model }) });
+  }
+
+  const prepared: PreparedScenario[] = [];
+  for (const run of runs) prepared.push(await prepareScenario(run, registry.backend(run.scenario.backend), tokenizers.get(run.scenario.tokenizer)!, options.apiKey, log));
+
+  // Signals: the first stops dispatching and writes what finished; the second exits at once.
+  const abort = new AbortController();
+  let flushRecords: () => Promise<void> = async () => {};
+  const onSignal = (signal: string) => {
+    if (abort.signal.aborted) {
+      log.warn(`${signal} again: exiting now; finished requests are in requests.jsonl`);
+      void flushRecords().finally(() => options.exitNow(ExitCode.interrupted));
+      return;
+    }
+    log.warn(`${signal}: stopping; cancelling in-flight requests and writing results of everything finished (press Ctrl-C again to exit at once)`);
+    abort.abort();
+  };
+  const sigint = () => onSignal("SIGINT");
+  const sigterm = () => onSignal("SIGTERM");
+  process.on("SIGINT", sigint);
+  process.on("SIGTERM", sigterm);
+
+  const results: ScenarioResult[] = [];
+  const client = new HttpClient();
+  try {
+    for (const scenario of prepared) {
+      if (abort.signal.aborted) break;
+      const { name } = scenario.run.scenario;
+      const label = scenario.run.variant ? `${name}_${scenario.run.variant}` : name;
+      const scenarioDir = join(options.outputDir, `scenario_${label}_${timestamp}`);
+      mkdirSync(scenarioDir, { recursive: true });
+      const scenarioLog = join(options.outputDir, `scenario_${label}_${timestamp}.log`);
+      log.addFile(scenarioLog);
+      const runInfo: RunInfo = {
+        runId,
+        toolVersion: VERSION,
+        startedAtIso: new Date().toISOString(),
+        timestamp,
+        scenarioDir,
+        outputDir: options.outputDir,
+        parsedDir: options.parsedDir,
+        variant: scenario.run.variant,
+        host: hostInfo(),
+        interrupted: false,
+      };
+      log.info(`Scenario ${label}: ${scenario.run.scenario.description || scenario.run.scenario.name} (${scenario.run.scenario.backend} ${scenario.run.scenario.baseUrl}${scenario.run.scenario.endpointPath}, model ${scenario.run.scenario.servedModel})`);
+      for (const note of scenario.notes) log.info(note);
+      const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f) });
+      runInfo.interrupted = executed.interrupted;
+      const verdicts = evaluateThresholds(scenario.run.scenario.thresholds, executed.summary);
+      const result: ScenarioResult = { scenario: scenario.run.scenario, records: executed.records, summary: executed.summary, run: runInfo, thresholds: verdicts };
+      log.raw(formatResultBlock(executed.summary, scenario.run.scenario));
+      log.raw(formatExtras(executed.summary, scenario.run.scenario, verdicts));
+      for (const exporter of exporters) {
+        const written = await exporter.write(result, exporterContext(scenarioDir, exporter.name));
+        for (const file of written) log.debug(`wrote ${file}`);
+      }
+      log.info(`Results: ${scenarioDir}`);
+      results.push(result);
+      log.removeFile(scenarioLog);
+    }
+    for (const exporter of exporters) {
+      const written = (await exporter.finish?.(results, exporterContext(options.outputDir, exporter.name))) ?? [];
+      for (const file of written) log.debug(`wrote ${file}`);
+    }
+  } finally {
+    client.closeAll();
+    process.off("SIGINT", sigint);
+    process.off("SIGTERM", sigterm);
+  }
+
+  if (abort.signal.aborted) {
+    log.warn(`Interrupted: results of the ${results.reduce((n, r) => n + r.summary.completed, 0)} finished requests were written to ${options.outputDir}`);
+    return { exitCode: ExitCode.interrupted, results };
+  }
+  const failedThresholds = results.flatMap((r) => r.thresholds.filter((t) => !t.passed).map((t) => `${r.scenario.name}${r.run.variant ? `/${r.run.variant}` : ""}: ${t.key}`));
+  if (failedThresholds.length) {
+    log.error(`Thresholds failed: ${failedThresholds.join(", ")} (exit code ${ExitCode.threshold})`);
+    return { exitCode: ExitCode.threshold, results };
+  }
+  return { exitCode: ExitCode.ok, results };
+}
+
+async function prepareScenario(run: PlannedRun, backend: BackendPlugin, tokenizer: Tokenizer, apiKey: string | undefined, log: Logger): Promise<PreparedScenario> {
+  const scenario: ResolvedScenario = run.scenario;
+  const count = plannedCount(scenario);
+  const poolSize = Math.min(count, POOL_LIMIT);
+  let workload;
+  try {
+    workload = await buildWorkload(scenario, tokenizer, poolSize);
+  } catch (error) {
+    if (error instanceof VbenchError) throw error;
+    throw new VbenchError("workload_failed", `cannot build the ${scenario.datasetType} workload of scenario ${scenario.name}: ${errorMessage(error)}`, { cause: error });
+  }
+  const origin = parseOrigin(scenario.baseUrl);
+  const headers = requestHeaders(scenario, backend, apiKey);
+  const pool = workload.items.map((item) => prepareRequest(origin, scenario, backend, headers, item, workload.ignoreEos));
+  const notes = [...workload.notes];
+  if (count > POOL_LIMIT) notes.push(`${count} requests reuse ${POOL_LIMIT} distinct prompts cyclically`);
+  log.debug(`prepared ${pool.length} request bodies for ${scenario.name}`);
+  return { run, backend, origin, pool, count, tokenizer, notes, offsetsMs: workload.offsetsMs };
+}
+
+/** Distinct prompts prepared at most; longer runs reuse them cyclically (memory stays bounded). */
+const POOL_LIMIT = 50_000;
+/** A time-bound closed-loop run (infinite rate) schedules this many slots at most. */
+const TIME_BOUND_SLOTS = 2_000_000;
+
+function plannedCount(s: ResolvedScenario): number {
+  if (s.durationS === null) return s.numPrompts;
+  if (Number.isFinite(s.requestRate) && !s.rampUp) return Math.max(1, Math.round(s.requestRate * s.durationS));
+  return TIME_BOUND_SLOTS;
+}

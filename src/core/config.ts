@@ -1,0 +1,369 @@
+/**
+ * Configuration: read the scenario file → validate (valibot) → apply
+ * precedence (flag > environment > scenario > defaults > built-in) → frozen
+ * scenarios. Every problem is collected and reported at once, before any
+ * traffic, with the file, the JSON path and a "did you mean" for misspelt keys.
+ */
+import * as v from "valibot";
+import { existsSync, readFileSync } from "node:fs";
+import type { MetricName, ResolvedScenario } from "./types.ts";
+import { METRIC_NAMES } from "./types.ts";
+import { ExitCode, VbenchError } from "./errors.ts";
+import { configFileSchema, scenarioSchema, SCENARIO_KEYS, TOP_LEVEL_KEYS, SAMPLING_KEYS, DATASET_KEYS, type ConfigFile, type ScenarioInput } from "./config-schema.ts";
+import { closestMatch } from "./suggest.ts";
+import { validateThresholdKeys } from "./thresholds.ts";
+import type { Registry } from "./registry.ts";
+import { parseJsonWithPosition } from "./json-position.ts";
+
+export const DEFAULT_CONFIG_PATH = "configs/vllm_benchmark.json";
+export const DEFAULT_BASE_URL = "http://localhost:8000";
+/** vLLM's per-request timeout (6 hours): long enough for any real generation. */
+export const DEFAULT_TIMEOUT_S = 6 * 3600;
+/** A stream with no bytes for this long fails as `timeout` long before the overall limit. */
+export const DEFAULT_IDLE_TIMEOUT_S = 300;
+
+const BUILTIN: ScenarioInput = {
+  backend: "openai-chat",
+  dataset_type: "random",
+  random_input_len: 1024,
+  random_output_len: 128,
+  request_rate: "inf",
+  burstiness: 1,
+  seed: 0,
+  random_range_ratio: 0,
+  random_prefix_len: 0,
+  percentile_metrics: "ttft,tpot,itl,e2el",
+  metric_percentiles: "25,50,75,90,95,99",
+  timeout_s: DEFAULT_TIMEOUT_S,
+  idle_timeout_s: DEFAULT_IDLE_TIMEOUT_S,
+  warmups: 0,
+  tokenizer: "gpt2",
+  base_url: DEFAULT_BASE_URL,
+};
+
+/** Environment variables of the seed's container interface that set scenario keys. */
+export const ENV_TO_KEY: Record<string, keyof ScenarioInput> = {
+  MODEL_ENDPOINT: "base_url",
+  REQUEST_RATE: "request_rate",
+  MODEL_NAME: "model",
+  SERVED_MODEL_NAME: "served_model_name",
+  TOKENIZER: "tokenizer",
+  DURATION: "duration",
+};
+
+export interface ConfigSources {
+  /** Path from --config or CONFIG_PATH; undefined means the default path if it exists. */
+  configPath?: string;
+  /** Scenario keys set by command-line flags (already typed or strings). */
+  flags: Record<string, unknown>;
+  /** The process environment. */
+  env: Record<string, string | undefined>;
+  /** --scenario selections (empty = all). */
+  select: string[];
+  /** --export list, overrides the file's `exporters`. */
+  exporters?: string[];
+  /** Sweeps: CONCURRENCY_LEVELS / --concurrency-levels and --request-rates. */
+  concurrencyLevels?: string;
+  requestRates?: string;
+  /** Extra plugin files from --plugin. */
+  plugins: string[];
+}
+
+export interface PlannedRun {
+  scenario: ResolvedScenario;
+  /** Sweep point label (`c8`, `r10`, `c8-r10`), empty for a plain run. */
+  variant: string;
+}
+
+export interface RunPlan {
+  configPath: string | null;
+  runs: PlannedRun[];
+  exporters: string[];
+  exporterOptions: Record<string, Record<string, unknown>>;
+  /** Plugin files to load (config `plugins` resolved against the file's folder, then --plugin). */
+  plugins: string[];
+}
+
+/** Read and parse the config file; missing default path means "no file". */
+export function readConfigFile(sources: Pick<ConfigSources, "configPath" | "env">): { path: string | null; config: ConfigFile; problems: string[] } {
+  const explicit = sources.configPath ?? sources.env.CONFIG_PATH;
+  const path = explicit ?? DEFAULT_CONFIG_PATH;
+  if (!existsSync(path)) {
+    if (explicit) {
+      throw new VbenchError("config_missing", `config file not found: ${path}`, {
+        hint: "Check the path given with --config or CONFIG_PATH, or leave both unset to run one default scenario.",
+      });
+    }
+    return { path: null, config: {}, problems: [] };
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new VbenchError("config_unreadable", `cannot read config file ${path}: ${(error as Error).message}`, { hint: "Check the file's permissions." });
+  }
+  const parsed = parseJsonWithPosition(text);
+  if (!parsed.ok) {
+    throw new VbenchError("config_not_json", `${path} is not valid JSON: ${parsed.message}`, { hint: "Fix the JSON syntax at that line and column." });
+  }
+  const problems = unknownKeyProblems(parsed.value, path);
+  const result = v.safeParse(configFileSchema, parsed.value, { abortEarly: false });
+  if (!result.success) for (const issue of result.issues) problems.push(`${path}: ${issuePath(issue)}: expected ${expectedText(issue)}, found ${issue.received}`);
+  return { path, config: result.success ? result.output : {}, problems };
+}
+
+/** Our schemas carry readable messages ("a number >= 1"); valibot's defaults start with "Invalid". */
+function expectedText(issue: v.BaseIssue<unknown>): string {
+  return issue.message && !issue.message.startsWith("Invalid") ? issue.message : (issue.expected ?? issue.message);
+}
+
+function issuePath(issue: v.BaseIssue<unknown>): string {
+  let out = "";
+  for (const item of issue.path ?? []) {
+    const key = (item as { key: unknown }).key;
+    out += typeof key === "number" ? `[${key}]` : out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out || "(top level)";
+}
+
+function unknownKeyProblems(value: unknown, file: string): string[] {
+  const problems: string[] = [];
+  if (!isRecord(value)) return [`${file}: (top level): expected a JSON object, found ${typeof value}`];
+  const check = (obj: unknown, allowed: string[], where: string) => {
+    if (!isRecord(obj)) return;
+    for (const key of Object.keys(obj)) {
+      if (allowed.includes(key)) continue;
+      const guess = closestMatch(key, allowed);
+      problems.push(`${file}: ${where}${where ? "." : ""}${key}: unknown key${guess ? ` (did you mean "${guess}"?)` : ""}`);
+    }
+  };
+  check(value, TOP_LEVEL_KEYS, "");
+  check(value.defaults, SCENARIO_KEYS, "defaults");
+  if (Array.isArray(value.scenarios)) value.scenarios.forEach((s, i) => check(s, SCENARIO_KEYS, `scenarios[${i}]`));
+  return problems;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const NUMERIC_KEYS = new Set(["max_concurrency", "num_prompts", "request_rate", "burstiness", "duration", "ramp_up_start_rps", "ramp_up_end_rps", "random_input_len", "random_output_len", "random_range_ratio", "random_prefix_len", "seed", "temperature", "top_p", "top_k", "min_p", "repetition_penalty", "frequency_penalty", "presence_penalty", "timeout_s", "idle_timeout_s", "warmups", "output_len", "num_prefix_groups", "prefix_len", "time_scale", "sessions", "turns", "think_time_ms"]);
+
+/** Turn strings from the environment or flags into the types the schema expects. */
+function coerce(key: string, value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  if (NUMERIC_KEYS.has(key)) {
+    if (value.trim().toLowerCase() === "inf") return "inf";
+    const n = Number(value);
+    return value.trim() === "" || Number.isNaN(n) ? value : n;
+  }
+  if (key === "save_generated_text") return value === "true" || value === "1";
+  return value;
+}
+
+/** Validate one override layer (flags or environment) with the scenario schema. */
+function validateLayer(layer: Record<string, unknown>, describe: (key: string) => string, problems: string[]): ScenarioInput {
+  const typed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(layer)) if (value !== undefined) typed[key] = coerce(key, value);
+  const result = v.safeParse(scenarioSchema, typed, { abortEarly: false });
+  if (result.success) return result.output;
+  for (const issue of result.issues) {
+    const key = String((issue.path?.[0] as { key: unknown } | undefined)?.key ?? "");
+    problems.push(`${describe(key)}: expected ${expectedText(issue)}, found ${issue.received}`);
+  }
+  return {};
+}
+
+export function flagName(key: string): string {
+  return `--${key.replace(/_/g, "-")}`;
+}
+
+/** Build the run plan. Throws one VbenchError listing every problem. */
+export function resolveConfig(sources: ConfigSources, registry: Registry): RunPlan {
+  const { path, config, problems } = readConfigFile(sources);
+  const file = path ?? "(no config file)";
+
+  const envLayerRaw: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_TO_KEY)) if (sources.env[name]) envLayerRaw[key] = sources.env[name];
+  const keyToEnv = Object.fromEntries(Object.entries(ENV_TO_KEY).map(([e, k]) => [k, e]));
+  const envLayer = validateLayer(envLayerRaw, (key) => `environment ${keyToEnv[key] ?? key}`, problems);
+  const flagLayer = validateLayer(sources.flags, (key) => flagName(key), problems);
+
+  const defaults = config.defaults ?? {};
+  let scenarios: ScenarioInput[] = config.scenarios ?? [];
+  if (path && config.scenarios && config.scenarios.length === 0) problems.push(`${file}: scenarios: expected at least one scenario, found an empty array`);
+  if (scenarios.length === 0) scenarios = [{ name: "default", description: "Built-in default scenario" }];
+
+  const seen = new Map<string, number>();
+  scenarios.forEach((s, i) => {
+    if (!s.name) problems.push(`${file}: scenarios[${i}].name: expected a non-empty name, found none`);
+    else if (seen.has(s.name)) problems.push(`${file}: scenarios[${i}].name: duplicate scenario name "${s.name}" (also scenarios[${seen.get(s.name)}])`);
+    else seen.set(s.name, i);
+  });
+  for (const wanted of sources.select) {
+    if (!seen.has(wanted)) {
+      const guess = closestMatch(wanted, [...seen.keys()]);
+      problems.push(`--scenario ${wanted}: no such scenario in ${file}${guess ? ` (did you mean "${guess}"?)` : ""}; available: ${[...seen.keys()].join(", ")}`);
+    }
+  }
+  const selected = sources.select.length ? scenarios.filter((s) => s.name && sources.select.includes(s.name)) : scenarios;
+
+  const exporterList = sources.exporters ?? parseList(config.exporters ?? "json");
+  for (const name of exporterList) if (!registry.hasExporter(name)) problems.push(`exporter "${name}": unknown; available: ${registry.exporterNames().join(", ")}`);
+
+  const concurrencyLevels = parseSweep(sources.concurrencyLevels ?? sources.env.CONCURRENCY_LEVELS, "CONCURRENCY_LEVELS", true, problems);
+  const requestRates = parseSweep(sources.requestRates, "--request-rates", false, problems);
+
+  const runs: PlannedRun[] = [];
+  selected.forEach((input, index) => {
+    const where = `${file}: scenarios[${scenarios.indexOf(input)}]`;
+    const layers = [BUILTIN, defaults, input, envLayer, flagLayer];
+    const merged: ScenarioInput = Object.assign({}, ...layers);
+    // The endpoint path follows the backend when the backend was set at a higher level than the path.
+    const levelOf = (key: keyof ScenarioInput) => layers.findLastIndex((l) => l[key] !== undefined);
+    if (levelOf("endpoint_path") < levelOf("backend")) merged.endpoint_path = undefined;
+    merged.thresholds = { ...(config.thresholds ?? {}), ...(defaults.thresholds ?? {}), ...(input.thresholds ?? {}) };
+    const scenario = buildScenario(merged, where, registry, exporterList, problems);
+    if (!scenario) return;
+    for (const level of concurrencyLevels ?? [null]) {
+      for (const rate of requestRates ?? [null]) {
+        const variantParts: string[] = [];
+        const point = { ...scenario };
+        if (level !== null) {
+          point.maxConcurrency = level;
+          if (merged.num_prompts === undefined && merged.duration === undefined) point.numPrompts = level;
+          variantParts.push(`c${level}`);
+        }
+        if (rate !== null) {
+          point.requestRate = rate;
+          variantParts.push(`r${Number.isFinite(rate) ? rate : "inf"}`);
+        }
+        runs.push({ scenario: Object.freeze(point), variant: variantParts.join("-") });
+      }
+    }
+    void index;
+  });
+
+  const baseDir = path ? path.replace(/[^/]*$/, "") : "";
+  const plugins = [...(config.plugins ?? []).map((p) => (p.startsWith("/") ? p : baseDir + p)), ...sources.plugins];
+
+  if (problems.length) {
+    throw new VbenchError("config_invalid", `${problems.length} configuration problem${problems.length > 1 ? "s" : ""}; nothing was sent`, {
+      details: problems,
+      hint: "Fix the listed keys; `vbench validate` checks a file without sending anything.",
+      exitCode: ExitCode.config,
+    });
+  }
+  return { configPath: path, runs, exporters: exporterList, exporterOptions: config.exporter_options ?? {}, plugins };
+}
+
+function parseList(value: string | (string | number)[]): string[] {
+  const items = Array.isArray(value) ? value.map(String) : value.split(",");
+  return items.map((s) => s.trim()).filter(Boolean);
+}
+
+function parseSweep(value: string | undefined, label: string, integers: boolean, problems: string[]): number[] | null {
+  if (value === undefined || value.trim() === "") return null;
+  const out: number[] = [];
+  for (const item of parseList(value)) {
+    const n = item.toLowerCase() === "inf" && !integers ? Infinity : Number(item);
+    if (!(n > 0) || (integers && !Number.isInteger(n))) problems.push(`${label}: expected ${integers ? "positive whole numbers" : 'positive numbers or "inf"'}, found "${item}"`);
+    else out.push(n);
+  }
+  return out;
+}
+
+function buildScenario(m: ScenarioInput, where: string, registry: Registry, exporters: string[], problems: string[]): ResolvedScenario | null {
+  const before = problems.length;
+  const backendName = m.backend!;
+  let endpointPath = m.endpoint_path;
+  if (!registry.hasBackend(backendName)) {
+    const guess = closestMatch(backendName, registry.backendNames());
+    problems.push(`${where}.backend: unknown backend "${backendName}"${guess ? ` (did you mean "${guess}"?)` : ""}; available: ${registry.backendNames().join(", ")}`);
+  } else {
+    const backend = registry.backend(backendName);
+    endpointPath ??= backend.defaultEndpointPath;
+    const hint = backend.checkEndpointPath?.(endpointPath);
+    if (hint) problems.push(`${where}.endpoint_path: "${endpointPath}" does not fit backend ${backendName}: ${hint}`);
+  }
+
+  const percentileMetrics = parseList(m.percentile_metrics!).map((s) => s.toLowerCase());
+  for (const metric of percentileMetrics) {
+    if (!METRIC_NAMES.includes(metric as MetricName)) problems.push(`${where}.percentile_metrics: unknown metric "${metric}"; available: ${METRIC_NAMES.join(", ")}`);
+  }
+  const metricPercentiles = parseList(m.metric_percentiles!).map(Number);
+  for (const p of metricPercentiles) if (!(p > 0 && p <= 100)) problems.push(`${where}.metric_percentiles: expected numbers in (0, 100], found ${p}`);
+
+  const goodput = parseGoodput(m.goodput, `${where}.goodput`, problems);
+  for (const message of validateThresholdKeys(m.thresholds ?? {})) problems.push(`${where}.thresholds: ${message}`);
+
+  let rampUp: ResolvedScenario["rampUp"] = null;
+  if (m.ramp_up_strategy) {
+    if (m.ramp_up_start_rps === undefined || m.ramp_up_end_rps === undefined) problems.push(`${where}: ramp_up_strategy needs ramp_up_start_rps and ramp_up_end_rps`);
+    else rampUp = { strategy: m.ramp_up_strategy, startRps: m.ramp_up_start_rps, endRps: m.ramp_up_end_rps };
+  }
+  if (problems.length > before) return null;
+
+  const sampling: Record<string, unknown> = {};
+  for (const key of SAMPLING_KEYS) if (m[key] !== undefined) sampling[key] = m[key];
+  const dataset: Record<string, unknown> = {};
+  for (const key of DATASET_KEYS) if (m[key] !== undefined) dataset[key] = m[key];
+  const maxConcurrency = m.max_concurrency ?? null;
+  const rate = m.request_rate === "inf" ? Infinity : m.request_rate!;
+
+  return {
+    name: m.name ?? "default",
+    description: m.description ?? "",
+    backend: backendName,
+    endpointPath: endpointPath!,
+    baseUrl: m.base_url!.replace(/\/+$/, ""),
+    model: m.model ?? "",
+    servedModel: m.served_model_name ?? m.model ?? "",
+    tokenizer: m.tokenizer!,
+    datasetType: m.dataset_type!,
+    dataset,
+    maxConcurrency,
+    numPrompts: m.num_prompts ?? maxConcurrency ?? 1000,
+    requestRate: rate,
+    burstiness: m.burstiness === "inf" ? Infinity : m.burstiness!,
+    rampUp,
+    durationS: m.duration ?? null,
+    randomInputLen: m.random_input_len!,
+    randomOutputLen: m.random_output_len!,
+    randomRangeRatio: m.random_range_ratio!,
+    randomPrefixLen: m.random_prefix_len!,
+    percentileMetrics: percentileMetrics as MetricName[],
+    metricPercentiles,
+    goodput,
+    seed: m.seed!,
+    sampling,
+    extraBody: m.extra_body ?? {},
+    headers: m.headers ?? {},
+    timeoutS: m.timeout_s!,
+    idleTimeoutS: m.idle_timeout_s!,
+    warmups: m.warmups!,
+    thresholds: m.thresholds ?? {},
+    exporters,
+    saveGeneratedText: m.save_generated_text ?? false,
+  };
+}
+
+const SLO_METRICS = ["ttft", "tpot", "e2el"] as const;
+
+/** Goodput SLOs: `"ttft:200,tpot:50"` (vLLM's `--goodput ttft:200 tpot:50`), a list, or an object. */
+export function parseGoodput(value: ScenarioInput["goodput"], where: string, problems: string[]): ResolvedScenario["goodput"] {
+  const out: ResolvedScenario["goodput"] = {};
+  if (value === undefined) return out;
+  const pairs: [string, unknown][] = typeof value === "string" || Array.isArray(value)
+    ? (Array.isArray(value) ? value : value.split(/[\s,]+/)).filter(Boolean).map((s) => {
+        const [k, val] = s.split(":");
+        return [k!.trim().toLowerCase(), val === undefined ? NaN : Number(val)];
+      })
+    : Object.entries(value);
+  for (const [key, ms] of pairs) {
+    if (!SLO_METRICS.includes(key as (typeof SLO_METRICS)[number])) problems.push(`${where}: unknown SLO metric "${key}"; available: ${SLO_METRICS.join(", ")}`);
+    else if (!(typeof ms === "number" && ms > 0)) problems.push(`${where}: expected "${key}:<milliseconds > 0>", found ${String(ms)}`);
+    else out[key as (typeof SLO_METRICS)[number]] = ms;
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+/**
+ * One scenario, end to end on the wire: the initial test request (its
+ * failure stops the run with the server's own words), warmups, then the
+ * measured run with records streamed to disk, and the summary.
+ */
+import { join } from "node:path";
+import type { BackendPlugin, RequestRecord } from "./types.ts";
+import type { PlannedRun } from "./config.ts";
+import type { HttpClient, Origin } from "./http.ts";
+import type { PreparedRequest } from "./request.ts";
+import type { Tokenizer } from "../workload/tokenizer.ts";
+import type { Logger } from "./log.ts";
+import { sanitizeForTerminal } from "./log.ts";
+import { runLoad } from "./loadgen.ts";
+import { buildSchedule } from "./schedule.ts";
+import { RecordLog } from "./record-log.ts";
+import { startClientMonitor } from "./client-monitor.ts";
+import { Progress, type ProgressCounters } from "./progress.ts";
+import { summarize, type SummaryWithThresholdStats } from "./metrics.ts";
+import { thresholdNeeds } from "./thresholds.ts";
+import { ExitCode, VbenchError } from "./errors.ts";
+
+export interface PreparedScenario {
+  run: PlannedRun;
+  backend: BackendPlugin;
+  origin: Origin;
+  pool: PreparedRequest[];
+  /** Requests to schedule (a time-bound run may stop earlier). */
+  count: number;
+  tokenizer: Tokenizer;
+  notes: string[];
+  /** Arrival offsets from a trace workload, used instead of the rate schedule. */
+  offsetsMs?: Float64Array;
+}
+
+export interface ExecuteContext {
+  client: HttpClient;
+  log: Logger;
+  runId: string;
+  scenarioDir: string;
+  signal: AbortSignal;
+  /** Lets the caller flush records on a second Ctrl-C. */
+  setFlush(flush: () => Promise<void>): void;
+}
+
+export interface Executed {
+  records: RequestRecord[];
+  summary: SummaryWithThresholdStats;
+  interrupted: boolean;
+}
+
+/** Records whose tokenizer count is computed for the server/tokenizer mismatch statistic. */
+const MISMATCH_SAMPLE = 100_000;
+
+export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext): Promise<Executed> {
+  const { scenario } = p.run;
+  const { log } = ctx;
+  const loadBase = { client: ctx.client, origin: p.origin, backend: p.backend, pool: p.pool, timeoutMs: scenario.timeoutS * 1000, idleTimeoutMs: scenario.idleTimeoutS * 1000 };
+
+  log.info("Starting initial single prompt test run...");
+  const test = await runLoad({ ...loadBase, pool: [p.pool[0]!], offsetsMs: new Float64Array(1), maxConcurrency: 1, requestIdPrefix: `${ctx.runId}-test-`, onRecord: () => {}, signal: ctx.signal });
+  const first = test.records[0];
+  if (first && !first.success) {
+    const e = first.error!;
+    const detail = e.category === "http" ? `HTTP ${e.status}: ${sanitizeForTerminal(e.body ?? "").slice(0, 500)}` : sanitizeForTerminal(e.message);
+    throw new VbenchError("initial_request_failed", `the initial test request to ${scenario.baseUrl}${scenario.endpointPath} failed (${e.category}): ${detail}`, {
+      hint: "The server's own message is above. Check the model name, the endpoint path and the request parameters (e.g. max tokens vs the model's context length).",
+      exitCode: ExitCode.preflight,
+    });
+  }
+
+  if (scenario.warmups > 0 && !ctx.signal.aborted) {
+    log.info(`Warming up with ${scenario.warmups} request(s)...`);
+    await runLoad({ ...loadBase, offsetsMs: new Float64Array(scenario.warmups), maxConcurrency: scenario.maxConcurrency, requestIdPrefix: `${ctx.runId}-warmup-`, onRecord: () => {}, signal: ctx.signal });
+  }
+  log.info("Initial test run completed. Starting main benchmark run...");
+  log.info(`Traffic request rate: ${Number.isFinite(scenario.requestRate) ? scenario.requestRate : "inf"} RPS.`);
+  log.info(`Burstiness factor: ${formatBurstiness(scenario.burstiness)}`);
+  log.info(`Maximum request concurrency: ${scenario.maxConcurrency ?? "None"}`);
+  if (scenario.rampUp) log.info(`Ramp-up: ${scenario.rampUp.strategy} from ${scenario.rampUp.startRps} to ${scenario.rampUp.endRps} RPS`);
+  if (scenario.durationS !== null) log.info(`Time-bound: dispatching for ${scenario.durationS} s, then draining`);
+
+  const offsetsMs = p.offsetsMs ?? buildSchedule({ count: p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed });
+  const recordLog = new RecordLog();
+  await recordLog.open(join(ctx.scenarioDir, "requests.jsonl"));
+  ctx.setFlush(() => recordLog.flush());
+
+  const counters: ProgressCounters = { done: 0, failed: 0, total: scenario.durationS ?? offsetsMs.length };
+  const progress = new Progress(counters, scenario.durationS !== null);
+  const tokenizer = p.tokenizer;
+  const monitor = startClientMonitor();
+  progress.start();
+  const load = await runLoad({
+    ...loadBase,
+    offsetsMs,
+    maxConcurrency: scenario.maxConcurrency,
+    requestIdPrefix: `${ctx.runId}-${scenario.name}-`,
+    deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000,
+    signal: ctx.signal,
+    onRecord: (record) => {
+      // Only servers that report no usage pay this: the count is needed before the record is written.
+      if (record.outputTokenSource === "tokenizer" && record.success) record.outputTokens = record.generatedText ? tokenizer.encode(record.generatedText).length : 0;
+      counters.done++;
+      if (!record.success) counters.failed++;
+      recordLog.add(record);
+    },
+  });
+  const client = monitor.stop();
+  progress.stop();
+  await recordLog.close();
+  log.debug(`records written: ${recordLog.written} to ${join(ctx.scenarioDir, "requests.jsonl")}`);
+
+  const records = load.records.sort((a, b) => a.index - b.index);
+  let sampled = 0;
+  for (const record of records) {
+    if (record.generatedText !== undefined && record.outputTokenSource === "server" && sampled < MISMATCH_SAMPLE) {
+      record.tokenizerOutputTokens = tokenizer.encode(record.generatedText).length;
+      sampled++;
+    }
+    if (!scenario.saveGeneratedText) delete record.generatedText;
+  }
+  if (load.notDispatched > 0 && scenario.durationS !== null) log.debug(`${load.notDispatched} scheduled slots were not used before the deadline`);
+
+  const extraPercentiles = [...thresholdNeeds(scenario.thresholds).values()].flat();
+  const summary = summarize(records, scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, clientCpuS: client.clientCpuS }, { extraPercentiles });
+  return { records, summary, interrupted: load.cancelled };
+}
+
+function formatBurstiness(b: number): string {
+  if (!Number.isFinite(b)) return "inf (constant intervals)";
+  const text = Number.isInteger(b) ? b.toFixed(1) : String(b);
+  return b === 1 ? `${text} (Poisson process)` : `${text} (Gamma distribution)`;
+}

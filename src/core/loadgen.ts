@@ -1,0 +1,153 @@
+/**
+ * The open-loop load generator. Request i is released at t0 + offsetsMs[i]
+ * (absolute, never relative sleeps), waits for a `max_concurrency` slot if
+ * needed (a FIFO semaphore, as vLLM), and is sent at once. Every timestamp is
+ * taken here or in the HTTP client on one monotonic clock.
+ *
+ * Released-but-waiting requests are always a contiguous index range (release
+ * order is index order), so the semaphore's queue is two counters.
+ */
+import type { BackendPlugin, RequestRecord } from "./types.ts";
+import type { HttpClient, Origin } from "./http.ts";
+import { requestBytes, TimedRequest, type PreparedRequest } from "./request.ts";
+
+export interface LoadOptions {
+  client: HttpClient;
+  origin: Origin;
+  backend: BackendPlugin;
+  /** Request i uses pool[i % pool.length] (prompts prepared before the clock starts). */
+  pool: PreparedRequest[];
+  /** Release offsets from t0 in ms; its length is the number of requests. */
+  offsetsMs: Float64Array;
+  maxConcurrency: number | null;
+  /** `x-request-id` of request i is `${requestIdPrefix}${i}`. */
+  requestIdPrefix: string;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  /** Time-bound runs: nothing is dispatched after t0 + deadlineMs. */
+  deadlineMs?: number;
+  /** Called as each request finishes (success or not). Must be cheap: it runs on the hot path. */
+  onRecord(record: RequestRecord): void;
+  /** Aborting stops dispatching and cancels in-flight requests. */
+  signal?: AbortSignal;
+}
+
+export interface LoadResult {
+  records: RequestRecord[];
+  /** performance.now() at t0: every record time is relative to it. */
+  t0: number;
+  /** When the last request finished (ms from t0). */
+  endMs: number;
+  dispatched: number;
+  firstDispatchMs: number;
+  lastDispatchMs: number;
+  /** Requests never dispatched (deadline reached or cancelled before their turn). */
+  notDispatched: number;
+  cancelled: boolean;
+}
+
+/** Wake the dispatcher with a timer this early, then yield-spin to the exact time. */
+const SPIN_WINDOW_MS = 1.5;
+const SWEEP_INTERVAL_MS = 250;
+
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { client, origin, backend, pool, offsetsMs, maxConcurrency, requestIdPrefix } = options;
+  const count = offsetsMs.length;
+  const limit = maxConcurrency ?? Number.POSITIVE_INFINITY;
+  const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
+  const records: RequestRecord[] = [];
+  const inFlight = new Set<TimedRequest>();
+
+  // Start a hair in the future so the first release is measured against a clean clock.
+  const t0 = performance.now() + 1;
+  let released = 0;
+  let dispatched = 0;
+  let firstDispatchMs = NaN;
+  let lastDispatchMs = NaN;
+  let stopped = false;
+  let cancelled = false;
+  let endMs = 0;
+  let dispatchTimer: ReturnType<typeof setTimeout> | null = null;
+
+  return new Promise<LoadResult>((resolve) => {
+    const finishIfDone = () => {
+      if (inFlight.size > 0) return;
+      if (!stopped && dispatched < count) return;
+      clearInterval(sweeper);
+      if (dispatchTimer) clearTimeout(dispatchTimer);
+      options.signal?.removeEventListener("abort", onAbort);
+      resolve({ records, t0, endMs, dispatched, firstDispatchMs, lastDispatchMs, notDispatched: count - dispatched, cancelled });
+    };
+
+    const onDone = (request: TimedRequest, record: RequestRecord) => {
+      inFlight.delete(request);
+      records.push(record);
+      if (record.doneAtMs > endMs) endMs = record.doneAtMs;
+      options.onRecord(record);
+      // A slot freed: the longest-waiting released request takes it.
+      if (!stopped && dispatched < released) dispatch(dispatched, performance.now() - t0);
+      finishIfDone();
+    };
+
+    const dispatch = (i: number, nowMs: number) => {
+      if (nowMs > deadlineMs) {
+        stopped = true;
+        return;
+      }
+      dispatched++;
+      if (Number.isNaN(firstDispatchMs)) firstDispatchMs = nowMs;
+      lastDispatchMs = nowMs;
+      const requestId = requestIdPrefix + i;
+      const bytes = requestBytes(pool[i % pool.length]!, requestId);
+      const request = new TimedRequest(i, requestId, pool[i % pool.length]!, backend, t0, offsetsMs[i]!, nowMs, onDone);
+      inFlight.add(request);
+      request.markSent(performance.now() - t0);
+      const exchange = client.send(origin, bytes, request);
+      request.abortExchange = () => exchange.abort();
+    };
+
+    const tick = () => {
+      dispatchTimer = null;
+      if (stopped) return finishIfDone();
+      const nowMs = performance.now() - t0;
+      while (released < count && offsetsMs[released]! <= nowMs) {
+        released++;
+        if (dispatched === released - 1 && inFlight.size < limit) dispatch(released - 1, nowMs);
+        if (stopped) return finishIfDone();
+      }
+      if (released >= count) return finishIfDone();
+      const waitMs = offsetsMs[released]! - (performance.now() - t0);
+      if (waitMs > SPIN_WINDOW_MS) dispatchTimer = setTimeout(tick, waitMs - SPIN_WINDOW_MS + 0.5);
+      else setImmediate(tick);
+    };
+
+    // Timeouts and the deadline are checked by one sweeper, so no per-request timer exists.
+    const sweeper = setInterval(() => {
+      const nowMs = performance.now() - t0;
+      if (nowMs > deadlineMs && !stopped) {
+        stopped = true;
+        finishIfDone();
+      }
+      for (const request of inFlight) {
+        if (nowMs - request.sentAtMs > options.timeoutMs) request.abort("timeout", `no complete response within ${options.timeoutMs / 1000} s (timeout_s)`, nowMs);
+        else if (nowMs - request.lastActivityMs > options.idleTimeoutMs) request.abort("timeout", `no data for ${options.idleTimeoutMs / 1000} s (idle_timeout_s)`, nowMs);
+      }
+    }, Math.min(SWEEP_INTERVAL_MS, options.idleTimeoutMs / 4));
+
+    const onAbort = () => {
+      if (stopped && cancelled) return;
+      stopped = true;
+      cancelled = true;
+      const nowMs = performance.now() - t0;
+      for (const request of [...inFlight]) request.abort("cancelled", "run interrupted", nowMs);
+      finishIfDone();
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort);
+
+    if (count === 0) return finishIfDone();
+    const firstWait = offsetsMs[0]! - (performance.now() - t0);
+    if (firstWait > SPIN_WINDOW_MS) dispatchTimer = setTimeout(tick, firstWait - SPIN_WINDOW_MS + 0.5);
+    else setImmediate(tick);
+  });
+}

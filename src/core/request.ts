@@ -1,0 +1,203 @@
+/**
+ * One timed request: the HTTP response flows from the socket through the SSE
+ * framer into the backend's parser; this object stamps the clock for every
+ * token-bearing message and turns the outcome into a RequestRecord.
+ *
+ * Hot path (STYLE rule 3): per read, one clock value (taken by the HTTP
+ * client) is shared by every event in that read; per token-bearing message
+ * one store into a preallocated Float64Array; no logging, no JSON building.
+ */
+import type { BackendPlugin, FailureCategory, RequestRecord, ResponseParser } from "./types.ts";
+import { PayloadKind } from "./types.ts";
+import type { ResponseSink } from "./http.ts";
+import { createSseFramer, type SseFramer } from "./sse.ts";
+
+/** A request ready to send: the bytes before and after its request id. */
+export interface PreparedRequest {
+  /** Request line and headers up to `x-request-id: `. */
+  head: Uint8Array;
+  /** `\r\n`, the remaining headers, the blank line and the body. */
+  tail: Uint8Array;
+  inputTokens: number;
+  requestedOutputTokens: number;
+}
+
+const HTTP_BODY_KEEP = 1024;
+/** A single SSE event or non-streaming body larger than this fails the request (a runaway server). */
+export const MAX_EVENT_CHARS = 64 * 1024 * 1024;
+
+const textEncoder = new TextEncoder();
+
+/** Splice the request id into a prepared request: one copy, no string work. */
+export function requestBytes(prepared: PreparedRequest, requestId: string): Uint8Array {
+  const id = textEncoder.encode(requestId);
+  const out = new Uint8Array(prepared.head.byteLength + id.byteLength + prepared.tail.byteLength);
+  out.set(prepared.head, 0);
+  out.set(id, prepared.head.byteLength);
+  out.set(prepared.tail, prepared.head.byteLength + id.byteLength);
+  return out;
+}
+
+export class TimedRequest implements ResponseSink {
+  /** Run-relative clock of the current read, shared by all events in it. */
+  private nowMs = 0;
+  private chunkAtMs: Float64Array;
+  private chunks = 0;
+  private status = 0;
+  private framer: SseFramer | null = null;
+  private readonly parser: ResponseParser;
+  sentAtMs = NaN;
+  private plainBody: string[] | null = null;
+  private plainBodyChars = 0;
+  private errorBody = "";
+  private streamError: string | null = null;
+  private finished = false;
+  /** Run-relative time of the last byte, read by the timeout sweeper. */
+  lastActivityMs: number;
+  abortExchange: (() => void) | null = null;
+
+  constructor(
+    readonly index: number,
+    readonly requestId: string,
+    readonly prepared: PreparedRequest,
+    backend: BackendPlugin,
+    private readonly t0: number,
+    readonly scheduledAtMs: number,
+    readonly dispatchedAtMs: number,
+    private readonly done: (request: TimedRequest, record: RequestRecord) => void,
+  ) {
+    this.parser = backend.createParser();
+    this.chunkAtMs = new Float64Array(Math.max(4, prepared.requestedOutputTokens + 2));
+    this.lastActivityMs = dispatchedAtMs;
+  }
+
+  /** Just before the bytes are written (vLLM's start_time). */
+  markSent(sentAtMs: number): void {
+    this.sentAtMs = sentAtMs;
+    this.lastActivityMs = sentAtMs;
+  }
+
+  onHead(status: number, headers: Map<string, string>, now: number): void {
+    this.status = status;
+    this.lastActivityMs = now - this.t0;
+    if (status !== 200) return;
+    const type = headers.get("content-type") ?? "";
+    if (type.includes("text/event-stream")) this.framer = createSseFramer(this.onPayload);
+    else this.plainBody = [];
+  }
+
+  onBody(bytes: Uint8Array, now: number): void {
+    this.nowMs = now - this.t0;
+    this.lastActivityMs = this.nowMs;
+    if (this.framer) {
+      this.framer.push(bytes);
+      if (this.framer.bufferedBytes > MAX_EVENT_CHARS) this.fail("stream", `a single stream event exceeded ${MAX_EVENT_CHARS / 1048576} MiB`);
+    } else if (this.plainBody) {
+      this.plainBodyChars += bytes.byteLength;
+      if (this.plainBodyChars > MAX_EVENT_CHARS) return this.fail("stream", `response body exceeded ${MAX_EVENT_CHARS / 1048576} MiB`);
+      this.plainBody.push(Buffer.from(bytes).toString("latin1"));
+    } else if (this.errorBody.length < HTTP_BODY_KEEP) {
+      this.errorBody += new TextDecoder().decode(bytes.subarray(0, HTTP_BODY_KEEP - this.errorBody.length));
+    }
+  }
+
+  /** Bound once: the framer calls it per event. */
+  private readonly onPayload = (payload: string): void => {
+    if (this.finished) return;
+    let kind: PayloadKind;
+    try {
+      kind = this.parser.onPayload(payload);
+    } catch (error) {
+      // A plugin parser that throws fails this request, never the run.
+      return this.fail("stream", `backend parser failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (kind === PayloadKind.Token || kind === PayloadKind.TokenAndDone) {
+      if (this.chunks === this.chunkAtMs.length) {
+        const grown = new Float64Array(this.chunkAtMs.length * 2);
+        grown.set(this.chunkAtMs);
+        this.chunkAtMs = grown;
+      }
+      this.chunkAtMs[this.chunks++] = this.nowMs;
+    } else if (kind === PayloadKind.Error && this.streamError === null) {
+      this.streamError = this.parser.state.error ?? "error event in stream";
+    }
+  };
+
+  onEnd(now: number): void {
+    if (this.finished) return;
+    this.nowMs = now - this.t0;
+    if (this.framer) this.framer.end();
+    else if (this.plainBody) {
+      const body = Buffer.from(this.plainBody.join(""), "latin1").toString("utf8");
+      this.onPayload(body);
+    }
+    if (this.status !== 200) {
+      return this.fail("http", `HTTP ${this.status}: ${this.errorBody.slice(0, 200).trim()}`);
+    }
+    if (this.streamError !== null) return this.fail("stream", this.streamError);
+    if (!this.parser.state.ended) return this.fail("truncated", "the stream ended before the backend's end marker");
+    if (this.chunks === 0) return this.fail("stream", "the response carried no token-bearing message");
+    this.complete(true, undefined);
+  }
+
+  onFail(kind: "connect" | "truncated", message: string, now: number): void {
+    if (this.finished) return;
+    this.nowMs = now - this.t0;
+    // A cut connection: an unfinished last line is a fragment, not an event.
+    if (this.framer) this.framer.end({ truncated: true });
+    // A stream that ended its protocol properly and then lost the connection is still complete.
+    if (kind === "truncated" && this.status === 200 && this.parser.state.ended && this.streamError === null && this.chunks > 0) {
+      return this.complete(true, undefined);
+    }
+    if (this.status !== 0 && this.status !== 200) return this.fail("http", `HTTP ${this.status}: ${this.errorBody.slice(0, 200).trim()}`);
+    if (this.streamError !== null) return this.fail("stream", this.streamError);
+    this.fail(kind, message);
+  }
+
+  /** Fail from outside (timeout sweeper, cancellation): stops the exchange first. */
+  abort(category: FailureCategory, message: string, nowMs: number): void {
+    if (this.finished) return;
+    this.abortExchange?.();
+    this.nowMs = nowMs;
+    this.fail(category, message);
+  }
+
+  private fail(category: FailureCategory, message: string): void {
+    if (this.finished) return;
+    if (category !== "http" && category !== "connect") this.abortExchange?.();
+    this.complete(false, category, message);
+  }
+
+  private complete(success: boolean, category?: FailureCategory, message = ""): void {
+    this.finished = true;
+    const state = this.parser.state;
+    const chunkAtMs = this.chunks * 2 < this.chunkAtMs.length ? this.chunkAtMs.slice(0, this.chunks) : this.chunkAtMs.subarray(0, this.chunks);
+    const record: RequestRecord = {
+      index: this.index,
+      requestId: this.requestId,
+      scheduledAtMs: this.scheduledAtMs,
+      dispatchedAtMs: this.dispatchedAtMs,
+      sentAtMs: this.sentAtMs,
+      chunkAtMs,
+      endAtMs: this.chunks > 0 ? chunkAtMs[this.chunks - 1]! : NaN,
+      doneAtMs: this.nowMs,
+      success,
+      inputTokens: state.promptTokens ?? this.prepared.inputTokens,
+      inputTokenSource: state.promptTokens !== undefined ? "server" : "dataset",
+      outputTokens: state.outputTokens ?? 0,
+      outputTokenSource: "server",
+      requestedOutputTokens: this.prepared.requestedOutputTokens,
+    };
+    if (state.outputTokens === undefined) record.outputTokenSource = "tokenizer";
+    if (state.finishReason !== undefined) record.finishReason = state.finishReason;
+    if (state.textParts.length) record.generatedText = state.textParts.join("");
+    if (category) {
+      record.error = { category, message };
+      if (category === "http") {
+        record.error.status = this.status;
+        record.error.body = this.errorBody;
+      }
+    }
+    this.done(this, record);
+  }
+}
