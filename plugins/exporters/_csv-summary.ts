@@ -1,0 +1,102 @@
+/**
+ * summary.csv columns: one row per scenario result (a sweep's points are
+ * rows, told apart by `variant`), every run-level metric a column. Metric
+ * column names follow benchmark_results.json (`p95_ttft_ms`). The column set
+ * is the union over all results, in a fixed order, so a scenario that did not
+ * select a metric or percentile leaves those cells empty.
+ */
+import type { ScenarioResult, SeriesStats } from "../../src/core/types.ts";
+import { METRIC_NAMES } from "../../src/core/types.ts";
+import { percentileWord } from "../../src/core/result-docs.ts";
+
+type Row = Record<string, unknown>;
+
+const LEADING = [
+  "scenario", "variant", "description", "run_id", "started_at", "model", "backend", "endpoint",
+  "dataset_type", "num_prompts", "max_concurrency", "request_rate", "burstiness",
+  "duration_s", "completed", "failed", "total", "success_rate",
+  "total_input_tokens", "total_output_tokens", "request_throughput", "request_goodput",
+  "output_throughput", "total_token_throughput", "max_output_tokens_per_s", "max_concurrent_requests",
+  "achieved_request_rate",
+];
+
+const TRAILING = [
+  "mean_client_queue_ms", "p99_client_queue_ms", "max_client_queue_ms",
+  "p99_send_lag_ms", "p99_dispatch_lag_ms", "mean_e2el_incl_queue_ms", "p99_e2el_incl_queue_ms",
+  "event_loop_lag_p99_ms", "client_cpu_s", "client_bound",
+  "token_source_server", "token_source_tokenizer", "interrupted", "thresholds_failed", "passed",
+];
+
+export function summaryColumns(results: ScenarioResult[]): string[] {
+  const metricCols: string[] = [];
+  for (const m of METRIC_NAMES) {
+    const selected = results.filter((r) => r.scenario.percentileMetrics.includes(m));
+    if (selected.length === 0) continue;
+    const ps = [...new Set(selected.flatMap((r) => r.scenario.metricPercentiles))].sort((a, b) => a - b);
+    metricCols.push(`count_${m}`, `mean_${m}_ms`, `median_${m}_ms`, `std_${m}_ms`, ...ps.map((p) => `p${percentileWord(p)}_${m}_ms`));
+  }
+  return [...LEADING, ...metricCols, ...TRAILING];
+}
+
+function p(stats: SeriesStats, key: string): number | undefined {
+  return stats.percentiles[key];
+}
+
+export function summaryRow(result: ScenarioResult): Row {
+  const { scenario: s, summary: sum, run } = result;
+  const x = sum.extras;
+  const row: Row = {
+    scenario: s.name,
+    variant: run.variant,
+    description: s.description,
+    run_id: run.runId,
+    started_at: run.startedAtIso,
+    model: s.model,
+    backend: s.backend,
+    endpoint: s.baseUrl + s.endpointPath,
+    dataset_type: s.datasetType,
+    num_prompts: s.numPrompts,
+    max_concurrency: s.maxConcurrency,
+    request_rate: s.requestRate,
+    burstiness: s.burstiness,
+    duration_s: sum.durationS,
+    completed: sum.completed,
+    failed: sum.failed,
+    total: sum.total,
+    success_rate: sum.total > 0 ? sum.completed / sum.total : 0,
+    total_input_tokens: sum.totalInputTokens,
+    total_output_tokens: sum.totalOutputTokens,
+    request_throughput: sum.requestThroughput,
+    request_goodput: sum.requestGoodput,
+    output_throughput: sum.outputThroughput,
+    total_token_throughput: sum.totalTokenThroughput,
+    max_output_tokens_per_s: sum.maxOutputTokensPerS,
+    max_concurrent_requests: sum.maxConcurrentRequests,
+    achieved_request_rate: x.achievedRateRps,
+    mean_client_queue_ms: x.clientQueueMs.mean,
+    p99_client_queue_ms: p(x.clientQueueMs, "p99"),
+    max_client_queue_ms: x.clientQueueMs.max,
+    p99_send_lag_ms: p(x.sendLagMs, "p99"),
+    p99_dispatch_lag_ms: p(x.dispatchLagMs, "p99"),
+    mean_e2el_incl_queue_ms: x.e2elInclQueueMs.mean,
+    p99_e2el_incl_queue_ms: p(x.e2elInclQueueMs, "p99"),
+    event_loop_lag_p99_ms: x.eventLoopLagMs.p99,
+    client_cpu_s: x.clientCpuS,
+    client_bound: x.clientBound,
+    token_source_server: x.tokenSources.server,
+    token_source_tokenizer: x.tokenSources.tokenizer,
+    interrupted: run.interrupted,
+    thresholds_failed: result.thresholds.filter((v) => !v.passed).map((v) => v.key).join(" "),
+    passed: result.thresholds.every((v) => v.passed),
+  };
+  for (const m of s.percentileMetrics) {
+    const st = sum.metrics[m];
+    if (!st) continue;
+    row[`count_${m}`] = st.count;
+    row[`mean_${m}_ms`] = st.mean;
+    row[`median_${m}_ms`] = st.median;
+    row[`std_${m}_ms`] = st.std;
+    for (const q of s.metricPercentiles) row[`p${percentileWord(q)}_${m}_ms`] = p(st, `p${percentileWord(q)}`);
+  }
+  return row;
+}
