@@ -109,7 +109,24 @@ export function readConfigFile(sources: Pick<ConfigSources, "configPath" | "env"
   const problems = unknownKeyProblems(parsed.value, path);
   const result = v.safeParse(configFileSchema, parsed.value, { abortEarly: false });
   if (!result.success) for (const issue of result.issues) problems.push(`${path}: ${issuePath(issue)}: expected ${expectedText(issue)}, found ${issue.received}`);
-  return { path, config: result.success ? result.output : {}, problems };
+  return { path, config: result.success ? result.output : salvage(parsed.value), problems };
+}
+
+/**
+ * The valid parts of an invalid file, so the remaining checks (duplicate
+ * names, unknown backends, thresholds) still run and every problem is
+ * reported at once. Never executed: the problems already found stop the run.
+ */
+function salvage(value: unknown): ConfigFile {
+  if (!isRecord(value)) return {};
+  const part = <T>(schema: v.GenericSchema<unknown, T>, input: unknown): T | undefined => {
+    const r = v.safeParse(schema, input);
+    return r.success ? r.output : undefined;
+  };
+  const scenarios = Array.isArray(value.scenarios)
+    ? value.scenarios.map((s) => part(scenarioSchema, s) ?? { name: isRecord(s) && typeof s.name === "string" ? s.name : undefined })
+    : undefined;
+  return { defaults: part(scenarioSchema, value.defaults), scenarios, thresholds: part(configFileSchema.entries.thresholds, value.thresholds) };
 }
 
 /** Our schemas carry readable messages ("a number >= 1"); valibot's defaults start with "Invalid". */
