@@ -15,7 +15,13 @@ export interface FlatVerdict {
   passed: boolean;
 }
 
-const METRIC_KEY = /^(ttft|tpot|itl|e2el)_(mean|median|std|p\d+(?:\.\d+)?)_ms$/;
+// The grammar of src/core/thresholds.ts: min/max exist only in vbench's metric_stats, not in vLLM's keys.
+function lookup(value: unknown, path: string[]): unknown {
+  for (const key of path) value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+const METRIC_KEY = /^(ttft|tpot|itl|e2el)_(mean|median|std|min|max|p\d+(?:\.\d+)?)_ms$/;
 
 /** Where a threshold's measured value lives in the flat document, and how it compares. */
 export function flatThresholdSource(key: string): { comparison: "<=" | ">="; read(raw: Record<string, unknown>): number | null } | undefined {
@@ -34,6 +40,9 @@ export function flatThresholdSource(key: string): { comparison: "<=" | ">="; rea
     };
   }
   const m = METRIC_KEY.exec(key);
+  if (m && (m[2] === "min" || m[2] === "max")) {
+    return { comparison: "<=", read: (raw) => asNumber(lookup(raw, ["vbench", "metric_stats", m[1], m[2]])) };
+  }
   // ttft_p95_ms → p95_ttft_ms, tpot_mean_ms → mean_tpot_ms.
   if (m) return { comparison: "<=", read: (raw) => asNumber(raw[`${m[2]}_${m[1]}_ms`]) };
   return undefined;
@@ -63,7 +72,7 @@ export function evaluateFlatThresholds(raw: Record<string, unknown>, thresholds:
   }
   if (problems.length > 0) {
     throw new VbenchError("config_invalid", `invalid thresholds: ${problems[0]}`, {
-      hint: "Threshold keys: ttft_p95_ms, tpot_mean_ms, throughput_min, success_rate, or {ttft|tpot|itl|e2el}_{mean|median|std|pNN}_ms.",
+      hint: "Threshold keys: ttft_p95_ms, tpot_mean_ms, throughput_min, success_rate, or {ttft|tpot|itl|e2el}_{mean|median|std|min|max|pNN}_ms.",
       exitCode: ExitCode.config,
       details: problems,
     });

@@ -77,7 +77,7 @@ function verdictJson(v: ThresholdVerdict): Record<string, unknown> {
  * run clock (vLLM writes perf_counter() values, also only meaningful
  * relative to each other).
  */
-export function buildBenchmarkResults(result: ScenarioResult): Record<string, unknown> {
+export function buildBenchmarkResults(result: ScenarioResult, opts: { detailed?: boolean } = {}): Record<string, unknown> {
   const { scenario: s, summary: sum, run } = result;
   const records = [...result.records].sort((a, b) => a.index - b.index);
   const doc: Record<string, unknown> = {
@@ -104,6 +104,13 @@ export function buildBenchmarkResults(result: ScenarioResult): Record<string, un
   };
   for (const m of s.percentileMetrics) metricKeys(doc, m, sum.metrics[m], s.metricPercentiles);
 
+  if (opts.detailed !== false) addDetailedArrays(doc, records, s.saveGeneratedText);
+  doc.vbench = vbenchObject(result);
+  return doc;
+}
+
+/** vLLM's --save-detailed arrays, one entry per request in request order. */
+function addDetailedArrays(doc: Record<string, unknown>, records: RequestRecord[], saveGeneratedText: boolean): void {
   const lat = records.map(requestLatencies);
   // vLLM's conventions for failures: input length kept, 0 output tokens, ttft 0, no itls.
   doc.input_lens = records.map((r) => r.inputTokens);
@@ -112,15 +119,18 @@ export function buildBenchmarkResults(result: ScenarioResult): Record<string, un
   doc.itls = lat.map((l) => l.itlMs.map((g) => g / 1000));
   doc.start_times = records.map((r) => (Number.isNaN(r.sentAtMs) ? null : r.sentAtMs / 1000));
   doc.errors = records.map((r) => (r.success ? "" : r.error ? `${r.error.category}: ${r.error.message}` : "failed"));
-  if (s.saveGeneratedText) doc.generated_texts = records.map((r) => r.generatedText ?? "");
+  if (saveGeneratedText) doc.generated_texts = records.map((r) => r.generatedText ?? "");
+}
 
+function vbenchObject(result: ScenarioResult): Record<string, unknown> {
+  const { scenario: s, summary: sum, run } = result;
   const x = sum.extras;
   const metricStats: Record<string, unknown> = {};
   for (const m of s.percentileMetrics) {
     const st = sum.metrics[m];
     if (st) metricStats[m] = { count: st.count, min: st.min, max: st.max, exact: st.exact };
   }
-  doc.vbench = {
+  return {
     schema: RESULT_SCHEMA,
     tool_version: run.toolVersion,
     scenario: s.name,
@@ -158,7 +168,6 @@ export function buildBenchmarkResults(result: ScenarioResult): Record<string, un
     seed: s.seed,
     config: scenarioForOutput(s),
   };
-  return doc;
 }
 
 /** JSON has no Infinity/NaN: infinite numbers become "inf"/"-inf" (vLLM's request_rate), NaN null. */
@@ -175,6 +184,18 @@ function isFlat(a: unknown[]): boolean {
   return a.every((v) => v === null || typeof v !== "object" || (Array.isArray(v) && v.every((w) => w === null || typeof w !== "object")));
 }
 
+/** Fast path for arrays of primitives or of arrays of primitives (millions of ITL values). */
+function flatArray(a: unknown[]): string {
+  const parts = new Array<string>(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v === "number") parts[i] = Number.isFinite(v) ? String(v) : JSON.stringify(jsonSafe(v));
+    else if (Array.isArray(v)) parts[i] = flatArray(v);
+    else parts[i] = JSON.stringify(jsonSafe(v)) ?? "null";
+  }
+  return `[${parts.join(",")}]`;
+}
+
 function formatValue(value: unknown, indent: string): string {
   value = jsonSafe(value);
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
@@ -182,7 +203,7 @@ function formatValue(value: unknown, indent: string): string {
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
     // Detailed arrays (itls of 1000 requests) stay one line each: readable and small.
-    if (isFlat(value)) return JSON.stringify(value, (_k, v) => jsonSafe(v));
+    if (isFlat(value)) return flatArray(value);
     return `[\n${value.map((v) => inner + formatValue(v, inner)).join(",\n")}\n${indent}]`;
   }
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);

@@ -180,5 +180,6 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
 
 /** The standardized document of a finished vbench run (parsed/NAME_TIMESTAMP_standardized.json). */
 export function buildStandardized(result: ScenarioResult, taskName?: string): Obj {
-  return standardizeVllmResult(toJsonValue<Obj>(buildBenchmarkResults(result)), { taskName });
+  // The detailed arrays are not needed (vbench always writes `failed`) and dominate the cost.
+  return standardizeVllmResult(toJsonValue<Obj>(buildBenchmarkResults(result, { detailed: false })), { taskName });
 }

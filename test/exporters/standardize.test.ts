@@ -119,3 +119,16 @@ describe("vbench standardize", () => {
     expect((err as VbenchError).code).toBe("json_invalid");
   });
 });
+
+describe("thresholds on vbench's own file", () => {
+  test("min/max keys read vbench.metric_stats; vLLM files lack them and fail", async () => {
+    const file = JSON.parse(formatJson(buildBenchmarkResults(sampleResult())));
+    const doc = standardizeVllmResult(file, { config: { thresholds: { ttft_max_ms: 60, e2el_min_ms: 10 } } });
+    expect(doc.thresholds).toEqual({
+      ttft_max_ms: { limit: 60, measured: file.vbench.metric_stats.ttft.max, comparison: "<=", passed: true },
+      e2el_min_ms: { limit: 10, measured: file.vbench.metric_stats.e2el.min, comparison: "<=", passed: false },
+    });
+    const vllm = standardizeVllmResult(await fixture(), { config: { thresholds: { ttft_max_ms: 60 } } });
+    expect(vllm.thresholds).toEqual({ ttft_max_ms: { limit: 60, measured: null, comparison: "<=", passed: false } });
+  });
+});
