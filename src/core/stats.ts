@@ -55,10 +55,14 @@ function medianOfSorted(sorted: Float64Array): number {
 
 /** Statistics of `values` (not modified; a typed copy is sorted numerically). */
 export function computeStats(values: Float64Array | readonly number[], percentiles: readonly number[]): SeriesStats {
+  return statsSortingInPlace(Float64Array.from(values), percentiles);
+}
+
+/** Statistics of `values`, sorting the array itself (no copy: large series are hundreds of MB). */
+export function statsSortingInPlace(values: Float64Array, percentiles: readonly number[]): SeriesStats {
   const n = values.length;
   if (n === 0) return emptyStats(percentiles);
-  const sorted = Float64Array.from(values);
-  sorted.sort();
+  const sorted = values.sort(); // typed-array sort is numeric
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;
   const mean = sum / n;
@@ -100,6 +104,7 @@ export interface SeriesBuilderOptions {
  * Float64Array) up to the value budget, then an HDR histogram of integer
  * microseconds. Count, sum (so the mean), min, max and std stay exact in both
  * modes; only the median and percentiles become approximate (`exact: false`).
+ * stats() sorts the stored values in place; push() may follow it.
  */
 export class SeriesBuilder {
   private values: Float64Array;
@@ -144,9 +149,24 @@ export class SeriesBuilder {
     this.values[this.n++] = valueMs;
   }
 
+  /** Push every successive difference `times[k] − times[k−1]` (a request's inter-token gaps), in one tight loop. */
+  pushGaps(times: Float64Array): void {
+    const gaps = times.length - 1;
+    if (gaps <= 0) return;
+    if (this.histogram !== null || this.n + gaps > this.values.length) {
+      for (let k = 1; k < times.length; k++) this.push(times[k]! - times[k - 1]!);
+      return;
+    }
+    const values = this.values;
+    let n = this.n;
+    for (let k = 1; k < times.length; k++) values[n++] = times[k]! - times[k - 1]!;
+    this.n = n;
+  }
+
   stats(percentiles: readonly number[]): SeriesStats {
     const histogram = this.histogram;
-    if (histogram === null) return computeStats(this.values.subarray(0, this.n), percentiles);
+    // Sorting the stored values in place is harmless (order carries no meaning) and saves a copy.
+    if (histogram === null) return statsSortingInPlace(this.values.subarray(0, this.n), percentiles);
     const clamp = (v: number) => Math.min(this.maxValue, Math.max(this.minValue, v));
     const out: Record<string, number> = {};
     for (const p of percentiles) {
