@@ -147,8 +147,9 @@ export class Generation implements TickJob, SlotUser {
         pull: (ctrl: Ctrl) => {
           ctrl.write(half);
           ctrl.flush();
-          // Rejecting with undefined makes Bun drop the socket without logging an error.
-          return new Promise<void>((_r, reject) => setTimeout(() => reject(undefined), 5));
+          // Rejecting with undefined makes Bun drop the socket without logging an error; the timer lets the
+          // half body go out first (see close()).
+          return new Promise<void>((_r, reject) => setTimeout(() => reject(undefined), 1));
         },
       });
       this.respond!(new Response(stream, { status: 200, headers }));
@@ -183,8 +184,12 @@ export class Generation implements TickJob, SlotUser {
 
   /** End the response: normally, or (cut) by dropping the socket mid-response. */
   private close(cut: boolean): number {
-    if (cut) this.cut?.(undefined);
-    else {
+    if (cut) {
+      // Bun sends written bytes when the event loop turns; dropping the socket in the same turn would lose them
+      // (and the headers), so cut only after the buffer has drained and a timer phase has passed.
+      const drop = this.cut;
+      void Promise.resolve(this.ctrl?.flush(true)).then(() => setTimeout(() => drop?.(undefined), 1));
+    } else {
       this.ctrl?.close();
       this.settle?.();
     }

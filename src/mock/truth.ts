@@ -6,7 +6,7 @@
  * requests of 16 tokens take about 100 MB.
  */
 
-/** One request as the simulator saw it. Times in ms on the server's performance.now(); null = never happened. */
+/** One request as the simulator saw it. Times in ms on the server's performance.now(), rounded to µs; null = never happened. */
 export interface TruthRecord {
   /** Generation-request index (0-based since server start; the fault selectors use it). */
   index: number;
@@ -164,16 +164,17 @@ export class TruthStore {
     const base = this.received[r];
     const chunkAtMs: number[] = new Array(this.chunkCount[r]);
     for (let k = 0; k < chunkAtMs.length; k++) chunkAtMs[k] = roundUs(base + this.pool[this.chunkStart[r] + k]);
-    const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+    const orNull = (v: number): number | null => (Number.isNaN(v) ? null : roundUs(v));
     return {
       index: this.firstIndex + r,
       requestId: this.ids[r],
       path: TRUTH_PATHS[this.path[r]],
       status: this.status[r],
       fault: this.faultNames[this.fault[r]],
-      receivedAtMs: base,
+      receivedAtMs: roundUs(base),
       startedAtMs: orNull(this.started[r]),
-      firstTokenAtMs: orNull(this.first[r]),
+      // From the pool like chunkAtMs, so firstTokenAtMs === chunkAtMs[0] exactly.
+      firstTokenAtMs: chunkAtMs.length > 0 ? chunkAtMs[0] : orNull(this.first[r]),
       chunkAtMs,
       doneAtMs: orNull(this.done[r]),
       outputTokens: this.outTokens[r],
