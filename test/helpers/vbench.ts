@@ -1,0 +1,48 @@
+/**
+ * Test helpers: run the compiled binary (built by `npm test` before the
+ * suite) and start the simulator in its own process, as users do.
+ */
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { spawnMockProcess, type SpawnedMock } from "../../src/mock/spawn.ts";
+import type { MockOptions } from "../../src/mock/options.ts";
+
+export const REPO = resolve(import.meta.dir, "../..");
+export const BINARY = join(REPO, "dist/vbench");
+
+export function requireBinary(): void {
+  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`npm test\` (it builds the binary first) or \`npx bun build.ts\``);
+}
+
+export interface RunOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function vbench(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<RunOutput> {
+  requireBinary();
+  const env: Record<string, string> = {};
+  // A clean environment: only what the test sets, plus PATH/HOME for the runtime.
+  for (const key of ["PATH", "HOME", "TMPDIR"]) if (process.env[key]) env[key] = process.env[key]!;
+  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  const proc = Bun.spawn([BINARY, ...args], { cwd: options.cwd ?? REPO, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+export function startMock(options: Partial<MockOptions> = {}): Promise<SpawnedMock> {
+  requireBinary();
+  return spawnMockProcess([BINARY], options);
+}
+
+export function tempDir(prefix = "vbench-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function truthSummary(url: string): Promise<Record<string, number>> {
+  return (await fetch(`${url}/_truth/summary`)).json() as Promise<Record<string, number>>;
+}
