@@ -33,6 +33,14 @@ function candidateKeys(): string[] {
   return keys;
 }
 
+/** Common spellings edit distance gets wrong: `avg`/`average` → `mean`, `throughput` → `throughput_min`. */
+function aliasHint(key: string): string | undefined {
+  const mean = key.replace(/_(avg|average)_/, "_mean_");
+  if (mean !== key && parseLatencyKey(mean) !== undefined) return `; did you mean "${mean}"?`;
+  if (/^(min_)?(output_)?throughput(_tok_s)?$/.test(key)) return '; did you mean "throughput_min"?';
+  return undefined;
+}
+
 /**
  * One message per problem: unknown keys (with a suggestion), values that are
  * not finite numbers, and a success_rate outside [0, 1]. Empty when valid.
@@ -45,7 +53,7 @@ export function validateThresholdKeys(thresholds: Readonly<Record<string, number
     if (!known) {
       candidates ??= candidateKeys();
       errors.push(
-        `unknown threshold "${key}"${didYouMean(key, candidates)} ` +
+        `unknown threshold "${key}"${aliasHint(key) ?? didYouMean(key, candidates)} ` +
           `(known: throughput_min, success_rate, {ttft|tpot|itl|e2el}_{mean|median|std|min|max|pNN}_ms)`,
       );
       continue;
