@@ -46,3 +46,10 @@ export function tempDir(prefix = "vbench-test-"): string {
 export async function truthSummary(url: string): Promise<Record<string, number>> {
   return (await fetch(`${url}/_truth/summary`)).json() as Promise<Record<string, number>>;
 }
+
+/** Write a scenario file with the given scenarios (no thresholds unless given) and return its path. */
+export async function writeConfig(dir: string, scenarios: Record<string, unknown>[], extra: Record<string, unknown> = {}): Promise<string> {
+  const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  await Bun.write(path, JSON.stringify({ scenarios, ...extra }, null, 2));
+  return path;
+}
