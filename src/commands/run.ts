@@ -5,17 +5,16 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { BackendPlugin, ExportContext, ResolvedScenario, ScenarioResult, RunInfo } from "../core/types.ts";
+import type { ExportContext, ScenarioResult, RunInfo } from "../core/types.ts";
 import type { Registry } from "../core/registry.ts";
 import { resolveConfig, type ConfigSources, type PlannedRun } from "../core/config.ts";
-import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
+import { ExitCode } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
 import { checkWritableDir } from "../core/atomic-write.ts";
 import { discoverModel } from "../core/discovery.ts";
 import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
-import { buildWorkload } from "../workload/index.ts";
-import { HttpClient, parseOrigin } from "../core/http.ts";
-import { prepareRequest, requestHeaders } from "../core/prepare.ts";
+import { HttpClient } from "../core/http.ts";
+import { prepareScenario, requestHeaders } from "../core/prepare.ts";
 import { executeScenario, type PreparedScenario } from "../core/execute.ts";
 import { formatResultBlock, formatExtras } from "../core/report.ts";
 import { evaluateThresholds } from "../core/thresholds.ts";
@@ -157,35 +156,4 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     return { exitCode: ExitCode.threshold, results };
   }
   return { exitCode: ExitCode.ok, results };
-}
-
-async function prepareScenario(run: PlannedRun, backend: BackendPlugin, tokenizer: Tokenizer, apiKey: string | undefined, log: Logger): Promise<PreparedScenario> {
-  const scenario: ResolvedScenario = run.scenario;
-  const count = plannedCount(scenario);
-  const poolSize = Math.min(count, POOL_LIMIT);
-  let workload;
-  try {
-    workload = await buildWorkload(scenario, tokenizer, poolSize);
-  } catch (error) {
-    if (error instanceof VbenchError) throw error;
-    throw new VbenchError("workload_failed", `cannot build the ${scenario.datasetType} workload of scenario ${scenario.name}: ${errorMessage(error)}`, { cause: error });
-  }
-  const origin = parseOrigin(scenario.baseUrl);
-  const headers = requestHeaders(scenario, backend, apiKey);
-  const pool = workload.items.map((item) => prepareRequest(origin, scenario, backend, headers, item, workload.ignoreEos));
-  const notes = [...workload.notes];
-  if (count > POOL_LIMIT) notes.push(`${count} requests reuse ${POOL_LIMIT} distinct prompts cyclically`);
-  log.debug(`prepared ${pool.length} request bodies for ${scenario.name}`);
-  return { run, backend, origin, pool, count, tokenizer, notes, offsetsMs: workload.offsetsMs };
-}
-
-/** Distinct prompts prepared at most; longer runs reuse them cyclically (memory stays bounded). */
-const POOL_LIMIT = 50_000;
-/** A time-bound closed-loop run (infinite rate) schedules this many slots at most. */
-const TIME_BOUND_SLOTS = 2_000_000;
-
-function plannedCount(s: ResolvedScenario): number {
-  if (s.durationS === null) return s.numPrompts;
-  if (Number.isFinite(s.requestRate) && !s.rampUp) return Math.max(1, Math.round(s.requestRate * s.durationS));
-  return TIME_BOUND_SLOTS;
 }

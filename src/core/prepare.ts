@@ -4,8 +4,14 @@
  * Only the request id is spliced in at dispatch (src/core/request.ts).
  */
 import type { BackendPlugin, ResolvedScenario, WorkloadItem } from "./types.ts";
-import type { Origin } from "./http.ts";
+import { parseOrigin, type Origin } from "./http.ts";
 import type { PreparedRequest } from "./request.ts";
+import type { PlannedRun } from "./config.ts";
+import type { PreparedScenario } from "./execute.ts";
+import type { Logger } from "./log.ts";
+import { VbenchError, errorMessage } from "./errors.ts";
+import { buildWorkload } from "../workload/index.ts";
+import type { Tokenizer } from "../workload/tokenizer.ts";
 
 const encoder = new TextEncoder();
 
@@ -40,4 +46,36 @@ export function prepareRequest(
   tail.set(tailHead, 0);
   tail.set(bodyBytes, tailHead.byteLength);
   return { head: encoder.encode(head), tail, inputTokens: item.inputTokens, requestedOutputTokens: item.outputTokens };
+}
+
+/** Build a scenario's workload and request bytes: everything that must happen before the clock starts. */
+export async function prepareScenario(run: PlannedRun, backend: BackendPlugin, tokenizer: Tokenizer, apiKey: string | undefined, log: Logger): Promise<PreparedScenario> {
+  const scenario: ResolvedScenario = run.scenario;
+  const count = plannedCount(scenario);
+  const poolSize = Math.min(count, POOL_LIMIT);
+  let workload;
+  try {
+    workload = await buildWorkload(scenario, tokenizer, poolSize);
+  } catch (error) {
+    if (error instanceof VbenchError) throw error;
+    throw new VbenchError("workload_failed", `cannot build the ${scenario.datasetType} workload of scenario ${scenario.name}: ${errorMessage(error)}`, { cause: error });
+  }
+  const origin = parseOrigin(scenario.baseUrl);
+  const headers = requestHeaders(scenario, backend, apiKey);
+  const pool = workload.items.map((item) => prepareRequest(origin, scenario, backend, headers, item, workload.ignoreEos));
+  const notes = [...workload.notes];
+  if (count > POOL_LIMIT) notes.push(`${count} requests reuse ${POOL_LIMIT} distinct prompts cyclically`);
+  log.debug(`prepared ${pool.length} request bodies for ${scenario.name}`);
+  return { run, backend, origin, pool, count, tokenizer, notes, offsetsMs: workload.offsetsMs };
+}
+
+/** Distinct prompts prepared at most; longer runs reuse them cyclically (memory stays bounded). */
+export const POOL_LIMIT = 50_000;
+/** A time-bound closed-loop run (infinite rate) schedules this many slots at most. */
+export const TIME_BOUND_SLOTS = 2_000_000;
+
+export function plannedCount(s: ResolvedScenario): number {
+  if (s.durationS === null) return s.numPrompts;
+  if (Number.isFinite(s.requestRate) && !s.rampUp) return Math.max(1, Math.round(s.requestRate * s.durationS));
+  return TIME_BOUND_SLOTS;
 }
