@@ -122,9 +122,8 @@ export class Generation implements TickJob, SlotUser {
     const cutBeforeEnd = last && f?.kind === "cut";
     if (last && !cutBeforeEnd) out += w.tail();
     if (!this.write(out)) return this.close(false);
-    const at = performance.now();
-    if (head !== "") this.deps.truth.chunk(p.truth, at, 0);
-    this.deps.truth.chunk(p.truth, at, to - from);
+    if (head !== "") this.deps.truth.chunkPending(p.truth, 0);
+    this.deps.truth.chunkPending(p.truth, to - from);
     this.sent = to;
     if (last) return this.close(cutBeforeEnd);
     const nextTo = Math.min(p.outputTokens, to + p.tokensPerChunk);
@@ -155,7 +154,7 @@ export class Generation implements TickJob, SlotUser {
       this.respond!(new Response(stream, { status: 200, headers }));
     } else {
       this.respond!(new Response(f?.kind === "bad-utf8" ? withBadUtf8(body) : body, { status: 200, headers }));
-      if (f?.kind !== "error-event" && f?.kind !== "malformed") this.deps.truth.chunk(p.truth, at, n);
+      if (f?.kind !== "error-event" && f?.kind !== "malformed") this.deps.truth.chunkPending(p.truth, n);
     }
     this.deps.truth.setStatus(p.truth, 200);
     this.finish(at);
@@ -177,9 +176,8 @@ export class Generation implements TickJob, SlotUser {
   private write(s: string): boolean {
     const ctrl = this.ctrl!;
     const n = this.plan.fault?.kind === "bad-utf8" && s.includes(BAD_UTF8_MARK) ? ctrl.write(withBadUtf8(s)) : ctrl.write(s);
-    if (n === 0) return false;
-    ctrl.flush();
-    return true;
+    // No flush(): Bun sends what a callback wrote when the callback returns (the ticker batch ends).
+    return n !== 0;
   }
 
   /** End the response: normally, or (cut) by dropping the socket mid-response. */

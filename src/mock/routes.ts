@@ -69,6 +69,8 @@ export interface TruthSummary {
   /** CPU time of the whole server process since start. */
   cpuUserMs: number;
   cpuSystemMs: number;
+  /** Resident memory of the server process, MiB. */
+  rssMiB: number;
   /** performance.timeOrigin of the server (epoch ms), to map its clock onto another process's. */
   timeOriginMs: number;
   nowMs: number;
@@ -85,6 +87,7 @@ export function summarize(d: TruthDeps): TruthSummary {
     tickerWakes: d.ticker.wakes,
     cpuUserMs: cpu.user / 1000,
     cpuSystemMs: cpu.system / 1000,
+    rssMiB: Math.round(process.memoryUsage.rss() / 1048576),
     timeOriginMs: performance.timeOrigin,
     nowMs: performance.now(),
   };

@@ -57,8 +57,9 @@ export async function startMockServer(partial: Partial<MockOptions> = {}, hooks:
   const o = resolveMockOptions(partial);
   const countPrompt: PromptCounter = await createPromptCounter(o.exactPromptTokens);
   const text: TokenText = createTokenText(o.seed);
-  const ticker = new Ticker();
   const truth = new TruthStore();
+  // Chunks are stamped when their batch ends: that is when Bun hands the bytes to the kernel.
+  const ticker = new Ticker((nowMs) => truth.stampPending(nowMs));
   const slots = new Slots(o.maxConcurrency);
   const deps = { ticker, truth, slots };
   let requestCount = 0;

@@ -14,6 +14,7 @@ export class Slots {
   private active = 0;
   private queue: SlotUser[] = [];
   private head = 0;
+  private draining = false;
   /** Highest number of requests generating at once since the last resetPeak(). */
   peak = 0;
 
@@ -37,16 +38,26 @@ export class Slots {
 
   release(): void {
     this.active--;
+    // Grant in a microtask: a release inside a ticker batch is stamped at the batch's end, and the next
+    // request must start after that, so the truth never shows more than `max` overlapping.
+    if (!this.draining && this.head < this.queue.length) {
+      this.draining = true;
+      queueMicrotask(this.drain);
+    }
+  }
+
+  private readonly drain = (): void => {
+    this.draining = false;
     while (this.head < this.queue.length && (this.max === 0 || this.active < this.max)) {
       const next = this.queue[this.head++];
       if (!next.abandoned) this.grant(next);
     }
-    // Drop the consumed prefix now and then instead of shifting on every release.
+    // Drop the consumed prefix now and then instead of shifting on every grant.
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-  }
+  };
 
   resetPeak(): void {
     this.peak = this.active;

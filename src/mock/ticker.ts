@@ -1,9 +1,14 @@
 /**
  * One central timer for every stream: a min-heap of jobs by due time and a
- * single setTimeout armed for the earliest. Each wake runs every job due
- * within TOLERANCE_MS, so thousands of streams cost one timer, not one per
- * token. Due times are absolute: a late wake writes late but never shifts a
- * stream's later tokens (no drift).
+ * single setTimeout armed for the earliest. Each wake runs the jobs due within
+ * TOLERANCE_MS, so thousands of streams cost one timer, not one per token.
+ * Due times are absolute: a late wake writes late but never shifts a stream's
+ * later tokens (no drift).
+ *
+ * Bun hands bytes written in a callback to the kernel only after the callback
+ * returns, so a wake runs at most MAX_BATCH jobs and then yields
+ * (setImmediate) to let them leave; `afterBatch` gets the time the batch ended,
+ * which is when its bytes were released.
  */
 
 export interface TickJob {
@@ -17,15 +22,20 @@ export interface TickJob {
 
 /** Jobs due this close to now run in the current wake instead of a sub-ms timer. */
 const TOLERANCE_MS = 0.5;
+/** Jobs run per wake before yielding to the event loop (bounds how long written bytes wait to be sent). */
+const MAX_BATCH = 256;
 
 export class Ticker {
   private heap: TickJob[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private immediate: ReturnType<typeof setImmediate> | undefined;
   private armedForMs = Infinity;
   private running = false;
   private stopped = false;
   /** Wakes so far (for the cost report). */
   wakes = 0;
+
+  constructor(private readonly afterBatch: (nowMs: number) => void = () => {}) {}
 
   get size(): number {
     return this.heap.length;
@@ -61,38 +71,45 @@ export class Ticker {
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
     for (const j of this.heap) j.heapIndex = -1;
     this.heap = [];
   }
 
   private arm(): void {
-    if (this.heap.length === 0) return;
+    if (this.heap.length === 0 || this.immediate !== undefined) return;
     const due = this.heap[0].dueMs;
+    const delayMs = due - performance.now();
     if (this.timer !== undefined) {
       if (due >= this.armedForMs - TOLERANCE_MS) return;
       clearTimeout(this.timer);
+      this.timer = undefined;
     }
     this.armedForMs = due;
-    const delayMs = Math.max(0, Math.round(due - performance.now()));
-    this.timer = setTimeout(this.tick, delayMs);
+    if (delayMs <= TOLERANCE_MS) this.immediate = setImmediate(this.tick);
+    else this.timer = setTimeout(this.tick, Math.round(delayMs));
   }
 
   private readonly tick = (): void => {
     this.timer = undefined;
+    this.immediate = undefined;
     this.armedForMs = Infinity;
     this.running = true;
     this.wakes++;
-    let now = performance.now();
     const heap = this.heap;
-    while (heap.length > 0 && heap[0].dueMs <= now + TOLERANCE_MS) {
+    // Only what is due at the start of the wake: a stream that is behind catches up chunk by chunk,
+    // but work that becomes due while this batch runs waits for the next wake.
+    const limitMs = performance.now() + TOLERANCE_MS;
+    for (let n = 0; n < MAX_BATCH && heap.length > 0 && heap[0].dueMs <= limitMs; n++) {
       // Take the job out before running it: run() may schedule other jobs (a queued request getting its slot).
       const job = heap[0];
       this.cancel(job);
-      const next = job.run(now);
+      const next = job.run(limitMs);
       if (!Number.isNaN(next) && job.heapIndex < 0) this.insert(job, next);
-      now = performance.now();
     }
+    this.afterBatch(performance.now());
     this.running = false;
     if (!this.stopped) this.arm();
   };

@@ -21,7 +21,10 @@ export interface TruthRecord {
   /** When the request got a server slot (after slow headers and the maxConcurrency queue). */
   startedAtMs: number | null;
   firstTokenAtMs: number | null;
-  /** When each token-bearing chunk was written (chat: the role-only delta counts, as in vLLM). */
+  /**
+   * When each token-bearing chunk was sent (chat: the role-only delta counts, as in vLLM): the end of the
+   * ticker batch that wrote it, which is when Bun hands the batch's bytes to the kernel.
+   */
   chunkAtMs: number[];
   /** When the response was finished, cut or abandoned. */
   doneAtMs: number | null;
@@ -132,10 +135,28 @@ export class TruthStore {
     this.poolUsed += maxChunks;
   }
 
-  /** A token-bearing chunk carrying `tokens` tokens was written at `atMs`. */
+  private pendingHandles: number[] = [];
+  private pendingTokens: number[] = [];
+
+  /** A token-bearing chunk was written; its time is set by stampPending() once the batch's bytes are released. */
+  chunkPending(h: number, tokens: number): void {
+    this.pendingHandles.push(h);
+    this.pendingTokens.push(tokens);
+  }
+
+  stampPending(atMs: number): void {
+    const hs = this.pendingHandles;
+    for (let i = 0; i < hs.length; i++) this.chunk(hs[i], atMs, this.pendingTokens[i]);
+    hs.length = 0;
+    this.pendingTokens.length = 0;
+  }
+
+  /** A token-bearing chunk carrying `tokens` tokens was sent at `atMs`. */
   chunk(h: number, atMs: number, tokens: number): void {
     const r = this.slot(h);
     if (r < 0) return;
+    // A response closed in the same batch is done when its last bytes leave.
+    if (this.done[r] < atMs) this.done[r] = atMs;
     if (this.chunkCount[r] === 0) this.first[r] = atMs;
     if (this.chunkCount[r] < this.chunkCap[r]) {
       this.pool[this.chunkStart[r] + this.chunkCount[r]] = atMs - this.received[r];

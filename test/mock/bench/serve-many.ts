@@ -14,7 +14,7 @@ import type { TruthRecord } from "../../../src/mock/truth.ts";
 const [streams = 4096, tokens = 256, itlMs = 10, tokensPerChunk = 1] = process.argv.slice(2).map(Number);
 const ttftMs = 50;
 const entry = [process.execPath, `${import.meta.dir}/../fixtures/mock-entry.ts`];
-const mock = await spawnMockProcess(entry, { ttftMs, itlMs, tokensPerChunk });
+const mock = await spawnMockProcess(entry, { ttftMs, itlMs, tokensPerChunk }, { inheritStderr: !!process.env.DEBUG });
 const port = Number(new URL(mock.url).port);
 const summary = async (): Promise<TruthSummary> => (await fetch(`${mock.url}/_truth/summary`)).json() as Promise<TruthSummary>;
 
