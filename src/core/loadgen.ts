@@ -9,7 +9,7 @@
  */
 import type { BackendPlugin, RequestRecord } from "./types.ts";
 import type { HttpClient, Origin } from "./http.ts";
-import { requestBytes, TimedRequest, type PreparedRequest } from "./request.ts";
+import { requestBytes, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
 
 export interface LoadOptions {
   client: HttpClient;
@@ -48,7 +48,6 @@ export interface LoadResult {
 
 /** Wake the dispatcher with a timer this early, then yield-spin to the exact time. */
 const SPIN_WINDOW_MS = 1.5;
-const SWEEP_INTERVAL_MS = 250;
 
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { client, origin, backend, pool, offsetsMs, maxConcurrency, requestIdPrefix } = options;
@@ -128,11 +127,8 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         stopped = true;
         finishIfDone();
       }
-      for (const request of inFlight) {
-        if (nowMs - request.sentAtMs > options.timeoutMs) request.abort("timeout", `no complete response within ${options.timeoutMs / 1000} s (timeout_s)`, nowMs);
-        else if (nowMs - request.lastActivityMs > options.idleTimeoutMs) request.abort("timeout", `no data for ${options.idleTimeoutMs / 1000} s (idle_timeout_s)`, nowMs);
-      }
-    }, Math.min(SWEEP_INTERVAL_MS, options.idleTimeoutMs / 4));
+      sweepTimeouts(inFlight, nowMs, options.timeoutMs, options.idleTimeoutMs);
+    }, sweepIntervalMs(options.idleTimeoutMs));
 
     const onAbort = () => {
       if (stopped && cancelled) return;

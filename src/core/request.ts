@@ -201,3 +201,16 @@ export class TimedRequest implements ResponseSink {
     this.done(this, record);
   }
 }
+
+/** Fail requests past their overall or idle limit. Called from one interval timer, never per request. */
+export function sweepTimeouts(inFlight: Iterable<TimedRequest>, nowMs: number, timeoutMs: number, idleTimeoutMs: number): void {
+  for (const request of inFlight) {
+    if (nowMs - request.sentAtMs > timeoutMs) request.abort("timeout", `no complete response within ${timeoutMs / 1000} s (timeout_s)`, nowMs);
+    else if (nowMs - request.lastActivityMs > idleTimeoutMs) request.abort("timeout", `no data for ${idleTimeoutMs / 1000} s (idle_timeout_s)`, nowMs);
+  }
+}
+
+/** How often the sweeper looks: often enough for short test limits, rarely enough to cost nothing. */
+export function sweepIntervalMs(idleTimeoutMs: number): number {
+  return Math.min(250, idleTimeoutMs / 4);
+}
