@@ -267,17 +267,11 @@ export class HttpClient {
           pos = len;
           break;
         case Phase.ChunkSize: {
-          const lf = data.indexOf(LF, pos);
-          if (lf < 0) {
-            ex.sizeLine += latin1(data, pos, len);
-            pos = len;
-            break;
-          }
-          const line = ex.sizeLine + latin1(data, pos, lf);
-          ex.sizeLine = "";
-          pos = lf + 1;
-          const size = parseInt(line, 16); // ignores chunk extensions and the trailing CR
-          if (Number.isNaN(size)) return this.fail(socket, ex, `malformed chunk size "${line.trim().slice(0, 40)}"`, now);
+          const line = takeLine(ex, data, pos);
+          pos = line.next;
+          if (line.text === null) break;
+          const size = parseInt(line.text, 16); // ignores chunk extensions and the trailing CR
+          if (Number.isNaN(size)) return this.fail(socket, ex, `malformed chunk size "${line.text.trim().slice(0, 40)}"`, now);
           if (size === 0) ex.phase = Phase.Trailers;
           else {
             ex.remaining = size;
@@ -301,16 +295,9 @@ export class HttpClient {
           break;
         }
         case Phase.Trailers: {
-          const lf = data.indexOf(LF, pos);
-          if (lf < 0) {
-            ex.sizeLine += latin1(data, pos, len);
-            pos = len;
-            break;
-          }
-          const line = ex.sizeLine + latin1(data, pos, lf);
-          ex.sizeLine = "";
-          pos = lf + 1;
-          if (line === "" || line === "\r") this.finish(socket, ex, now);
+          const line = takeLine(ex, data, pos);
+          pos = line.next;
+          if (line.text === "" || line.text === "\r") this.finish(socket, ex, now);
           break;
         }
       }
@@ -396,6 +383,22 @@ function connectMessage(origin: Origin, error: unknown): string {
   const code = (error as { code?: string })?.code;
   const text = error instanceof Error ? error.message : String(error);
   return `cannot connect to ${origin.tls ? "https" : "http"}://${origin.authority}: ${code ?? text}`;
+}
+
+/**
+ * A line of the chunked framing (size line or trailer), possibly split across
+ * reads: the part before a line feed is carried in `ex.sizeLine`. `text` is
+ * null until the line is complete; `next` is where parsing continues.
+ */
+function takeLine(ex: Exchange, data: Uint8Array, pos: number): { text: string | null; next: number } {
+  const lf = data.indexOf(LF, pos);
+  if (lf < 0) {
+    ex.sizeLine += latin1(data, pos, data.byteLength);
+    return { text: null, next: data.byteLength };
+  }
+  const text = ex.sizeLine + latin1(data, pos, lf);
+  ex.sizeLine = "";
+  return { text, next: lf + 1 };
 }
 
 function findHeadEnd(buf: Uint8Array): number {
