@@ -82,6 +82,7 @@ class Exchange {
   headBuf: Uint8Array | null = null;
   remaining = 0;
   sizeLine = "";
+  nextPos = 0;
   keepAlive = true;
   receivedAny = false;
   written = 0;
@@ -268,10 +269,10 @@ export class HttpClient {
           break;
         case Phase.ChunkSize: {
           const line = takeLine(ex, data, pos);
-          pos = line.next;
-          if (line.text === null) break;
-          const size = parseInt(line.text, 16); // ignores chunk extensions and the trailing CR
-          if (Number.isNaN(size)) return this.fail(socket, ex, `malformed chunk size "${line.text.trim().slice(0, 40)}"`, now);
+          pos = ex.nextPos;
+          if (line === null) break;
+          const size = parseInt(line, 16); // ignores chunk extensions and the trailing CR
+          if (Number.isNaN(size)) return this.fail(socket, ex, `malformed chunk size "${line.trim().slice(0, 40)}"`, now);
           if (size === 0) ex.phase = Phase.Trailers;
           else {
             ex.remaining = size;
@@ -296,8 +297,8 @@ export class HttpClient {
         }
         case Phase.Trailers: {
           const line = takeLine(ex, data, pos);
-          pos = line.next;
-          if (line.text === "" || line.text === "\r") this.finish(socket, ex, now);
+          pos = ex.nextPos;
+          if (line === "" || line === "\r") this.finish(socket, ex, now);
           break;
         }
       }
@@ -387,18 +388,21 @@ function connectMessage(origin: Origin, error: unknown): string {
 
 /**
  * A line of the chunked framing (size line or trailer), possibly split across
- * reads: the part before a line feed is carried in `ex.sizeLine`. `text` is
- * null until the line is complete; `next` is where parsing continues.
+ * reads: the part before a line feed is carried in `ex.sizeLine`. Returns
+ * null until the line is complete; `ex.nextPos` is where parsing continues
+ * (a field, not a returned object: this runs once per chunk).
  */
-function takeLine(ex: Exchange, data: Uint8Array, pos: number): { text: string | null; next: number } {
+function takeLine(ex: Exchange, data: Uint8Array, pos: number): string | null {
   const lf = data.indexOf(LF, pos);
   if (lf < 0) {
     ex.sizeLine += latin1(data, pos, data.byteLength);
-    return { text: null, next: data.byteLength };
+    ex.nextPos = data.byteLength;
+    return null;
   }
   const text = ex.sizeLine + latin1(data, pos, lf);
   ex.sizeLine = "";
-  return { text, next: lf + 1 };
+  ex.nextPos = lf + 1;
+  return text;
 }
 
 function findHeadEnd(buf: Uint8Array): number {
