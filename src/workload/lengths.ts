@@ -1,0 +1,94 @@
+/**
+ * Token lengths: vLLM's range-ratio rule for the random dataset, and the
+ * length distributions of the synthetic dataset.
+ */
+import * as v from "valibot";
+import type { Rng } from "../core/rng.ts";
+
+/**
+ * Integer bounds `[floor(L·(1−r)), ceil(L·(1+r))]`, never below `min`.
+ * The epsilon keeps float noise from widening the range (100·1.1 is
+ * 110.00000000000001, whose ceil would be 111).
+ */
+export function rangeBounds(len: number, ratio: number, min: number): [number, number] {
+  const eps = 1e-9;
+  const lo = Math.max(min, Math.floor(len * (1 - ratio) + eps));
+  const hi = Math.max(lo, Math.ceil(len * (1 + ratio) - eps));
+  return [lo, hi];
+}
+
+/** `count` lengths uniform over the integers of {@link rangeBounds}. */
+export function drawRangeLengths(rng: Rng, count: number, len: number, ratio: number, min: number): Int32Array {
+  const [lo, hi] = rangeBounds(len, ratio, min);
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) out[i] = lo === hi ? lo : rng.int(lo, hi);
+  return out;
+}
+
+const tokens = v.pipe(v.number(), v.integer(), v.minValue(1));
+const positive = v.pipe(v.number(), v.minValue(0));
+
+/**
+ * A token-length distribution. For `normal` and `lognormal`, `mean` and
+ * `stdev` describe the token lengths themselves (not the underlying normal
+ * of a lognormal), so `{mean: 512}` means prompts average 512 tokens either
+ * way. Draws are rounded and clipped to `[min, max]` (min defaults to 1).
+ */
+export const distributionSchema = v.variant("type", [
+  v.strictObject({ type: v.literal("fixed"), value: tokens }),
+  v.pipe(
+    v.strictObject({ type: v.literal("uniform"), min: tokens, max: tokens }),
+    v.check((d) => d.min <= d.max, "uniform needs min <= max"),
+  ),
+  v.pipe(
+    v.strictObject({
+      type: v.literal("normal"),
+      mean: positive,
+      stdev: positive,
+      min: v.optional(tokens),
+      max: v.optional(tokens),
+    }),
+    v.check((d) => (d.min ?? 1) <= (d.max ?? Infinity), "normal needs min <= max"),
+  ),
+  v.pipe(
+    v.strictObject({
+      type: v.literal("lognormal"),
+      mean: v.pipe(v.number(), v.gtValue(0)),
+      stdev: positive,
+      min: v.optional(tokens),
+      max: v.optional(tokens),
+    }),
+    v.check((d) => (d.min ?? 1) <= (d.max ?? Infinity), "lognormal needs min <= max"),
+  ),
+]);
+
+export type Distribution = v.InferOutput<typeof distributionSchema>;
+
+/** One integer length drawn from `d`. */
+export function sampleLength(rng: Rng, d: Distribution): number {
+  switch (d.type) {
+    case "fixed":
+      return d.value;
+    case "uniform":
+      return rng.int(d.min, d.max);
+    case "normal":
+      return clip(Math.round(d.mean + d.stdev * rng.normal()), d.min, d.max);
+    case "lognormal": {
+      // Parameters of the underlying normal whose exponential has this mean and stdev.
+      const sigma2 = Math.log(1 + (d.stdev * d.stdev) / (d.mean * d.mean));
+      const mu = Math.log(d.mean) - sigma2 / 2;
+      return clip(Math.round(Math.exp(mu + Math.sqrt(sigma2) * rng.normal())), d.min, d.max);
+    }
+  }
+}
+
+/** `count` lengths from `d`. */
+export function drawLengths(rng: Rng, count: number, d: Distribution): Int32Array {
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) out[i] = sampleLength(rng, d);
+  return out;
+}
+
+function clip(value: number, min = 1, max = Infinity): number {
+  return Math.min(Math.max(value, min), max);
+}

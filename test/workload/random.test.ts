@@ -1,0 +1,96 @@
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { rangeBounds } from "../../src/workload/lengths.ts";
+import { promptVocab } from "../../src/workload/prompt-builder.ts";
+import { buildRandomWorkload, type RandomWorkloadOptions } from "../../src/workload/random.ts";
+import { loadTokenizer } from "../../src/workload/tokenizer.ts";
+
+const gpt2 = await loadTokenizer("gpt2");
+const tiny = await loadTokenizer(join(import.meta.dir, "../fixtures/datasets/tiny-bpe-tokenizer.json"));
+const base: RandomWorkloadOptions = { numPrompts: 50, inputLen: 64, outputLen: 16, rangeRatio: 0, prefixLen: 0, seed: 0 };
+
+describe("range bounds", () => {
+  test("floor/ceil of L(1±r), without float noise", () => {
+    expect(rangeBounds(1024, 0, 1)).toEqual([1024, 1024]);
+    expect(rangeBounds(100, 0.1, 1)).toEqual([90, 110]);
+    expect(rangeBounds(1024, 0.1, 1)).toEqual([921, 1127]);
+    expect(rangeBounds(3, 0.9, 1)).toEqual([1, 6]);
+  });
+});
+
+describe("random workload", () => {
+  test("every prompt re-encodes to exactly its input length (gpt2)", () => {
+    const items = buildRandomWorkload({ ...base, rangeRatio: 0.5 }, gpt2);
+    expect(items).toHaveLength(50);
+    for (const item of items) expect(gpt2.encode(item.prompt).length).toBe(item.inputTokens);
+    expect(new Set(items.map((i) => i.inputTokens)).size).toBeGreaterThan(5);
+  });
+
+  test("exact lengths with a tokenizer whose tokens merge (correction loop)", () => {
+    // The tiny vocabulary has too few words, so prompts are drawn from letters that merge on re-encoding.
+    expect(promptVocab(tiny).words).toBe(false);
+    const notes: string[] = [];
+    const items = buildRandomWorkload({ ...base, numPrompts: 40, inputLen: 30, rangeRatio: 0.5 }, tiny, notes);
+    for (const item of items) expect(tiny.encode(item.prompt).length).toBe(item.inputTokens);
+    const [lo, hi] = rangeBounds(30, 0.5, 1);
+    for (const item of items) {
+      expect(item.inputTokens).toBeGreaterThanOrEqual(lo);
+      expect(item.inputTokens).toBeLessThanOrEqual(hi);
+    }
+    expect(notes).toEqual([]);
+  });
+
+  test("input and output lengths stay within the range-ratio bounds and cover them", () => {
+    const items = buildRandomWorkload({ ...base, numPrompts: 400, inputLen: 20, outputLen: 10, rangeRatio: 0.5 }, gpt2);
+    const ins = items.map((i) => i.inputTokens);
+    const outs = items.map((i) => i.outputTokens);
+    expect(Math.min(...ins)).toBe(10);
+    expect(Math.max(...ins)).toBe(30);
+    expect(Math.min(...outs)).toBe(5);
+    expect(Math.max(...outs)).toBe(15);
+  });
+
+  test("range ratio 0 gives exactly L; output length is at least 1", () => {
+    const items = buildRandomWorkload({ ...base, outputLen: 1, rangeRatio: 0.9 }, gpt2);
+    for (const item of items) expect(item.outputTokens).toBeGreaterThanOrEqual(1);
+    const fixed = buildRandomWorkload(base, gpt2);
+    expect(fixed.every((i) => i.inputTokens === 64 && i.outputTokens === 16)).toBe(true);
+  });
+
+  test("a shared prefix starts every prompt and counts on top of the input length", () => {
+    const items = buildRandomWorkload({ ...base, prefixLen: 32, inputLen: 16, rangeRatio: 0.5 }, gpt2);
+    const prefix = gpt2.decode(gpt2.encode(items[0].prompt).slice(0, 32));
+    expect(gpt2.encode(prefix)).toHaveLength(32);
+    for (const item of items) {
+      expect(item.prompt.startsWith(prefix)).toBe(true);
+      expect(item.inputTokens).toBeGreaterThanOrEqual(32 + 8);
+      expect(gpt2.encode(item.prompt).length).toBe(item.inputTokens);
+    }
+    // The suffixes differ.
+    expect(new Set(items.map((i) => i.prompt.slice(prefix.length))).size).toBe(items.length);
+  });
+
+  test("same seed → identical prompts in the same order; another seed differs", () => {
+    const a = buildRandomWorkload({ ...base, rangeRatio: 0.3, prefixLen: 4 }, gpt2);
+    const b = buildRandomWorkload({ ...base, rangeRatio: 0.3, prefixLen: 4 }, gpt2);
+    const c = buildRandomWorkload({ ...base, rangeRatio: 0.3, prefixLen: 4, seed: 1 }, gpt2);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    const differing = a.filter((item, i) => item.prompt !== c[i].prompt).length;
+    expect(differing).toBe(a.length);
+  });
+
+  test("prompts are distinct", () => {
+    const items = buildRandomWorkload({ ...base, inputLen: 8 }, gpt2);
+    expect(new Set(items.map((i) => i.prompt)).size).toBe(items.length);
+  });
+});
+
+test("huge runs reuse a pool of distinct prompts, with a note", () => {
+  const notes: string[] = [];
+  const items = buildRandomWorkload({ ...base, numPrompts: 25, inputLen: 4, rangeRatio: 0.5, maxDistinctPrompts: 10 }, gpt2, notes);
+  expect(items).toHaveLength(25);
+  expect(new Set(items.map((i) => i.prompt)).size).toBe(10);
+  expect(items[23]).toBe(items[3]);
+  expect(notes).toHaveLength(1);
+  expect(notes[0]).toContain("10 distinct prompts for 25 requests");
+});
