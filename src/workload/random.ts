@@ -40,26 +40,51 @@ export const MAX_DISTINCT_PROMPTS = 100_000;
  * onto `notes` when given.
  */
 export function buildRandomWorkload(opts: RandomWorkloadOptions, tokenizer: Tokenizer, notes?: string[]): WorkloadItem[] {
-  const distinct = Math.min(opts.numPrompts, Math.max(1, opts.maxDistinctPrompts ?? MAX_DISTINCT_PROMPTS));
-  const inputLens = drawRangeLengths(
-    createRng(opts.seed, "input-lengths"),
-    distinct,
-    opts.inputLen,
-    opts.rangeRatio,
-    opts.prefixLen > 0 ? 0 : 1,
-  );
+  const distinct = distinctCount(opts.numPrompts, opts.maxDistinctPrompts);
+  const minInput = opts.prefixLen > 0 ? 0 : 1;
+  const inputLens = drawRangeLengths(createRng(opts.seed, "input-lengths"), distinct, opts.inputLen, opts.rangeRatio, minInput);
   const outputLens = drawRangeLengths(createRng(opts.seed, "output-lengths"), distinct, opts.outputLen, opts.rangeRatio, 1);
   const prefixIds = opts.prefixLen > 0 ? new PromptBuilder(tokenizer, createRng(opts.seed, "prefix-tokens")).drawIds(opts.prefixLen) : [];
-  const builder = new PromptBuilder(tokenizer, createRng(opts.seed, "prompt-tokens"));
+  return buildFromLengths(
+    { numPrompts: opts.numPrompts, inputLens, outputLens, prefixIds, seed: opts.seed, label: "random" },
+    tokenizer,
+    notes,
+  );
+}
 
-  const items = new Array<WorkloadItem>(opts.numPrompts);
+export function distinctCount(numPrompts: number, maxDistinct = MAX_DISTINCT_PROMPTS): number {
+  return Math.min(numPrompts, Math.max(1, maxDistinct));
+}
+
+/** Drawn lengths of a token-length workload; the arrays hold one entry per distinct prompt. */
+export interface LengthPlan {
+  numPrompts: number;
+  /** Tokens after the prefix. */
+  inputLens: Int32Array;
+  outputLens: Int32Array;
+  prefixIds: readonly number[];
+  seed: number;
+  /** Dataset name for notes. */
+  label: string;
+}
+
+/**
+ * Prompts for `plan`: one per entry of inputLens, reused cyclically up to
+ * numPrompts (the same item object, see {@link MAX_DISTINCT_PROMPTS}).
+ */
+export function buildFromLengths(plan: LengthPlan, tokenizer: Tokenizer, notes?: string[]): WorkloadItem[] {
+  const distinct = plan.inputLens.length;
+  const builder = new PromptBuilder(tokenizer, createRng(plan.seed, "prompt-tokens"));
+  const items = new Array<WorkloadItem>(plan.numPrompts);
   for (let i = 0; i < distinct; i++) {
-    const built = builder.build(opts.prefixLen + inputLens[i], prefixIds);
-    items[i] = { prompt: built.prompt, inputTokens: built.inputTokens, outputTokens: outputLens[i] };
+    const built = builder.build(plan.prefixIds.length + plan.inputLens[i], plan.prefixIds);
+    items[i] = { prompt: built.prompt, inputTokens: built.inputTokens, outputTokens: plan.outputLens[i] };
   }
-  for (let i = distinct; i < opts.numPrompts; i++) items[i] = items[i % distinct];
-  if (distinct < opts.numPrompts) {
-    notes?.push(`random dataset: built ${distinct} distinct prompts for ${opts.numPrompts} requests; request i reuses prompt i mod ${distinct}`);
+  for (let i = distinct; i < plan.numPrompts; i++) items[i] = items[i % distinct];
+  if (distinct < plan.numPrompts) {
+    notes?.push(
+      `${plan.label} dataset: built ${distinct} distinct prompts for ${plan.numPrompts} requests; request i reuses prompt i mod ${distinct}`,
+    );
   }
   if (builder.inexact > 0) notes?.push(inexactNote(builder.inexact, distinct));
   return items;

@@ -1,0 +1,93 @@
+/**
+ * JSONL dataset: one object per line with `prompt` (text) or `messages`
+ * (chat), and an optional `output_len`. The file is streamed; a seeded
+ * reservoir keeps only the sample in memory, and only the sample is tokenized.
+ */
+import { createRng } from "../core/rng.ts";
+import type { ChatMessage, WorkloadItem } from "../core/types.ts";
+import { VbenchError } from "../core/errors.ts";
+import { checkDatasetFile, malformed, readJsonl } from "./files.ts";
+import { Reservoir, oversample, shuffleInPlace } from "./sampling.ts";
+import type { Tokenizer } from "./tokenizer.ts";
+
+export interface JsonlWorkloadOptions {
+  path: string;
+  numPrompts: number;
+  /** Used for lines without their own output_len. */
+  outputLen: number;
+  /** false: the first numPrompts lines in file order. */
+  shuffle: boolean;
+  seed: number;
+}
+
+/** One validated line, before tokenization. */
+export interface PromptRecord {
+  prompt: string;
+  messages?: ChatMessage[];
+  outputLen?: number;
+}
+
+const ROLES = new Set(["system", "user", "assistant"]);
+
+/** Validates a dataset line's prompt fields; shared with the trace reader. */
+export function toPromptRecord(value: Record<string, unknown>, path: string, lineNo: number): PromptRecord | undefined {
+  const outputLen = value.output_len;
+  if (outputLen !== undefined && !(Number.isInteger(outputLen) && (outputLen as number) >= 1)) {
+    throw malformed(path, lineNo, `output_len must be an integer >= 1, found ${JSON.stringify(outputLen)}`);
+  }
+  const out = outputLen as number | undefined;
+  if (value.messages !== undefined) {
+    const messages = value.messages;
+    if (!Array.isArray(messages) || messages.length === 0) throw malformed(path, lineNo, "messages must be a non-empty array");
+    for (const [i, m] of messages.entries()) {
+      const msg = m as Partial<ChatMessage> | null;
+      if (typeof msg !== "object" || msg === null || !ROLES.has(msg.role as string) || typeof msg.content !== "string") {
+        throw malformed(path, lineNo, `messages[${i}] must be {role: system|user|assistant, content: string}`);
+      }
+    }
+    const chat = messages as ChatMessage[];
+    const lastUser = chat.findLast((m) => m.role === "user");
+    if (!lastUser) throw malformed(path, lineNo, "messages has no user message");
+    return { prompt: lastUser.content, messages: chat, outputLen: out };
+  }
+  if (typeof value.prompt === "string") return { prompt: value.prompt, outputLen: out };
+  if (value.prompt !== undefined) throw malformed(path, lineNo, "prompt must be a string");
+  return undefined;
+}
+
+/** Tokens of a record: the prompt, or the sum over all messages (no chat template is applied). */
+export function countInputTokens(record: PromptRecord, tokenizer: Tokenizer): number {
+  if (!record.messages) return tokenizer.encode(record.prompt).length;
+  let total = 0;
+  for (const m of record.messages) total += tokenizer.encode(m.content).length;
+  return total;
+}
+
+export async function buildJsonlWorkload(opts: JsonlWorkloadOptions, tokenizer: Tokenizer, notes: string[]): Promise<WorkloadItem[]> {
+  await checkDatasetFile(opts.path, "jsonl");
+  const rng = createRng(opts.seed, "sampling");
+  const reservoir = new Reservoir<PromptRecord>(rng, opts.numPrompts);
+  for await (const { value, lineNo } of readJsonl(opts.path)) {
+    const record = toPromptRecord(value, opts.path, lineNo);
+    if (!record) throw malformed(opts.path, lineNo, "expected a \"prompt\" string or a \"messages\" array");
+    // Without shuffling the reservoir is filled in file order and never replaced from.
+    if (opts.shuffle || reservoir.items.length < opts.numPrompts) reservoir.offer(record);
+  }
+  if (reservoir.items.length === 0) {
+    throw new VbenchError("dataset_empty", `The jsonl dataset ${opts.path} has no prompts`, {
+      hint: "Each line needs a \"prompt\" string or a \"messages\" array.",
+    });
+  }
+  const sample = opts.shuffle ? shuffleInPlace(rng, reservoir.items) : reservoir.items;
+  const { items: records, note } = oversample(rng, sample, opts.numPrompts, `jsonl dataset ${opts.path}`);
+  if (note) notes.push(note);
+  // Oversampled records repeat: tokenize each distinct record once.
+  const counted = new Map<PromptRecord, number>();
+  return records.map((record) => {
+    let inputTokens = counted.get(record);
+    if (inputTokens === undefined) counted.set(record, (inputTokens = countInputTokens(record, tokenizer)));
+    const item: WorkloadItem = { prompt: record.prompt, inputTokens, outputTokens: record.outputLen ?? opts.outputLen };
+    if (record.messages) item.messages = record.messages;
+    return item;
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Dataset options: the dataset-specific keys of a scenario
+ * (`ResolvedScenario.dataset`), validated with valibot. Schemas are loose
+ * objects (unknown keys pass) because one `defaults` block may carry keys for
+ * several dataset types; the config loader checks key spelling against
+ * DATASET_OPTION_KEYS.
+ */
+import * as v from "valibot";
+import { VbenchError } from "../core/errors.ts";
+import { distributionSchema } from "./lengths.ts";
+
+const tokens = v.pipe(v.number(), v.integer(), v.minValue(1));
+const path = v.pipe(v.string(), v.minLength(1, "a non-empty file path"));
+
+/** Keys every dataset type accepts. */
+const common = {
+  /** Overrides the type's default (true for random, synthetic, prefix, trace). */
+  ignore_eos: v.optional(v.boolean()),
+  sessions: v.optional(
+    v.strictObject({
+      sessions: tokens,
+      turns: tokens,
+      /** Pause between an answer and the session's next turn. */
+      think_time_ms: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
+    }),
+  ),
+};
+
+export const randomOptionsSchema = v.object({ ...common });
+
+export const syntheticOptionsSchema = v.object({
+  ...common,
+  /** Default: fixed at the scenario's random_input_len. */
+  input_distribution: v.optional(distributionSchema),
+  /** Default: fixed at the scenario's random_output_len. */
+  output_distribution: v.optional(distributionSchema),
+});
+
+export const jsonlOptionsSchema = v.object({
+  ...common,
+  dataset_path: path,
+  /** Output length for lines without their own `output_len` (default: random_output_len). */
+  output_len: v.optional(tokens),
+  /** false: take lines in file order instead of a seeded sample. */
+  shuffle: v.optional(v.boolean(), true),
+});
+
+export const sharegptOptionsSchema = v.object({
+  ...common,
+  dataset_path: path,
+  /** Fixed output length instead of the reply's token length (vLLM's --sharegpt-output-len). */
+  output_len: v.optional(tokens),
+});
+
+export const traceOptionsSchema = v.object({
+  ...common,
+  dataset_path: path,
+  /** Offsets are divided by this: 2 replays the trace twice as fast. */
+  time_scale: v.optional(v.pipe(v.number(), v.gtValue(0)), 1),
+  /** Output length for records without `output_len` (default: random_output_len). */
+  output_len: v.optional(tokens),
+});
+
+export const prefixOptionsSchema = v.object({
+  ...common,
+  num_prefix_groups: v.optional(tokens, 1),
+  /** Tokens of each group's shared prefix (default: the scenario's random_prefix_len, else 256). */
+  prefix_len: v.optional(tokens),
+  /** Mean tokens of each request's own suffix (default: random_input_len), ± random_range_ratio. */
+  suffix_len: v.optional(tokens),
+});
+
+/** Option schema of each dataset type. */
+export const datasetOptionsSchemas = {
+  random: randomOptionsSchema,
+  synthetic: syntheticOptionsSchema,
+  jsonl: jsonlOptionsSchema,
+  sharegpt: sharegptOptionsSchema,
+  trace: traceOptionsSchema,
+  prefix: prefixOptionsSchema,
+} as const;
+
+export type DatasetType = keyof typeof datasetOptionsSchemas;
+export const DATASET_TYPES = Object.keys(datasetOptionsSchemas) as DatasetType[];
+
+/** Every dataset option key of any type (for "did you mean" suggestions). */
+export const DATASET_OPTION_KEYS: readonly string[] = [
+  ...new Set(Object.values(datasetOptionsSchemas).flatMap((s) => Object.keys(s.entries))),
+].sort();
+
+export type SyntheticOptions = v.InferOutput<typeof syntheticOptionsSchema>;
+export type JsonlOptions = v.InferOutput<typeof jsonlOptionsSchema>;
+export type SharegptOptions = v.InferOutput<typeof sharegptOptionsSchema>;
+export type TraceOptions = v.InferOutput<typeof traceOptionsSchema>;
+export type PrefixOptions = v.InferOutput<typeof prefixOptionsSchema>;
+export type SessionsOptions = NonNullable<v.InferOutput<typeof randomOptionsSchema>["sessions"]>;
+
+/** Validate `options` for `type`; every problem is listed in the error's details. */
+export function parseDatasetOptions<T extends DatasetType>(
+  type: T,
+  options: Readonly<Record<string, unknown>>,
+): v.InferOutput<(typeof datasetOptionsSchemas)[T]> {
+  const result = v.safeParse(datasetOptionsSchemas[type], options);
+  if (result.success) return result.output as v.InferOutput<(typeof datasetOptionsSchemas)[T]>;
+  const details = result.issues.map((issue) => {
+    const at = v.getDotPath(issue);
+    return at ? `${at}: ${issue.message}` : issue.message;
+  });
+  throw new VbenchError("dataset_invalid", `Invalid options for the ${type} dataset: ${details.join("; ")}`, {
+    details,
+    hint: "The example scenario files configs/workload-*.json show each dataset's options.",
+  });
+}

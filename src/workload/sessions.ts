@@ -1,0 +1,54 @@
+/**
+ * Multi-turn chat sessions: `sessions: {sessions: S, turns: T, think_time_ms}`
+ * next to any dataset type but trace. The dataset supplies S×T user turns,
+ * dealt to sessions in order (session s gets items s·T … s·T+T−1). Only the
+ * user turns are planned here: the load generator builds each conversation's
+ * history from the answers as they arrive.
+ */
+import { VbenchError } from "../core/errors.ts";
+import type { ResolvedScenario, WorkloadItem } from "../core/types.ts";
+import { buildDataset, checkDatasetType } from "./datasets.ts";
+import { parseDatasetOptions } from "./options.ts";
+import type { Tokenizer } from "./tokenizer.ts";
+
+/**
+ * One entry per session, its user turns in order. A turn's `inputTokens`
+ * counts that user message only; the prompt the server sees also holds the
+ * history (its usage.prompt_tokens reports the full size).
+ */
+export type SessionPlan = { turns: WorkloadItem[] }[];
+
+export interface SessionWorkload {
+  plan: SessionPlan;
+  /** Pause between receiving an answer and sending the session's next turn. */
+  thinkTimeMs: number;
+  ignoreEos: boolean;
+  notes: string[];
+}
+
+/** The scenario's sessions option, or undefined when it has none. */
+export function sessionsOption(scenario: ResolvedScenario): { sessions: number; turns: number; thinkTimeMs: number } | undefined {
+  const type = checkDatasetType(scenario.datasetType);
+  const option = parseDatasetOptions(type, scenario.dataset ?? {}).sessions;
+  return option && { sessions: option.sessions, turns: option.turns, thinkTimeMs: option.think_time_ms };
+}
+
+export async function buildSessions(scenario: ResolvedScenario, tokenizer: Tokenizer): Promise<SessionWorkload> {
+  const option = sessionsOption(scenario);
+  if (!option) {
+    throw new VbenchError("dataset_invalid", `Scenario ${scenario.name} has no sessions option`, {
+      hint: 'Add "sessions": {"sessions": 8, "turns": 4, "think_time_ms": 1000} to the scenario.',
+    });
+  }
+  if (scenario.datasetType === "trace") {
+    throw new VbenchError("dataset_invalid", "sessions cannot be combined with the trace dataset (a trace fixes every arrival time)", {
+      hint: "Use sessions with random, synthetic, prefix, jsonl or sharegpt.",
+    });
+  }
+  const base = await buildDataset(scenario, tokenizer, option.sessions * option.turns);
+  const plan: SessionPlan = [];
+  for (let s = 0; s < option.sessions; s++) {
+    plan.push({ turns: base.items.slice(s * option.turns, (s + 1) * option.turns) });
+  }
+  return { plan, thinkTimeMs: option.thinkTimeMs, ignoreEos: base.ignoreEos, notes: base.notes };
+}
