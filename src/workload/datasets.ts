@@ -38,7 +38,8 @@ export interface Workload {
 /**
  * Synthetic lengths are the point of random, synthetic, prefix and trace
  * workloads, so the server must not stop at EOS; file prompts keep natural
- * endings, as vLLM's benchmark does. `ignore_eos` overrides either way.
+ * endings, as vLLM's benchmark does. `extra_body: {"ignore_eos": ...}`
+ * overrides either way (it is merged over the built body).
  */
 const IGNORE_EOS_BY_DEFAULT: Record<DatasetType, boolean> = {
   random: true,
@@ -63,13 +64,13 @@ export function checkDatasetType(type: string): DatasetType {
 /** The workload of one dataset type, without multi-turn sessions. */
 export async function buildDataset(scenario: ResolvedScenario, tokenizer: Tokenizer, count: number): Promise<Workload> {
   const type = checkDatasetType(scenario.datasetType);
-  const options = parseDatasetOptions(type, scenario.dataset ?? {});
+  const options: unknown = parseDatasetOptions(type, scenario.dataset ?? {});
   const notes: string[] = [];
   const seed = scenario.seed;
   const numPrompts = Math.max(0, Math.floor(count));
   const done = (items: WorkloadItem[], extra: Partial<Workload> = {}): Workload => ({
     items,
-    ignoreEos: options.ignore_eos ?? IGNORE_EOS_BY_DEFAULT[type],
+    ignoreEos: IGNORE_EOS_BY_DEFAULT[type],
     notes,
     ...extra,
   });

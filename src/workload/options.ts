@@ -12,18 +12,19 @@ import { distributionSchema } from "./lengths.ts";
 const tokens = v.pipe(v.number(), v.integer(), v.minValue(1));
 const path = v.pipe(v.string(), v.minLength(1, "a non-empty file path"));
 
-/** Keys every dataset type accepts. */
+/**
+ * Keys every dataset type accepts: multi-turn sessions, flat as in the
+ * scenario file (`"sessions": 8, "turns": 4, "think_time_ms": 1000`). To
+ * change whether the server ignores EOS, set `ignore_eos` in `extra_body`
+ * (merged over the built body last).
+ */
 const common = {
-  /** Overrides the type's default (true for random, synthetic, prefix, trace). */
-  ignore_eos: v.optional(v.boolean()),
-  sessions: v.optional(
-    v.strictObject({
-      sessions: tokens,
-      turns: tokens,
-      /** Pause between an answer and the session's next turn. */
-      think_time_ms: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-    }),
-  ),
+  /** Number of multi-turn chat sessions (needs `turns`). */
+  sessions: v.optional(tokens),
+  /** User turns per session (needs `sessions`). */
+  turns: v.optional(tokens),
+  /** Pause between an answer and the session's next turn. */
+  think_time_ms: v.optional(v.pipe(v.number(), v.minValue(0))),
 };
 
 export const randomOptionsSchema = v.object({ ...common });
@@ -65,7 +66,7 @@ export const prefixOptionsSchema = v.object({
   ...common,
   num_prefix_groups: v.optional(tokens, 1),
   /** Tokens of each group's shared prefix (default: the scenario's random_prefix_len, else 256). */
-  prefix_len: v.optional(tokens),
+  prefix_len: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   /** Mean tokens of each request's own suffix (default: random_input_len), ± random_range_ratio. */
   suffix_len: v.optional(tokens),
 });
@@ -93,7 +94,6 @@ export type JsonlOptions = v.InferOutput<typeof jsonlOptionsSchema>;
 export type SharegptOptions = v.InferOutput<typeof sharegptOptionsSchema>;
 export type TraceOptions = v.InferOutput<typeof traceOptionsSchema>;
 export type PrefixOptions = v.InferOutput<typeof prefixOptionsSchema>;
-export type SessionsOptions = NonNullable<v.InferOutput<typeof randomOptionsSchema>["sessions"]>;
 
 /** Validate `options` for `type`; every problem is listed in the error's details. */
 export function parseDatasetOptions<T extends DatasetType>(

@@ -1,6 +1,6 @@
 /**
- * Multi-turn chat sessions: `sessions: {sessions: S, turns: T, think_time_ms}`
- * next to any dataset type but trace. The dataset supplies S×T user turns,
+ * Multi-turn chat sessions: `"sessions": S, "turns": T, "think_time_ms": ms`
+ * in a scenario of any dataset type but trace. The dataset supplies S×T user turns,
  * dealt to sessions in order (session s gets items s·T … s·T+T−1). Only the
  * user turns are planned here: the load generator builds each conversation's
  * history from the answers as they arrive.
@@ -26,19 +26,32 @@ export interface SessionWorkload {
   notes: string[];
 }
 
-/** The scenario's sessions option, or undefined when it has none. */
+/** The scenario's sessions options, or undefined when it has none. */
 export function sessionsOption(scenario: ResolvedScenario): { sessions: number; turns: number; thinkTimeMs: number } | undefined {
   const type = checkDatasetType(scenario.datasetType);
-  const option = parseDatasetOptions(type, scenario.dataset ?? {}).sessions;
-  return option && { sessions: option.sessions, turns: option.turns, thinkTimeMs: option.think_time_ms };
+  const { sessions, turns, think_time_ms } = parseDatasetOptions(type, scenario.dataset ?? {}) as {
+    sessions?: number;
+    turns?: number;
+    think_time_ms?: number;
+  };
+  if (sessions === undefined && turns === undefined) {
+    if (think_time_ms !== undefined) throw incomplete("think_time_ms applies to multi-turn sessions only");
+    return undefined;
+  }
+  if (sessions === undefined || turns === undefined) throw incomplete("multi-turn sessions need both sessions and turns");
+  return { sessions, turns, thinkTimeMs: think_time_ms ?? 0 };
+}
+
+function incomplete(why: string): VbenchError {
+  return new VbenchError("dataset_invalid", why, {
+    hint: 'Give both, e.g. "sessions": 8, "turns": 4, "think_time_ms": 1000.',
+  });
 }
 
 export async function buildSessions(scenario: ResolvedScenario, tokenizer: Tokenizer): Promise<SessionWorkload> {
   const option = sessionsOption(scenario);
   if (!option) {
-    throw new VbenchError("dataset_invalid", `Scenario ${scenario.name} has no sessions option`, {
-      hint: 'Add "sessions": {"sessions": 8, "turns": 4, "think_time_ms": 1000} to the scenario.',
-    });
+    throw incomplete(`scenario ${scenario.name} has no sessions and turns`);
   }
   if (scenario.datasetType === "trace") {
     throw new VbenchError("dataset_invalid", "sessions cannot be combined with the trace dataset (a trace fixes every arrival time)", {

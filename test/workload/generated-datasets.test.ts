@@ -40,10 +40,6 @@ describe("dispatch", () => {
     expect(e.hint).toContain("random, synthetic, jsonl, sharegpt, trace, prefix");
   });
 
-  test("ignore_eos overrides the dataset default", async () => {
-    const w = await buildWorkload(scenario({ dataset: { ignore_eos: false } }), gpt2, 1);
-    expect(w.ignoreEos).toBe(false);
-  });
 
   test("option keys are exported for the config loader", () => {
     for (const key of ["dataset_path", "input_distribution", "num_prefix_groups", "prefix_len", "time_scale", "sessions"]) {
@@ -173,7 +169,7 @@ describe("prefix groups", () => {
 
 describe("sessions", () => {
   test("sessions × turns user turns, dealt in order, with the think time", async () => {
-    const dataset = { sessions: { sessions: 3, turns: 4, think_time_ms: 250 } };
+    const dataset = { sessions: 3, turns: 4, think_time_ms: 250 };
     const w = await buildWorkload(scenario({ dataset, randomInputLen: 6 }), gpt2, 1000);
     expect(w.sessions?.plan).toHaveLength(3);
     expect(w.sessions?.thinkTimeMs).toBe(250);
@@ -184,12 +180,19 @@ describe("sessions", () => {
   });
 
   test("sessions over a file dataset, and not over a trace", async () => {
-    const dataset = { dataset_path: join(FIXTURES, "prompts.jsonl"), sessions: { sessions: 2, turns: 2 } };
+    const dataset = { dataset_path: join(FIXTURES, "prompts.jsonl"), sessions: 2, turns: 2 };
     const w = await buildWorkload(scenario({ datasetType: "jsonl", dataset }), gpt2, 1);
     expect(w.sessions?.plan.map((s) => s.turns.length)).toEqual([2, 2]);
     expect(w.sessions?.thinkTimeMs).toBe(0);
-    const traceDataset = { dataset_path: join(FIXTURES, "trace.jsonl"), sessions: { sessions: 1, turns: 2 } };
+    const traceDataset = { dataset_path: join(FIXTURES, "trace.jsonl"), sessions: 1, turns: 2 };
     const e = await failure(buildWorkload(scenario({ datasetType: "trace", dataset: traceDataset }), gpt2, 1));
     expect(e.code).toBe("dataset_invalid");
+  });
+
+  test("sessions without turns (or think time alone) is an error", async () => {
+    for (const dataset of [{ sessions: 2 }, { turns: 3 }, { think_time_ms: 10 }]) {
+      const e = await failure(buildWorkload(scenario({ dataset }), gpt2, 1));
+      expect(e.code).toBe("dataset_invalid");
+    }
   });
 });
