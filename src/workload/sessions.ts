@@ -1,6 +1,7 @@
 /**
  * Multi-turn chat sessions: `"sessions": S, "turns": T, "think_time_ms": ms`
- * in a scenario of any dataset type but trace. The dataset supplies S×T user turns,
+ * in a scenario of any dataset type but trace. ShareGPT sessions replay real
+ * conversations (sharegpt-sessions.ts); other datasets supply S×T user turns,
  * dealt to sessions in order (session s gets items s·T … s·T+T−1). Only the
  * user turns are planned here: the load generator builds each conversation's
  * history from the answers as they arrive.
@@ -9,6 +10,7 @@ import { VbenchError } from "../core/errors.ts";
 import type { ResolvedScenario, WorkloadItem } from "../core/types.ts";
 import { buildDataset, checkDatasetType } from "./datasets.ts";
 import { parseDatasetOptions } from "./options.ts";
+import { buildSharegptSessions } from "./sharegpt-sessions.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 /**
@@ -57,6 +59,13 @@ export async function buildSessions(scenario: ResolvedScenario, tokenizer: Token
     throw new VbenchError("dataset_invalid", "sessions cannot be combined with the trace dataset (a trace fixes every arrival time)", {
       hint: "Use sessions with random, synthetic, prefix, jsonl or sharegpt.",
     });
+  }
+  if (scenario.datasetType === "sharegpt") {
+    const o = parseDatasetOptions("sharegpt", scenario.dataset ?? {});
+    const notes: string[] = [];
+    const opts = { path: o.dataset_path, sessions: option.sessions, turns: option.turns, outputLen: o.output_len, seed: scenario.seed };
+    const plan = await buildSharegptSessions(opts, tokenizer, notes);
+    return { plan, thinkTimeMs: option.thinkTimeMs, ignoreEos: false, notes };
   }
   const base = await buildDataset(scenario, tokenizer, option.sessions * option.turns);
   const plan: SessionPlan = [];

@@ -34,23 +34,24 @@ export const SHAREGPT_MAX_TOTAL_TOKENS = 2048;
 
 const HUMAN = new Set(["human", "user"]);
 
-interface Exchange {
+export interface Exchange {
   prompt: string;
   reply: string;
 }
 
-/** First human turn and the turn after it, or undefined when there is no such pair. */
-export function firstExchange(entry: unknown): Exchange | undefined {
+/** Up to `max` (human turn, the reply after it) pairs of a ShareGPT entry, in order. */
+export function exchanges(entry: unknown, max: number): Exchange[] {
   const turns = (entry as { conversations?: unknown } | null)?.conversations;
-  if (!Array.isArray(turns)) return undefined;
-  for (let t = 0; t + 1 < turns.length; t++) {
+  const out: Exchange[] = [];
+  if (!Array.isArray(turns)) return out;
+  for (let t = 0; t + 1 < turns.length && out.length < max; t++) {
     const turn = turns[t] as { from?: unknown; value?: unknown } | null;
     const next = turns[t + 1] as { value?: unknown } | null;
-    if (!HUMAN.has(turn?.from as string)) continue;
-    if (typeof turn?.value !== "string" || typeof next?.value !== "string") return undefined;
-    return { prompt: turn.value, reply: next.value };
+    if (!HUMAN.has(turn?.from as string) || typeof turn?.value !== "string" || typeof next?.value !== "string") continue;
+    out.push({ prompt: turn.value, reply: next.value });
+    t++; // the reply is not a turn of its own
   }
-  return undefined;
+  return out;
 }
 
 export async function buildSharegptWorkload(
@@ -59,19 +60,19 @@ export async function buildSharegptWorkload(
   notes: string[],
 ): Promise<WorkloadItem[]> {
   await checkDatasetFile(opts.path, "sharegpt");
-  const exchanges: Exchange[] = [];
+  const firstPairs: Exchange[] = [];
   let entries = 0;
   for await (const { value } of readJsonArray(opts.path)) {
     entries++;
-    const exchange = firstExchange(value);
-    if (exchange) exchanges.push(exchange);
+    const exchange = exchanges(value, 1)[0];
+    if (exchange) firstPairs.push(exchange);
   }
   const rng = createRng(opts.seed, "sampling");
-  shuffleInPlace(rng, exchanges);
+  shuffleInPlace(rng, firstPairs);
 
   const kept: WorkloadItem[] = [];
   let dropped = 0;
-  for (const { prompt, reply } of exchanges) {
+  for (const { prompt, reply } of firstPairs) {
     if (kept.length === opts.numPrompts) break;
     const inputTokens = tokenizer.encode(prompt).length;
     const outputTokens = opts.outputLen ?? tokenizer.encode(reply).length;
@@ -86,7 +87,7 @@ export async function buildSharegptWorkload(
   if (kept.length === 0) {
     throw new VbenchError(
       "dataset_empty",
-      `The sharegpt dataset ${opts.path} has no usable conversation (${entries} entries, ${exchanges.length} with a human turn and a reply, ${dropped} outside vLLM's length limits)`,
+      `The sharegpt dataset ${opts.path} has no usable conversation (${entries} entries, ${firstPairs.length} with a human turn and a reply, ${dropped} outside vLLM's length limits)`,
       { hint: "Entries need conversations: [{from: \"human\", value}, {from: \"gpt\", value}, ...]." },
     );
   }

@@ -167,3 +167,21 @@ describe("sharegpt", () => {
     expect(none.code).toBe("dataset_empty");
   });
 });
+
+describe("sharegpt sessions", () => {
+  test("each session replays one conversation's human turns with their reply lengths", async () => {
+    const dataset = { dataset_path: SHAREGPT, sessions: 6, turns: 2, think_time_ms: 5 };
+    const w = await buildWorkload(scenario({ datasetType: "sharegpt", dataset }), gpt2, 1);
+    const plan = w.sessions?.plan ?? [];
+    expect(plan).toHaveLength(6);
+    expect(w.ignoreEos).toBe(false);
+    const egg = plan.find((s) => s.turns[0].prompt.startsWith("How do I boil"));
+    expect(egg?.turns.map((t) => t.prompt)).toEqual(["How do I boil an egg so that the yolk stays soft?", "And for a hard yolk?"]);
+    expect(egg?.turns[1].outputTokens).toBe(gpt2.encode("Cook it for ten to twelve minutes instead.").length);
+    expect(plan.every((s) => s.turns.length >= 1 && s.turns.length <= 2)).toBe(true);
+    // 7 conversations have a human turn with a reply; only the egg one has two.
+    expect(new Set(plan.map((s) => s.turns[0].prompt)).size).toBe(6);
+    expect(w.notes.join("\n")).toContain("5 of 6 conversations have fewer than 2 turns");
+    expect(w.items).toHaveLength(plan.reduce((n, s) => n + s.turns.length, 0));
+  });
+});
