@@ -1,0 +1,165 @@
+/**
+ * Seeded hierarchical bootstrap of statistics (mean, percentiles) of
+ * pooled per-request values, for `vbench compare` (docs/analysis.md).
+ *
+ * A sample is a list of runs; a run is a list of units; a unit is a group of
+ * values that belong together. A unit is one request: its TTFT (one value)
+ * or all its inter-token gaps (ITL, several values: gaps of one request are
+ * correlated, so they are resampled together, a cluster bootstrap). One
+ * resample draws runs with replacement, then units with replacement within
+ * each drawn run, and computes the statistics of the pooled values. With one
+ * run per side this is the ordinary (cluster) bootstrap; with several, the
+ * run-to-run variation is part of the interval.
+ *
+ * A resample is represented by how often each value was drawn (counts over
+ * the values sorted once), so a percentile costs one pass instead of a sort:
+ * O(values) per resample.
+ */
+import type { Rng } from "../core/rng.ts";
+
+/** Pooled values sorted once, and for each run and unit the positions of the unit's values in that order. */
+export interface BootstrapSample {
+  sorted: Float64Array;
+  runs: { unitStart: Int32Array; positions: Int32Array }[];
+  /** True when values were thinned to the budget (see buildSample). */
+  thinned: boolean;
+}
+
+/** A statistic of the pooled values: the mean or a percentile (np.percentile's linear method; p50 is the median). */
+export type Statistic = { kind: "mean" } | { kind: "percentile"; p: number };
+
+/** Values the bootstrap keeps per side by default: 20k values × 2000 resamples stays well under a second. */
+export const DEFAULT_MAX_VALUES = 20_000;
+
+/**
+ * Build a sample from runs → units → values. Past `maxValues` values the
+ * sample is thinned deterministically: every s-th value of each run in
+ * order (s = ceil(total / maxValues)); units left empty are dropped. Thinning
+ * keeps the distribution and widens the interval slightly (fewer values),
+ * so it errs toward "within noise".
+ */
+export function buildSample(runs: Float64Array[][], maxValues = DEFAULT_MAX_VALUES): BootstrapSample {
+  let total = 0;
+  for (const run of runs) for (const unit of run) total += unit.length;
+  const stride = total > maxValues ? Math.ceil(total / maxValues) : 1;
+  const kept: number[] = [];
+  const shapes: { unitStart: number[]; ids: number[] }[] = [];
+  for (const run of runs) {
+    const unitStart = [0];
+    const ids: number[] = [];
+    let k = 0;
+    for (const unit of run) {
+      for (const v of unit) {
+        if (k++ % stride !== 0 || Number.isNaN(v)) continue;
+        ids.push(kept.length);
+        kept.push(v);
+      }
+      if (ids.length > unitStart[unitStart.length - 1]!) unitStart.push(ids.length);
+    }
+    if (ids.length > 0) shapes.push({ unitStart, ids });
+  }
+  // Rank of each kept value in sorted order (typed sort, then binary search; ties take consecutive slots).
+  const sorted = Float64Array.from(kept).sort();
+  const used = new Int32Array(sorted.length);
+  const rank = new Int32Array(kept.length);
+  for (let id = 0; id < kept.length; id++) {
+    const at = lowerBound(sorted, kept[id]!);
+    rank[id] = at + used[at]++;
+  }
+  return {
+    sorted,
+    runs: shapes.map((s) => ({ unitStart: Int32Array.from(s.unitStart), positions: Int32Array.from(s.ids, (id) => rank[id]!) })),
+    thinned: stride > 1,
+  };
+}
+
+function lowerBound(sorted: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The statistics of the multiset given by `counts` over `sorted` (one pass). */
+export function statisticsOfCounts(sorted: Float64Array, counts: Uint32Array, stats: Statistic[]): number[] {
+  let total = 0;
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    total += counts[i]!;
+    sum += counts[i]! * sorted[i]!;
+  }
+  if (total === 0) return stats.map(() => NaN);
+  // Percentile p: position h = (M−1)·p/100 in the expanded multiset, linear between ranks floor(h) and floor(h)+1.
+  const wanted = stats.flatMap((s, i) => (s.kind === "percentile" ? [{ i, h: ((total - 1) * s.p) / 100 }] : []));
+  const ranks = wanted.flatMap((w) => [Math.floor(w.h), Math.min(total - 1, Math.floor(w.h) + 1)]);
+  const order = ranks.map((r, j) => ({ r, j })).sort((a, b) => a.r - b.r);
+  const valueAt = new Float64Array(ranks.length);
+  let seen = 0;
+  let o = 0;
+  for (let i = 0; i < sorted.length && o < order.length; i++) {
+    seen += counts[i]!;
+    while (o < order.length && order[o]!.r < seen) valueAt[order[o++]!.j] = sorted[i]!;
+  }
+  const out = stats.map((s) => (s.kind === "mean" ? sum / total : NaN));
+  wanted.forEach((w, j) => {
+    const a = valueAt[2 * j]!;
+    const b = valueAt[2 * j + 1]!;
+    out[w.i] = a + (b - a) * (w.h - Math.floor(w.h));
+  });
+  return out;
+}
+
+/** `resamples` bootstrap replicates of each statistic: result[stat][replicate]. */
+export function bootstrapStatistics(sample: BootstrapSample, stats: Statistic[], resamples: number, rng: Rng): Float64Array[] {
+  const out = stats.map(() => new Float64Array(resamples));
+  const counts = new Uint32Array(sample.sorted.length);
+  const runs = sample.runs;
+  if (runs.length === 0) {
+    for (const o of out) o.fill(NaN);
+    return out;
+  }
+  for (let b = 0; b < resamples; b++) {
+    counts.fill(0);
+    for (let r = 0; r < runs.length; r++) {
+      const run = runs[runs.length === 1 ? 0 : rng.int(0, runs.length - 1)]!;
+      const units = run.unitStart.length - 1;
+      for (let u = 0; u < units; u++) {
+        const pick = rng.int(0, units - 1);
+        for (let k = run.unitStart[pick]!; k < run.unitStart[pick + 1]!; k++) counts[run.positions[k]!]++;
+      }
+    }
+    const values = statisticsOfCounts(sample.sorted, counts, stats);
+    for (let s = 0; s < stats.length; s++) out[s]![b] = values[s]!;
+  }
+  return out;
+}
+
+/** np.percentile (linear) of unsorted replicates, ignoring NaN. */
+export function quantile(values: Float64Array, p: number): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort();
+  if (sorted.length === 0) return NaN;
+  const h = ((sorted.length - 1) * p) / 100;
+  const lo = Math.floor(h);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (h - lo);
+}
+
+/**
+ * Bootstrap replicates of candidate − baseline for each statistic, the two
+ * sides resampled independently: result[stat][replicate]. The percentile
+ * interval is then quantile(replicates, 100·a/2) .. quantile(replicates, 100·(1 − a/2)).
+ */
+export function differenceReplicates(baseline: BootstrapSample, candidate: BootstrapSample, stats: Statistic[], opts: { resamples: number; rng: Rng }): Float64Array[] {
+  const b = bootstrapStatistics(baseline, stats, opts.resamples, opts.rng);
+  const c = bootstrapStatistics(candidate, stats, opts.resamples, opts.rng);
+  return stats.map((_, s) => c[s]!.map((v, i) => v - b[s]![i]!));
+}
+
+/** Percentile interval of replicates at level 1 − alpha. */
+export function percentileInterval(replicates: Float64Array, alpha: number): [number, number] {
+  return [quantile(replicates, (alpha / 2) * 100), quantile(replicates, (1 - alpha / 2) * 100)];
+}

@@ -1,0 +1,106 @@
+/**
+ * Threshold gates over saved runs (`vbench analyze --check`). A run keeps
+ * the verdicts it was saved with; `--config FILE` judges runs saved without
+ * thresholds (vLLM's own files, vbench runs without a `thresholds` block)
+ * with that file's thresholds, merged as `vbench run` merges them: the
+ * file's, then `defaults`', then the scenario's own (spec/config.md).
+ */
+import { ExitCode, VbenchError } from "../core/errors.ts";
+import { readConfigFile } from "../core/config.ts";
+import { evaluateFlatThresholds, type FlatVerdict } from "../core/flat-thresholds.ts";
+import { validateThresholdKeys } from "../core/thresholds.ts";
+import type { LoadedRun } from "./types.ts";
+
+/** The threshold parts of a scenario file. */
+export interface ThresholdConfig {
+  path: string;
+  fileThresholds: Record<string, number>;
+  /** By scenario name: the file's, defaults' and scenario's thresholds merged. */
+  byScenario: Map<string, Record<string, number>>;
+}
+
+export interface RunVerdicts {
+  run: LoadedRun;
+  verdicts: FlatVerdict[];
+  /** Where the thresholds came from. */
+  source: "result" | "config" | "none";
+}
+
+/** Read the thresholds of a scenario file; unknown keys are a configuration error (exit 2). */
+export function readThresholdConfig(path: string): ThresholdConfig {
+  const { config } = readConfigFile({ configPath: path, env: {} });
+  const base = { ...(config.thresholds ?? {}), ...(config.defaults?.thresholds ?? {}) };
+  const byScenario = new Map<string, Record<string, number>>();
+  for (const s of config.scenarios ?? []) if (typeof s.name === "string") byScenario.set(s.name, { ...base, ...(s.thresholds ?? {}) });
+  const problems = [...validateThresholdKeys(base).map((p) => `thresholds: ${p}`)];
+  for (const [name, t] of byScenario) problems.push(...validateThresholdKeys(t).map((p) => `scenario ${name}: ${p}`));
+  if (problems.length > 0) {
+    throw new VbenchError("config_invalid", `invalid thresholds in ${path}: ${problems[0]}`, { details: problems.slice(1), exitCode: ExitCode.config });
+  }
+  return { path, fileThresholds: base, byScenario };
+}
+
+/**
+ * The thresholds that apply to a run without its own: its scenario's when
+ * the file names it; a vLLM file does not know its scenario, so the file's
+ * only scenario (as `vbench standardize` does), else the file's top level.
+ */
+export function thresholdsForRun(run: LoadedRun, config: ThresholdConfig): Record<string, number> {
+  const own = config.byScenario.get(run.scenarioName) ?? config.byScenario.get(run.scenario);
+  if (own) return own;
+  if (run.kind === "vllm" && config.byScenario.size === 1) return [...config.byScenario.values()][0]!;
+  return config.fileThresholds;
+}
+
+/** Verdicts per run: the stored ones, else the config's, else none. */
+export function judgeRuns(runs: LoadedRun[], config: ThresholdConfig | null): RunVerdicts[] {
+  return runs.map((run) => {
+    if (run.thresholds.length > 0) return { run, verdicts: run.thresholds, source: "result" as const };
+    const thresholds = config ? thresholdsForRun(run, config) : {};
+    if (Object.keys(thresholds).length === 0) return { run, verdicts: [], source: "none" as const };
+    return { run, verdicts: evaluateFlatThresholds(run.flat, thresholds), source: "config" as const };
+  });
+}
+
+/** One failed threshold, with the margin by which it failed. */
+export interface ThresholdFailure {
+  run: LoadedRun;
+  verdict: FlatVerdict;
+  /** How far past the limit, in the key's unit (positive = worse); null when the statistic is missing. */
+  by: number | null;
+  /** `by` relative to the limit; null when the limit is 0 or nothing was measured. */
+  byRelative: number | null;
+}
+
+export function thresholdFailures(judged: RunVerdicts[]): ThresholdFailure[] {
+  const out: ThresholdFailure[] = [];
+  for (const { run, verdicts } of judged) {
+    for (const v of verdicts) {
+      if (v.passed) continue;
+      const by = v.measured === null ? null : v.comparison === "<=" ? v.measured - v.limit : v.limit - v.measured;
+      out.push({ run, verdict: v, by, byRelative: by === null || v.limit === 0 ? null : by / Math.abs(v.limit) });
+    }
+  }
+  return out;
+}
+
+/** Unit of a threshold key's value, for messages. */
+function unitOf(key: string): string {
+  if (key.endsWith("_ms")) return " ms";
+  if (key === "throughput_min") return " tok/s";
+  return "";
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4).replace(/\.?0+$/, "");
+}
+
+/** "FAIL ttft_p95_ms: measured 62.3 ms > limit 50 ms (worse by 12.3 ms, 24.6%) in tiny — path". */
+export function describeFailure(f: ThresholdFailure): string {
+  const { verdict: v } = f;
+  const unit = unitOf(v.key);
+  const op = v.comparison === "<=" ? ">" : "<";
+  const measured = v.measured === null ? "not in the result" : `measured ${fmt(v.measured)}${unit} ${op} limit ${fmt(v.limit)}${unit}`;
+  const by = f.by === null ? "" : ` (worse by ${fmt(f.by)}${unit}${f.byRelative === null ? "" : `, ${(f.byRelative * 100).toFixed(1)}%`})`;
+  return `FAIL ${v.key}: ${measured}${by} in ${f.run.scenario} (${f.run.timestamp ?? "no date"}) — ${f.run.sourcePath}`;
+}

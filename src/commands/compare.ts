@@ -1,0 +1,133 @@
+/**
+ * `vbench compare BASELINE CANDIDATE [--fail-on-regression] [--alpha 0.05]
+ * [--tolerance 0.05] [--format table|json]`: per scenario and statistic the
+ * change and a verdict (improved / regressed / within noise), decided by a
+ * seeded bootstrap on per-request data or a relative tolerance on
+ * summary-only data (docs/analysis.md). Deterministic: the same inputs give
+ * the same intervals.
+ */
+import { ExitCode, VbenchError } from "../core/errors.ts";
+import { writeFileAtomic } from "../core/atomic-write.ts";
+import { formatJson } from "../core/result-docs.ts";
+import { loadRuns } from "../analysis/load.ts";
+import { DEFAULT_COMPARE, compareScenario, matchScenarios, type MetricComparison, type ScenarioComparison } from "../analysis/compare.ts";
+import { cell, clean, formatTable, percentCell } from "../analysis/table.ts";
+import type { LoadedRun } from "../analysis/types.ts";
+
+export const COMPARISON_SCHEMA = "vbench.comparison/1";
+
+export interface CompareCommandOptions {
+  format?: "table" | "json";
+  /** Write the JSON document here instead of stdout (format json). */
+  out?: string;
+  failOnRegression?: boolean;
+  alpha?: number;
+  tolerance?: number;
+  resamples?: number;
+  seed?: number;
+  verbose?: boolean;
+  stderr?: (text: string) => void;
+  stdout?: (text: string) => void;
+}
+
+function checkFraction(name: string, value: number, maxExclusive: number): void {
+  if (!Number.isFinite(value) || value <= 0 || value >= maxExclusive) {
+    throw new VbenchError("compare_option", `--${name} must be a number in (0, ${maxExclusive}), got ${value}`, { hint: name === "alpha" ? "0.05 gives 95% intervals." : "0.05 means 5%." });
+  }
+}
+
+function intervalCell(m: MetricComparison): string {
+  if (!m.interval || m.baseline === null || m.baseline === 0) return "-";
+  const [lo, hi] = m.interval.map((x) => x / Math.abs(m.baseline!));
+  return `[${percentCell(lo!)}, ${percentCell(hi!)}]`;
+}
+
+function describeSide(runs: LoadedRun[]): string {
+  const data = runs.every((r) => r.requests) ? "per-request data" : "summary only";
+  return `${runs.length} run${runs.length === 1 ? "" : "s"} (${data})`;
+}
+
+export function formatComparison(c: ScenarioComparison, alpha: number): string {
+  const level = c.metrics.find((m) => m.intervalLevel !== null)?.intervalLevel ?? null;
+  const head = `\n== ${clean(c.scenario)}: baseline ${describeSide(c.baselineRuns)} vs candidate ${describeSide(c.candidateRuns)} → ${c.verdict.toUpperCase()}\n`;
+  const rows = c.metrics.map((m) => {
+    const digits = m.key === "success_rate" ? 4 : 2;
+    const mark = m.verdict === "regressed" ? "regressed !" : m.verdict === "improved" ? "improved" : m.verdict === "within-noise" ? "within noise" : "n/a";
+    return [m.label, cell(m.baseline, digits), cell(m.candidate, digits), percentCell(m.changeRelative), intervalCell(m), m.method, mark];
+  });
+  const conf = level === null ? "interval" : `${(level * 100).toFixed(2)}% interval`;
+  const note = level === null ? "" : `  (${c.intervals} intervals, each at ${(level * 100).toFixed(2)}%: jointly ${((1 - alpha) * 100).toFixed(0)}% (Bonferroni); change and interval relative to the baseline)\n`;
+  return head + formatTable(["statistic", "baseline", "candidate", "change", conf, "method", "verdict"], rows, { align: ["l", "r", "r", "r", "r", "l", "l"] }) + note;
+}
+
+function comparisonJson(c: ScenarioComparison): Record<string, unknown> {
+  return {
+    scenario: c.scenario,
+    verdict: c.verdict,
+    baseline_runs: c.baselineRuns.map((r) => r.sourcePath),
+    candidate_runs: c.candidateRuns.map((r) => r.sourcePath),
+    statistics: c.metrics.map((m) => ({
+      key: m.key,
+      lower_is_better: m.lowerIsBetter,
+      baseline: m.baseline,
+      candidate: m.candidate,
+      change: m.change,
+      change_relative: m.changeRelative,
+      method: m.method,
+      interval: m.interval,
+      interval_level: m.intervalLevel,
+      interval_relative: m.interval && m.baseline ? m.interval.map((x) => x / Math.abs(m.baseline!)) : null,
+      verdict: m.verdict,
+    })),
+  };
+}
+
+/** Run the command; returns ExitCode.regression when --fail-on-regression and anything regressed. */
+export async function runCompareCommand(baseline: string, candidate: string, opts: CompareCommandOptions = {}): Promise<number> {
+  const err = opts.stderr ?? ((t: string) => process.stderr.write(t));
+  const out = opts.stdout ?? ((t: string) => process.stdout.write(t));
+  const format = opts.format ?? "table";
+  if (format !== "table" && format !== "json") throw new VbenchError("compare_format", `unknown --format "${format}"`, { hint: "Use table or json." });
+  const settings = {
+    ...DEFAULT_COMPARE,
+    alpha: opts.alpha ?? DEFAULT_COMPARE.alpha,
+    tolerance: opts.tolerance ?? DEFAULT_COMPARE.tolerance,
+    resamples: opts.resamples ?? DEFAULT_COMPARE.resamples,
+    seed: opts.seed ?? DEFAULT_COMPARE.seed,
+  };
+  checkFraction("alpha", settings.alpha, 1);
+  checkFraction("tolerance", settings.tolerance, 10);
+  if (!Number.isInteger(settings.resamples) || settings.resamples < 1000) throw new VbenchError("compare_option", `--resamples must be an integer >= 1000, got ${settings.resamples}`);
+  const log = { warn: (m: string) => err(`warning: ${clean(m)}\n`), debug: (m: string) => (opts.verbose ? err(`debug: ${clean(m)}\n`) : undefined) };
+  const base = await loadRuns(baseline, log);
+  const cand = await loadRuns(candidate, log);
+  const { pairs, onlyBaseline, onlyCandidate } = matchScenarios(base.runs, cand.runs);
+  if (pairs.length === 0) {
+    throw new VbenchError("compare_no_match", "no scenario appears in both the baseline and the candidate", {
+      details: [`baseline: ${onlyBaseline.join(", ")}`, `candidate: ${onlyCandidate.join(", ")}`],
+      hint: "Compare results of the same scenarios (matched by scenario name and sweep variant).",
+    });
+  }
+  const comparisons = pairs.map((p) => compareScenario(p.scenario, p.base, p.cand, settings));
+  for (const c of comparisons) err(formatComparison(c, settings.alpha));
+  for (const n of onlyBaseline) err(`only in the baseline: ${clean(n)}\n`);
+  for (const n of onlyCandidate) err(`only in the candidate: ${clean(n)}\n`);
+  const regressed = comparisons.filter((c) => c.verdict === "regressed");
+  err(`\n${regressed.length === 0 ? "no regression" : `REGRESSED: ${regressed.map((c) => clean(c.scenario)).join(", ")}`} (${comparisons.length} scenario${comparisons.length === 1 ? "" : "s"}; alpha ${settings.alpha}, tolerance ${settings.tolerance * 100}%, ${settings.resamples} resamples, seed ${settings.seed})\n`);
+
+  if (format === "json") {
+    const text = formatJson({
+      schema: COMPARISON_SCHEMA,
+      baseline,
+      candidate,
+      method: { alpha: settings.alpha, tolerance: settings.tolerance, resamples: settings.resamples, seed: settings.seed },
+      scenarios: comparisons.map(comparisonJson),
+      only_baseline: onlyBaseline,
+      only_candidate: onlyCandidate,
+      regressed: regressed.length > 0,
+    });
+    if (opts.out) await writeFileAtomic(opts.out, text);
+    else out(text);
+  }
+  return opts.failOnRegression && regressed.length > 0 ? ExitCode.regression : ExitCode.ok;
+}
