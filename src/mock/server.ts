@@ -33,6 +33,9 @@ export interface MockHooks {
   onDie?: () => void;
 }
 
+/** Stands in for the jitter generator when jitterMs is 0 (it is never drawn from then). */
+const NO_JITTER = createRng(0, "unused");
+
 /** Never settles: the hang fault (and requests arriving after die-after) get no answer. */
 const never = (): Promise<Response> => new Promise<Response>(() => {});
 
@@ -115,7 +118,7 @@ export async function startMockServer(partial: Partial<MockOptions> = {}, hooks:
       ttftMs: o.ttftMs,
       itlMs: o.itlMs,
       jitterMs: o.jitterMs,
-      rng: createRng(o.seed, `mock-jitter:${index}`),
+      rng: o.jitterMs > 0 ? createRng(o.seed, `mock-jitter:${index}`) : NO_JITTER,
       fault,
       truth: h,
     });

@@ -31,6 +31,8 @@ export interface TokenText {
   id(i: number): number;
   /** Text of tokens [from, to). */
   range(from: number, to: number): string;
+  /** The same as a JSON string literal (the words need no escaping, so this skips JSON.stringify). */
+  quoted(from: number, to: number): string;
 }
 
 export function createTokenText(seed: number): TokenText {
@@ -61,7 +63,10 @@ export function createTokenText(seed: number): TokenText {
     }
     return out;
   };
-  return { word: (i) => words[i % WORD_COUNT], id: (i) => ids[i % WORD_COUNT], range };
+  const quotedWords = words.map((w) => JSON.stringify(w));
+  const quoted = (from: number, to: number): string =>
+    to === from + 1 ? quotedWords[from % WORD_COUNT] : '"' + range(from, to) + '"';
+  return { word: (i) => words[i % WORD_COUNT], id: (i) => ids[i % WORD_COUNT], range, quoted };
 }
 
 /** The raw words (for tests). */

@@ -55,7 +55,7 @@ export function createWire(c: WireContext): Wire {
       tokens(from, _to, text) {
         const last = from + 1 >= c.outputTokens;
         const tail = last ? `${q(c.text.range(0, c.outputTokens))},"details":${details}}\n\n` : `null,"details":null}\n\n`;
-        return `data:{"index":${from + 1},"token":{"id":${c.text.id(from)},"text":${q(text ?? c.text.word(from))},"logprob":-0.25,"special":false},"generated_text":${tail}`;
+        return `data:{"index":${from + 1},"token":{"id":${c.text.id(from)},"text":${text === undefined ? c.text.quoted(from, from + 1) : q(text)},"logprob":-0.25,"special":false},"generated_text":${tail}`;
       },
       tail: () => "",
       errorJson: (message) => tgiError(message, "overloaded"),
@@ -77,7 +77,7 @@ export function createWire(c: WireContext): Wire {
     contentType: "text/event-stream",
     head: () => (chat ? `${prefix}"delta":{"role":"assistant"},"logprobs":null,"finish_reason":null}]}\n\n` : ""),
     tokens(from, to, text) {
-      const t = q(text ?? c.text.range(from, to));
+      const t = text === undefined ? c.text.quoted(from, to) : q(text);
       return chat
         ? `${prefix}"delta":{"content":${t}},"logprobs":null,"finish_reason":${finish(to)}}]}\n\n`
         : `${prefix}"text":${t},"logprobs":null,"finish_reason":${finish(to)},"stop_reason":null}]}\n\n`;

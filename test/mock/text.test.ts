@@ -18,6 +18,7 @@ describe("generated text", () => {
     }
     expect(t.range(0, 10)).toBe(Array.from({ length: 10 }, (_, i) => t.word(i)).join(""));
     expect(t.range(60, 70)).toBe(t.range(0, 70).slice(t.range(0, 60).length));
+    for (const [a, b] of [[0, 1], [63, 64], [5, 130]]) expect(t.quoted(a, b)).toBe(JSON.stringify(t.range(a, b)));
   });
 
   test("the seed decides the text", () => {

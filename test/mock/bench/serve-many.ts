@@ -1,8 +1,8 @@
 /**
  * Cost of serving many concurrent streams (not part of the test suite):
  *   npx bun test/mock/bench/serve-many.ts [streams=4096] [tokens=256] [itlMs=10] [tokensPerChunk=1]
- * Runs the simulator in a child process, opens `streams` raw keep-alive-free
- * sockets from this process, each asking for a streamed completion, and reads
+ * Runs the simulator in a child process, opens `streams` raw sockets
+ * (Connection: close) from this process, each asking for a streamed completion, and reads
  * the simulator's CPU and its truth record (when each chunk was written versus
  * when it was due). Both processes share the machine's cores.
  */
@@ -13,16 +13,15 @@ import type { TruthRecord } from "../../../src/mock/truth.ts";
 
 const [streams = 4096, tokens = 256, itlMs = 10, tokensPerChunk = 1] = process.argv.slice(2).map(Number);
 const ttftMs = 50;
-const entry = [process.execPath, `${import.meta.dir}/../fixtures/mock-entry.ts`];
+const entry = [process.execPath, ...(process.env.MOCK_PROF ? ["--cpu-prof-md", "--cpu-prof-dir=/tmp/mockprof"] : []), `${import.meta.dir}/../fixtures/mock-entry.ts`];
 const mock = await spawnMockProcess(entry, { ttftMs, itlMs, tokensPerChunk }, { inheritStderr: !!process.env.DEBUG });
 const port = Number(new URL(mock.url).port);
 const summary = async (): Promise<TruthSummary> => (await fetch(`${mock.url}/_truth/summary`)).json() as Promise<TruthSummary>;
 
 const body = JSON.stringify({ prompt: "Benchmark the simulator with a short prompt.", max_tokens: tokens, stream: true });
-const request = `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+const request = `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
 
 const before = await summary();
-if (process.env.DEBUG) console.error(before);
 const clientCpu0 = process.cpuUsage();
 const t0 = performance.now();
 let bytes = 0;
@@ -33,32 +32,23 @@ await new Promise<void>((resolve) => {
     if (--open === 0) resolve();
   };
   for (let i = 0; i < streams; i++) {
+    // Connection: close, so the end of a response is the server closing (plain or chunked body alike).
     const s = net.connect(port, "127.0.0.1", () => s.write(request));
     let tail = "";
-    let ended = false;
     s.on("data", (d: Buffer) => {
       bytes += d.length;
-      tail = (tail + d.toString("latin1")).slice(-5);
-      if (tail === "0\r\n\r\n" && !ended) {
-        ended = true;
-        s.destroy();
-        finish();
-      }
+      tail = (tail + d.toString("latin1")).slice(-32);
     });
     s.on("error", () => {});
     s.on("close", () => {
-      if (!ended) {
-        ended = true;
-        failed++;
-        finish();
-      }
+      if (!tail.includes("data: [DONE]")) failed++;
+      finish();
     });
   }
 });
 const wallMs = performance.now() - t0;
 const clientCpu = process.cpuUsage(clientCpu0);
 const after = await summary();
-if (process.env.DEBUG) console.error(after);
 const truth = (await (await fetch(`${mock.url}/_truth`)).json()) as TruthRecord[];
 await mock.stop();
 
