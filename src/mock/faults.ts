@@ -14,7 +14,9 @@
  * Kinds (VALUE default in brackets):
  * - `status=CODE[:BODY]` [500]: answer at once with that status and BODY
  *   (default: an OpenAI-style error object, or TGI's `{"error","error_type"}` on TGI paths);
- * - `cut=K` [1]: stream K tokens, then close the socket without ending the response;
+ * - `cut=K` [1]: stream K tokens, then close the socket without ending the response, at the time the next
+ *   chunk was due (K = 0: right after the headers; K >= the output length: OpenAI streams lose only the usage
+ *   chunk and `[DONE]`, TGI streams send everything and then drop the socket instead of ending cleanly);
  * - `malformed=K` [1]: after K tokens, one event whose JSON is cut off; the stream then goes on normally;
  * - `error-event=K` [1]: after K tokens, an error event inside the 200 stream, then the stream ends
  *   (OpenAI: `data: {"error":{...}}` then `data: [DONE]`; TGI: `data:{"error":..,"error_type":"overloaded"}`);

@@ -65,7 +65,7 @@ describe("faults on the wire", () => {
   });
 
   test("cut: K tokens, then the socket closes without the chunked terminator", async () => {
-    await withServer(["cut=2@at:0", "cut=99@at:1"], async (s) => {
+    await withServer(["cut=2@at:0", "cut=99@at:1", "cut=0@at:2"], async (s) => {
       const raw = await rawPost(s.port, "/v1/chat/completions", CHAT);
       expect(raw.closedByServer).toBe(true);
       expect(raw.endedCleanly).toBe(false);
@@ -82,6 +82,10 @@ describe("faults on the wire", () => {
       const p2 = splitSse(text(dechunk(all.bytes).body));
       expect(p2.length).toBe(6);
       expect(p2.some((p) => p.includes("usage") || p.includes("[DONE]"))).toBe(false);
+      // K = 0: headers, then the socket drops before any event.
+      const none = await rawPost(s.port, "/generate_stream", TGI);
+      expect(none.closedByServer).toBe(true);
+      expect(dechunk(none.bytes)).toEqual({ status: 200, body: new Uint8Array() });
     });
   });
 

@@ -34,9 +34,10 @@ describe("POST /v1/chat/completions streaming", () => {
       max_completion_tokens: 7,
       stream: true,
       stream_options: { include_usage: true },
-    });
+    }, { "x-request-id": "req-1" });
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe("text/event-stream");
+    expect(r.headers.get("x-request-id")).toBe("req-1");
     const payloads = splitSse(await r.text());
     // "data: " with one space, as vLLM sends it.
     for (const p of payloads) expect(p.startsWith(" ")).toBe(true);

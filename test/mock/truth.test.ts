@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { startMockServer } from "../../src/mock/server.ts";
-import type { TruthRecord } from "../../src/mock/truth.ts";
+import { TruthStore, type TruthRecord } from "../../src/mock/truth.ts";
 import type { TruthSummary } from "../../src/mock/routes.ts";
 import { post } from "./helpers.ts";
 
@@ -108,5 +108,54 @@ describe("maxConcurrency", () => {
     } finally {
       await s.stop();
     }
+  });
+});
+
+describe("client going away", () => {
+  test("a stream whose client disconnects frees its slot for the queued request", async () => {
+    const s = await startMockServer({ ttftMs: 1, itlMs: 20, maxConcurrency: 1 });
+    try {
+      const long = await post(`${s.url}/v1/completions`, { prompt: "x", max_tokens: 10_000, stream: true }).then(async (r) => {
+        const reader = r.body!.getReader();
+        await reader.read();
+        return reader;
+      });
+      // Queued behind the long stream; it can only finish if the disconnect releases the slot.
+      const queued = post(`${s.url}/v1/completions`, { prompt: "x", max_tokens: 2 }).then((r) => r.json());
+      await long.cancel();
+      expect(((await queued) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBe(2);
+      const [a, b] = s.truth();
+      expect(a.outputTokens).toBeLessThan(10_000);
+      expect(a.doneAtMs).not.toBeNull();
+      expect(b.startedAtMs!).toBeGreaterThanOrEqual(a.doneAtMs!);
+      expect(s.summary().inFlight).toBe(0);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe("TruthStore", () => {
+  test("grows past its initial size; writes through a handle from before clear() are dropped", () => {
+    const t = new TruthStore();
+    const handles: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const h = t.add(i, `r${i}`, "/generate_stream", i);
+      t.start(h, i + 1, 3);
+      t.chunk(h, i + 2, 1);
+      t.chunk(h, i + 3, 1);
+      handles.push(h);
+    }
+    expect(t.count).toBe(5000);
+    const r = t.record(4999);
+    expect(r).toMatchObject({ index: 4999, requestId: "r4999", startedAtMs: 5000, chunkAtMs: [5001, 5002], outputTokens: 2 });
+    t.clear();
+    const h = t.add(7000, "new", "/generate", 1);
+    t.chunk(handles[0], 50, 1); // stale handle: same slot number as `h`
+    t.start(h, 2, 1);
+    t.chunk(h, 3, 4);
+    expect(t.records()).toEqual([
+      expect.objectContaining({ index: 7000, requestId: "new", chunkAtMs: [3], outputTokens: 4, path: "/generate" }),
+    ]);
   });
 });
