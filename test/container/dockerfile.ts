@@ -88,16 +88,21 @@ export class ImageRoot {
     return containerPath;
   }
 
-  /** `docker run -e K=V ... image [args]`: the ENTRYPOINT with the image's ENV overridden by `env`. */
-  async run(env: Record<string, string>, args: string[] = [], timeoutMs = 60_000): Promise<RunOutput> {
+  /**
+   * `docker run -e K=V ... image [args]`: the ENTRYPOINT with the image's ENV
+   * overridden by `env`. `command` swaps the entrypoint's subcommand (`run`)
+   * for another, e.g. `validate` to resolve a heavy run without sending it.
+   */
+  async run(env: Record<string, string>, args: string[] = [], options: { command?: string; timeoutMs?: number } = {}): Promise<RunOutput> {
     requireBinary();
-    const [entry, ...entryArgs] = this.image.entrypoint;
+    const [entry, ...defaultArgs] = this.image.entrypoint;
     if (entry !== "/usr/local/bin/vbench") throw new Error(`unexpected ENTRYPOINT binary ${entry}`);
+    const entryArgs = options.command ? [options.command, ...defaultArgs.slice(1)] : defaultArgs;
     const merged: Record<string, string> = { ...this.image.env, ...env };
     const full: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: this.root };
     for (const [k, v] of Object.entries(merged)) full[k] = PATH_VARS.has(k) && v.startsWith("/") ? this.path(v) : v;
     const proc = Bun.spawn([BINARY, ...entryArgs, ...args], { cwd: this.path(this.image.workdir), env: full, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-    const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 60_000);
     const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     clearTimeout(timer);
     return { code, stdout, stderr };
