@@ -52,3 +52,68 @@ export function oversample<T>(rng: Rng, items: T[], count: number, what: string)
     note: `${what} has ${have} usable prompts, fewer than the ${count} requested: oversampled ${count - have} with replacement`,
   };
 }
+
+/**
+ * The `capacity` items with the smallest keys, for a streamed seeded shuffle:
+ * give every item a random key, and the smallest keys in order are the first
+ * items of a uniformly random permutation, while memory holds only
+ * `capacity` items (a max-heap on the key).
+ */
+export class SmallestKeys<T> {
+  private readonly keys: number[] = [];
+  private readonly items: T[] = [];
+  /** Items offered so far. */
+  offered = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  offer(key: number, item: T): void {
+    this.offered++;
+    if (this.capacity <= 0) return;
+    if (this.keys.length < this.capacity) {
+      this.keys.push(key);
+      this.items.push(item);
+      this.siftUp(this.keys.length - 1);
+    } else if (key < this.keys[0]) {
+      this.keys[0] = key;
+      this.items[0] = item;
+      this.siftDown(0);
+    }
+  }
+
+  /** Kept items, smallest key first. */
+  sorted(): T[] {
+    return this.keys
+      .map((key, i) => ({ key, item: this.items[i] }))
+      .sort((a, b) => a.key - b.key)
+      .map((e) => e.item);
+  }
+
+  private siftUp(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.keys[parent] >= this.keys[i]) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private siftDown(i: number): void {
+    const n = this.keys.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let largest = i;
+      if (l < n && this.keys[l] > this.keys[largest]) largest = l;
+      if (r < n && this.keys[r] > this.keys[largest]) largest = r;
+      if (largest === i) return;
+      this.swap(i, largest);
+      i = largest;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    [this.keys[a], this.keys[b]] = [this.keys[b], this.keys[a]];
+    [this.items[a], this.items[b]] = [this.items[b], this.items[a]];
+  }
+}

@@ -10,7 +10,7 @@ import { createRng } from "../core/rng.ts";
 import type { WorkloadItem } from "../core/types.ts";
 import { checkDatasetFile } from "./files.ts";
 import { readJsonArray } from "./json-array.ts";
-import { oversample, shuffleInPlace } from "./sampling.ts";
+import { SmallestKeys, oversample } from "./sampling.ts";
 import type { SessionPlan } from "./sessions.ts";
 import { exchanges, type Exchange } from "./sharegpt.ts";
 import type { Tokenizer } from "./tokenizer.ts";
@@ -26,18 +26,19 @@ export interface SharegptSessionOptions {
 
 export async function buildSharegptSessions(opts: SharegptSessionOptions, tokenizer: Tokenizer, notes: string[]): Promise<SessionPlan> {
   await checkDatasetFile(opts.path, "sharegpt");
-  const conversations: Exchange[][] = [];
+  // Streamed seeded shuffle keeping only the conversations picked (see sharegpt.ts).
+  const rng = createRng(opts.seed, "sampling");
+  const smallest = new SmallestKeys<Exchange[]>(opts.sessions);
   for await (const { value } of readJsonArray(opts.path)) {
     const pairs = exchanges(value, opts.turns);
-    if (pairs.length > 0) conversations.push(pairs);
+    if (pairs.length > 0) smallest.offer(rng.next(), pairs);
   }
-  if (conversations.length === 0) {
+  if (smallest.offered === 0) {
     throw new VbenchError("dataset_empty", `The sharegpt dataset ${opts.path} has no conversation with a human turn and a reply`, {
       hint: "Entries need conversations: [{from: \"human\", value}, {from: \"gpt\", value}, ...].",
     });
   }
-  const rng = createRng(opts.seed, "sampling");
-  const picked = shuffleInPlace(rng, conversations).slice(0, opts.sessions);
+  const picked = smallest.sorted();
   const { items, note } = oversample(rng, picked, opts.sessions, `sharegpt dataset ${opts.path}`);
   if (note) notes.push(note.replace("usable prompts", "usable conversations"));
   const shortSessions = items.filter((c) => c.length < opts.turns).length;

@@ -16,7 +16,7 @@ import { createRng } from "../core/rng.ts";
 import type { WorkloadItem } from "../core/types.ts";
 import { checkDatasetFile } from "./files.ts";
 import { readJsonArray } from "./json-array.ts";
-import { oversample, shuffleInPlace } from "./sampling.ts";
+import { SmallestKeys, oversample } from "./sampling.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 export interface SharegptWorkloadOptions {
@@ -54,45 +54,62 @@ export function exchanges(entry: unknown, max: number): Exchange[] {
   return out;
 }
 
+/** One streamed pass: the `capacity` first-turn pairs that come first in the seeded shuffle. */
+async function shuffledPrefix(path: string, seed: number, capacity: number): Promise<{ pairs: Exchange[]; entries: number; withPair: number }> {
+  // Same seed → same key for each conversation on every pass, so a larger pass extends a smaller one.
+  const rng = createRng(seed, "sampling");
+  const smallest = new SmallestKeys<Exchange>(capacity);
+  let entries = 0;
+  for await (const { value } of readJsonArray(path)) {
+    entries++;
+    const pair = exchanges(value, 1)[0];
+    if (pair) smallest.offer(rng.next(), pair);
+  }
+  return { pairs: smallest.sorted(), entries, withPair: smallest.offered };
+}
+
+/**
+ * The file is streamed keeping only the conversations that come first in the
+ * seeded shuffle (about twice as many as requested, since the filters drop
+ * some): holding every conversation's strings made the garbage collector the
+ * bottleneck. In the rare case the filters drop more than that, the file is
+ * read again with a larger window.
+ */
 export async function buildSharegptWorkload(
   opts: SharegptWorkloadOptions,
   tokenizer: Tokenizer,
   notes: string[],
 ): Promise<WorkloadItem[]> {
   await checkDatasetFile(opts.path, "sharegpt");
-  const firstPairs: Exchange[] = [];
-  let entries = 0;
-  for await (const { value } of readJsonArray(opts.path)) {
-    entries++;
-    const exchange = exchanges(value, 1)[0];
-    if (exchange) firstPairs.push(exchange);
-  }
-  const rng = createRng(opts.seed, "sampling");
-  shuffleInPlace(rng, firstPairs);
-
-  const kept: WorkloadItem[] = [];
-  let dropped = 0;
-  for (const { prompt, reply } of firstPairs) {
-    if (kept.length === opts.numPrompts) break;
-    const inputTokens = tokenizer.encode(prompt).length;
-    const outputTokens = opts.outputLen ?? tokenizer.encode(reply).length;
-    const tooShort = inputTokens < SHAREGPT_MIN_TOKENS || (opts.outputLen === undefined && outputTokens < SHAREGPT_MIN_TOKENS);
-    const tooLong = inputTokens > SHAREGPT_MAX_PROMPT_TOKENS || inputTokens + outputTokens > SHAREGPT_MAX_TOTAL_TOKENS;
-    if (tooShort || tooLong) {
-      dropped++;
+  let capacity = opts.numPrompts * 2 + 64;
+  for (;;) {
+    const scan = await shuffledPrefix(opts.path, opts.seed, capacity);
+    const kept: WorkloadItem[] = [];
+    let dropped = 0;
+    for (const { prompt, reply } of scan.pairs) {
+      if (kept.length === opts.numPrompts) break;
+      const inputTokens = tokenizer.encode(prompt).length;
+      const outputTokens = opts.outputLen ?? tokenizer.encode(reply).length;
+      const tooShort = inputTokens < SHAREGPT_MIN_TOKENS || (opts.outputLen === undefined && outputTokens < SHAREGPT_MIN_TOKENS);
+      const tooLong = inputTokens > SHAREGPT_MAX_PROMPT_TOKENS || inputTokens + outputTokens > SHAREGPT_MAX_TOTAL_TOKENS;
+      if (tooShort || tooLong) dropped++;
+      else kept.push({ prompt, inputTokens, outputTokens });
+    }
+    const sawAll = scan.withPair <= capacity;
+    if (kept.length < opts.numPrompts && !sawAll) {
+      capacity *= 4;
       continue;
     }
-    kept.push({ prompt, inputTokens, outputTokens });
+    if (kept.length === 0) {
+      throw new VbenchError(
+        "dataset_empty",
+        `The sharegpt dataset ${opts.path} has no usable conversation (${scan.entries} entries, ${scan.withPair} with a human turn and a reply, ${dropped} outside vLLM's length limits)`,
+        { hint: "Entries need conversations: [{from: \"human\", value}, {from: \"gpt\", value}, ...]." },
+      );
+    }
+    if (dropped > 0) notes.push(`sharegpt dataset: skipped ${dropped} conversations outside vLLM's length limits`);
+    const { items, note } = oversample(createRng(opts.seed, "oversampling"), kept, opts.numPrompts, `sharegpt dataset ${opts.path}`);
+    if (note) notes.push(note);
+    return items;
   }
-  if (kept.length === 0) {
-    throw new VbenchError(
-      "dataset_empty",
-      `The sharegpt dataset ${opts.path} has no usable conversation (${entries} entries, ${firstPairs.length} with a human turn and a reply, ${dropped} outside vLLM's length limits)`,
-      { hint: "Entries need conversations: [{from: \"human\", value}, {from: \"gpt\", value}, ...]." },
-    );
-  }
-  if (dropped > 0) notes.push(`sharegpt dataset: skipped ${dropped} conversations outside vLLM's length limits`);
-  const { items, note } = oversample(rng, kept, opts.numPrompts, `sharegpt dataset ${opts.path}`);
-  if (note) notes.push(note);
-  return items;
 }

@@ -111,9 +111,10 @@ describe("sharegpt", () => {
   ];
 
   test("first human turn is the prompt, its reply's token count the output length; vLLM's filters apply", async () => {
-    const w = await sharegpt(5);
+    const w = await sharegpt(7); // more than the 5 usable: every conversation is visited
     expect(w.ignoreEos).toBe(false);
-    expect(w.items.map((i) => i.prompt).sort()).toEqual([...usable].sort());
+    expect([...new Set(w.items.map((i) => i.prompt))].sort()).toEqual([...usable].sort());
+    expect(w.items.slice(0, 5).map((i) => i.prompt).sort()).toEqual([...usable].sort());
     const egg = w.items.find((i) => i.prompt.startsWith("How do I boil"));
     expect(egg?.outputTokens).toBe(
       gpt2.encode("Lower the egg into boiling water, cook it for six minutes, then cool it in cold water for a minute before peeling.").length,
@@ -153,6 +154,19 @@ describe("sharegpt", () => {
     // Only "at-limit" passes; it is oversampled to the 3 asked for.
     expect(w.items.map((i) => [i.inputTokens, i.outputTokens])).toEqual([[1024, 1024], [1024, 1024], [1024, 1024]]);
     expect(w.notes.join("\n")).toContain("skipped 2");
+  });
+
+  test("when the filters drop more than the first window, the file is read again with a larger one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vbench-sharegpt-"));
+    const short = { conversations: [{ from: "human", value: "Hi" }, { from: "gpt", value: "Hello there, how are you today?" }] };
+    const good = { conversations: [{ from: "human", value: "Please describe a lighthouse at night." }, { from: "gpt", value: "A tall white tower sweeps its beam across the dark sea." }] };
+    const data = Array.from({ length: 300 }, (_, i) => (i === 150 ? good : short));
+    const path = join(dir, "mostly-short.json");
+    writeFileSync(path, JSON.stringify(data));
+    for (const seed of [0, 1, 2]) {
+      const w = await buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: path }, seed }), gpt2, 1);
+      expect(w.items.map((i) => i.prompt)).toEqual(["Please describe a lighthouse at night."]);
+    }
   });
 
   test("a file that is not a JSON array, or has nothing usable, is an error", async () => {

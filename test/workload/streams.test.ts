@@ -89,3 +89,14 @@ describe("parseJsonArray", () => {
     }
   });
 });
+
+describe("SmallestKeys", () => {
+  test("keeps the smallest keys, sorted, whatever the arrival order", async () => {
+    const { SmallestKeys } = await import("../../src/workload/sampling.ts");
+    const keys = Array.from({ length: 200 }, (_, i) => (i * 7919) % 211);
+    const heap = new SmallestKeys<number>(10);
+    for (const k of keys) heap.offer(k, k);
+    expect(heap.sorted()).toEqual([...keys].sort((a, b) => a - b).slice(0, 10));
+    expect(heap.offered).toBe(200);
+  });
+});
