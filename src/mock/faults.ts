@@ -25,7 +25,8 @@
  * - `huge-event=BYTES` [1572864]: the first token's event carries text of BYTES bytes (> 1 MiB by default);
  * - `bad-utf8`: the first token's text carries the invalid UTF-8 bytes 0xFF 0xFE.
  *
- * With `tokensPerChunk` > 1, "after K tokens" means after the last chunk that ends at or before K tokens.
+ * With `tokensPerChunk` > 1, "after K tokens" means after the last chunk that ends at or before K tokens;
+ * for malformed and error-event a K at or past the output length means "before the last chunk".
  * Non-streaming requests: cut sends half the JSON body then closes; malformed sends a cut-off body;
  * error-event answers 200 with an error object; huge-event and bad-utf8 apply to the body's text.
  */

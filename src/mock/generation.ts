@@ -104,7 +104,8 @@ export class Generation implements TickJob, SlotUser {
     const f = p.fault;
     const from = this.sent;
     const to = from === 0 ? 1 : Math.min(p.outputTokens, from + p.tokensPerChunk);
-    const k = f ? faultValue(f) : 0;
+    // malformed / error-event with K >= the output length happen before the last chunk rather than never.
+    const k = !f ? 0 : f.kind === "cut" ? faultValue(f) : Math.min(faultValue(f), p.outputTokens - 1);
     if (f?.kind === "cut" && from >= k) return this.close(true);
     if (f?.kind === "error-event" && from >= k) {
       this.write(w.errorEvent("Mock fault: generation failed"));
