@@ -4,11 +4,14 @@
  * measured run with records streamed to disk, and the summary.
  */
 import { join } from "node:path";
-import type { BackendPlugin, RequestRecord } from "./types.ts";
+import type { BackendPlugin, RequestRecord, SummaryExtras } from "./types.ts";
+import { computeStats } from "./stats.ts";
 import type { PlannedRun } from "./config.ts";
 import type { HttpClient, Origin } from "./http.ts";
 import type { PreparedRequest } from "./request.ts";
 import type { Tokenizer } from "../workload/tokenizer.ts";
+import type { SessionWorkload } from "../workload/sessions.ts";
+import { runSessions } from "./sessions.ts";
 import type { Logger } from "./log.ts";
 import { sanitizeForTerminal } from "./log.ts";
 import { runLoad } from "./loadgen.ts";
@@ -30,6 +33,10 @@ export interface PreparedScenario {
   notes: string[];
   /** Arrival offsets from a trace workload, used instead of the rate schedule. */
   offsetsMs?: Float64Array;
+  /** Multi-turn sessions: turns are built as answers arrive (src/core/sessions.ts). */
+  sessions?: SessionWorkload;
+  headers: Record<string, string>;
+  ignoreEos: boolean;
 }
 
 export interface ExecuteContext {
@@ -79,31 +86,48 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   if (scenario.rampUp) log.info(`Ramp-up: ${scenario.rampUp.strategy} from ${scenario.rampUp.startRps} to ${scenario.rampUp.endRps} RPS`);
   if (scenario.durationS !== null) log.info(`Time-bound: dispatching for ${scenario.durationS} s, then draining`);
 
-  const offsetsMs = p.offsetsMs ?? buildSchedule({ count: p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed });
+  const sessionCount = p.sessions?.plan.length ?? 0;
+  const offsetsMs = p.offsetsMs ?? buildSchedule({ count: p.sessions ? sessionCount : p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed });
   const recordLog = new RecordLog();
   await recordLog.open(join(ctx.scenarioDir, "requests.jsonl"));
   ctx.setFlush(() => recordLog.flush());
 
-  const counters: ProgressCounters = { done: 0, failed: 0, total: scenario.durationS ?? offsetsMs.length };
+  const requestTotal = p.sessions ? p.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : offsetsMs.length;
+  const counters: ProgressCounters = { done: 0, failed: 0, total: scenario.durationS ?? requestTotal };
   const progress = new Progress(counters, scenario.durationS !== null);
   const tokenizer = p.tokenizer;
+  const onRecord = (record: RequestRecord) => {
+    // Only servers that report no usage pay this: the count is needed before the record is written.
+    if (record.outputTokenSource === "tokenizer" && record.success) record.outputTokens = record.generatedText ? tokenizer.encode(record.generatedText).length : 0;
+    counters.done++;
+    if (!record.success) counters.failed++;
+    recordLog.add(record);
+  };
   const monitor = startClientMonitor();
   progress.start();
-  const load = await runLoad({
-    ...loadBase,
-    offsetsMs,
-    maxConcurrency: scenario.maxConcurrency,
-    requestIdPrefix: `${ctx.runId}-${scenario.name}-`,
-    deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000,
-    signal: ctx.signal,
-    onRecord: (record) => {
-      // Only servers that report no usage pay this: the count is needed before the record is written.
-      if (record.outputTokenSource === "tokenizer" && record.success) record.outputTokens = record.generatedText ? tokenizer.encode(record.generatedText).length : 0;
-      counters.done++;
-      if (!record.success) counters.failed++;
-      recordLog.add(record);
-    },
-  });
+  const load = p.sessions
+    ? await runSessions({
+        ...loadBase,
+        scenario,
+        headers: p.headers,
+        ignoreEos: p.ignoreEos,
+        sessions: p.sessions.plan,
+        startOffsetsMs: offsetsMs,
+        maxConcurrency: scenario.maxConcurrency,
+        thinkTimeMs: p.sessions.thinkTimeMs,
+        requestIdPrefix: `${ctx.runId}-${scenario.name}-s`,
+        onRecord,
+        signal: ctx.signal,
+      }).then((r) => ({ records: r.records, endMs: r.endMs, cancelled: r.cancelled, notDispatched: r.turnsSkipped }))
+    : await runLoad({
+        ...loadBase,
+        offsetsMs,
+        maxConcurrency: scenario.maxConcurrency,
+        requestIdPrefix: `${ctx.runId}-${scenario.name}-`,
+        deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000,
+        signal: ctx.signal,
+        onRecord,
+      });
   const client = monitor.stop();
   progress.stop();
   await recordLog.close();
@@ -119,9 +143,11 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
     if (!scenario.saveGeneratedText) delete record.generatedText;
   }
   if (load.notDispatched > 0 && scenario.durationS !== null) log.debug(`${load.notDispatched} scheduled slots were not used before the deadline`);
+  if (load.notDispatched > 0 && p.sessions) log.info(`${load.notDispatched} turns were not sent: an earlier turn of their session failed or the run was interrupted`);
 
   // Thresholds on statistics that were not selected are computed by summarize() beside the reported ones.
   const summary = summarize(records, scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, clientCpuS: client.clientCpuS });
+  if (p.sessions) summary.extras.perTurn = perTurnStats(records, scenario.metricPercentiles);
   return { records, summary, interrupted: load.cancelled };
 }
 
@@ -129,4 +155,19 @@ function formatBurstiness(b: number): string {
   if (!Number.isFinite(b)) return "inf (constant intervals)";
   const text = Number.isInteger(b) ? b.toFixed(1) : String(b);
   return b === 1 ? `${text} (Poisson process)` : `${text} (Gamma distribution)`;
+}
+
+/** TTFT and E2EL by turn: turn 5 against turn 1 shows prefix caching at work. */
+function perTurnStats(records: readonly RequestRecord[], percentiles: number[]): NonNullable<SummaryExtras["perTurn"]> {
+  const byTurn = new Map<number, { ttft: number[]; e2el: number[] }>();
+  for (const r of records) {
+    if (!r.success || r.turn === undefined) continue;
+    let series = byTurn.get(r.turn);
+    if (!series) byTurn.set(r.turn, (series = { ttft: [], e2el: [] }));
+    series.ttft.push(r.chunkAtMs[0]! - r.sentAtMs);
+    series.e2el.push(r.endAtMs - r.sentAtMs);
+  }
+  return [...byTurn.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([turn, s]) => ({ turn, ttftMs: computeStats(s.ttft, percentiles), e2elMs: computeStats(s.e2el, percentiles) }));
 }

@@ -139,6 +139,9 @@ export function formatExtras(summary: Summary, scenario: ResolvedScenario, verdi
     return s === undefined ? [] : [`${m.toUpperCase()} ${s.count}${s.exact ? "" : " (approximate: HDR histogram)"}`];
   });
   if (counted.length > 0) line("Values per statistic:", counted.join(", "));
+  for (const t of x.perTurn ?? []) {
+    line(`Turn ${t.turn + 1} (ms):`, `TTFT mean ${f2(t.ttftMs.mean)}, median ${f2(t.ttftMs.median)}; E2EL mean ${f2(t.e2elMs.mean)} (${t.ttftMs.count} requests)`);
+  }
   if (x.clientBound) {
     lines.push(`!!! client-bound: results not trustworthy (${x.clientBoundReason ?? "client lag above bound"})`);
   }

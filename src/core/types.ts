@@ -234,6 +234,8 @@ export interface SummaryExtras {
   clientBoundReason?: string;
   /** Time from the last dispatch to the last finish (time-bound runs report it). */
   drainS: number;
+  /** Multi-turn runs: TTFT and E2EL by turn index (0-based), successful requests only. */
+  perTurn?: { turn: number; ttftMs: SeriesStats; e2elMs: SeriesStats }[];
 }
 
 // ---------------------------------------------------------------------------
