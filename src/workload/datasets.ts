@@ -74,6 +74,7 @@ export async function buildDataset(scenario: ResolvedScenario, tokenizer: Tokeni
     notes,
     ...extra,
   });
+  if (numPrompts === 0) return done([], type === "trace" ? { offsetsMs: new Float64Array(0) } : {});
 
   switch (type) {
     case "random": {

@@ -54,7 +54,10 @@ export function promptVocab(tokenizer: Tokenizer): PromptVocab {
     if (again.length !== 1 || again[0] !== id) continue;
     wordLike.push(id);
     if (text.startsWith(" ")) spaceLed.push(id);
-    if (spaceLed.length === MAX_WORD_POOL) break; // enough: the rest of a large vocabulary is not scanned
+    // Enough: the rest of a large vocabulary is not scanned (decoding 250k ids one by one takes seconds).
+    if (spaceLed.length === MAX_WORD_POOL) break;
+    // SentencePiece decodes a lone "▁word" without its space: its words are word-like but never space-led.
+    if (wordLike.length === 4 * MAX_WORD_POOL && spaceLed.length < MIN_WORD_POOL) break;
   }
   let chosen: PromptVocab;
   if (spaceLed.length >= MIN_WORD_POOL) chosen = { ids: Int32Array.from(spaceLed), words: true };

@@ -41,6 +41,11 @@ describe("dispatch", () => {
   });
 
 
+  test("zero requests build an empty workload without reading the dataset", async () => {
+    const w = await buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: join(FIXTURES, "prompts.jsonl") } }), gpt2, 0);
+    expect(w.items).toEqual([]);
+  });
+
   test("option keys are exported for the config loader", () => {
     for (const key of ["dataset_path", "input_distribution", "num_prefix_groups", "prefix_len", "time_scale", "sessions"]) {
       expect(DATASET_OPTION_KEYS).toContain(key);
