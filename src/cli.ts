@@ -190,8 +190,21 @@ export function selfCommand(): string[] {
 cli.help();
 cli.version(VERSION);
 
+/**
+ * `--mock-args "--ttft-ms 50"`: the value starts with "--", which the flag
+ * parser would take for a flag of its own; join it as `--mock-args=...`.
+ */
+function joinMockArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--mock-args" && i + 1 < argv.length) out.push(`--mock-args=${argv[++i]}`);
+    else out.push(argv[i]!);
+  }
+  return out;
+}
+
 try {
-  cli.parse(process.argv, { run: false });
+  cli.parse(joinMockArgs(process.argv), { run: false });
   if (!cli.matchedCommand && cli.args.length > 0) {
     throw new VbenchError("unknown_command", `unknown command "${cli.args[0]}"`, { hint: "Commands: run, validate, mock, plugins, export, standardize. See `vbench --help`." });
   }
