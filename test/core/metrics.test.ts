@@ -178,7 +178,11 @@ describe("client extras", () => {
     expect(busy.extras.eventLoopLagMs.p99).toBeCloseTo(0.2 + 0.98 * 9.8, 12);
     expect(busy.extras.eventLoopLagMs.max).toBe(10);
     expect(busy.extras.eventLoopLagMs.samples).toBe(3);
-    expect(busy.extras.clientBound).toBe(true);
+    // Three samples are one pause, not a saturated client: the loop criterion needs 50 (1 s).
+    expect(busy.extras.clientBound).toBe(false);
+    const saturated = summarize(records, scenario(), client({ eventLoopLagMs: Float64Array.from({ length: 60 }, (_, i) => (i < 50 ? 0.1 : 10)) }));
+    expect(saturated.extras.clientBound).toBe(true);
+    expect(saturated.extras.clientBoundReason).toContain("event-loop lag p99");
     expect(busy.extras.clientBoundReason).toContain("event-loop lag");
 
     const late = [record({ scheduled: 0, dispatched: CLIENT_BOUND_MS + 1, sent: CLIENT_BOUND_MS + 1, chunks: [20] })];

@@ -120,7 +120,7 @@ describe("extras", () => {
       record({ index: 1, sent: 1, fail: { category: "http", message: "HTTP 500: \x1b[2Jboom\ncrash" } }),
     ];
     const sc = scenario({ requestRate: 5, thresholds: { ttft_p95_ms: 5, success_rate: 0.5 } });
-    const summary = summarize(records, sc, client({ eventLoopLagMs: new Float64Array([50, 60]) }));
+    const summary = summarize(records, sc, client({ eventLoopLagMs: new Float64Array(60).fill(55) }));
     const text = formatExtras(summary, sc, evaluateThresholds(sc.thresholds, summary));
     expect(text).toContain("!!! client-bound: results not trustworthy (event-loop lag p99");
     expect(text).toContain("Failures by category:                    http 1");
