@@ -36,6 +36,8 @@ export const DATASET_KEYS = [
   "sessions",
   "turns",
   "think_time_ms",
+  "shuffle",
+  "suffix_len",
 ] as const;
 
 const distribution = v.looseObject({ type: v.picklist(["fixed", "uniform", "normal", "lognormal"], "fixed, uniform, normal or lognormal") });
@@ -92,6 +94,8 @@ export const scenarioFields = {
   sessions: v.optional(positiveInt),
   turns: v.optional(positiveInt),
   think_time_ms: v.optional(v.pipe(v.number("a number"), v.minValue(0, "a number >= 0"))),
+  shuffle: v.optional(v.boolean("true or false")),
+  suffix_len: v.optional(nonNegativeInt),
 };
 
 export const SCENARIO_KEYS = Object.keys(scenarioFields);

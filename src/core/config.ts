@@ -164,7 +164,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const NUMERIC_KEYS = new Set(["max_concurrency", "num_prompts", "request_rate", "burstiness", "duration", "ramp_up_start_rps", "ramp_up_end_rps", "random_input_len", "random_output_len", "random_range_ratio", "random_prefix_len", "seed", "temperature", "top_p", "top_k", "min_p", "repetition_penalty", "frequency_penalty", "presence_penalty", "timeout_s", "idle_timeout_s", "warmups", "output_len", "num_prefix_groups", "prefix_len", "time_scale", "sessions", "turns", "think_time_ms"]);
+const NUMERIC_KEYS = new Set(["max_concurrency", "num_prompts", "request_rate", "burstiness", "duration", "ramp_up_start_rps", "ramp_up_end_rps", "random_input_len", "random_output_len", "random_range_ratio", "random_prefix_len", "seed", "temperature", "top_p", "top_k", "min_p", "repetition_penalty", "frequency_penalty", "presence_penalty", "timeout_s", "idle_timeout_s", "warmups", "output_len", "num_prefix_groups", "prefix_len", "time_scale", "sessions", "turns", "think_time_ms", "suffix_len"]);
 
 /** Turn strings from the environment or flags into the types the schema expects. */
 function coerce(key: string, value: unknown): unknown {

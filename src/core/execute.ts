@@ -35,6 +35,8 @@ export interface PreparedScenario {
   offsetsMs?: Float64Array;
   /** Multi-turn sessions: turns are built as answers arrive (src/core/sessions.ts). */
   sessions?: SessionWorkload;
+  /** Shared-prefix workloads: the group of pool item i. */
+  groups?: Int32Array;
   headers: Record<string, string>;
   ignoreEos: boolean;
 }
@@ -148,6 +150,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   // Thresholds on statistics that were not selected are computed by summarize() beside the reported ones.
   const summary = summarize(records, scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, clientCpuS: client.clientCpuS });
   if (p.sessions) summary.extras.perTurn = perTurnStats(records, scenario.metricPercentiles);
+  if (p.groups) summary.extras.prefixGroups = prefixGroupStats(records, p.groups, scenario.metricPercentiles);
   return { records, summary, interrupted: load.cancelled };
 }
 
@@ -170,4 +173,22 @@ function perTurnStats(records: readonly RequestRecord[], percentiles: number[]):
   return [...byTurn.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([turn, s]) => ({ turn, ttftMs: computeStats(s.ttft, percentiles), e2elMs: computeStats(s.e2el, percentiles) }));
+}
+
+/** First request of each prefix group (cold) against the rest (a cache can hit), by send time. */
+function prefixGroupStats(records: readonly RequestRecord[], groups: Int32Array, percentiles: number[]): NonNullable<SummaryExtras["prefixGroups"]> {
+  const seen = new Set<number>();
+  const first: number[] = [];
+  const repeat: number[] = [];
+  const bySend = records.filter((r) => r.success).sort((a, b) => a.sentAtMs - b.sentAtMs);
+  for (const r of bySend) {
+    const group = groups[r.index % groups.length]!;
+    const ttft = r.chunkAtMs[0]! - r.sentAtMs;
+    if (seen.has(group)) repeat.push(ttft);
+    else {
+      seen.add(group);
+      first.push(ttft);
+    }
+  }
+  return { groups: new Set(groups).size, firstTtftMs: computeStats(first, percentiles), repeatTtftMs: computeStats(repeat, percentiles) };
 }

@@ -67,7 +67,7 @@ export async function prepareScenario(run: PlannedRun, backend: BackendPlugin, t
   if (count > POOL_LIMIT) notes.push(`${count} requests reuse ${POOL_LIMIT} distinct prompts cyclically`);
   log.debug(`prepared ${pool.length} request bodies for ${scenario.name}`);
   if (workload.sessions) notes.push(`${workload.sessions.plan.length} sessions, turns sent after each answer (think time ${workload.sessions.thinkTimeMs} ms); the request rate applies to session starts`);
-  return { run, backend, origin, pool, count, tokenizer, notes, offsetsMs: workload.offsetsMs, sessions: workload.sessions, headers, ignoreEos: workload.ignoreEos };
+  return { run, backend, origin, pool, count, tokenizer, notes, offsetsMs: workload.offsetsMs, sessions: workload.sessions, groups: workload.groups, headers, ignoreEos: workload.ignoreEos };
 }
 
 /** Distinct prompts prepared at most; longer runs reuse them cyclically (memory stays bounded). */

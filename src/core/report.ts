@@ -139,6 +139,10 @@ export function formatExtras(summary: Summary, scenario: ResolvedScenario, verdi
     return s === undefined ? [] : [`${m.toUpperCase()} ${s.count}${s.exact ? "" : " (approximate: HDR histogram)"}`];
   });
   if (counted.length > 0) line("Values per statistic:", counted.join(", "));
+  if (x.prefixGroups) {
+    const g = x.prefixGroups;
+    line("Prefix groups, TTFT (ms):", `${g.groups} groups; first request of a group mean ${f2(g.firstTtftMs.mean)} (${g.firstTtftMs.count}), later ones mean ${f2(g.repeatTtftMs.mean)} (${g.repeatTtftMs.count})`);
+  }
   for (const t of x.perTurn ?? []) {
     line(`Turn ${t.turn + 1} (ms):`, `TTFT mean ${f2(t.ttftMs.mean)}, median ${f2(t.ttftMs.median)}; E2EL mean ${f2(t.e2elMs.mean)} (${t.ttftMs.count} requests)`);
   }

@@ -155,6 +155,7 @@ function vbenchObject(result: ScenarioResult): Record<string, unknown> {
       client_cpu_s: x.clientCpuS,
       client_bound: x.clientBound,
       client_bound_reason: x.clientBoundReason ?? null,
+      ...(x.prefixGroups ? { prefix_groups: { groups: x.prefixGroups.groups, first_ttft_ms: x.prefixGroups.firstTtftMs, repeat_ttft_ms: x.prefixGroups.repeatTtftMs } } : {}),
       ...(x.perTurn ? { per_turn: x.perTurn.map((t) => ({ turn: t.turn, ttft_ms: t.ttftMs, e2el_ms: t.e2elMs })) } : {}),
       drain_s: x.drainS,
     },

@@ -236,6 +236,12 @@ export interface SummaryExtras {
   drainS: number;
   /** Multi-turn runs: TTFT and E2EL by turn index (0-based), successful requests only. */
   perTurn?: { turn: number; ttftMs: SeriesStats; e2elMs: SeriesStats }[];
+  /**
+   * Shared-prefix workloads: TTFT of each group's first request (the server
+   * has not seen the prefix) against the group's later ones (a prefix cache
+   * can hit).
+   */
+  prefixGroups?: { groups: number; firstTtftMs: SeriesStats; repeatTtftMs: SeriesStats };
 }
 
 // ---------------------------------------------------------------------------
