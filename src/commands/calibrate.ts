@@ -1,0 +1,214 @@
+/**
+ * `vbench calibrate`: this machine's client ceiling. Starts the built-in
+ * simulator in a child process, drives it with 16, 64, 256, 1024, ...
+ * concurrent streams, and compares what the client measured with what the
+ * simulator recorded itself doing (src/core/truth-compare.ts). The ceiling is
+ * the largest stream count at which mean TTFT stays within 1 ms and mean ITL
+ * within 0.2 ms of the truth. The simulator shares the machine's cores, so
+ * the figure is conservative for a client benchmarking a remote server.
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Registry } from "../core/registry.ts";
+import { resolveConfig } from "../core/config.ts";
+import { ExitCode, VbenchError } from "../core/errors.ts";
+import { Logger } from "../core/log.ts";
+import { StepRunner } from "../core/step-runner.ts";
+import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../core/truth-compare.ts";
+import { spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
+
+export interface CalibrateOptions {
+  /** Largest stream count tried (levels are 16 × 4^k up to it, and it). Default 4096. */
+  maxStreams?: number;
+  /** Explicit levels instead of the default progression (tests use small ones). */
+  levels?: number[];
+  outputTokens?: number;
+  itlMs?: number;
+  ttftMs?: number;
+  /** Tokens per streamed chunk; default: chosen per level so the simulator sends at most CHUNK_BUDGET_PER_S chunks/s. */
+  tokensPerChunk?: number;
+  ttftToleranceMs?: number;
+  itlToleranceMs?: number;
+  /** Keep per-level records here (default: a temporary directory, removed afterwards). */
+  outputDir?: string;
+  /** Keep going after the first failing level. */
+  allLevels?: boolean;
+  /** How to start this vbench as a child (`<cmd> mock ...`); default: the running binary. */
+  selfCommand?: string[];
+  /** Write the JSON here instead of stdout. */
+  out?: string;
+}
+
+export interface CalibrationLevel {
+  streams: number;
+  tokensPerChunk: number;
+  completed: number;
+  failed: number;
+  comparison: TruthComparison;
+  /** Output tokens/s the client received over the run. */
+  outputTokensPerS: number;
+  /** Chunks (token-bearing messages) per second the client received. */
+  chunksPerS: number;
+  eventLoopLagP99Ms: number;
+  clientCpuS: number;
+  clientBound: boolean;
+  passed: boolean;
+}
+
+export interface Calibration {
+  ttftToleranceMs: number;
+  itlToleranceMs: number;
+  outputTokens: number;
+  itlMs: number;
+  ttftMs: number;
+  levels: CalibrationLevel[];
+  /** Largest passing stream count, null when even the first level failed. */
+  ceilingStreams: number | null;
+  ceilingTokensPerS: number | null;
+}
+
+/** Simulator chunks per second the automatic tokens-per-chunk aims at: it shares 2 cores with the client. */
+export const CHUNK_BUDGET_PER_S = 25_000;
+export const DEFAULT_LEVELS = [16, 64, 256, 1024, 4096, 16384];
+
+export function calibrationLevels(maxStreams: number): number[] {
+  const levels = DEFAULT_LEVELS.filter((n) => n <= maxStreams);
+  if (levels.at(-1) !== maxStreams) levels.push(maxStreams);
+  return levels;
+}
+
+export function autoTokensPerChunk(streams: number, itlMs: number): number {
+  return Math.max(1, Math.ceil((streams * (1000 / itlMs)) / CHUNK_BUDGET_PER_S));
+}
+
+function selfCommand(): string[] {
+  const main = Bun.main;
+  return main.startsWith("/$bunfs") || main.includes("~BUN") ? [process.execPath] : [process.execPath, main];
+}
+
+export async function calibrate(options: CalibrateOptions, registry: Registry, onLevel: (l: CalibrationLevel) => void = () => {}): Promise<Calibration> {
+  const outputTokens = options.outputTokens ?? 256;
+  const itlMs = options.itlMs ?? 10;
+  const ttftMs = options.ttftMs ?? 50;
+  const ttftTol = options.ttftToleranceMs ?? 1;
+  const itlTol = options.itlToleranceMs ?? 0.2;
+  const levels = options.levels ?? calibrationLevels(options.maxStreams ?? 4096);
+  const problems: string[] = [];
+  if (!levels.every((n) => Number.isInteger(n) && n >= 1)) problems.push(`stream counts must be whole numbers ≥ 1, got ${levels.join(", ")}`);
+  if (!(Number.isInteger(outputTokens) && outputTokens >= 2)) problems.push(`--output-tokens must be a whole number ≥ 2, got ${outputTokens}`);
+  if (!(itlMs > 0)) problems.push(`--itl-ms must be > 0, got ${itlMs}`);
+  if (!(ttftMs >= 0)) problems.push(`--ttft-ms must be ≥ 0, got ${ttftMs}`);
+  if (options.tokensPerChunk !== undefined && !(Number.isInteger(options.tokensPerChunk) && options.tokensPerChunk >= 1)) problems.push(`--tokens-per-chunk must be a whole number ≥ 1`);
+  if (problems.length) throw new VbenchError("calibrate_options", "invalid calibrate options", { details: problems, exitCode: ExitCode.config });
+
+  const root = options.outputDir ?? mkdtempSync(join(tmpdir(), "vbench-calibrate-"));
+  mkdirSync(root, { recursive: true });
+  const log = new Logger();
+  log.quiet = true;
+  log.addFile(join(root, "calibrate.log"));
+  const abort = new AbortController();
+  const result: Calibration = { ttftToleranceMs: ttftTol, itlToleranceMs: itlTol, outputTokens, itlMs, ttftMs, levels: [], ceilingStreams: null, ceilingTokensPerS: null };
+  try {
+    for (const streams of levels) {
+      const tokensPerChunk = options.tokensPerChunk ?? autoTokensPerChunk(streams, itlMs);
+      const mock = await spawnMockProcess(options.selfCommand ?? selfCommand(), { ttftMs, itlMs, tokensPerChunk, exactPromptTokens: false });
+      let level: CalibrationLevel;
+      try {
+        level = await runLevel(mock, streams, tokensPerChunk, { outputTokens, ttftMs, itlMs }, join(root, `streams_${streams}`), registry, log, abort.signal);
+      } finally {
+        await mock.stop();
+      }
+      level.passed = level.failed === 0 && level.comparison.matched === level.completed && Math.abs(level.comparison.ttftErrorMs.mean) <= ttftTol && Math.abs(level.comparison.itlErrorMs) <= itlTol;
+      result.levels.push(level);
+      onLevel(level);
+      if (level.passed && result.levels.every((l) => l.passed)) {
+        result.ceilingStreams = streams;
+        result.ceilingTokensPerS = level.outputTokensPerS;
+      }
+      if (!level.passed && !options.allLevels) break;
+    }
+  } finally {
+    if (!options.outputDir) rmSync(root, { recursive: true, force: true });
+  }
+  return result;
+}
+
+/**
+ * The scenario of one level. N warm-up requests first open N keep-alive
+ * connections (connection set-up is a one-time cost, not the client's
+ * steady-state accuracy). Then `steady`: 2N requests at a constant
+ * N / (stream duration) req/s under max_concurrency N, so about N streams run
+ * at once with their tokens staggered, as under real arrivals; or `burst`: N
+ * requests at once, every stream's tokens due at the same instant (the worst
+ * case: the last read of each burst waits for the other N − 1).
+ */
+export function calibrationScenario(streams: number, outputTokens: number, ttftMs: number, itlMs: number, mode: "steady" | "burst" = "steady"): Record<string, unknown> {
+  const streamS = (ttftMs + (outputTokens - 1) * itlMs) / 1000;
+  const base = { backend: "openai", dataset_type: "random", random_input_len: 32, random_output_len: outputTokens, max_concurrency: streams, warmups: streams, tokenizer: "gpt2" };
+  return mode === "steady"
+    ? { ...base, num_prompts: 2 * streams, request_rate: Number((streams / streamS).toFixed(3)), burstiness: "inf" }
+    : { ...base, num_prompts: streams, request_rate: "inf" };
+}
+
+async function runLevel(mock: SpawnedMock, streams: number, tokensPerChunk: number, o: { outputTokens: number; ttftMs: number; itlMs: number }, dir: string, registry: Registry, log: Logger, signal: AbortSignal): Promise<CalibrationLevel> {
+  mkdirSync(dir, { recursive: true });
+  const configPath = join(dir, "calibrate.json");
+  const scenario = { name: `calibrate_${streams}`, base_url: mock.url, ...calibrationScenario(streams, o.outputTokens, o.ttftMs, o.itlMs) };
+  writeFileSync(configPath, JSON.stringify({ scenarios: [scenario], exporters: "json" }));
+  const plan = resolveConfig({ configPath, flags: {}, env: {}, select: [], plugins: [] }, registry);
+  const runner = await StepRunner.create(plan.runs[0]!.scenario, { registry, log, signal });
+  try {
+    await clearTruth(mock.url);
+    const executed = await runner.run({}, dir, "");
+    const truth = await fetchTruth(mock.url);
+    const comparison = compareWithTruth(executed.records, truth);
+    const s = executed.summary;
+    let chunks = 0;
+    for (const r of executed.records) chunks += r.chunkAtMs.length;
+    return {
+      streams,
+      tokensPerChunk,
+      completed: s.completed,
+      failed: s.failed,
+      comparison,
+      outputTokensPerS: s.outputThroughput,
+      chunksPerS: s.durationS > 0 ? chunks / s.durationS : 0,
+      eventLoopLagP99Ms: s.extras.eventLoopLagMs.p99,
+      clientCpuS: s.extras.clientCpuS,
+      clientBound: s.extras.clientBound,
+      passed: false,
+    };
+  } finally {
+    runner.close();
+  }
+}
+
+const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "-");
+
+export function calibrationHeader(): string {
+  return `${"streams".padStart(8)}${"tok/chunk".padStart(10)}${"TTFT meas".padStart(11)}${"true".padStart(9)}${"error".padStart(8)}${"ITL meas".padStart(10)}${"true".padStart(9)}${"error".padStart(8)}${"chunk p99".padStart(11)}${"tok/s".padStart(10)}${"loop p99".padStart(10)}  verdict`;
+}
+
+export function calibrationRow(l: CalibrationLevel): string {
+  const c = l.comparison;
+  const verdict = l.passed ? "within" : `OUTSIDE${l.failed ? ` (${l.failed} failed)` : ""}`;
+  return `${String(l.streams).padStart(8)}${String(l.tokensPerChunk).padStart(10)}${f(c.measuredMeanTtftMs).padStart(11)}${f(c.trueMeanTtftMs).padStart(9)}${f(c.ttftErrorMs.mean).padStart(8)}${f(c.measuredMeanItlMs, 3).padStart(10)}${f(c.trueMeanItlMs, 3).padStart(9)}${f(c.itlErrorMs, 3).padStart(8)}${f(c.chunkDelayErrorMs.p99).padStart(11)}${Math.round(l.outputTokensPerS).toString().padStart(10)}${f(l.eventLoopLagP99Ms).padStart(10)}  ${verdict}`;
+}
+
+/** The command: table on stderr, JSON on stdout (or --out). Exit 0 when some level passed. */
+export async function runCalibrateCommand(options: CalibrateOptions, registry: Registry): Promise<number> {
+  const levels = options.levels ?? calibrationLevels(options.maxStreams ?? 4096);
+  process.stderr.write(`Calibrating the client against the built-in simulator (${options.outputTokens ?? 256} output tokens, TTFT ${options.ttftMs ?? 50} ms, ITL ${options.itlMs ?? 10} ms) at ${levels.join(", ")} streams; errors are measured − true, ms\n`);
+  process.stderr.write(calibrationHeader() + "\n");
+  const result = await calibrate(options, registry, (l) => process.stderr.write(calibrationRow(l) + "\n"));
+  const ceiling =
+    result.ceilingStreams === null
+      ? `No level was within ${result.ttftToleranceMs} ms (TTFT) / ${result.itlToleranceMs} ms (ITL): this machine's client cannot be trusted at ${levels[0]} streams.`
+      : `Client ceiling on this machine: ${result.ceilingStreams} concurrent streams (${Math.round(result.ceilingTokensPerS!)} output tokens/s) with mean TTFT within ${result.ttftToleranceMs} ms and mean ITL within ${result.itlToleranceMs} ms of the truth.`;
+  process.stderr.write(ceiling + "\n");
+  const json = JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
+  if (options.out) await Bun.write(options.out, json);
+  else process.stdout.write(json);
+  return result.ceilingStreams === null ? ExitCode.threshold : ExitCode.ok;
+}

@@ -1,0 +1,198 @@
+/**
+ * `vbench search --goodput ttft:200,tpot:50`: the highest request rate (or
+ * concurrency) at which the SLOs hold for a chosen fraction of requests, by a
+ * bounded search of short runs (src/core/slo-search.ts). Each step is a real
+ * measured run of the one selected scenario, records on disk under
+ * `<output-dir>/search_<timestamp>/`; the walked curve goes to stderr as a
+ * table and to stdout (or --out) as JSON.
+ */
+import { join } from "node:path";
+import type { Registry } from "../core/registry.ts";
+import type { ResolvedScenario } from "../core/types.ts";
+import { resolveConfig, type ConfigSources } from "../core/config.ts";
+import { ExitCode, VbenchError } from "../core/errors.ts";
+import { Logger } from "../core/log.ts";
+import { checkWritableDir, writeFileAtomic } from "../core/atomic-write.ts";
+import { localTimestamp } from "../core/run-info.ts";
+import { searchHighestPassing, validateBounds, type SearchBounds, type SearchOutcome, type SearchStep } from "../core/slo-search.ts";
+import { stepFigures, type StepFigures } from "../core/slo-verdict.ts";
+import { StepRunner, stepDir } from "../core/step-runner.ts";
+
+export interface SearchCommandOptions {
+  sources: ConfigSources;
+  outputDir: string;
+  apiKey?: string;
+  by: "rate" | "concurrency";
+  /** Share of requests that must meet every SLO for a step to pass, (0, 1]. */
+  fraction: number;
+  min?: number;
+  max?: number;
+  /** Time-bound steps of this many seconds (default for --by rate: 10). */
+  stepDurationS?: number;
+  /** Steps of this many requests (default for --by concurrency: 4 × concurrency, at least 16). */
+  stepPrompts?: number;
+  maxSteps: number;
+  /** Rates: stop bisecting when the bracket is within this fraction of the best rate. */
+  tolerance: number;
+  /** Write the JSON here instead of stdout. */
+  out?: string;
+  /** Exit at once (second Ctrl-C); provided by cli.ts, the only place that exits. */
+  exitNow(code: number): never;
+}
+
+export interface SearchStepReport extends StepFigures {
+  step: number;
+  phase: "grow" | "bisect";
+  value: number;
+  passed: boolean;
+  interrupted: boolean;
+  dir: string;
+}
+
+export interface SearchReport {
+  by: "rate" | "concurrency";
+  fraction: number;
+  slo: ResolvedScenario["goodput"];
+  scenario: string;
+  baseUrl: string;
+  model: string;
+  best: number | null;
+  firstFailure: number | null;
+  stoppedBy: SearchOutcome<unknown>["stoppedBy"];
+  dir: string;
+  steps: SearchStepReport[];
+}
+
+export const SEARCH_DEFAULTS = { rate: { min: 1, max: 10_000 }, concurrency: { min: 1, max: 4096 }, stepDurationS: 10, maxSteps: 12, tolerance: 0.05, fraction: 0.9 };
+
+function checkOptions(o: SearchCommandOptions, bounds: SearchBounds): void {
+  const problems = validateBounds(bounds);
+  if (o.by !== "rate" && o.by !== "concurrency") problems.push(`--by must be rate or concurrency, got ${String(o.by)}`);
+  if (!(o.fraction > 0 && o.fraction <= 1)) problems.push(`--fraction must be in (0, 1], got ${o.fraction}`);
+  if (o.stepDurationS !== undefined && !(o.stepDurationS > 0)) problems.push(`--step-duration must be > 0 seconds, got ${o.stepDurationS}`);
+  if (o.stepPrompts !== undefined && !(Number.isInteger(o.stepPrompts) && o.stepPrompts >= 1)) problems.push(`--step-prompts must be a whole number ≥ 1, got ${o.stepPrompts}`);
+  if (o.stepPrompts !== undefined && o.stepDurationS !== undefined) problems.push("give --step-duration or --step-prompts, not both");
+  if (problems.length) throw new VbenchError("search_options", `${problems.length} problem${problems.length > 1 ? "s" : ""} with the search options; nothing was sent`, { details: problems, exitCode: ExitCode.config });
+}
+
+/** What a step changes in the base scenario. */
+export function stepOverrides(o: SearchCommandOptions, value: number): Partial<ResolvedScenario> {
+  const timeBound = o.stepPrompts === undefined && (o.stepDurationS !== undefined || o.by === "rate");
+  const length: Partial<ResolvedScenario> = timeBound
+    ? { durationS: o.stepDurationS ?? SEARCH_DEFAULTS.stepDurationS }
+    : { durationS: null, numPrompts: o.stepPrompts ?? Math.max(16, 4 * value) };
+  return o.by === "rate" ? { ...length, requestRate: value, rampUp: null } : { ...length, maxConcurrency: value };
+}
+
+export async function runSearchCommand(options: SearchCommandOptions, registry: Registry): Promise<number> {
+  const log = new Logger();
+  const defaults = SEARCH_DEFAULTS[options.by] ?? SEARCH_DEFAULTS.rate;
+  const bounds: SearchBounds = {
+    min: options.min ?? defaults.min,
+    max: options.max ?? defaults.max,
+    integer: options.by === "concurrency",
+    maxSteps: options.maxSteps,
+    tolerance: options.tolerance,
+  };
+  checkOptions(options, bounds);
+  const plan = resolveConfig(options.sources, registry);
+  if (plan.runs.length !== 1) {
+    throw new VbenchError("search_scenarios", `search needs exactly one scenario, the configuration gives ${plan.runs.length}`, {
+      hint: "Select one with --scenario NAME, and drop --concurrency-levels / --request-rates (the search chooses the load itself).",
+    });
+  }
+  const base = plan.runs[0]!.scenario;
+  const slo = base.goodput;
+  if (slo.ttft === undefined && slo.tpot === undefined && slo.e2el === undefined) {
+    throw new VbenchError("search_no_slo", "search needs at least one SLO", { hint: 'Pass --goodput, e.g. --goodput ttft:200,tpot:50 (milliseconds).' });
+  }
+  const root = join(options.outputDir, `search_${localTimestamp(new Date())}`);
+  await checkWritableDir(root, { create: true });
+  log.addFile(join(root, "search.log"));
+  log.quiet = true; // per-step chatter goes to the log file; the table is what people read
+
+  const abort = new AbortController();
+  let runner: StepRunner | null = null;
+  const onSignal = () => {
+    if (abort.signal.aborted) {
+      void runner?.flushRecords().finally(() => options.exitNow(ExitCode.interrupted));
+      return;
+    }
+    log.warn("interrupted: cancelling the current step, then reporting the steps so far (Ctrl-C again exits at once)");
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const unit = options.by === "rate" ? "rate (req/s)" : "concurrency";
+  process.stderr.write(`Searching the highest ${unit} of ${base.name} at ${base.baseUrl} where ≥ ${(options.fraction * 100).toFixed(0)}% of requests meet ${formatSlo(slo)}\n`);
+  process.stderr.write(tableHeader(unit) + "\n");
+
+  let outcome: SearchOutcome<SearchStepReport>;
+  try {
+    runner = await StepRunner.create(base, { registry, apiKey: options.apiKey, log, signal: abort.signal });
+    const steps = runner;
+    outcome = await searchHighestPassing<SearchStepReport>(
+      async (value, step) => {
+        const dir = stepDir(root, step, `${options.by === "rate" ? "r" : "c"}${value}`);
+        const executed = await steps.run(stepOverrides(options, value), dir, `search-${step}`);
+        const figures = stepFigures(executed.records, slo, executed.summary);
+        const passed = figures.goodFraction >= options.fraction && !executed.interrupted;
+        return { passed, result: { step, phase: "grow", value, passed, dir, interrupted: executed.interrupted, ...figures } };
+      },
+      bounds,
+      (s: SearchStep<SearchStepReport>) => {
+        s.result.phase = s.phase;
+        process.stderr.write(tableRow(s.result) + (s.result.interrupted ? "  (interrupted)" : "") + "\n");
+      },
+      abort.signal,
+    );
+  } finally {
+    runner?.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+
+  const report: SearchReport = {
+    by: options.by,
+    fraction: options.fraction,
+    slo,
+    scenario: base.name,
+    baseUrl: base.baseUrl,
+    model: runner?.base.model ?? base.model,
+    best: outcome.best,
+    firstFailure: outcome.firstFailure,
+    stoppedBy: outcome.stoppedBy,
+    dir: root,
+    steps: outcome.steps.map((s) => s.result),
+  };
+  process.stderr.write(conclusion(report, unit) + "\n");
+  const json = JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
+  await writeFileAtomic(join(root, "search.json"), json);
+  if (options.out) await writeFileAtomic(options.out, json);
+  else process.stdout.write(json);
+  if (outcome.stoppedBy === "interrupted") return ExitCode.interrupted;
+  return outcome.best === null ? ExitCode.threshold : ExitCode.ok;
+}
+
+function formatSlo(slo: ResolvedScenario["goodput"]): string {
+  return Object.entries(slo).map(([k, v]) => `${k} ≤ ${v} ms`).join(", ");
+}
+
+const num = (x: number | null, digits = 1) => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(digits));
+
+function tableHeader(unit: string): string {
+  return `${"step".padEnd(5)}${"phase".padEnd(8)}${unit.padStart(14)}${"good".padStart(12)}${"goodput".padStart(10)}${"p95 TTFT".padStart(10)}${"p95 TPOT".padStart(10)}${"achieved".padStart(10)}  verdict`;
+}
+
+export function tableRow(s: SearchStepReport): string {
+  const good = `${(s.goodFraction * 100).toFixed(1)}%`;
+  const verdict = (s.passed ? "pass" : "FAIL") + (s.clientBound ? " (client-bound: not trustworthy)" : "");
+  return `${String(s.step).padEnd(5)}${s.phase.padEnd(8)}${String(s.value).padStart(14)}${good.padStart(12)}${num(s.goodputRps, 2).padStart(10)}${num(s.p95TtftMs).padStart(10)}${num(s.p95TpotMs, 2).padStart(10)}${num(s.achievedRateRps, 2).padStart(10)}  ${verdict}`;
+}
+
+function conclusion(r: SearchReport, unit: string): string {
+  const why = { converged: "bracket converged", "min-failed": "the minimum already fails", "max-passed": "passed at --max", "max-steps": "--max-steps reached", interrupted: "interrupted" }[r.stoppedBy];
+  if (r.best === null) return `No passing ${unit}: the SLOs fail already at ${r.firstFailure} (${why}). Steps: ${r.dir}`;
+  const bracket = r.firstFailure === null ? "" : ` (first failure at ${r.firstFailure})`;
+  return `Highest passing ${unit}: ${r.best}${bracket}; ${why} after ${r.steps.length} step(s). Steps: ${r.dir}`;
+}

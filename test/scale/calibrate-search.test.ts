@@ -1,0 +1,119 @@
+/**
+ * `vbench calibrate` and `vbench search` run in-process against the
+ * simulator in its own process (the compiled binary's `mock`). Structure and
+ * verdict logic only; the search's server has wide margins so the walk is
+ * the same on a loaded machine.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Registry } from "../../src/core/registry.ts";
+import { builtinPlugins } from "../../plugins/index.ts";
+import { calibrate, calibrationLevels, autoTokensPerChunk, calibrationRow, calibrationScenario } from "../../src/commands/calibrate.ts";
+import { runSearchCommand, stepOverrides, type SearchCommandOptions, type SearchReport } from "../../src/commands/search.ts";
+import { BINARY, requireBinary, startMock, tempDir, writeConfig } from "../helpers/vbench.ts";
+import type { SpawnedMock } from "../../src/mock/spawn.ts";
+
+function registry(): Registry {
+  const r = new Registry();
+  for (const p of builtinPlugins) r.register(p);
+  return r;
+}
+
+describe("calibrate", () => {
+  test("levels, tokens per chunk and the scenario of a level", () => {
+    expect(calibrationLevels(4096)).toEqual([16, 64, 256, 1024, 4096]);
+    expect(calibrationLevels(300)).toEqual([16, 64, 256, 300]);
+    expect(autoTokensPerChunk(16, 10)).toBe(1);
+    expect(autoTokensPerChunk(1024, 10)).toBe(5);
+    const steady = calibrationScenario(100, 256, 50, 10);
+    // 100 streams of 2.6 s each: 100 / 2.6 req/s keeps about 100 running.
+    expect(steady).toMatchObject({ num_prompts: 200, max_concurrency: 100, warmups: 100, request_rate: 38.462, burstiness: "inf" });
+    expect(calibrationScenario(100, 256, 50, 10, "burst")).toMatchObject({ num_prompts: 100, request_rate: "inf" });
+  });
+
+  test("a small run compares every request with the simulator's truth", async () => {
+    requireBinary();
+    const dir = tempDir("calibrate-");
+    const result = await calibrate({ levels: [2, 4], outputTokens: 8, itlMs: 2, ttftMs: 5, allLevels: true, selfCommand: [BINARY], outputDir: dir }, registry());
+    expect(result.levels.map((l) => l.streams)).toEqual([2, 4]);
+    for (const level of result.levels) {
+      expect(level.tokensPerChunk).toBe(1);
+      expect(level.failed).toBe(0);
+      expect(level.completed).toBe(2 * level.streams);
+      // Every measured request found in the truth with the same chunks: 8 tokens, one per chunk.
+      expect(level.comparison.matched).toBe(level.completed);
+      expect(level.comparison.chunkCountMismatch).toBe(0);
+      expect(level.comparison.gaps).toBe(level.completed * 7);
+      // The server never sends before it received: its truth TTFT covers the configured 5 ms.
+      expect(level.comparison.trueMeanTtftMs).toBeGreaterThanOrEqual(5);
+      const within = Math.abs(level.comparison.ttftErrorMs.mean) <= 1 && Math.abs(level.comparison.itlErrorMs) <= 0.2;
+      expect(level.passed).toBe(within);
+      expect(calibrationRow(level)).toContain(String(level.streams));
+    }
+    const passing = result.levels.filter((l, i) => result.levels.slice(0, i + 1).every((p) => p.passed));
+    expect(result.ceilingStreams).toBe(passing.at(-1)?.streams ?? null);
+    expect(existsSync(join(dir, "streams_2", "requests.jsonl"))).toBe(true);
+  }, 60_000);
+});
+
+describe("search", () => {
+  let mock: SpawnedMock;
+  beforeAll(async () => {
+    // 4 server slots; a request holds one for 50 + 4 × 20 = 130 ms. Up to 4 concurrent requests see TTFT ≈ 50 ms;
+    // beyond, queued requests wait ≥ 130 ms for a slot, so their TTFT exceeds 180 ms.
+    mock = await startMock({ ttftMs: 50, itlMs: 20, maxConcurrency: 4 });
+  });
+  afterAll(async () => {
+    await mock.stop();
+  });
+
+  test("step overrides: time-bound rate steps, prompt-count concurrency steps", () => {
+    const base = { by: "rate", fraction: 0.9, maxSteps: 5, tolerance: 0.05 } as SearchCommandOptions;
+    expect(stepOverrides(base, 40)).toEqual({ durationS: 10, requestRate: 40, rampUp: null });
+    expect(stepOverrides({ ...base, stepPrompts: 50 }, 40)).toEqual({ durationS: null, numPrompts: 50, requestRate: 40, rampUp: null });
+    expect(stepOverrides({ ...base, by: "concurrency" }, 8)).toEqual({ durationS: null, numPrompts: 32, maxConcurrency: 8 });
+    expect(stepOverrides({ ...base, by: "concurrency", stepDurationS: 3 }, 8)).toEqual({ durationS: 3, maxConcurrency: 8 });
+  });
+
+  test("finds the highest concurrency whose TTFT SLO holds and reports the walked curve", async () => {
+    const dir = tempDir("search-");
+    const config = await writeConfig(dir, [{ name: "s", backend: "openai", random_input_len: 8, random_output_len: 5 }]);
+    const out = join(dir, "search.json");
+    const options: SearchCommandOptions = {
+      sources: { configPath: config, flags: { base_url: mock.url, goodput: "ttft:120" }, env: {}, select: [], plugins: [] },
+      outputDir: dir,
+      by: "concurrency",
+      fraction: 0.9,
+      min: 1,
+      max: 16,
+      stepPrompts: 12,
+      maxSteps: 10,
+      tolerance: 0.05,
+      out,
+      exitNow: () => {
+        throw new Error("exitNow called");
+      },
+    };
+    const code = await runSearchCommand(options, registry());
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(out, "utf8")) as SearchReport;
+    expect(report.steps.map((s) => s.value)).toEqual([1, 2, 4, 8, 6, 5]);
+    expect(report.steps.map((s) => s.passed)).toEqual([true, true, true, false, false, false]);
+    expect(report).toMatchObject({ by: "concurrency", best: 4, firstFailure: 5, stoppedBy: "converged", slo: { ttft: 120 } });
+    for (const s of report.steps) {
+      expect(s.total).toBe(12);
+      expect(s.goodFraction).toBeCloseTo(s.good / s.total, 12);
+      expect(existsSync(join(s.dir, "requests.jsonl"))).toBe(true);
+    }
+    // The same document is kept next to the steps.
+    expect(JSON.parse(readFileSync(join(report.dir, "search.json"), "utf8")).best).toBe(4);
+  }, 60_000);
+
+  test("no SLO: a configuration error before anything is sent", async () => {
+    const dir = tempDir("search-");
+    const config = await writeConfig(dir, [{ name: "s", backend: "openai" }]);
+    const options = { sources: { configPath: config, flags: { base_url: mock.url }, env: {}, select: [], plugins: [] }, outputDir: dir, by: "rate", fraction: 0.9, maxSteps: 3, tolerance: 0.05 } as unknown as SearchCommandOptions;
+    await expect(runSearchCommand(options, registry())).rejects.toThrow("search needs at least one SLO");
+  });
+});
