@@ -29,8 +29,8 @@ export function csvPathFor(out: string): string {
   return /\.json$/i.test(out) ? out.replace(/\.json$/i, ".csv") : `${out}.csv`;
 }
 
-/** Returns the paths written. */
-export async function runAggregateCommand(opts: AggregateCommandOptions): Promise<{ exitCode: number; written: string[] }> {
+/** Writes `out` and its CSV twin (csvPathFor); returns the exit code. */
+export async function runAggregateCommand(opts: AggregateCommandOptions): Promise<number> {
   const err = opts.stderr ?? ((t: string) => process.stderr.write(t));
   if (!opts.resultsDir) throw new VbenchError("aggregate_args", "--results-dir is required", { hint: "vbench aggregate --results-dir benchmark_results/parsed --out aggregate.json" });
   if (!opts.out) throw new VbenchError("aggregate_args", "--out is required", { hint: "vbench aggregate --results-dir benchmark_results/parsed --out aggregate.json" });
@@ -45,5 +45,5 @@ export async function runAggregateCommand(opts: AggregateCommandOptions): Promis
   await writeFileAtomic(opts.out, formatJson(doc));
   await writeFileAtomic(csvPath, csv);
   err(`aggregated ${runs.length} result(s) from ${clean(opts.resultsDir)} into ${clean(opts.out)} and ${clean(csvPath)}\n`);
-  return { exitCode: ExitCode.ok, written: [opts.out, csvPath] };
+  return ExitCode.ok;
 }

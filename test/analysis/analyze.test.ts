@@ -11,7 +11,7 @@ import { join } from "node:path";
 import Papa from "papaparse";
 import { ExitCode, VbenchError } from "../../src/core/errors.ts";
 import { runAnalyzeCommand } from "../../src/commands/analyze.ts";
-import { runAggregateCommand } from "../../src/commands/aggregate.ts";
+import { csvPathFor, runAggregateCommand } from "../../src/commands/aggregate.ts";
 import { loadRuns } from "../../src/analysis/load.ts";
 import { REPO, tempDir } from "../helpers/vbench.ts";
 import { readJson, simulate, sink, type SimRun } from "./sim.ts";
@@ -170,8 +170,10 @@ describe("vbench aggregate", () => {
     const dir = tempDir("vbench-agg-in-");
     cpSync(runA.outputDir, join(dir, "runs"), { recursive: true });
     cpSync(join(mixed, "vllm"), join(dir, "vllm"), { recursive: true });
-    const { written } = await runAggregateCommand({ resultsDir: dir, out, includeVllmBenchmark: true, stderr: () => undefined, nowIso: "2026-01-01T00:00:00.000Z" });
-    expect(written).toEqual([out, out.replace(/\.json$/, ".csv")]);
+    const code = await runAggregateCommand({ resultsDir: dir, out, includeVllmBenchmark: true, stderr: () => undefined, nowIso: "2026-01-01T00:00:00.000Z" });
+    expect(code).toBe(ExitCode.ok);
+    const csvPath = csvPathFor(out);
+    expect(csvPath).toBe(out.replace(/\.json$/, ".csv"));
     const doc = readJson(out) as { schema: string; count: number; results: { scenario: string; schema: string; source: { tool: string; run_id: string | null } }[]; passed: boolean };
     expect(doc.schema).toBe("vbench.aggregate/1");
     expect(doc.count).toBe(4); // gate ×2, vllm_copy, the fixture
@@ -180,7 +182,7 @@ describe("vbench aggregate", () => {
       [(readJson(runA.resultsPath).vbench as { run_id: string }).run_id, (readJson(runB.resultsPath).vbench as { run_id: string }).run_id].sort(),
     );
     expect(doc.passed).toBe(false); // runB failed its threshold
-    const csv = Papa.parse<Record<string, string>>(readFileSync(written[1]!, "utf8"), { header: true, skipEmptyLines: true });
+    const csv = Papa.parse<Record<string, string>>(readFileSync(csvPath, "utf8"), { header: true, skipEmptyLines: true });
     expect(csv.data).toHaveLength(4);
     expect(csv.meta.fields).toEqual(expect.arrayContaining(["scenario", "param_num_prompts", "ttft_p99_ms", "itl_p99.9_ms", "passed", "source_tool"]));
     expect(csv.data.filter((r) => r.thresholds_failed === "e2el_p99_ms")).toHaveLength(1);
