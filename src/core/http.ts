@@ -70,6 +70,8 @@ const enum Phase {
   Done,
 }
 
+/** A chunk-size line (RFC 9112 §7.1): hex digits, optional whitespace and `;extensions`, the CR. */
+const CHUNK_SIZE = /^[0-9a-fA-F]+[ \t]*(?:;[^\r]*)?\r?$/;
 const CR = 13;
 const LF = 10;
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -227,7 +229,12 @@ export class HttpClient {
       return;
     }
     if (!ex.receivedAny) {
-      ex.sink.onFail("connect", connectMessage(state.origin, error ?? new Error("connection closed before any response")), now);
+      // Still `connect` (no response at all), but a request that went out to a dying server was not refused: say so.
+      const message =
+        ex.written > 0
+          ? `connection to ${originText(state.origin)} closed before any response${error ? ` (${errorCode(error)})` : ""}`
+          : connectMessage(state.origin, error ?? new Error("connection closed before any response"));
+      ex.sink.onFail("connect", message, now);
       return;
     }
     const why = error ? `: ${error.message}` : "";
@@ -271,8 +278,9 @@ export class HttpClient {
           const line = takeLine(ex, data, pos);
           pos = ex.nextPos;
           if (line === null) break;
-          const size = parseInt(line, 16); // ignores chunk extensions and the trailing CR
-          if (Number.isNaN(size)) return this.fail(socket, ex, `malformed chunk size "${line.trim().slice(0, 40)}"`, now);
+          // parseInt alone would take "-5", "+3" and "0x10"; test() allocates nothing.
+          if (!CHUNK_SIZE.test(line)) return this.fail(socket, ex, `malformed chunk size "${line.trim().slice(0, 40)}"`, now);
+          const size = parseInt(line, 16); // stops at the extensions and the CR
           if (size === 0) ex.phase = Phase.Trailers;
           else {
             ex.remaining = size;
@@ -380,10 +388,17 @@ export class HttpClient {
   }
 }
 
-function connectMessage(origin: Origin, error: unknown): string {
+function originText(origin: Origin): string {
+  return `${origin.tls ? "https" : "http"}://${origin.authority}`;
+}
+
+function errorCode(error: unknown): string {
   const code = (error as { code?: string })?.code;
-  const text = error instanceof Error ? error.message : String(error);
-  return `cannot connect to ${origin.tls ? "https" : "http"}://${origin.authority}: ${code ?? text}`;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
+
+function connectMessage(origin: Origin, error: unknown): string {
+  return `cannot connect to ${originText(origin)}: ${errorCode(error)}`;
 }
 
 /**
