@@ -8,12 +8,24 @@ import { appendFileSync } from "node:fs";
 
 const consola = createConsola({ stdout: process.stderr, stderr: process.stderr, formatOptions: { date: false } });
 
-/** Terminal control sequences in text from servers or files: never let them reach a terminal. */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]|\u001b\[[0-9;?]*[a-zA-Z]/g;
+/* eslint-disable no-control-regex */
+/** OSC (window titles, hyperlinks), terminated by BEL or ST, or cut off. */
+const OSC = /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g;
+/** CSI (colours, cursor moves, screen clears), 7-bit or 8-bit introducer. */
+const CSI = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
+/** Any other escape and the byte after it. */
+const ESCAPE = /\x1b[@-_]?/g;
+/** Every other control character except tab and newline (carriage return could overwrite a line). */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/* eslint-enable no-control-regex */
 
+/**
+ * Terminal control sequences in text from servers or files: never let them
+ * reach a terminal. Whole sequences go (no "[31m" left behind); newlines and
+ * tabs stay, so multi-line messages keep their shape.
+ */
 export function sanitizeForTerminal(text: string): string {
-  return text.replace(CONTROL, "");
+  return text.replace(OSC, "").replace(CSI, "").replace(ESCAPE, "").replace(CONTROL, "");
 }
 
 export class Logger {
@@ -46,23 +58,27 @@ export class Logger {
     for (const line of text.replace(/\n$/, "").split("\n")) this.toFiles("INFO", line);
   }
 
+  // Messages may carry text from the server (model ids, error bodies): sanitized here, once for every caller.
   info(message: string): void {
-    if (!this.quiet) process.stderr.write(message + "\n");
-    this.toFiles("INFO", message);
+    const text = sanitizeForTerminal(message);
+    if (!this.quiet) process.stderr.write(text + "\n");
+    this.toFiles("INFO", text);
   }
 
   warn(message: string): void {
-    consola.warn(message);
-    this.toFiles("WARN", message);
+    const text = sanitizeForTerminal(message);
+    consola.warn(text);
+    this.toFiles("WARN", text);
   }
 
   error(message: string): void {
-    consola.error(message);
-    this.toFiles("ERROR", message);
+    const text = sanitizeForTerminal(message);
+    consola.error(text);
+    this.toFiles("ERROR", text);
   }
 
   /** Log files only. */
   debug(message: string): void {
-    this.toFiles("DEBUG", message);
+    this.toFiles("DEBUG", sanitizeForTerminal(message));
   }
 }
