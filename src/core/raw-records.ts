@@ -12,6 +12,7 @@
 import { decode, encode, ExtensionCodec } from "@msgpack/msgpack";
 import type { ScenarioResult } from "./types.ts";
 import { ExitCode, VbenchError, errorMessage } from "./errors.ts";
+import { scenarioForOutput } from "./result-docs.ts";
 
 export const RAW_SCHEMA = "vbench.raw/1";
 const EXT_FLOAT64_LE = 1;
@@ -53,7 +54,8 @@ interface RawDocument {
 export function encodeRaw(result: ScenarioResult): Uint8Array {
   const doc: RawDocument = {
     schema: RAW_SCHEMA,
-    scenario: result.scenario,
+    // Secret header values (API keys, tokens) never reach a file, this one included.
+    scenario: { ...result.scenario, headers: scenarioForOutput(result.scenario).headers as Record<string, string> },
     run: result.run,
     summary: result.summary,
     thresholds: result.thresholds,
