@@ -26,8 +26,8 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:
 h1{margin:0 0 4px;font-size:24px}h2{margin:0 0 8px;font-size:19px}h3{margin:18px 0 6px;font-size:15px}
 .meta{color:#555;margin:0 0 16px}
 section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:16px 20px;margin:0 0 24px}
-table{border-collapse:collapse;font-size:12.5px;margin:4px 0}.wrap{overflow-x:auto;max-width:100%}
-th,td{border-bottom:1px solid #e6e8eb;padding:4px 7px;text-align:right;white-space:nowrap}
+table{border-collapse:collapse;font-size:12px;margin:4px 0}.wrap{overflow-x:auto;max-width:100%}
+th,td{border-bottom:1px solid #e6e8eb;padding:4px 6px;text-align:right;white-space:nowrap}
 th{background:#f0f2f5;font-weight:600}td.l,th.l{text-align:left}
 .pass{color:#0a7a2f;font-weight:600}.fail{color:#b3261e;font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:12px;margin-top:12px}

@@ -122,7 +122,8 @@ export function runValue(run: LoadedRun, key: string): number | null {
   }
   const [m, stat] = key.split("_") as [MetricName, string];
   const s = run.metrics[m];
-  if (!s) return null;
+  // Without a successful request vLLM writes 0 for every latency statistic: not a measurement.
+  if (!s || run.completed === 0 || s.count === 0) return null;
   if (stat === "mean") return s.mean;
   if (stat === "median") return s.median ?? s.percentiles.p50 ?? null;
   return s.percentiles[stat] ?? null;

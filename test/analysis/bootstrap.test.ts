@@ -103,3 +103,23 @@ describe("Student t", () => {
     expect(studentTCdf(0, 7)).toBeCloseTo(0.5, 12);
   });
 });
+
+describe("compare edge cases", () => {
+  test("a side without successful requests has no latency verdicts (not an 'improvement' to 0 ms)", async () => {
+    const { compareScenario } = await import("../../src/analysis/compare.ts");
+    const { toLoadedRun } = await import("../../src/analysis/normalize.ts");
+    const doc = (ok: boolean) => ({
+      completed: ok ? 3 : 0, failed: ok ? 0 : 3, duration: 1, output_throughput: ok ? 30 : 0, request_throughput: ok ? 3 : 0, total_token_throughput: ok ? 60 : 0,
+      mean_ttft_ms: ok ? 50 : 0, median_ttft_ms: ok ? 50 : 0, p99_ttft_ms: ok ? 60 : 0,
+      ttfts: ok ? [0.04, 0.05, 0.06] : [0, 0, 0], itls: ok ? [[0.01], [0.01], [0.01]] : [[], [], []], output_lens: ok ? [2, 2, 2] : [0, 0, 0],
+      errors: ok ? ["", "", ""] : ["http: 500", "http: 500", "http: 500"],
+    });
+    const base = toLoadedRun(doc(true), "vllm", "/a.json", 0);
+    const cand = toLoadedRun(doc(false), "vllm", "/b.json", 0);
+    const c = compareScenario("x", [base], [cand]);
+    const ttft = c.metrics.find((m) => m.key === "ttft_mean")!;
+    expect(ttft.verdict).toBe("n/a");
+    expect(c.metrics.find((m) => m.key === "success_rate")!.verdict).toBe("regressed");
+    expect(c.verdict).toBe("regressed");
+  });
+});
