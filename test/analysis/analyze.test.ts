@@ -5,7 +5,7 @@
  * vLLM's --save-result --save-detailed writes), plus the committed vLLM
  * fixture.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Papa from "papaparse";
@@ -13,8 +13,10 @@ import { ExitCode, VbenchError } from "../../src/core/errors.ts";
 import { runAnalyzeCommand } from "../../src/commands/analyze.ts";
 import { csvPathFor, runAggregateCommand } from "../../src/commands/aggregate.ts";
 import { loadRuns } from "../../src/analysis/load.ts";
-import { REPO, tempDir } from "../helpers/vbench.ts";
-import { readJson, simulate, sink, type SimRun } from "./sim.ts";
+import { REPO } from "../helpers/vbench.ts";
+import { type SimRun, cleanup, readJson, scratchDir, simulate, sink } from "./sim.ts";
+
+afterAll(cleanup);
 
 const VLLM_FIXTURE = join(REPO, "test/fixtures/vllm/vllm_saved_result.json");
 let runA: SimRun, runB: SimRun;
@@ -25,11 +27,11 @@ let vllmP95: number;
 let cfgDir: string;
 
 beforeAll(async () => {
-  const out = join(tempDir("vbench-analyze-"), "results");
+  const out = join(scratchDir("vbench-analyze-"), "results");
   // Same scenario twice into one OUTPUT_DIR (a trend): the first with thresholds it passes, the second with one it fails.
   runA = await simulate({ name: "gate", outputDir: out, thresholds: { ttft_p95_ms: 5000, success_rate: 0.9 } });
   runB = await simulate({ name: "gate", outputDir: out, thresholds: { e2el_p99_ms: 1 } });
-  mixed = tempDir("vbench-mixed-");
+  mixed = scratchDir("vbench-mixed-");
   cpSync(runA.scenarioDir, join(mixed, "vbench_run"), { recursive: true });
   const vllmDoc = readJson(runA.resultsPath);
   delete vllmDoc.vbench;
@@ -39,7 +41,7 @@ beforeAll(async () => {
   writeFileSync(join(mixed, "vllm", "vllm_copy.json"), JSON.stringify(vllmDoc));
   cpSync(VLLM_FIXTURE, join(mixed, "vllm", "fixture.json"));
   writeFileSync(join(mixed, "notes.json"), JSON.stringify({ hello: "not a result" }));
-  cfgDir = tempDir("vbench-analyze-cfg-");
+  cfgDir = scratchDir("vbench-analyze-cfg-");
 }, 60_000);
 
 function config(thresholds: Record<string, number>, scenarios: Record<string, unknown>[] = []): string {
@@ -104,7 +106,7 @@ describe("vbench analyze --check on vbench and vLLM-format files", () => {
   });
 
   test("a vbench run saved with a failed threshold fails the check with no --config", async () => {
-    const dir = tempDir("vbench-mixed2-");
+    const dir = scratchDir("vbench-mixed2-");
     cpSync(mixed, dir, { recursive: true });
     cpSync(runB.scenarioDir, join(dir, "failing_run"), { recursive: true });
     const r = await analyze(dir, { check: true });
@@ -113,7 +115,7 @@ describe("vbench analyze --check on vbench and vLLM-format files", () => {
   });
 
   test("a malformed result file is reported; with --check it makes the check incomplete (exit 2)", async () => {
-    const dir = tempDir("vbench-broken-");
+    const dir = scratchDir("vbench-broken-");
     cpSync(mixed, dir, { recursive: true });
     writeFileSync(join(dir, "broken.json"), '{"completed": 3, "duration": ');
     writeFileSync(join(dir, "bad_types.json"), JSON.stringify({ completed: "three", duration: 1, mean_ttft_ms: 1 }));
@@ -153,7 +155,7 @@ describe("vbench analyze output", () => {
   });
 
   test("csv to --out: one row per run with the statistics as columns", async () => {
-    const out = join(tempDir("vbench-csv-"), "summary.csv");
+    const out = join(scratchDir("vbench-csv-"), "summary.csv");
     await analyze(mixed, { format: "csv", out });
     const parsed = Papa.parse<Record<string, string>>(readFileSync(out, "utf8"), { header: true, skipEmptyLines: true });
     expect(parsed.data).toHaveLength(3);
@@ -166,8 +168,8 @@ describe("vbench analyze output", () => {
 
 describe("vbench aggregate", () => {
   test("every result once (a run's result and its standardized copy are one), JSON and CSV", async () => {
-    const out = join(tempDir("vbench-agg-"), "aggregate.json");
-    const dir = tempDir("vbench-agg-in-");
+    const out = join(scratchDir("vbench-agg-"), "aggregate.json");
+    const dir = scratchDir("vbench-agg-in-");
     cpSync(runA.outputDir, join(dir, "runs"), { recursive: true });
     cpSync(join(mixed, "vllm"), join(dir, "vllm"), { recursive: true });
     const code = await runAggregateCommand({ resultsDir: dir, out, includeVllmBenchmark: true, stderr: () => undefined, nowIso: "2026-01-01T00:00:00.000Z" });

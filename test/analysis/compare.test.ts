@@ -3,12 +3,14 @@
  * (simulator TTFT 60 ms instead of 50 ms) is a regression; two runs of the
  * same simulator configuration with different seeds are within noise.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { readdirSync } from "node:fs";
 import { ExitCode } from "../../src/core/errors.ts";
 import { runCompareCommand } from "../../src/commands/compare.ts";
-import { simulate, sink, type SimRun } from "./sim.ts";
+import { type SimRun, cleanup, simulate, sink } from "./sim.ts";
+
+afterAll(cleanup);
 
 type Stat = { key: string; verdict: string; method: string; change_relative: number | null; interval_relative: [number, number] | null; interval_level: number | null };
 type Doc = { scenarios: { verdict: string; statistics: Stat[] }[]; regressed: boolean };

@@ -3,7 +3,7 @@
  * by `vbench report`, escaped, self-contained, and rendered by headless
  * Chromium without console messages (CI installs Debian's chromium).
  */
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { runReportCommand } from "../../src/commands/report.ts";
@@ -13,8 +13,9 @@ import { cdfPoints, concurrencyOverTime, throughputOverTime } from "../../src/an
 import { decodeRaw } from "../../src/core/raw-records.ts";
 import type { ExportContext } from "../../src/core/types.ts";
 import htmlExporter from "../../plugins/exporters/html.ts";
-import { tempDir } from "../helpers/vbench.ts";
-import { simulate, type SimRun } from "./sim.ts";
+import { type SimRun, cleanup, scratchDir, simulate } from "./sim.ts";
+
+afterAll(cleanup);
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => existsSync(p));
 let run: SimRun;
@@ -24,10 +25,10 @@ let exportDir: string;
 
 beforeAll(async () => {
   run = await simulate({ name: "html_demo", exporters: ["json", "msgpack"] });
-  reportPath = join(tempDir("vbench-report-"), "report.html");
+  reportPath = join(scratchDir("vbench-report-"), "report.html");
   await runReportCommand(run.outputDir, { out: reportPath, stderr: () => undefined });
   const result = decodeRaw(readFileSync(join(run.scenarioDir, "raw.msgpack")));
-  exportDir = tempDir("vbench-html-export-");
+  exportDir = scratchDir("vbench-html-export-");
   const ctx = (scenarioDir: string): ExportContext => ({ scenarioDir, outputDir: exportDir, parsedDir: join(exportDir, "parsed"), options: {}, log: () => undefined });
   await htmlExporter.preflight!(ctx(join(exportDir, "scenario")));
   await htmlExporter.write(result, ctx(join(exportDir, "scenario")));
@@ -37,7 +38,7 @@ beforeAll(async () => {
 /** Headless Chromium: screenshot, DOM after rendering, and its log (console messages appear as ":CONSOLE" lines). */
 async function chromium(file: string): Promise<{ dom: string; log: string; png: string }> {
   if (!CHROMIUM) throw new Error("chromium not found: install it (`apt-get install -y chromium`) to render the HTML report in this test");
-  const dir = tempDir("vbench-chromium-");
+  const dir = scratchDir("vbench-chromium-");
   const png = join(dir, "shot.png");
   const args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--user-data-dir=${join(dir, "profile")}`, "--enable-logging=stderr", "--v=0", "--dump-dom", `--screenshot=${png}`, "--window-size=1200,2000", `file://${file}`];
   const proc = Bun.spawn([CHROMIUM, ...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });

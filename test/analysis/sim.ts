@@ -7,9 +7,23 @@
  * uniform ±15 ms, so a run's latency spread comes mostly from the seed and
  * little from the shared machine's timing noise (about 1 ms).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, REPO, tempDir, writeConfig } from "../helpers/vbench.ts";
+
+const created: string[] = [];
+
+/** A fresh temporary directory, removed by cleanup(). */
+export function scratchDir(prefix = "vbench-analysis-"): string {
+  const dir = tempDir(prefix);
+  created.push(dir);
+  return dir;
+}
+
+/** Remove every directory made by scratchDir() and simulate() (call from afterAll). */
+export function cleanup(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** `VBENCH_BIN` runs another build (a private copy while developing); the suite uses dist/vbench. */
 export const BIN = process.env.VBENCH_BIN ?? BINARY;
@@ -39,7 +53,7 @@ export interface SimOptions {
 /** One `vbench run --mock` into a fresh (or the given) output directory. */
 export async function simulate(opts: SimOptions = {}): Promise<SimRun> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm test\` (it builds the binary first) or \`npx bun build.ts\``);
-  const work = tempDir("vbench-analysis-");
+  const work = scratchDir();
   const outputDir = opts.outputDir ?? join(work, "out");
   const name = opts.name ?? "tiny";
   const config = await writeConfig(
