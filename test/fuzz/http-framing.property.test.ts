@@ -1,0 +1,163 @@
+/**
+ * Property tests of the HTTP client's response framing (src/core/http.ts):
+ * the chunked and Content-Length state machines fed a response split at
+ * random points, exactly as socket reads would deliver it.
+ *
+ * The client is driven through its public `send` and `feed` with a stand-in
+ * socket put in its keep-alive pool, so every split is exact (a real loopback
+ * socket may merge writes). Real sockets are covered by test/core/http.test.ts.
+ */
+import { expect, test } from "bun:test";
+import fc from "fast-check";
+import { HttpClient, parseOrigin, type ResponseSink } from "../../src/core/http.ts";
+
+const FC = { seed: 424242, numRuns: 400 };
+const enc = new TextEncoder();
+
+interface Outcome {
+  status: number[];
+  /** The body as hex: cheap to compare and to print when a property fails. */
+  body: string;
+  ends: number;
+  fails: { kind: string; message: string }[];
+}
+
+/** A client whose next request goes to a stand-in socket; returns how to feed it reads. */
+function exchange(): { feed(bytes: Uint8Array): void; outcome: Outcome } {
+  const client = new HttpClient();
+  const origin = parseOrigin("http://127.0.0.1:1");
+  const outcome: Outcome = { status: [], body: "", ends: 0, fails: [] };
+  const socket = {
+    data: { exchange: null as unknown, origin, client, idle: true },
+    write: (bytes: Uint8Array) => bytes.byteLength,
+    terminate() {},
+    end() {},
+  };
+  (client as unknown as { idle: Map<string, unknown[]> }).idle.set(origin.authority, [socket]);
+  const sink: ResponseSink = {
+    onHead: (status) => outcome.status.push(status),
+    onBody: (bytes) => (outcome.body += Buffer.from(bytes).toString("hex")),
+    onEnd: () => outcome.ends++,
+    onFail: (kind, message) => outcome.fails.push({ kind, message }),
+  };
+  client.send(origin, enc.encode("GET / HTTP/1.1\r\n\r\n"), sink);
+  const ex = socket.data.exchange;
+  if (!ex) throw new Error("the stand-in socket was not used");
+  return {
+    // As the socket's data handler: bytes arriving after the exchange ended go nowhere.
+    feed: (bytes) => {
+      if (socket.data.exchange === ex) client.feed(socket as never, ex as never, bytes, 0);
+    },
+    outcome,
+  };
+}
+
+function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.byteLength + 1)))].sort((a, b) => a - b);
+  const parts: Uint8Array[] = [];
+  let last = 0;
+  for (const p of points) {
+    parts.push(bytes.subarray(last, p));
+    last = p;
+  }
+  parts.push(bytes.subarray(last));
+  return parts;
+}
+
+const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+const hex = (parts: Uint8Array[]) => Buffer.concat(parts).toString("hex");
+
+const chunkArb = fc.record({
+  data: fc.uint8Array({ minLength: 1, maxLength: 40 }),
+  upper: fc.boolean(),
+  pad: fc.boolean(),
+  extension: fc.constantFrom("", ";x=1", ';name="v"'),
+});
+const responseArb = fc.record({
+  chunks: fc.array(chunkArb, { maxLength: 12 }),
+  trailers: fc.constantFrom("", "X-Trailer: 1\r\n"),
+  cuts: fc.array(fc.nat(10_000), { maxLength: 20 }),
+});
+
+function chunked(chunks: { data: Uint8Array; upper: boolean; pad: boolean; extension: string }[], trailers: string): Uint8Array {
+  const parts: Uint8Array[] = [enc.encode("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")];
+  for (const c of chunks) {
+    let size = c.data.byteLength.toString(16);
+    if (c.upper) size = size.toUpperCase();
+    if (c.pad) size = `00${size}`;
+    parts.push(enc.encode(`${size}${c.extension}\r\n`), c.data, enc.encode("\r\n"));
+  }
+  parts.push(enc.encode(`0\r\n${trailers}\r\n`));
+  return concat(parts);
+}
+
+test("a valid chunked response under any split: the exact body, one clean end", () => {
+  fc.assert(
+    fc.property(responseArb, ({ chunks, trailers, cuts }) => {
+      const { feed, outcome } = exchange();
+      for (const part of splitAt(chunked(chunks, trailers), cuts)) feed(part);
+      expect(outcome.status).toEqual([200]);
+      expect(outcome.body).toBe(hex(chunks.map((c) => c.data)));
+      expect(outcome.ends).toBe(1);
+      expect(outcome.fails).toEqual([]);
+    }),
+    FC,
+  );
+});
+
+test("a Content-Length response under any split, with extra bytes after it: the exact body, one clean end", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 20 }), fc.array(fc.nat(10_000), { maxLength: 20 }), (body, extra, cuts) => {
+      const { feed, outcome } = exchange();
+      const head = enc.encode(`HTTP/1.1 200 OK\r\nContent-Length: ${body.byteLength}\r\n\r\n`);
+      for (const part of splitAt(concat([head, body, extra]), cuts)) feed(part);
+      expect(outcome.body).toBe(hex([body]));
+      expect(outcome.ends).toBe(1);
+      expect(outcome.fails).toEqual([]);
+    }),
+    FC,
+  );
+});
+
+test("a bad chunk-size line fails the response, after delivering only the chunks before it", () => {
+  const badSize = fc.constantFrom("-5", "0x10", "zz", "", " ", "+3", "1 2x", "\u00ff");
+  fc.assert(
+    fc.property(responseArb, badSize, fc.nat(12), ({ chunks, cuts }, bad, at) => {
+      const good = chunks.slice(0, Math.min(at, chunks.length));
+      const bytes = concat([chunked(good, "").subarray(0, -5), enc.encode(`${bad}\r\nabcdefgh\r\n0\r\n\r\n`)]);
+      const { feed, outcome } = exchange();
+      for (const part of splitAt(bytes, cuts)) feed(part);
+      expect(outcome.ends).toBe(0);
+      expect(outcome.fails).toHaveLength(1);
+      expect(outcome.fails[0]!.kind).toBe("truncated");
+      expect(outcome.body).toBe(hex(good.map((c) => c.data)));
+    }),
+    FC,
+  );
+});
+
+test("random bytes after a valid head never throw and end the exchange at most once", () => {
+  const head = fc.constantFrom("Transfer-Encoding: chunked", "Content-Length: 17", "Connection: close");
+  fc.assert(
+    fc.property(head, fc.uint8Array({ maxLength: 400 }), fc.array(fc.nat(10_000), { maxLength: 20 }), (framing, junk, cuts) => {
+      const { feed, outcome } = exchange();
+      const bytes = concat([enc.encode(`HTTP/1.1 200 OK\r\n${framing}\r\n\r\n`), junk]);
+      for (const part of splitAt(bytes, cuts)) feed(part);
+      expect(outcome.ends + outcome.fails.length).toBeLessThanOrEqual(1);
+      expect(outcome.body.length / 2).toBeLessThanOrEqual(junk.byteLength);
+    }),
+    FC,
+  );
+});
+
+test("random bytes as the whole response never throw", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 600 }), fc.array(fc.nat(10_000), { maxLength: 20 }), (junk, cuts) => {
+      const { feed, outcome } = exchange();
+      for (const part of splitAt(junk, cuts)) feed(part);
+      expect(outcome.ends + outcome.fails.length).toBeLessThanOrEqual(1);
+      expect(outcome.status.length).toBeLessThanOrEqual(1);
+    }),
+    FC,
+  );
+});
