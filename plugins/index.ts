@@ -11,5 +11,8 @@ import json from "./exporters/json.ts";
 import csv from "./exporters/csv.ts";
 import msgpack from "./exporters/msgpack.ts";
 import prometheus from "./exporters/prometheus.ts";
+import html from "./exporters/html.ts";
+import clickhouse from "./exporters/clickhouse.ts";
+import pushgateway from "./exporters/pushgateway.ts";
 
-export const builtinPlugins: Plugin[] = [openaiChat, openai, tgi, json, csv, msgpack, prometheus];
+export const builtinPlugins: Plugin[] = [openaiChat, openai, tgi, json, csv, msgpack, prometheus, html, clickhouse, pushgateway];

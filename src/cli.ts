@@ -82,21 +82,7 @@ addRunFlags(cli.command("run", "Run the scenarios of a scenario file against a s
       const { registry, sources } = await registryFor(options);
       const { runCommand } = await import("./commands/run.ts");
       const dirs = outputDirs(options, process.env);
-      let stopMock: (() => Promise<void>) | null = null;
-      try {
-        if (options.mock) {
-          const { spawnMockProcess } = await import("./mock/spawn.ts");
-          const mockArgs = String(options.mockArgs ?? "").split(/\s+/).filter(Boolean);
-          const mock = await spawnMockProcess(selfCommand(), await parseMockArgs(mockArgs));
-          stopMock = mock.stop;
-          sources.flags.base_url = mock.url;
-          process.stderr.write(`Simulator: ${mock.url} (vbench mock ${mockArgs.join(" ")})\n`);
-        }
-        const outcome = await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, exitNow }, registry);
-        return outcome.exitCode;
-      } finally {
-        await stopMock?.();
-      }
+      return withMock(options, sources, async () => (await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, exitNow }, registry)).exitCode);
     }),
   );
 
@@ -176,6 +162,156 @@ cli
     }),
   );
 
+cli
+  .command("analyze <path>", "Summarize result files (vbench's or vLLM's) under a file or directory: statistics, thresholds, trends")
+  .option("--format <format>", "table (stderr), json or csv (stdout or --out)", { default: "table" })
+  .option("--out <file>", "Write json/csv here instead of stdout")
+  .option("--config <file>", "Apply this scenario file's thresholds to runs saved without them")
+  .option("--check", "Exit 4 when any threshold fails (a CI gate)")
+  .option("--verbose", "Say which files were skipped and why")
+  .action(
+    action(async (path: string, options: Record<string, unknown>) => {
+      const { runAnalyzeCommand } = await import("./commands/analyze.ts");
+      return runAnalyzeCommand(path, { format: String(options.format) as "table" | "json" | "csv", out: options.out as string | undefined, config: options.config as string | undefined, check: Boolean(options.check), verbose: Boolean(options.verbose) });
+    }),
+  );
+
+cli
+  .command("compare <baseline> <candidate>", "Compare two runs (files or directories) per scenario and metric: improved, regressed or within noise")
+  .option("--format <format>", "table (stderr) or json (stdout or --out)", { default: "table" })
+  .option("--out <file>", "Write the JSON here")
+  .option("--fail-on-regression", "Exit 6 when any metric regressed (a CI gate)")
+  .option("--alpha <a>", "Significance level of the bootstrap intervals", { default: 0.05 })
+  .option("--tolerance <t>", "Relative change that counts: the practical floor with per-request data, the whole test without it", { default: 0.05 })
+  .option("--resamples <n>", "Bootstrap resamples", { default: 2000 })
+  .option("--seed <n>", "Seed of the resampling", { default: 0 })
+  .option("--verbose", "Say which files were skipped and why")
+  .action(
+    action(async (baseline: string, candidate: string, options: Record<string, unknown>) => {
+      const { runCompareCommand } = await import("./commands/compare.ts");
+      return runCompareCommand(baseline, candidate, {
+        format: String(options.format) as "table" | "json",
+        out: options.out as string | undefined,
+        failOnRegression: Boolean(options.failOnRegression),
+        alpha: Number(options.alpha),
+        tolerance: Number(options.tolerance),
+        resamples: Number(options.resamples),
+        seed: Number(options.seed),
+        verbose: Boolean(options.verbose),
+      });
+    }),
+  );
+
+cli
+  .command("aggregate", "Collect every standardized result under a directory into one JSON (and CSV) document")
+  .option("--results-dir <dir>", "Where to look (e.g. benchmark_results/parsed)")
+  .option("--out <file>", "The JSON document to write; the CSV goes beside it")
+  .option("--include-vllm-benchmark", "Accepted for the seed's command line (vLLM-format results are always included)")
+  .option("--verbose", "Say which files were skipped and why")
+  .action(
+    action(async (options: Record<string, unknown>) => {
+      const { runAggregateCommand } = await import("./commands/aggregate.ts");
+      return runAggregateCommand({ resultsDir: options.resultsDir as string | undefined, out: options.out as string | undefined, includeVllmBenchmark: Boolean(options.includeVllmBenchmark), verbose: Boolean(options.verbose) });
+    }),
+  );
+
+cli
+  .command("report <path>", "Write one self-contained HTML report (charts, no network) of the results under a path")
+  .option("--out <file>", "Where to write", { default: "report.html" })
+  .option("--title <text>", "Page title")
+  .option("--verbose", "Say which files were skipped and why")
+  .action(
+    action(async (path: string, options: Record<string, unknown>) => {
+      const { runReportCommand } = await import("./commands/report.ts");
+      return runReportCommand(path, { out: String(options.out), title: options.title as string | undefined, verbose: Boolean(options.verbose) });
+    }),
+  );
+
+addRunFlags(cli.command("search", "Find the highest request rate (or concurrency) at which goodput SLOs hold, by a bounded search of short runs"))
+  .option("--by <what>", "rate or concurrency", { default: "rate" })
+  .option("--fraction <f>", "Share of requests that must meet every SLO", { default: 0.9 })
+  .option("--min <x>", "Lower bound of the search (default: 1)")
+  .option("--max <x>", "Upper bound of the search (default: 10000 req/s or 4096 streams)")
+  .option("--step-duration <s>", "Seconds per step (default for --by rate: 10)")
+  .option("--step-prompts <n>", "Requests per step (default for --by concurrency: 4 x concurrency, at least 16)")
+  .option("--max-steps <n>", "Steps at most", { default: 12 })
+  .option("--search-tolerance <t>", "Stop bisecting rates when the bracket is within this fraction", { default: 0.05 })
+  .option("--out <file>", "Write the JSON here instead of stdout")
+  .option("--mock", "Search against the built-in simulator")
+  .option("--mock-args <flags>", "Flags for the simulator")
+  .action(
+    action(async (options: Record<string, unknown>) => {
+      const { registry, sources } = await registryFor(options);
+      const { runSearchCommand } = await import("./commands/search.ts");
+      const num = (v: unknown) => (v === undefined ? undefined : Number(v));
+      return withMock(options, sources, () =>
+        runSearchCommand(
+          {
+            sources,
+            outputDir: outputDirs(options, process.env).outputDir,
+            apiKey: process.env.OPENAI_API_KEY,
+            by: String(options.by) as "rate" | "concurrency",
+            fraction: Number(options.fraction),
+            min: num(options.min),
+            max: num(options.max),
+            stepDurationS: num(options.stepDuration),
+            stepPrompts: num(options.stepPrompts),
+            maxSteps: Number(options.maxSteps),
+            tolerance: Number(options.searchTolerance),
+            out: options.out as string | undefined,
+            exitNow,
+          },
+          registry,
+        ),
+      );
+    }),
+  );
+
+cli
+  .command("calibrate", "Find this machine's client ceiling: streams at which measured TTFT/ITL stay within 1 ms / 0.2 ms of the simulator's truth")
+  .option("--max-streams <n>", "Largest stream count tried", { default: 4096 })
+  .option("--output-tokens <n>", "Output tokens per request", { default: 256 })
+  .option("--itl-ms <ms>", "Simulator time per token", { default: 10 })
+  .option("--ttft-ms <ms>", "Simulator time to first token", { default: 50 })
+  .option("--tokens-per-chunk <n>", "Simulator tokens per chunk (default: chosen per level to keep the simulator cheap)")
+  .option("--all-levels", "Keep going after the first failing level")
+  .option("--out <file>", "Write the JSON here instead of stdout")
+  .action(
+    action(async (options: Record<string, unknown>) => {
+      const registry = await loadRegistry([]);
+      const { runCalibrateCommand } = await import("./commands/calibrate.ts");
+      const num = (v: unknown) => (v === undefined ? undefined : Number(v));
+      return runCalibrateCommand(
+        {
+          maxStreams: num(options.maxStreams),
+          outputTokens: num(options.outputTokens),
+          itlMs: num(options.itlMs),
+          ttftMs: num(options.ttftMs),
+          tokensPerChunk: num(options.tokensPerChunk),
+          allLevels: Boolean(options.allLevels),
+          out: options.out as string | undefined,
+          selfCommand: selfCommand(),
+        },
+        registry,
+      );
+    }),
+  );
+
+/** Start the simulator for --mock, point the run at it, and always stop it. */
+async function withMock(options: Record<string, unknown>, sources: { flags: Record<string, unknown> }, body: () => Promise<number>): Promise<number> {
+  if (!options.mock) return body();
+  const { spawnMockProcess } = await import("./mock/spawn.ts");
+  const mockArgs = String(options.mockArgs ?? "").split(/\s+/).filter(Boolean);
+  const mock = await spawnMockProcess(selfCommand(), await parseMockArgs(mockArgs));
+  try {
+    sources.flags.base_url = mock.url;
+    process.stderr.write(`Simulator: ${mock.url} (vbench mock ${mockArgs.join(" ")})\n`);
+    return await body();
+  } finally {
+    await mock.stop();
+  }
+}
+
 function toList(value: unknown): string[] {
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).map(String);
@@ -206,7 +342,7 @@ function joinMockArgs(argv: string[]): string[] {
 try {
   cli.parse(joinMockArgs(process.argv), { run: false });
   if (!cli.matchedCommand && cli.args.length > 0) {
-    throw new VbenchError("unknown_command", `unknown command "${cli.args[0]}"`, { hint: "Commands: run, validate, mock, plugins, export, standardize. See `vbench --help`." });
+    throw new VbenchError("unknown_command", `unknown command "${cli.args[0]}"`, { hint: "Commands: run, validate, mock, plugins, export, standardize, analyze, compare, aggregate, report, search, calibrate. See `vbench --help`." });
   }
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) cli.outputHelp();
   else if (cli.matchedCommand) await cli.runMatchedCommand();
