@@ -68,7 +68,8 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   log.info("Starting initial single prompt test run...");
   const test = await runLoad({ ...loadBase, pool: [p.pool[0]!], offsetsMs: new Float64Array(1), maxConcurrency: 1, requestIdPrefix: `${ctx.runId}-test-`, onRecord: () => {}, signal: ctx.signal });
   const first = test.records[0];
-  if (first && !first.success) {
+  // Cancelled by Ctrl-C is not the server's fault: carry on to an empty, interrupted result (exit 130, not 3).
+  if (first && !first.success && !ctx.signal.aborted) {
     const e = first.error!;
     const detail = e.category === "http" ? `HTTP ${e.status}: ${sanitizeForTerminal(e.body ?? "").slice(0, 500)}` : sanitizeForTerminal(e.message);
     throw new VbenchError("initial_request_failed", `the initial test request to ${scenario.baseUrl}${scenario.endpointPath} failed (${e.category}): ${detail}`, {
@@ -81,12 +82,14 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
     log.info(`Warming up with ${scenario.warmups} request(s)...`);
     await runLoad({ ...loadBase, offsetsMs: new Float64Array(scenario.warmups), maxConcurrency: scenario.maxConcurrency, requestIdPrefix: `${ctx.runId}-warmup-`, onRecord: () => {}, signal: ctx.signal });
   }
-  log.info("Initial test run completed. Starting main benchmark run...");
-  log.info(`Traffic request rate: ${Number.isFinite(scenario.requestRate) ? scenario.requestRate : "inf"} RPS.`);
-  log.info(`Burstiness factor: ${formatBurstiness(scenario.burstiness)}`);
-  log.info(`Maximum request concurrency: ${scenario.maxConcurrency ?? "None"}`);
-  if (scenario.rampUp) log.info(`Ramp-up: ${scenario.rampUp.strategy} from ${scenario.rampUp.startRps} to ${scenario.rampUp.endRps} RPS`);
-  if (scenario.durationS !== null) log.info(`Time-bound: dispatching for ${scenario.durationS} s, then draining`);
+  if (!ctx.signal.aborted) {
+    log.info("Initial test run completed. Starting main benchmark run...");
+    log.info(`Traffic request rate: ${Number.isFinite(scenario.requestRate) ? scenario.requestRate : "inf"} RPS.`);
+    log.info(`Burstiness factor: ${formatBurstiness(scenario.burstiness)}`);
+    log.info(`Maximum request concurrency: ${scenario.maxConcurrency ?? "None"}`);
+    if (scenario.rampUp) log.info(`Ramp-up: ${scenario.rampUp.strategy} from ${scenario.rampUp.startRps} to ${scenario.rampUp.endRps} RPS`);
+    if (scenario.durationS !== null) log.info(`Time-bound: dispatching for ${scenario.durationS} s, then draining`);
+  }
 
   const sessionCount = p.sessions?.plan.length ?? 0;
   const offsetsMs = p.offsetsMs ?? buildSchedule({ count: p.sessions ? sessionCount : p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed });

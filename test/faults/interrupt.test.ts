@@ -136,4 +136,20 @@ describe("interrupts", () => {
     expect(served).toHaveLength(4);
     expect(lines.filter((l) => l.success).map((l) => l.request_id).sort()).toEqual(served);
   }, 60_000);
+
+  test("SIGINT during the initial test request: exit 130 with an empty interrupted result, not a preflight failure", async () => {
+    mock = await startMock({ ttftMs: 2, itlMs: 1, faults: [parseFault("hang@at:0")] });
+    const run = await startRun(mock.url, 20);
+    await until("the test request at the server", async () => (await truthSummary(mock!.url)).requestsReceived === 1);
+    run.proc.kill("SIGINT");
+    const { code, stderr, results, lines } = await finish(run);
+    expect(code).toBe(EXIT);
+    expect(stderr).not.toContain("initial test request");
+    expect(stderr).not.toContain("Starting main benchmark run");
+    expect(results!.completed).toBe(0);
+    expect(results!.failed).toBe(0);
+    expect(results!.vbench.interrupted).toBe(true);
+    expect(lines).toHaveLength(0);
+    expect((await truthSummary(mock.url)).requestsReceived).toBe(1);
+  }, 60_000);
 });
