@@ -77,12 +77,15 @@ function addRunFlags(command: ReturnType<typeof cli.command>) {
 addRunFlags(cli.command("run", "Run the scenarios of a scenario file against a server (or the built-in simulator with --mock)"))
   .option("--mock", "Start the built-in simulator in a child process on a free loopback port and benchmark it")
   .option("--mock-args <flags>", 'Flags for the simulator, e.g. "--ttft-ms 50 --itl-ms 10" (see `vbench mock --help`)')
+  .option("--repeat <n>", "Run each scenario n times; report each run and the mean of every metric with a 95% confidence interval", { default: 1 })
   .action(
     action(async (options: Record<string, unknown>) => {
       const { registry, sources } = await registryFor(options);
       const { runCommand } = await import("./commands/run.ts");
       const dirs = outputDirs(options, process.env);
-      return withMock(options, sources, async () => (await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, exitNow }, registry)).exitCode);
+      const repeat = Number(options.repeat);
+      if (!Number.isInteger(repeat) || repeat < 1) throw new VbenchError("bad_flag", `--repeat: expected a whole number >= 1, found ${String(options.repeat)}`, { hint: "vbench run --repeat 5" });
+      return withMock(options, sources, async () => (await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, repeat, exitNow }, registry)).exitCode);
     }),
   );
 

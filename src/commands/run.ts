@@ -10,7 +10,7 @@ import type { Registry } from "../core/registry.ts";
 import { resolveConfig, type ConfigSources, type PlannedRun } from "../core/config.ts";
 import { ExitCode } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
-import { checkWritableDir } from "../core/atomic-write.ts";
+import { checkWritableDir, writeFileAtomic } from "../core/atomic-write.ts";
 import { discoverModel } from "../core/discovery.ts";
 import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
 import { HttpClient } from "../core/http.ts";
@@ -28,6 +28,8 @@ export interface RunCommandOptions {
   apiKey?: string;
   /** Per-exporter options from flags, merged over the file's `exporter_options`. */
   exporterOptions?: Record<string, Record<string, unknown>>;
+  /** Run each scenario this many times and report the mean of each metric with a 95% confidence interval. */
+  repeat?: number;
   /** Exit immediately (second Ctrl-C); provided by cli.ts, the only place that exits. */
   exitNow(code: number): never;
 }
@@ -99,42 +101,64 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
 
   const results: ScenarioResult[] = [];
   const client = new HttpClient();
+  const repeat = options.repeat ?? 1;
+
+  /** One measured run of a prepared scenario: execute, report, export. */
+  const runOnce = async (scenario: PreparedScenario, variant: string): Promise<ScenarioResult> => {
+    const { name } = scenario.run.scenario;
+    const label = variant ? `${name}_${variant}` : name;
+    const scenarioDir = join(options.outputDir, `scenario_${label}_${timestamp}`);
+    mkdirSync(scenarioDir, { recursive: true });
+    const scenarioLog = join(options.outputDir, `scenario_${label}_${timestamp}.log`);
+    log.addFile(scenarioLog);
+    const runInfo: RunInfo = {
+      runId,
+      toolVersion: VERSION,
+      startedAtIso: new Date().toISOString(),
+      timestamp,
+      scenarioDir,
+      outputDir: options.outputDir,
+      parsedDir: options.parsedDir,
+      variant,
+      host: hostInfo(),
+      interrupted: false,
+    };
+    const s = scenario.run.scenario;
+    log.info(`Scenario ${label}: ${s.description || s.name} (${s.backend} ${s.baseUrl}${s.endpointPath}, model ${s.servedModel})`);
+    for (const note of scenario.notes) log.info(note);
+    const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f) });
+    runInfo.interrupted = executed.interrupted;
+    const verdicts = evaluateThresholds(s.thresholds, executed.summary);
+    const result: ScenarioResult = { scenario: s, records: executed.records, summary: executed.summary, run: runInfo, thresholds: verdicts };
+    log.raw(formatResultBlock(executed.summary, s));
+    log.raw(formatExtras(executed.summary, s, verdicts));
+    for (const exporter of exporters) {
+      const written = await exporter.write(result, exporterContext(scenarioDir, exporter.name));
+      for (const file of written) log.debug(`wrote ${file}`);
+    }
+    log.info(`Results: ${scenarioDir}`);
+    log.removeFile(scenarioLog);
+    return result;
+  };
+
   try {
     for (const scenario of prepared) {
-      if (abort.signal.aborted) break;
-      const { name } = scenario.run.scenario;
-      const label = scenario.run.variant ? `${name}_${scenario.run.variant}` : name;
-      const scenarioDir = join(options.outputDir, `scenario_${label}_${timestamp}`);
-      mkdirSync(scenarioDir, { recursive: true });
-      const scenarioLog = join(options.outputDir, `scenario_${label}_${timestamp}.log`);
-      log.addFile(scenarioLog);
-      const runInfo: RunInfo = {
-        runId,
-        toolVersion: VERSION,
-        startedAtIso: new Date().toISOString(),
-        timestamp,
-        scenarioDir,
-        outputDir: options.outputDir,
-        parsedDir: options.parsedDir,
-        variant: scenario.run.variant,
-        host: hostInfo(),
-        interrupted: false,
-      };
-      log.info(`Scenario ${label}: ${scenario.run.scenario.description || scenario.run.scenario.name} (${scenario.run.scenario.backend} ${scenario.run.scenario.baseUrl}${scenario.run.scenario.endpointPath}, model ${scenario.run.scenario.servedModel})`);
-      for (const note of scenario.notes) log.info(note);
-      const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f) });
-      runInfo.interrupted = executed.interrupted;
-      const verdicts = evaluateThresholds(scenario.run.scenario.thresholds, executed.summary);
-      const result: ScenarioResult = { scenario: scenario.run.scenario, records: executed.records, summary: executed.summary, run: runInfo, thresholds: verdicts };
-      log.raw(formatResultBlock(executed.summary, scenario.run.scenario));
-      log.raw(formatExtras(executed.summary, scenario.run.scenario, verdicts));
-      for (const exporter of exporters) {
-        const written = await exporter.write(result, exporterContext(scenarioDir, exporter.name));
-        for (const file of written) log.debug(`wrote ${file}`);
+      const repeats: ScenarioResult[] = [];
+      for (let rep = 1; rep <= repeat && !abort.signal.aborted; rep++) {
+        const variant = [scenario.run.variant, repeat > 1 ? `rep${rep}` : ""].filter(Boolean).join("-");
+        const result = await runOnce(scenario, variant);
+        results.push(result);
+        repeats.push(result);
       }
-      log.info(`Results: ${scenarioDir}`);
-      results.push(result);
-      log.removeFile(scenarioLog);
+      if (repeat > 1 && repeats.length > 1) {
+        const { summarizeRepeats, formatRepeatTable, repeatJson } = await import("../analysis/repeat.ts");
+        const label = [scenario.run.scenario.name, scenario.run.variant].filter(Boolean).join("_");
+        const summary = summarizeRepeats(repeats.map((r) => r.summary));
+        log.raw(formatRepeatTable(summary, `${label}: ${repeats.length} runs, mean and 95% confidence interval`));
+        const path = join(options.outputDir, `repeat_${label}_${timestamp}.json`);
+        await writeFileAtomic(path, JSON.stringify({ scenario: scenario.run.scenario.name, variant: scenario.run.variant, ...repeatJson(summary) }, null, 2) + "\n");
+        log.info(`Repeat summary: ${path}`);
+      }
     }
     for (const exporter of exporters) {
       const written = (await exporter.finish?.(results, exporterContext(options.outputDir, exporter.name))) ?? [];

@@ -170,3 +170,26 @@ describe("no hidden client-side cap", () => {
     }
   });
 });
+
+describe("--repeat", () => {
+  test("runs a scenario N times and writes the mean with a 95% confidence interval", async () => {
+    const mock = await startMock({ ttftMs: 10, itlMs: 2 });
+    try {
+      const dir = tempDir();
+      const config = await writeConfig(dir, [{ name: "rep", num_prompts: 6, max_concurrency: 3, random_input_len: 16, random_output_len: 4 }]);
+      const r = await vbench(["run", "--config", config, "--base-url", mock.url, "--output-dir", join(dir, "out"), "--repeat", "3"]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain("rep: 3 runs, mean and 95% confidence interval");
+      const names = readdirSync(join(dir, "out"));
+      expect(names.filter((n) => /^scenario_rep_rep[123]_\d{8}_\d{6}$/.test(n))).toHaveLength(3);
+      const summary = JSON.parse(readFileSync(join(dir, "out", names.find((n) => n.startsWith("repeat_rep_"))!), "utf8"));
+      expect(summary.runs).toBe(3);
+      const ttft = summary.statistics.find((s: { key: string }) => s.key === "ttft_mean_ms");
+      expect(ttft.values).toHaveLength(3);
+      expect(ttft.ci_low).toBeLessThanOrEqual(ttft.mean);
+      expect(ttft.ci_high).toBeGreaterThanOrEqual(ttft.mean);
+    } finally {
+      await mock.stop();
+    }
+  });
+});
