@@ -82,7 +82,8 @@ export async function startPushgateway(): Promise<TestServer> {
   const bin = requireBinary("prometheus-pushgateway", "prometheus-pushgateway");
   const dir = tempDir("vbench-pushgateway-");
   const port = freePort();
-  const proc = Bun.spawn([bin, `--web.listen-address=127.0.0.1:${port}`], { cwd: dir, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  // Debian's build persists to /var/lib/prometheus/pushgateway.data by default: keep the test's metrics in memory only.
+  const proc = Bun.spawn([bin, `--web.listen-address=127.0.0.1:${port}`, "--persistence.file="], { cwd: dir, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   let tail = "";
   void (async () => {
     for await (const chunk of proc.stderr) tail = (tail + new TextDecoder().decode(chunk)).slice(-3000);
