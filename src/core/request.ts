@@ -49,7 +49,9 @@ export class TimedRequest implements ResponseSink {
   sentAtMs = NaN;
   private plainBody: string[] | null = null;
   private plainBodyChars = 0;
-  private errorBody = "";
+  /** The first HTTP_BODY_KEEP bytes of a non-200 body, decoded once at the end (a character may span reads). */
+  private errorBytes: Uint8Array[] = [];
+  private errorByteCount = 0;
   private streamError: string | null = null;
   private finished = false;
   /** Run-relative time of the last byte, read by the timeout sweeper. */
@@ -96,8 +98,10 @@ export class TimedRequest implements ResponseSink {
       this.plainBodyChars += bytes.byteLength;
       if (this.plainBodyChars > MAX_EVENT_CHARS) return this.fail("stream", `response body exceeded ${MAX_EVENT_CHARS / 1048576} MiB`);
       this.plainBody.push(Buffer.from(bytes).toString("latin1"));
-    } else if (this.errorBody.length < HTTP_BODY_KEEP) {
-      this.errorBody += new TextDecoder().decode(bytes.subarray(0, HTTP_BODY_KEEP - this.errorBody.length));
+    } else if (this.errorByteCount < HTTP_BODY_KEEP) {
+      const kept = bytes.slice(0, HTTP_BODY_KEEP - this.errorByteCount);
+      this.errorBytes.push(kept);
+      this.errorByteCount += kept.byteLength;
     }
   }
 
@@ -132,7 +136,7 @@ export class TimedRequest implements ResponseSink {
       this.onPayload(body);
     }
     if (this.status !== 200) {
-      return this.fail("http", `HTTP ${this.status}: ${this.errorBody.slice(0, 200).trim()}`);
+      return this.fail("http", this.httpMessage());
     }
     if (this.streamError !== null) return this.fail("stream", this.streamError);
     if (!this.parser.state.ended) return this.fail("truncated", "the stream ended before the backend's end marker");
@@ -149,9 +153,18 @@ export class TimedRequest implements ResponseSink {
     if (kind === "truncated" && this.status === 200 && this.parser.state.ended && this.streamError === null && this.chunks > 0) {
       return this.complete(true, undefined);
     }
-    if (this.status !== 0 && this.status !== 200) return this.fail("http", `HTTP ${this.status}: ${this.errorBody.slice(0, 200).trim()}`);
+    if (this.status !== 0 && this.status !== 200) return this.fail("http", this.httpMessage());
     if (this.streamError !== null) return this.fail("stream", this.streamError);
     this.fail(kind, message);
+  }
+
+  private errorBody(): string {
+    // A character cut at the 1 KiB limit becomes U+FFFD rather than being dropped silently.
+    return new TextDecoder().decode(Buffer.concat(this.errorBytes));
+  }
+
+  private httpMessage(): string {
+    return `HTTP ${this.status}: ${this.errorBody().slice(0, 200).trim()}`;
   }
 
   /** Fail from outside (timeout sweeper, cancellation): stops the exchange first. */
@@ -195,7 +208,7 @@ export class TimedRequest implements ResponseSink {
       record.error = { category, message };
       if (category === "http") {
         record.error.status = this.status;
-        record.error.body = this.errorBody;
+        record.error.body = this.errorBody();
       }
     }
     this.done(this, record);

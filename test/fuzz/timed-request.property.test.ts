@@ -114,3 +114,17 @@ test("the same stream cut before [DONE] is truncated, never a success", () => {
     FC,
   );
 });
+
+test("an error body under any split: its first 1 KiB kept, characters split across reads intact", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "grapheme", maxLength: 700 }), fc.array(fc.nat(10_000), { maxLength: 12 }), (text, cuts) => {
+      const body = enc.encode(text);
+      const [r] = drive({ backend: openaiChat, status: 503, contentType: "application/json", body, cuts, ending: "end" });
+      expect(r!.error!.category).toBe("http");
+      expect(r!.error!.status).toBe(503);
+      expect(r!.error!.body).toBe(new TextDecoder().decode(body.subarray(0, 1024)));
+      expect(r!.error!.message).toStartWith("HTTP 503: ");
+    }),
+    FC,
+  );
+});
