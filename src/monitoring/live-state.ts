@@ -43,7 +43,8 @@ export interface LiveScenarioInfo {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * The run's side of the live endpoint: `begin()` at each scenario's start,
+ * The run's side of the live endpoint: `begin()` at each scenario's start
+ * (labels), `startClock()` just before its measured load starts,
  * `onDispatch()` / `onRecord()` from the load generator, `end()` after it.
  * `snapshot()` is what startLiveMetricsServer reads.
  */
@@ -62,6 +63,19 @@ export class LiveRun {
       outputTokens: 0,
       records: [],
     };
+  }
+
+  /**
+   * Call right before the measured run's load generator starts: record times
+   * are relative to its t0, and the initial test request and warmups that
+   * came after begin() are not part of the measured run.
+   */
+  startClock(t0Ms = performance.now()): void {
+    const c = this.current;
+    if (!c) return;
+    c.t0Ms = t0Ms;
+    c.dispatched = c.completed = c.failed = c.outputTokens = 0;
+    c.records.length = 0;
   }
 
   /** Arrow functions: handed to the load generator as callbacks. */

@@ -121,6 +121,16 @@ describe("live metrics server", () => {
     expect(sample(later, "vbench_live_request_throughput_requests_per_second")).toBe(0);
   });
 
+  test("startClock() drops what came before the measured run (initial test request, warmups) and re-bases the clock", () => {
+    const run = new LiveRun();
+    run.begin({ runId: "r", scenario: "s", variant: "", model: "m", backend: "b" }, 0);
+    run.onDispatch();
+    run.onRecord(result.records[0]!);
+    run.startClock(1234);
+    const s = run.snapshot()!;
+    expect([s.t0Ms, s.dispatched, s.completed, s.failed, s.outputTokens, s.records.length]).toEqual([1234, 0, 0, 0, 0, 0]);
+  });
+
   test("a new scenario starts from zero; other paths are 404; a taken port is a preflight error", async () => {
     live.begin({ runId: result.run.runId, scenario: "next", variant: "", model: "m", backend: "openai" });
     const text = await scrape();
