@@ -108,17 +108,6 @@ function verdictsFromStandardized(doc: Obj): FlatVerdict[] {
   });
 }
 
-function verdictsFromVbench(vb: Obj | undefined): FlatVerdict[] {
-  const list = Array.isArray(vb?.thresholds) ? (vb.thresholds as unknown[]) : [];
-  return list.map(obj).filter((v): v is Obj => !!v && typeof v.key === "string").map((v) => ({
-    key: v.key as string,
-    limit: num(v.limit) ?? NaN,
-    measured: num(v.measured),
-    comparison: v.comparison === ">=" ? ">=" : "<=",
-    passed: v.passed === true,
-  }));
-}
-
 function fileStem(path: string): string {
   return path.replace(/^.*\//, "").replace(/\.json$/i, "");
 }
@@ -154,6 +143,8 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
   const timestamp = isStd ? str(doc.timestamp) : str(vb?.started_at) ?? vllmDateToIso(doc.date);
   const parsedTime = timestamp ? Date.parse(timestamp) : NaN;
   const runId = str(isStd ? obj(doc.source)?.run_id : vb?.run_id);
+  // Derived from the full document (vbench's run id, scenario and config live in it); a standardized file read for the same run replaces it (load.ts).
+  const standardized = isStd ? doc : standardizeVllmResult(doc);
   return {
     id: runId ?? sourcePath,
     sourcePath,
@@ -175,9 +166,9 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     maxConcurrentRequests: num(flat.max_concurrent_requests),
     metrics,
     flat,
-    thresholds: isStd ? verdictsFromStandardized(doc) : verdictsFromVbench(vb),
+    // The standardized document holds the stored verdicts of every kind (none for vLLM's files).
+    thresholds: verdictsFromStandardized(standardized),
     requests,
-    // Derived from the full document (vbench's run id, scenario and config live in it); a standardized file read for the same run replaces it (load.ts).
-    standardized: isStd ? doc : standardizeVllmResult(doc),
+    standardized,
   };
 }
