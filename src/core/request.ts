@@ -11,6 +11,7 @@ import type { BackendPlugin, FailureCategory, RequestRecord, ResponseParser } fr
 import { PayloadKind } from "./types.ts";
 import type { ResponseSink } from "./http.ts";
 import { createSseFramer, type SseFramer } from "./sse.ts";
+import { sanitizeForTerminal } from "./log.ts";
 
 /** A request ready to send: the bytes before and after its request id. */
 export interface PreparedRequest {
@@ -205,7 +206,9 @@ export class TimedRequest implements ResponseSink {
     if (state.finishReason !== undefined) record.finishReason = state.finishReason;
     if (state.textParts.length) record.generatedText = state.textParts.join("");
     if (category) {
-      record.error = { category, message };
+      // The message often quotes the server (error events, bodies): no control sequences in any file or terminal.
+      // The raw body stays in `error.body` (JSON-escaped in requests.jsonl).
+      record.error = { category, message: sanitizeForTerminal(message) };
       if (category === "http") {
         record.error.status = this.status;
         record.error.body = this.errorBody();

@@ -200,6 +200,7 @@ export const MATRIX_CASES: MatrixCase[] = [
     outcome: "control characters are stripped wherever the text is printed; the files keep it JSON-escaped",
     mock: FAST,
     faults: [`status=500:${ANSI_BODY}@at:2`],
+    args: ["--export", "json,csv"],
     exit: 4,
     failures: fails("http", "HTTP 500", 1),
     check: "no-escapes",

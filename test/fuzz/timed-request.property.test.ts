@@ -61,7 +61,7 @@ const driveArb = fc.record({
   contentType: fc.constantFrom("text/event-stream", "application/json"),
   body: fc.oneof(
     fc.uint8Array({ maxLength: 300 }),
-    fc.array(fc.constantFrom("data: ", "data:", "{", "}", '"choices":[{"delta":{"content":"a"}}]', '"token":{"text":"b"}', "[DONE]", "\n", "\r\n", ":", "\xff"), { maxLength: 40 }).map((a) => enc.encode(a.join(""))),
+    fc.array(fc.constantFrom("data: ", "data:", "{", "}", '"choices":[{"delta":{"content":"a"}}]', '"token":{"text":"b"}', "[DONE]", "\n", "\r\n", ":", "\xff", "\x1b[31m", '{"error":"\x1b]0;t\x07"}'), { maxLength: 40 }).map((a) => enc.encode(a.join(""))),
   ),
   cuts: fc.array(fc.nat(10_000), { maxLength: 12 }),
   ending: fc.constantFrom("end", "cut", "timeout"),
@@ -80,6 +80,8 @@ test("any bytes, any split, any ending: exactly one record, never an exception, 
         expect(r.error).toBeUndefined();
       } else {
         expect(CATEGORIES).toContain(r.error!.category);
+        // Messages quote the server: never a control sequence in them (the raw body is kept apart).
+        expect(r.error!.message).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
         if (d.status !== 200 && d.ending !== "timeout") expect(r.error!.category).toBe("http");
       }
     }),
