@@ -21,13 +21,15 @@
  * - `error-event=K` [1]: after K tokens, an error event inside the 200 stream, then the stream ends
  *   (OpenAI: `data: {"error":{...}}` then `data: [DONE]`; TGI: `data:{"error":..,"error_type":"overloaded"}`);
  * - `hang`: accept the request and never answer;
+ * - `stall=K` [1]: stream K tokens (at most all but the last), then send nothing more and keep the connection open
+ *   (a stream that goes silent mid-way: the client's idle timeout must end it);
  * - `slow-headers=MS` [1000]: hold the response headers back MS ms (queueing and TTFT start after it);
  * - `huge-event=BYTES` [1572864]: the first token's event carries text of BYTES bytes (> 1 MiB by default);
  * - `bad-utf8`: the first token's text carries the invalid UTF-8 bytes 0xFF 0xFE.
  *
  * With `tokensPerChunk` > 1, "after K tokens" means after the last chunk that ends at or before K tokens;
  * for malformed and error-event a K at or past the output length means "before the last chunk".
- * Non-streaming requests: cut sends half the JSON body then closes; malformed sends a cut-off body;
+ * Non-streaming requests: cut sends half the JSON body then closes; malformed sends a cut-off body; stall never answers;
  * error-event answers 200 with an error object; huge-event and bad-utf8 apply to the body's text.
  */
 import { VbenchError } from "../core/errors.ts";
@@ -38,6 +40,7 @@ export type FaultKind =
   | "malformed"
   | "error-event"
   | "hang"
+  | "stall"
   | "slow-headers"
   | "huge-event"
   | "bad-utf8";
@@ -63,6 +66,7 @@ const DEFAULT_VALUE: Record<FaultKind, number> = {
   malformed: 1,
   "error-event": 1,
   hang: 0,
+  stall: 1,
   "slow-headers": 1000,
   "huge-event": 1_572_864,
   "bad-utf8": 0,

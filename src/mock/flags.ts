@@ -29,7 +29,7 @@ export const mockFlagDefinitions: readonly MockFlag[] = [
   {
     flag: "--fault <spec>",
     description:
-      "Inject a fault, repeatable: KIND[=VALUE]@SELECTOR, KIND status|cut|malformed|error-event|hang|slow-headers|huge-event|bad-utf8, SELECTOR all|every:N|from:I|at:I,J (0-based request index)",
+      "Inject a fault, repeatable: KIND[=VALUE]@SELECTOR, KIND status|cut|stall|malformed|error-event|hang|slow-headers|huge-event|bad-utf8, SELECTOR all|every:N|from:I|at:I,J (0-based request index)",
     default: undefined,
   },
   { flag: "--die-after <n>", description: "Exit the process when generation request n+1 arrives (simulates a killed server)", default: undefined },

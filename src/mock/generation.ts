@@ -23,7 +23,7 @@ export interface GenerationPlan {
   jitterMs: number;
   /** Jitter source; used only when jitterMs > 0. */
   rng: Rng;
-  /** A stream-shaping fault (cut, malformed, error-event, huge-event, bad-utf8), if any. */
+  /** A stream-shaping fault (cut, stall, malformed, error-event, huge-event, bad-utf8), if any. */
   fault: FaultSpec | undefined;
   /** Truth handle of this request. */
   truth: number;
@@ -107,6 +107,13 @@ export class Generation implements TickJob, SlotUser {
     // malformed / error-event with K >= the output length happen before the last chunk rather than never.
     const k = !f ? 0 : f.kind === "cut" ? faultValue(f) : Math.min(faultValue(f), p.outputTokens - 1);
     if (f?.kind === "cut" && from >= k) return this.close(true);
+    // Silent from here on with the connection left open; the slot is freed. `abandoned` makes the client's
+    // later disconnect a no-op (the truth keeps this moment as the end).
+    if (f?.kind === "stall" && from >= k) {
+      this.abandoned = true;
+      this.finish(performance.now());
+      return NaN;
+    }
     if (f?.kind === "error-event" && from >= k) {
       this.write(w.errorEvent("Mock fault: generation failed"));
       return this.close(false);
@@ -136,6 +143,11 @@ export class Generation implements TickJob, SlotUser {
     const p = this.plan;
     const f = p.fault;
     const n = p.outputTokens;
+    if (f?.kind === "stall") {
+      this.abandoned = true;
+      this.finish(performance.now());
+      return NaN;
+    }
     let body = f?.kind === "error-event" ? p.wire.errorJson("Mock fault: generation failed") : p.wire.body(n, this.faultText());
     if (f?.kind === "malformed") body = body.slice(0, body.length >> 1);
     const at = performance.now();

@@ -49,7 +49,7 @@ export interface MatrixCase {
   /** stderr must contain each of these. */
   stderrHas?: string[];
   /** A case-specific check in the matrix test. */
-  check?: "slow-first-byte" | "huge-event" | "bad-utf8" | "http-body" | "no-escapes";
+  check?: "slow-first-byte" | "huge-event" | "bad-utf8" | "http-body" | "no-escapes" | "stall-truth";
 }
 
 const fails = (category: FailureCategory, message: string, ...indices: number[]): ExpectedFailure[] => indices.map((index) => ({ index, category, message }));
@@ -153,14 +153,15 @@ export const MATRIX_CASES: MatrixCase[] = [
     failures: fails("timeout", "timeout_s", 1),
   },
   {
-    id: "hang-idle",
-    when: "a response goes silent (no byte for `idle_timeout_s`)",
-    outcome: "`timeout` after `idle_timeout_s` (default 300 s), long before `timeout_s`",
+    id: "stall-idle",
+    when: "a stream goes silent mid-way (2 tokens, then nothing, connection open)",
+    outcome: "`timeout` after `idle_timeout_s` (default 300 s) without a byte, long before `timeout_s`; the connection is dropped",
     mock: FAST,
-    faults: ["hang@at:3"],
+    faults: ["stall=2@at:3"],
     args: ["--idle-timeout-s", "0.3"],
     exit: 4,
     failures: fails("timeout", "idle_timeout_s", 2),
+    check: "stall-truth",
   },
   {
     id: "slow-first-byte",

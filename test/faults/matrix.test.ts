@@ -106,6 +106,13 @@ function checkSpecial(c: MatrixCase, run: CaseRun): void {
       for (const text of doc.generated_texts as string[]) expect(text).toContain("\uFFFD");
       expect(doc.total_output_tokens).toBe(RUN_PROMPTS * OUTPUT_TOKENS);
       break;
+    case "stall-truth": {
+      // The server really sent 2 tokens and then nothing: the timeout came from silence mid-stream.
+      const stalled = run.truth.find((t) => t.index === 3)!;
+      expect(stalled.fault).toBe("stall");
+      expect(stalled.outputTokens).toBe(2);
+      break;
+    }
     case "no-escapes": {
       expect(run.stderr).toContain("RED");
       expect(run.stderr).not.toMatch(/[\x1b\x07]/);
