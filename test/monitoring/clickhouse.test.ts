@@ -16,6 +16,7 @@ import { parseFault } from "../../src/mock/faults.ts";
 import clickhouse from "../../plugins/exporters/clickhouse.ts";
 import { startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
 import { startClickHouse, type TestServer } from "./servers.ts";
+import { REPO } from "../helpers/vbench.ts";
 
 const PASSWORD = "s3cret-Pa55-ch";
 
@@ -179,6 +180,34 @@ describe("clickhouse exporter against clickhouse-server", () => {
     const old = await thrown(clickhouse.preflight!(ctx({ url: ch.url, database: "vb_old" })));
     expect(old.exitCode).toBe(3);
     expect(old.details).toContain("ALTER TABLE `vb_old`.`runs` ADD COLUMN completed UInt64");
+  });
+
+  test("Grafana ClickHouse dashboard: every panel and variable query runs on the real server and finds the run", async () => {
+    await exportAll(results, { url: ch.url }); // the dashboard reads the default vbench.runs
+    const dashboard = JSON.parse(readFileSync(join(REPO, "configs/grafana/vbench-clickhouse.json"), "utf8")) as {
+      panels: { title: string; type: string; targets?: { rawSql: string; format: number }[] }[];
+      templating: { list: { name: string; type: string; query: string }[] };
+    };
+    const models = [...new Set(results.map((r) => r.scenario.model))];
+    // The plugin's macros and variable formats, as Grafana expands them for "all scenarios and models, any time".
+    const expand = (sql: string) =>
+      sql
+        .replace(/\$__timeFilter\((\w+)\)/g, "$1 >= toDateTime('2000-01-01 00:00:00') AND $1 <= now() + 86400")
+        .replaceAll("${scenario:singlequote}", results.map((r) => `'${r.scenario.name}'`).join(","))
+        .replaceAll("${model:singlequote}", models.map((m) => `'${m}'`).join(","));
+    const queries = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `panel "${p.title}"`, sql: t.rawSql, timeseries: t.format === 0 }))),
+      ...dashboard.templating.list.filter((v) => v.type === "query").map((v) => ({ where: `variable ${v.name}`, sql: v.query, timeseries: false })),
+    ];
+    expect(queries.length).toBeGreaterThan(10);
+    for (const q of queries) {
+      expect(q.sql).not.toMatch(/\$\{?(?!__timeFilter|scenario:singlequote|model:singlequote)\w/); // no macro the test does not expand
+      const rows = await chSelect(conn(), expand(q.sql)).catch((e: Error) => {
+        throw new Error(`${q.where}: ${e.message}\n${expand(q.sql)}`);
+      });
+      expect(rows.length, q.where).toBeGreaterThan(0);
+      if (q.timeseries) expect(Object.keys(rows[0]!).slice(0, 2), q.where).toEqual(["time", "series"]);
+    }
   });
 
   test("CLICKHOUSE_URL is used when the option is absent", async () => {
