@@ -4,7 +4,7 @@
  * prometheus-pushgateway. A missing binary FAILS the test with the install
  * command (.ci/run installs both); it is never a skip.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/vbench.ts";
 
@@ -75,7 +75,7 @@ export async function startClickHouse(writerPassword: string): Promise<TestServe
     }
   };
   await waitUntil(async () => (await fetch(`${url}/ping`)).ok, "clickhouse-server", proc.exited, logTail);
-  return { url, dir, logTail, stop: () => stopProcess(proc) };
+  return { url, dir, logTail, stop: () => stopProcess(proc, dir) };
 }
 
 export async function startPushgateway(): Promise<TestServer> {
@@ -90,12 +90,14 @@ export async function startPushgateway(): Promise<TestServer> {
   })().catch(() => {});
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${url}/-/ready`)).ok, "prometheus-pushgateway", proc.exited, () => tail);
-  return { url, dir, logTail: () => tail, stop: () => stopProcess(proc) };
+  return { url, dir, logTail: () => tail, stop: () => stopProcess(proc, dir) };
 }
 
-async function stopProcess(proc: ReturnType<typeof Bun.spawn>): Promise<void> {
+/** Stop the server and remove its scratch folder (a ClickHouse data folder is tens of MB). */
+async function stopProcess(proc: ReturnType<typeof Bun.spawn>, dir: string): Promise<void> {
   proc.kill("SIGTERM");
   const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
   await proc.exited;
   clearTimeout(timer);
+  rmSync(dir, { recursive: true, force: true });
 }
