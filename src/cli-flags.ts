@@ -4,6 +4,7 @@
  * and the README cannot drift apart.
  */
 import type { ConfigSources } from "./core/config.ts";
+import { ExitCode, VbenchError } from "./core/errors.ts";
 
 export interface RunFlag {
   /** cac syntax, e.g. `--max-concurrency <n>`. */
@@ -57,6 +58,10 @@ export const RUN_FLAGS: RunFlag[] = [
   flag("--concurrency-levels <list>", "Sweep: run every scenario at each max_concurrency", { env: "CONCURRENCY_LEVELS" }),
   flag("--request-rates <list>", 'Sweep: run every scenario at each request rate ("inf" allowed)'),
   flag("--export <list>", "Exporters: json, csv, msgpack, prometheus, or a loaded plugin", { defaultText: "the config's `exporters`, else json" }),
+  flag("--clickhouse-url <url>", "ClickHouse HTTP URL for --export clickhouse (user/password: CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)", { env: "CLICKHOUSE_URL" }),
+  flag("--push-gateway <url>", "Push the final metrics to this Prometheus Pushgateway (adds the pushgateway exporter)", { env: "PUSHGATEWAY_URL" }),
+  flag("--metrics-port <port>", "Serve live Prometheus metrics at :PORT/metrics during the run (0 = a free port)", { env: "METRICS_PORT" }),
+  flag("--metrics-host <addr>", "Address the live metrics server binds", { defaultText: "0.0.0.0" }),
   flag("--output-dir <dir>", "Results directory", { env: "OUTPUT_DIR", defaultText: "./benchmark_results" }),
   flag("--parsed-dir <dir>", "Standardized results directory", { env: "PARSED_DIR", defaultText: "$OUTPUT_DIR/parsed" }),
   flag("--plugin <file>", "Load a backend or exporter plugin file (repeatable)"),
@@ -96,6 +101,8 @@ export function flagsToSources(options: Record<string, unknown>, env: Record<str
     flags.headers = parsed;
   }
   const exporters = options.export === undefined ? undefined : list(options.export).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
+  // A Pushgateway URL (flag or environment) is enough to push: the exporter joins whichever list applies.
+  const extraExporters = options.pushGateway !== undefined || env.PUSHGATEWAY_URL ? ["pushgateway"] : [];
   const sweep = (v: unknown) => (v === undefined ? undefined : list(v).join(","));
   return {
     configPath: options.config === undefined ? undefined : String(options.config),
@@ -103,6 +110,7 @@ export function flagsToSources(options: Record<string, unknown>, env: Record<str
     env,
     select: list(options.scenario),
     exporters,
+    extraExporters,
     concurrencyLevels: sweep(options.concurrencyLevels),
     requestRates: sweep(options.requestRates),
     plugins: list(options.plugin),
@@ -113,4 +121,25 @@ export function outputDirs(options: Record<string, unknown>, env: Record<string,
   const outputDir = String(options.outputDir ?? env.OUTPUT_DIR ?? "./benchmark_results");
   const parsedDir = String(options.parsedDir ?? env.PARSED_DIR ?? `${outputDir.replace(/\/+$/, "")}/parsed`);
   return { outputDir, parsedDir };
+}
+
+/** Exporter options from flags or the environment (flag > environment > the file's `exporter_options`). */
+export function exporterOptionsFromFlags(options: Record<string, unknown>, env: Record<string, string | undefined>): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  const clickhouseUrl = options.clickhouseUrl ?? env.CLICKHOUSE_URL;
+  if (clickhouseUrl) out.clickhouse = { url: String(clickhouseUrl) };
+  const pushUrl = options.pushGateway ?? env.PUSHGATEWAY_URL;
+  if (pushUrl) out.pushgateway = { url: String(pushUrl) };
+  return out;
+}
+
+/** --metrics-port / METRICS_PORT; undefined when live metrics are off. */
+export function metricsPort(options: Record<string, unknown>, env: Record<string, string | undefined>): number | undefined {
+  const raw = options.metricsPort ?? env.METRICS_PORT;
+  if (raw === undefined || raw === "") return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new VbenchError("metrics_port", `--metrics-port must be a port number 0-65535, got ${String(raw)}`, { hint: "0 picks a free port.", exitCode: ExitCode.config });
+  }
+  return port;
 }

@@ -7,7 +7,7 @@
 import { cac } from "cac";
 import { VERSION } from "./version.ts";
 import { ExitCode, VbenchError, isVbenchError } from "./core/errors.ts";
-import { RUN_FLAGS, runFlagHelp, flagsToSources, outputDirs } from "./cli-flags.ts";
+import { RUN_FLAGS, runFlagHelp, flagsToSources, outputDirs, exporterOptionsFromFlags, metricsPort } from "./cli-flags.ts";
 import { mockFlagDefinitions } from "./mock/flags.ts";
 
 const cli = cac("vbench");
@@ -85,7 +85,7 @@ addRunFlags(cli.command("run", "Run the scenarios of a scenario file against a s
       const dirs = outputDirs(options, process.env);
       const repeat = Number(options.repeat);
       if (!Number.isInteger(repeat) || repeat < 1) throw new VbenchError("bad_flag", `--repeat: expected a whole number >= 1, found ${String(options.repeat)}`, { hint: "vbench run --repeat 5" });
-      return withMock(options, sources, async () => (await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, repeat, exitNow }, registry)).exitCode);
+      return withMock(options, sources, async () => (await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, repeat, exporterOptions: exporterOptionsFromFlags(options, process.env), metricsPort: metricsPort(options, process.env), metricsHost: options.metricsHost === undefined ? undefined : String(options.metricsHost), exitNow }, registry)).exitCode);
     }),
   );
 

@@ -20,6 +20,8 @@ import { formatResultBlock, formatExtras } from "../core/report.ts";
 import { evaluateThresholds } from "../core/thresholds.ts";
 import { localTimestamp, hostInfo, newRunId } from "../core/run-info.ts";
 import { VERSION } from "../version.ts";
+import { LiveRun } from "../monitoring/live-state.ts";
+import { startLiveMetricsServer } from "../monitoring/live-metrics.ts";
 
 export interface RunCommandOptions {
   sources: ConfigSources;
@@ -28,6 +30,9 @@ export interface RunCommandOptions {
   apiKey?: string;
   /** Per-exporter options from flags, merged over the file's `exporter_options`. */
   exporterOptions?: Record<string, Record<string, unknown>>;
+  /** Serve live Prometheus metrics on this port during the run (--metrics-port); undefined = off. */
+  metricsPort?: number;
+  metricsHost?: string;
   /** Run each scenario this many times and report the mean of each metric with a 95% confidence interval. */
   repeat?: number;
   /** Exit immediately (second Ctrl-C); provided by cli.ts, the only place that exits. */
@@ -82,6 +87,11 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   const prepared: PreparedScenario[] = [];
   for (const run of runs) prepared.push(await prepareScenario(run, registry.backend(run.scenario.backend), tokenizers.get(run.scenario.tokenizer)!, options.apiKey, log));
 
+  // Live /metrics (--metrics-port): bound before any benchmark request, stopped with the run's other resources.
+  const live = options.metricsPort === undefined ? undefined : new LiveRun();
+  const liveServer = live ? await startLiveMetricsServer(options.metricsPort!, live.snapshot, { hostname: options.metricsHost }) : undefined;
+  if (liveServer) log.info(`Live metrics: ${liveServer.url}`);
+
   // Signals: the first stops dispatching and writes what finished; the second exits at once.
   const abort = new AbortController();
   let flushRecords: () => Promise<void> = async () => {};
@@ -126,7 +136,9 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     const s = scenario.run.scenario;
     log.info(`Scenario ${label}: ${s.description || s.name} (${s.backend} ${s.baseUrl}${s.endpointPath}, model ${s.servedModel})`);
     for (const note of scenario.notes) log.info(note);
-    const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f) });
+    live?.begin({ runId, scenario: s.name, variant, model: s.model, backend: s.backend, metrics: s.percentileMetrics });
+    const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f), live });
+    live?.end();
     runInfo.interrupted = executed.interrupted;
     const verdicts = evaluateThresholds(s.thresholds, executed.summary);
     const result: ScenarioResult = { scenario: s, records: executed.records, summary: executed.summary, run: runInfo, thresholds: verdicts };
@@ -165,6 +177,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
       for (const file of written) log.debug(`wrote ${file}`);
     }
   } finally {
+    await liveServer?.stop();
     client.closeAll();
     process.off("SIGINT", sigint);
     process.off("SIGTERM", sigterm);

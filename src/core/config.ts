@@ -62,6 +62,8 @@ export interface ConfigSources {
   select: string[];
   /** --export list, overrides the file's `exporters`. */
   exporters?: string[];
+  /** Exporters switched on by their own flag (--push-gateway), added to whichever list applies. */
+  extraExporters?: string[];
   /** Sweeps: CONCURRENCY_LEVELS / --concurrency-levels and --request-rates. */
   concurrencyLevels?: string;
   requestRates?: string;
@@ -226,6 +228,7 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
   const selected = sources.select.length ? scenarios.filter((s) => s.name && sources.select.includes(s.name)) : scenarios;
 
   const exporterList = sources.exporters ?? parseList(config.exporters ?? "json");
+  for (const name of sources.extraExporters ?? []) if (!exporterList.includes(name)) exporterList.push(name);
   for (const name of exporterList) if (!registry.hasExporter(name)) problems.push(`exporter "${name}": unknown; available: ${registry.exporterNames().join(", ")}`);
 
   const concurrencyLevels = parseSweep(sources.concurrencyLevels ?? sources.env.CONCURRENCY_LEVELS, "CONCURRENCY_LEVELS", true, problems);

@@ -21,6 +21,7 @@ import { startClientMonitor } from "./client-monitor.ts";
 import { Progress, type ProgressCounters } from "./progress.ts";
 import { summarize, type SummaryWithThresholdStats } from "./metrics.ts";
 import { ExitCode, VbenchError } from "./errors.ts";
+import type { LiveRun } from "../monitoring/live-state.ts";
 
 export interface PreparedScenario {
   run: PlannedRun;
@@ -49,6 +50,8 @@ export interface ExecuteContext {
   signal: AbortSignal;
   /** Lets the caller flush records on a second Ctrl-C. */
   setFlush(flush: () => Promise<void>): void;
+  /** Live /metrics state (--metrics-port), fed from the load generator's callbacks. */
+  live?: LiveRun;
 }
 
 export interface Executed {
@@ -107,9 +110,12 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
     counters.done++;
     if (!record.success) counters.failed++;
     recordLog.add(record);
+    ctx.live?.onRecord(record);
   };
   const monitor = startClientMonitor();
   progress.start();
+  ctx.live?.startClock();
+  const onDispatch = ctx.live?.onDispatch;
   const load = p.sessions
     ? await runSessions({
         ...loadBase,
@@ -122,6 +128,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
         thinkTimeMs: p.sessions.thinkTimeMs,
         requestIdPrefix: `${ctx.runId}-${scenario.name}-s`,
         onRecord,
+        onDispatch,
         signal: ctx.signal,
       }).then((r) => ({ records: r.records, endMs: r.endMs, cancelled: r.cancelled, notDispatched: r.turnsSkipped }))
     : await runLoad({
@@ -132,6 +139,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
         deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000,
         signal: ctx.signal,
         onRecord,
+        onDispatch,
       });
   const client = monitor.stop();
   progress.stop();

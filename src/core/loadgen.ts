@@ -28,6 +28,8 @@ export interface LoadOptions {
   deadlineMs?: number;
   /** Called as each request finishes (success or not). Must be cheap: it runs on the hot path. */
   onRecord(record: RequestRecord): void;
+  /** Called as each request is handed to the HTTP client (live metrics). Must be cheap: it runs on the hot path. */
+  onDispatch?(): void;
   /** Aborting stops dispatching and cancels in-flight requests. */
   signal?: AbortSignal;
 }
@@ -94,6 +96,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         return;
       }
       dispatched++;
+      options.onDispatch?.();
       if (Number.isNaN(firstDispatchMs)) firstDispatchMs = nowMs;
       lastDispatchMs = nowMs;
       const requestId = requestIdPrefix + i;

@@ -31,6 +31,8 @@ export interface SessionRunOptions {
   timeoutMs: number;
   idleTimeoutMs: number;
   onRecord(record: RequestRecord): void;
+  /** Called as each turn is handed to the HTTP client (live metrics). */
+  onDispatch?(): void;
   signal?: AbortSignal;
 }
 
@@ -106,6 +108,7 @@ export function runSessions(o: SessionRunOptions): Promise<SessionRunResult> {
         timers.set(timer, () => endSession(session, turn + 1));
       });
       inFlight.add(request);
+      o.onDispatch?.();
       request.markSent(performance.now() - t0);
       const exchange = o.client.send(o.origin, requestBytes(prepared, requestId), request);
       request.abortExchange = () => exchange.abort();
