@@ -18,7 +18,7 @@ const API_KEY = "sk-vbench-secret-1234";
 const FILE_TOKEN = "tok-file-secret-5678";
 const FLAG_KEY = "s3cret-flag-9012";
 const SECRETS = [API_KEY, FILE_TOKEN, FLAG_KEY];
-const EXPORTERS = ["json", "csv", "msgpack", "prometheus"];
+const EXPORTERS = ["json", "csv", "msgpack", "prometheus", "html"];
 
 /** Every place a secret could leak: each file the run wrote (bytes, so msgpack counts) and both streams. */
 function leaks(run: RunOutput, dirs: string[]): string[] {
