@@ -6,6 +6,9 @@
  *   difference (candidate − baseline) of the statistic. Regressed when the
  *   interval excludes 0 on the worse side AND the relative change exceeds
  *   the tolerance (the practical floor); improved symmetrically.
+ * - Throughputs (one number per run) with per-request data: the requests
+ *   are resampled and replayed through the run's load pattern
+ *   (throughput-replay.ts), the same interval-and-tolerance rule.
  * - Summary-only data: with two or more runs on both sides, the same
  *   bootstrap over the runs' values; with a single run on either side, the
  *   relative tolerance alone decides.
@@ -18,6 +21,7 @@ import { createRng } from "../core/rng.ts";
 import { computeStats } from "../core/stats.ts";
 import { buildSample, differenceReplicates, percentileInterval, type Statistic } from "./bootstrap.ts";
 import { metricLabel, runValue } from "./summary.ts";
+import { throughputReplicates, type ThroughputKey } from "./throughput-replay.ts";
 import type { LoadedRun, PerRequestData } from "./types.ts";
 
 export type Verdict = "improved" | "regressed" | "within-noise" | "n/a";
@@ -53,12 +57,13 @@ export interface MetricComparison {
   change: number | null;
   changeRelative: number | null;
   /**
-   * bootstrap: per-request values; run-bootstrap: the runs' values (≥ 2 runs a side);
+   * bootstrap: per-request values; replay: throughputs from requests resampled and replayed
+   * through the run's load pattern (throughput-replay.ts); run-bootstrap: the runs' values (≥ 2 runs a side);
    * tolerance: one run on a side and no per-request data; too-few-values: a tail
    * percentile with fewer than MIN_TAIL_VALUES values beyond it (not judged);
    * none: missing on a side.
    */
-  method: "bootstrap" | "run-bootstrap" | "tolerance" | "too-few-values" | "none";
+  method: "bootstrap" | "replay" | "run-bootstrap" | "tolerance" | "too-few-values" | "none";
   /** Interval of candidate − baseline (the statistic's unit) at `intervalLevel`; bootstrap methods only. */
   interval: [number, number] | null;
   intervalLevel: number | null;
@@ -81,7 +86,7 @@ const STATS: { name: string; stat: Statistic }[] = [
   { name: "median", stat: { kind: "percentile", p: 50 } },
   { name: "p99", stat: { kind: "percentile", p: 99 } },
 ];
-const RUN_LEVEL: { key: string; label: string }[] = [
+const RUN_LEVEL: { key: ThroughputKey; label: string }[] = [
   { key: "output_throughput", label: "Output tok/s" },
   { key: "request_throughput", label: "Requests/s" },
   { key: "total_token_throughput", label: "Total tok/s" },
@@ -173,7 +178,16 @@ export function compareScenario(scenario: string, base: LoadedRun[], cand: Loade
       });
     });
   }
-  for (const r of RUN_LEVEL) pending.push(runLevel(r.key, r.label, false, base, cand, opts));
+  const replay = (runs: LoadedRun[], side: string) => (hasRequests ? throughputReplicates(runs, opts.resamples, createRng(opts.seed, `compare:${scenario}:throughput:${side}`)) : null);
+  const [bt, ct] = [replay(base, "baseline"), replay(cand, "candidate")];
+  for (const r of RUN_LEVEL) {
+    const p = runLevel(r.key, r.label, false, base, cand, opts);
+    if (bt && ct && p.partial.method !== "none") {
+      p.partial.method = "replay";
+      p.replicates = ct[r.key].map((v, i) => v - bt[r.key][i]!);
+    }
+    pending.push(p);
+  }
   const sr = hasRequests ? perRequest(scenario, "success", base, cand, opts, [STATS[0]!]) : null;
   if (sr) {
     pending.push({ partial: { key: "success_rate", label: "Success rate", lowerIsBetter: false, baseline: sr.point[0][0]!, candidate: sr.point[1][0]!, method: "bootstrap" }, replicates: sr.replicates[0]! });

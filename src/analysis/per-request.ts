@@ -32,6 +32,7 @@ export function perRequestFromDetailed(raw: Obj): PerRequestData | null {
   const outputLens = sameLength(raw.output_lens) ? raw.output_lens : null;
   const errors = sameLength(raw.errors) ? raw.errors : null;
   const starts = sameLength(raw.start_times) ? raw.start_times : null;
+  const inputLens = sameLength(raw.input_lens) ? raw.input_lens : null;
 
   const data: PerRequestData = {
     success: new Array<boolean>(n),
@@ -41,6 +42,7 @@ export function perRequestFromDetailed(raw: Obj): PerRequestData | null {
     e2elMs: new Float64Array(n),
     itlMs: new Array<Float64Array>(n),
     outputTokens: new Float64Array(n),
+    inputTokens: new Float64Array(n),
     errors: new Array<string>(n),
   };
   for (let i = 0; i < n; i++) {
@@ -54,6 +56,7 @@ export function perRequestFromDetailed(raw: Obj): PerRequestData | null {
     data.errors[i] = ok ? "" : error || "failed";
     data.startS[i] = starts ? finite(starts[i]) : NaN;
     data.outputTokens[i] = ok ? out : 0;
+    data.inputTokens[i] = inputLens ? finite(inputLens[i]) : NaN;
     if (!ok) {
       data.ttftMs[i] = data.tpotMs[i] = data.e2elMs[i] = NaN;
       data.itlMs[i] = new Float64Array(0);

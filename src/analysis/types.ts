@@ -38,6 +38,8 @@ export interface PerRequestData {
   /** Gaps between token-bearing messages of each request, ms (empty for failures). */
   itlMs: Float64Array[];
   outputTokens: Float64Array;
+  /** Prompt tokens per request (NaN when the file has no input_lens). */
+  inputTokens: Float64Array;
   /** Error text per request, "" for successes. */
   errors: string[];
 }

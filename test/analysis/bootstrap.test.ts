@@ -123,3 +123,33 @@ describe("compare edge cases", () => {
     expect(c.verdict).toBe("regressed");
   });
 });
+
+describe("throughput replay", () => {
+  const docOf = (durationsS: number[], extra: Record<string, unknown>) => ({
+    completed: durationsS.length, failed: 0, duration: 10, output_throughput: 4, request_throughput: 0.4, total_token_throughput: 8,
+    ttfts: durationsS.map(() => 0.5), itls: durationsS.map((d) => [d - 0.5]), output_lens: durationsS.map(() => 10), input_lens: durationsS.map(() => 10), errors: durationsS.map(() => ""),
+    ...extra,
+  });
+
+  test("replays a closed loop through its concurrency slots and an open loop at its send times", async () => {
+    const { replayable } = await import("../../src/analysis/throughput-replay.ts");
+    const { toLoadedRun } = await import("../../src/analysis/normalize.ts");
+    // 2 slots: requests of 1 and 2 s start at 0; the 3 s one when the first slot frees (1 → 4), the 4 s one at 2 (→ 6).
+    const closed = replayable(toLoadedRun(docOf([1, 2, 3, 4], { request_rate: "inf", max_concurrency: 2 }), "vllm", "/c.json", 0))!;
+    expect(closed.baseS).toBeCloseTo(6, 9);
+    // Sent at 0, 0.5, 1, 1.5 with no limit: the last ends at 1.5 + 4.
+    const open = replayable(toLoadedRun(docOf([1, 2, 3, 4], { request_rate: 2, max_concurrency: null, start_times: [100, 100.5, 101, 101.5] }), "vllm", "/o.json", 0))!;
+    expect(open.baseS).toBeCloseTo(5.5, 9);
+    // A rate-limited run without send times cannot be replayed.
+    expect(replayable(toLoadedRun(docOf([1, 2], { request_rate: 2 }), "vllm", "/n.json", 0))).toBeNull();
+  });
+
+  test("identical requests give replicates equal to the measured throughputs", async () => {
+    const { throughputReplicates } = await import("../../src/analysis/throughput-replay.ts");
+    const { toLoadedRun } = await import("../../src/analysis/normalize.ts");
+    const run = toLoadedRun(docOf([2, 2, 2, 2, 2, 2], { request_rate: "inf", max_concurrency: 2 }), "vllm", "/s.json", 0);
+    const reps = throughputReplicates([run], 200, createRng(1))!;
+    for (const v of reps.output_throughput) expect(v).toBeCloseTo(4, 9);
+    for (const v of reps.total_token_throughput) expect(v).toBeCloseTo(8, 9);
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * `vbench compare` on simulator data: a candidate whose TTFT is 20% slower
- * (simulator TTFT 60 ms instead of 50 ms) is a regression; two runs of the
+ * (simulator TTFT 96 ms instead of 80 ms) is a regression; two runs of the
  * same simulator configuration with different seeds are within noise.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -21,7 +21,7 @@ beforeAll(async () => {
   // Sequential: runs in parallel would disturb each other's timing on a 2-core machine.
   base = await simulate({ mockSeed: 1 });
   same = await simulate({ mockSeed: 2 });
-  slow = await simulate({ mockSeed: 3, ttftMs: 60 });
+  slow = await simulate({ mockSeed: 3, ttftMs: 96 });
 }, 90_000);
 
 async function compare(a: string, b: string, opts: Parameters<typeof runCompareCommand>[2] = {}): Promise<{ code: number; doc: Doc; err: string }> {
@@ -56,6 +56,8 @@ describe("vbench compare on simulator data", () => {
     const called = doc.scenarios[0]!.statistics.filter((s) => s.verdict !== "within-noise" && s.verdict !== "n/a");
     expect(called.map((s) => `${s.key} ${s.verdict} change ${s.change_relative} interval ${s.interval_relative}`)).toEqual([]);
     expect(doc.scenarios[0]!.verdict).toBe("within-noise");
+    // Throughputs too are judged statistically: requests resampled and replayed at the run's send times.
+    expect(stat(doc, "output_throughput").method).toBe("replay");
     // 64 requests are too few to judge a p99 (fewer than 10 values beyond it): reported, not judged.
     expect(stat(doc, "ttft_p99").method).toBe("too-few-values");
     // Every interval is a Bonferroni share of alpha 0.05.
