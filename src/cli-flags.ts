@@ -95,8 +95,10 @@ export function flagsToSources(options: Record<string, unknown>, env: Record<str
     const parsed: Record<string, string> = {};
     for (const h of headers) {
       const colon = h.indexOf(":");
-      if (colon > 0) parsed[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
-      else parsed[h] = ""; // reported by the schema below as a malformed header
+      if (colon <= 0) {
+        throw new VbenchError("bad_header", `--header "${h.slice(0, 40)}": expected "Name: value"`, { hint: 'For example --header "X-Team: inference".', exitCode: ExitCode.config });
+      }
+      parsed[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
     }
     flags.headers = parsed;
   }

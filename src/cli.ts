@@ -9,6 +9,8 @@ import { VERSION } from "./version.ts";
 import { ExitCode, VbenchError, isVbenchError } from "./core/errors.ts";
 import { RUN_FLAGS, runFlagHelp, flagsToSources, outputDirs, exporterOptionsFromFlags, metricsPort } from "./cli-flags.ts";
 import { mockFlagDefinitions } from "./mock/flags.ts";
+import { closestMatch } from "./core/suggest.ts";
+import { redactHeaders } from "./core/redact.ts";
 
 const cli = cac("vbench");
 
@@ -18,19 +20,34 @@ function exitNow(code: number): never {
 
 /** Print an error the way users should see it: what happened, details, what to do. */
 function report(error: unknown): number {
+  // Messages can carry text from servers and files: never let escape sequences reach the terminal.
+  const clean = (text: string) => text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "");
   if (isVbenchError(error)) {
-    process.stderr.write(`\nvbench: error: ${error.message}\n`);
-    for (const line of error.details) process.stderr.write(`  - ${line}\n`);
-    if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+    process.stderr.write(`\nvbench: error: ${clean(error.message)}\n`);
+    for (const line of error.details) process.stderr.write(`  - ${clean(line)}\n`);
+    if (error.hint) process.stderr.write(`  hint: ${clean(error.hint)}\n`);
     return error.exitCode;
   }
   const e = error as Error;
   if (e?.name === "CACError") {
-    process.stderr.write(`vbench: error: ${e.message}\n  hint: see \`vbench --help\` or \`vbench <command> --help\`.\n`);
+    process.stderr.write(`vbench: error: ${clean(unknownFlagMessage(e.message))}\n  hint: see \`vbench --help\` or \`vbench <command> --help\`.\n`);
     return ExitCode.config;
   }
   process.stderr.write(`vbench: internal error (a bug; please report it): ${e?.stack ?? String(error)}\n`);
   return ExitCode.internal;
+}
+
+/**
+ * cac names an unknown flag camel-cased (`--numPromts`); say it as typed and
+ * suggest the closest flag of the command.
+ */
+function unknownFlagMessage(message: string): string {
+  const match = /^Unknown option `--?([^`]+)`/.exec(message);
+  if (!match) return message;
+  const typed = `--${match[1]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const known = (cli.matchedCommand?.options ?? cli.globalCommand.options).map((o) => `--${o.names.find((n) => n.length > 1) ?? o.names[0]}`.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
+  const guess = closestMatch(typed, known);
+  return `unknown flag ${typed}${guess ? ` (did you mean ${guess}?)` : ""}`;
 }
 
 function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>) {
@@ -95,7 +112,7 @@ addRunFlags(cli.command("validate", "Print the fully resolved scenarios (after p
     const { resolveConfig } = await import("./core/config.ts");
     const plan = resolveConfig(sources, registry);
     const dirs = outputDirs(options, process.env);
-    process.stdout.write(JSON.stringify({ config: plan.configPath, ...dirs, exporters: plan.exporters, plugins: plan.plugins, runs: plan.runs.map((r) => ({ variant: r.variant, ...r.scenario, requestRate: Number.isFinite(r.scenario.requestRate) ? r.scenario.requestRate : "inf", burstiness: Number.isFinite(r.scenario.burstiness) ? r.scenario.burstiness : "inf" })) }, null, 2) + "\n");
+    process.stdout.write(JSON.stringify({ config: plan.configPath, ...dirs, exporters: plan.exporters, plugins: plan.plugins, runs: plan.runs.map((r) => ({ variant: r.variant, ...r.scenario, headers: redactHeaders(r.scenario.headers), requestRate: Number.isFinite(r.scenario.requestRate) ? r.scenario.requestRate : "inf", burstiness: Number.isFinite(r.scenario.burstiness) ? r.scenario.burstiness : "inf" })) }, null, 2) + "\n");
     process.stderr.write(`${plan.runs.length} scenario run(s) valid${plan.configPath ? ` in ${plan.configPath}` : " (no config file: built-in defaults)"}\n`);
     return ExitCode.ok;
   }),

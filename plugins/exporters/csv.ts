@@ -47,6 +47,15 @@ export const REQUEST_COLUMNS = [
   "itl_mean_ms", "itl_p50_ms", "itl_max_ms", "queue_ms", "sent_offset_s",
 ] as const;
 
+/**
+ * Text from servers (error messages) in a cell: a leading = + - @ would make
+ * a spreadsheet run it as a formula (CSV injection), so it gets a leading
+ * apostrophe, OWASP's advice. Numbers are never touched.
+ */
+function textCell(text: string | undefined): string | undefined {
+  return text !== undefined && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 export function renderRequestsCsv(result: ScenarioResult): string {
   const records = [...result.records].sort((a, b) => a.index - b.index);
   const data = records.map((r) => {
@@ -54,7 +63,7 @@ export function renderRequestsCsv(result: ScenarioResult): string {
     const itlMean = l.itlMs.length ? l.itlMs.reduce((a, b) => a + b, 0) / l.itlMs.length : NaN;
     return [
       result.scenario.name, result.run.variant, r.index, r.requestId, r.success,
-      r.error?.category, r.error?.message, r.inputTokens, r.outputTokens, r.outputTokenSource,
+      r.error?.category, textCell(r.error?.message), r.inputTokens, r.outputTokens, r.outputTokenSource,
       l.ttftMs, l.tpotMs, l.e2elMs, itlMean, percentile(l.itlMs, 50), l.itlMs.length ? l.itlMs.reduce((a, b) => Math.max(a, b), -Infinity) : NaN,
       r.dispatchedAtMs - r.scheduledAtMs, r.sentAtMs / 1000,
     ].map(cell);

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import type { ExportContext, ScenarioResult, RunInfo } from "../core/types.ts";
 import type { Registry } from "../core/registry.ts";
 import { resolveConfig, type ConfigSources, type PlannedRun } from "../core/config.ts";
-import { ExitCode } from "../core/errors.ts";
+import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
-import { checkWritableDir, writeFileAtomic } from "../core/atomic-write.ts";
+import { checkWritableDir, writeError, writeFileAtomic } from "../core/atomic-write.ts";
 import { discoverModel } from "../core/discovery.ts";
 import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
 import { HttpClient } from "../core/http.ts";
@@ -20,6 +20,7 @@ import { formatResultBlock, formatExtras } from "../core/report.ts";
 import { evaluateThresholds } from "../core/thresholds.ts";
 import { localTimestamp, hostInfo, newRunId } from "../core/run-info.ts";
 import { VERSION } from "../version.ts";
+import { redactUrl } from "../core/redact.ts";
 import { LiveRun } from "../monitoring/live-state.ts";
 import { startLiveMetricsServer } from "../monitoring/live-metrics.ts";
 
@@ -112,13 +113,19 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   const results: ScenarioResult[] = [];
   const client = new HttpClient();
   const repeat = options.repeat ?? 1;
+  /** Results that could not be written; the run goes on and exits with the first one's code. */
+  const writeFailures: unknown[] = [];
 
   /** One measured run of a prepared scenario: execute, report, export. */
   const runOnce = async (scenario: PreparedScenario, variant: string): Promise<ScenarioResult> => {
     const { name } = scenario.run.scenario;
     const label = variant ? `${name}_${variant}` : name;
     const scenarioDir = join(options.outputDir, `scenario_${label}_${timestamp}`);
-    mkdirSync(scenarioDir, { recursive: true });
+    try {
+      mkdirSync(scenarioDir, { recursive: true });
+    } catch (error) {
+      throw writeError("write_failed", scenarioDir, error, ExitCode.io);
+    }
     const scenarioLog = join(options.outputDir, `scenario_${label}_${timestamp}.log`);
     log.addFile(scenarioLog);
     const runInfo: RunInfo = {
@@ -134,7 +141,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
       interrupted: false,
     };
     const s = scenario.run.scenario;
-    log.info(`Scenario ${label}: ${s.description || s.name} (${s.backend} ${s.baseUrl}${s.endpointPath}, model ${s.servedModel})`);
+    log.info(`Scenario ${label}: ${s.description || s.name} (${s.backend} ${redactUrl(s.baseUrl)}${s.endpointPath}, model ${s.servedModel})`);
     for (const note of scenario.notes) log.info(note);
     live?.begin({ runId, scenario: s.name, variant, model: s.model, backend: s.backend, metrics: s.percentileMetrics });
     const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f), live });
@@ -144,9 +151,16 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     const result: ScenarioResult = { scenario: s, records: executed.records, summary: executed.summary, run: runInfo, thresholds: verdicts };
     log.raw(formatResultBlock(executed.summary, s));
     log.raw(formatExtras(executed.summary, s, verdicts));
+    if (executed.recordsError) writeFailures.push(executed.recordsError);
     for (const exporter of exporters) {
-      const written = await exporter.write(result, exporterContext(scenarioDir, exporter.name));
-      for (const file of written) log.debug(`wrote ${file}`);
+      // One exporter failing (disk full, a database down) must not stop the others or the next scenario.
+      try {
+        const written = await exporter.write(result, exporterContext(scenarioDir, exporter.name));
+        for (const file of written) log.debug(`wrote ${file}`);
+      } catch (error) {
+        writeFailures.push(error);
+        log.error(`exporter ${exporter.name} failed: ${errorMessage(error)}`);
+      }
     }
     log.info(`Results: ${scenarioDir}`);
     log.removeFile(scenarioLog);
@@ -173,8 +187,13 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
       }
     }
     for (const exporter of exporters) {
-      const written = (await exporter.finish?.(results, exporterContext(options.outputDir, exporter.name))) ?? [];
-      for (const file of written) log.debug(`wrote ${file}`);
+      try {
+        const written = (await exporter.finish?.(results, exporterContext(options.outputDir, exporter.name))) ?? [];
+        for (const file of written) log.debug(`wrote ${file}`);
+      } catch (error) {
+        writeFailures.push(error);
+        log.error(`exporter ${exporter.name} failed: ${errorMessage(error)}`);
+      }
     }
   } finally {
     await liveServer?.stop();
@@ -183,6 +202,10 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     process.off("SIGTERM", sigterm);
   }
 
+  if (writeFailures.length) {
+    const first = writeFailures[0];
+    throw first instanceof VbenchError ? new VbenchError(first.code, `${writeFailures.length} result write(s) failed; the first: ${first.message}`, { hint: first.hint, exitCode: first.exitCode, details: writeFailures.slice(1).map(errorMessage) }) : first;
+  }
   if (abort.signal.aborted) {
     log.warn(`Interrupted: results of the ${results.reduce((n, r) => n + r.summary.completed, 0)} finished requests were written to ${options.outputDir}`);
     return { exitCode: ExitCode.interrupted, results };

@@ -41,7 +41,7 @@ export function ioHint(code: string | undefined, path: string): string {
   }
 }
 
-function writeError(code: string, path: string, cause: unknown, exitCode: ExitCode): VbenchError {
+export function writeError(code: string, path: string, cause: unknown, exitCode: ExitCode): VbenchError {
   const errno = errnoCode(cause);
   return new VbenchError(code, `cannot write ${path}: ${errorMessage(cause)}`, {
     hint: ioHint(errno, path),

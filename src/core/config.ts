@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { MetricName, ResolvedScenario } from "./types.ts";
 import { METRIC_NAMES } from "./types.ts";
 import { ExitCode, VbenchError } from "./errors.ts";
-import { configFileSchema, scenarioSchema, SCENARIO_KEYS, TOP_LEVEL_KEYS, SAMPLING_KEYS, DATASET_KEYS, type ConfigFile, type ScenarioInput } from "./config-schema.ts";
+import { configFileSchema, scenarioFields, scenarioSchema, SCENARIO_KEYS, TOP_LEVEL_KEYS, SAMPLING_KEYS, DATASET_KEYS, type ConfigFile, type ScenarioInput } from "./config-schema.ts";
 import { closestMatch } from "./suggest.ts";
 import { validateThresholdKeys } from "./thresholds.ts";
 import type { Registry } from "./registry.ts";
@@ -87,7 +87,7 @@ export interface RunPlan {
 }
 
 /** Read and parse the config file; missing default path means "no file". */
-export function readConfigFile(sources: Pick<ConfigSources, "configPath" | "env">): { path: string | null; config: ConfigFile; problems: string[] } {
+export function readConfigFile(sources: Pick<ConfigSources, "configPath" | "env">): { path: string | null; config: ConfigFile; problems: string[]; raw?: unknown } {
   const explicit = sources.configPath ?? sources.env.CONFIG_PATH;
   const path = explicit ?? DEFAULT_CONFIG_PATH;
   if (!existsSync(path)) {
@@ -110,8 +110,8 @@ export function readConfigFile(sources: Pick<ConfigSources, "configPath" | "env"
   }
   const problems = unknownKeyProblems(parsed.value, path);
   const result = v.safeParse(configFileSchema, parsed.value, { abortEarly: false });
-  if (!result.success) for (const issue of result.issues) problems.push(`${path}: ${issuePath(issue)}: expected ${expectedText(issue)}, found ${issue.received}`);
-  return { path, config: result.success ? result.output : salvage(parsed.value), problems };
+  if (!result.success) for (const issue of result.issues) problems.push(`${path}: ${issuePath(issue)}: expected ${expectedText(issue)}, found ${foundText(issue)}`);
+  return { path, config: result.success ? result.output : salvage(parsed.value), problems, raw: parsed.value };
 }
 
 /**
@@ -125,10 +125,25 @@ function salvage(value: unknown): ConfigFile {
     const r = v.safeParse(schema, input);
     return r.success ? r.output : undefined;
   };
-  const scenarios = Array.isArray(value.scenarios)
-    ? value.scenarios.map((s) => part(scenarioSchema, s) ?? { name: isRecord(s) && typeof s.name === "string" ? s.name : undefined })
-    : undefined;
-  return { defaults: part(scenarioSchema, value.defaults), scenarios, thresholds: part(configFileSchema.entries.thresholds, value.thresholds) };
+  // Field by field, so one wrong type does not hide the same scenario's unknown backend or threshold.
+  const fields = (input: unknown): ScenarioInput => {
+    const out: Record<string, unknown> = {};
+    if (!isRecord(input)) return out;
+    for (const [key, val] of Object.entries(input)) {
+      const schema = scenarioFields[key as keyof typeof scenarioFields];
+      if (schema && v.safeParse(schema, val).success) out[key] = val;
+    }
+    return out as ScenarioInput;
+  };
+  const scenarios = Array.isArray(value.scenarios) ? value.scenarios.map(fields) : undefined;
+  const exporters = part(configFileSchema.entries.exporters, value.exporters);
+  return { defaults: fields(value.defaults), scenarios, thresholds: part(configFileSchema.entries.thresholds, value.thresholds), exporters };
+}
+
+/** What was found, except under `headers`: any header value may be a secret. */
+function foundText(issue: v.BaseIssue<unknown>): string {
+  const secret = (issue.path ?? []).some((item) => (item as { key: unknown }).key === "headers");
+  return secret ? `a ${typeof issue.input} (value not shown: headers may hold secrets)` : issue.received;
 }
 
 /** Our schemas carry readable messages ("a number >= 1"); valibot's defaults start with "Invalid". */
@@ -186,11 +201,14 @@ function validateLayer(layer: Record<string, unknown>, describe: (key: string) =
   for (const [key, value] of Object.entries(layer)) if (value !== undefined) typed[key] = coerce(key, value);
   const result = v.safeParse(scenarioSchema, typed, { abortEarly: false });
   if (result.success) return result.output;
+  const bad = new Set<string>();
   for (const issue of result.issues) {
     const key = String((issue.path?.[0] as { key: unknown } | undefined)?.key ?? "");
-    problems.push(`${describe(key)}: expected ${expectedText(issue)}, found ${issue.received}`);
+    bad.add(key);
+    problems.push(`${describe(key)}: expected ${expectedText(issue)}, found ${foundText(issue)}`);
   }
-  return {};
+  // Keep the valid keys, so their own problems (an unknown backend, say) are reported too.
+  return Object.fromEntries(Object.entries(typed).filter(([key]) => !bad.has(key))) as ScenarioInput;
 }
 
 export function flagName(key: string): string {
@@ -199,7 +217,7 @@ export function flagName(key: string): string {
 
 /** Build the run plan. Throws one VbenchError listing every problem. */
 export function resolveConfig(sources: ConfigSources, registry: Registry): RunPlan {
-  const { path, config, problems } = readConfigFile(sources);
+  const { path, config, problems, raw } = readConfigFile(sources);
   const file = path ?? "(no config file)";
 
   const envLayerRaw: Record<string, unknown> = {};
@@ -214,8 +232,11 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
   if (scenarios.length === 0) scenarios = [{ name: "default", description: "Built-in default scenario" }];
 
   const seen = new Map<string, number>();
+  const rawScenarios = isRecord(raw) && Array.isArray(raw.scenarios) ? (raw.scenarios as unknown[]).map((s) => (isRecord(s) ? s : {})) : undefined;
   scenarios.forEach((s, i) => {
-    if (!s.name) problems.push(`${file}: scenarios[${i}].name: expected a non-empty name, found none`);
+    if (!s.name) {
+      if (rawScenarios?.[i]?.name === undefined) problems.push(`${file}: scenarios[${i}].name: expected a non-empty name, found none`);
+    }
     else if (seen.has(s.name)) problems.push(`${file}: scenarios[${i}].name: duplicate scenario name "${s.name}" (also scenarios[${seen.get(s.name)}])`);
     else seen.set(s.name, i);
   });
@@ -243,6 +264,8 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
     const levelOf = (key: keyof ScenarioInput) => layers.findLastIndex((l) => l[key] !== undefined);
     if (levelOf("endpoint_path") < levelOf("backend")) merged.endpoint_path = undefined;
     merged.thresholds = { ...(config.thresholds ?? {}), ...(defaults.thresholds ?? {}), ...(input.thresholds ?? {}) };
+    // --header adds to (or overrides single) headers of the file; it does not drop the file's others.
+    merged.headers = { ...(defaults.headers ?? {}), ...(input.headers ?? {}), ...(flagLayer.headers ?? {}) };
     const scenario = buildScenario(merged, where, registry, exporterList, problems);
     if (!scenario) return;
     for (const level of concurrencyLevels ?? [null]) {
@@ -316,6 +339,9 @@ function buildScenario(m: ScenarioInput, where: string, registry: Registry, expo
 
   const goodput = parseGoodput(m.goodput, `${where}.goodput`, problems);
   for (const message of validateThresholdKeys(m.thresholds ?? {})) problems.push(`${where}.thresholds: ${message}`);
+
+  // Files the scenario names: reported with every other problem, before anything is loaded or sent.
+  if (m.dataset_path !== undefined && !existsSync(m.dataset_path)) problems.push(`${where}.dataset_path: file not found: ${m.dataset_path} (relative paths start from the working directory)`);
 
   let rampUp: ResolvedScenario["rampUp"] = null;
   if (m.ramp_up_strategy) {

@@ -7,6 +7,7 @@ import { ofetch, FetchError } from "ofetch";
 import type { BackendPlugin } from "./types.ts";
 import { ExitCode, VbenchError } from "./errors.ts";
 import { sanitizeForTerminal } from "./log.ts";
+import { redactUrl } from "./redact.ts";
 
 export interface DiscoveryResult {
   models: string[];
@@ -22,7 +23,7 @@ export async function discoverModel(baseUrl: string, backend: BackendPlugin, wan
   try {
     body = await ofetch(url, { headers, timeout: DISCOVERY_TIMEOUT_MS, retry: 0, responseType: "json" });
   } catch (error) {
-    throw discoveryError(url, error);
+    throw discoveryError(redactUrl(url), error);
   }
   let models: string[];
   try {
@@ -32,14 +33,14 @@ export async function discoverModel(baseUrl: string, backend: BackendPlugin, wan
   }
   if (models.length === 0) {
     if (wanted) return { models, model: wanted };
-    throw new VbenchError("no_models", `${url} answered but lists no model`, {
+    throw new VbenchError("no_models", `${redactUrl(url)} answered but lists no model`, {
       hint: "Pass the model with --model or MODEL_NAME / SERVED_MODEL_NAME.",
       exitCode: ExitCode.preflight,
     });
   }
   if (!wanted) return { models, model: models[0]! };
   if (!models.includes(wanted)) {
-    throw new VbenchError("model_not_served", `model "${wanted}" is not served by ${baseUrl}`, {
+    throw new VbenchError("model_not_served", `model "${wanted}" is not served by ${redactUrl(baseUrl)}`, {
       hint: `Served models: ${models.join(", ")}. Set --served-model-name / SERVED_MODEL_NAME (or --model / MODEL_NAME) to one of them.`,
       exitCode: ExitCode.preflight,
     });

@@ -14,6 +14,7 @@ import type { SessionWorkload } from "../workload/sessions.ts";
 import { runSessions } from "./sessions.ts";
 import type { Logger } from "./log.ts";
 import { sanitizeForTerminal } from "./log.ts";
+import { redactUrl } from "./redact.ts";
 import { runLoad } from "./loadgen.ts";
 import { buildSchedule } from "./schedule.ts";
 import { RecordLog } from "./record-log.ts";
@@ -58,6 +59,8 @@ export interface Executed {
   records: RequestRecord[];
   summary: SummaryWithThresholdStats;
   interrupted: boolean;
+  /** requests.jsonl could not be written completely (the caller still writes the other results). */
+  recordsError?: VbenchError;
 }
 
 /** Records whose tokenizer count is computed for the server/tokenizer mismatch statistic. */
@@ -75,7 +78,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   if (first && !first.success && !ctx.signal.aborted) {
     const e = first.error!;
     const detail = e.category === "http" ? `HTTP ${e.status}: ${sanitizeForTerminal(e.body ?? "").slice(0, 500)}` : sanitizeForTerminal(e.message);
-    throw new VbenchError("initial_request_failed", `the initial test request to ${scenario.baseUrl}${scenario.endpointPath} failed (${e.category}): ${detail}`, {
+    throw new VbenchError("initial_request_failed", `the initial test request to ${redactUrl(scenario.baseUrl)}${scenario.endpointPath} failed (${e.category}): ${detail}`, {
       hint: "The server's own message is above. Check the model name, the endpoint path and the request parameters (e.g. max tokens vs the model's context length).",
       exitCode: ExitCode.preflight,
     });
@@ -143,7 +146,11 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
       });
   const client = monitor.stop();
   progress.stop();
-  await recordLog.close();
+  // A failed records file (disk full) must not lose the in-memory results: report it after they are written.
+  const recordsError = await recordLog.close().then(
+    () => undefined,
+    (error: unknown) => (error instanceof VbenchError ? error : new VbenchError("write_failed", `cannot write requests.jsonl: ${String(error)}`, { exitCode: ExitCode.io })),
+  );
   log.debug(`records written: ${recordLog.written} to ${join(ctx.scenarioDir, "requests.jsonl")}`);
 
   const records = load.records.sort((a, b) => a.index - b.index);
@@ -162,7 +169,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   const summary = summarize(records, scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, clientCpuS: client.clientCpuS });
   if (p.sessions) summary.extras.perTurn = perTurnStats(records, scenario.metricPercentiles);
   if (p.groups) summary.extras.prefixGroups = prefixGroupStats(records, p.groups, scenario.metricPercentiles);
-  return { records, summary, interrupted: load.cancelled };
+  return { records, summary, interrupted: load.cancelled, ...(recordsError ? { recordsError } : {}) };
 }
 
 function formatBurstiness(b: number): string {

@@ -38,8 +38,8 @@ export interface SummaryWithThresholdStats extends Summary {
   thresholdStats: Partial<Record<MetricName, SeriesStats>>;
 }
 
-/** How many failures the summary keeps verbatim. */
-export const FAILURE_SAMPLES = 5;
+/** How many failures of each category the summary keeps verbatim. */
+export const FAILURE_SAMPLES = 3;
 
 export function summarize(
   records: readonly RequestRecord[],
@@ -137,9 +137,15 @@ export function summarize(
     if (chunks[chunks.length - 1]! > lastChunkMs) lastChunkMs = chunks[chunks.length - 1]!;
   }
 
+  // The first few of each category, so a rare category is never hidden behind a common one.
   failed.sort((a, b) => a.index - b.index);
-  for (const r of failed.slice(0, FAILURE_SAMPLES)) {
-    failures.samples.push({ index: r.index, category: r.error?.category ?? "stream", message: r.error?.message ?? "failed without a recorded error" });
+  const perCategory = new Map<string, number>();
+  for (const r of failed) {
+    const category = r.error?.category ?? "stream";
+    const seen = perCategory.get(category) ?? 0;
+    if (seen >= FAILURE_SAMPLES) continue;
+    perCategory.set(category, seen + 1);
+    failures.samples.push({ index: r.index, category, message: r.error?.message ?? "failed without a recorded error" });
   }
 
   const durationS = Math.max(0, (client.benchEndMs - client.benchStartMs) / 1000);

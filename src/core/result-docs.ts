@@ -7,6 +7,7 @@
  * Units follow vLLM's saved result: latency statistics in ms
  * (`mean_ttft_ms`), detailed arrays in seconds (`ttfts`, `itls`).
  */
+import { redactHeaders, redactUrl } from "./redact.ts";
 import type { MetricName, RequestRecord, ResolvedScenario, ScenarioResult, SeriesStats, ThresholdVerdict } from "./types.ts";
 
 export { buildStandardized, standardizeVllmResult } from "./standardized.ts";
@@ -46,14 +47,9 @@ export function scenarioLabel(result: ScenarioResult): string {
   return result.run.variant ? `${result.scenario.name}_${result.run.variant}` : result.scenario.name;
 }
 
-/** Header names whose values must never land in a result file. */
-const SECRET_HEADER = /auth|key|token|secret|cookie|password/i;
-
 /** The resolved scenario as stored in results: secrets in headers redacted. */
 export function scenarioForOutput(s: ResolvedScenario): Record<string, unknown> {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(s.headers)) headers[k] = SECRET_HEADER.test(k) ? "<redacted>" : v;
-  return { ...s, headers };
+  return { ...s, baseUrl: redactUrl(s.baseUrl), headers: redactHeaders(s.headers) };
 }
 
 function metricKeys(out: Record<string, unknown>, m: MetricName, stats: SeriesStats | undefined, percentiles: number[]): void {
@@ -139,7 +135,7 @@ function vbenchObject(result: ScenarioResult): Record<string, unknown> {
     run_id: run.runId,
     started_at: run.startedAtIso,
     timestamp: run.timestamp,
-    endpoint: s.baseUrl + s.endpointPath,
+    endpoint: redactUrl(s.baseUrl) + s.endpointPath,
     thresholds: result.thresholds.map(verdictJson),
     passed: result.thresholds.every((v) => v.passed),
     interrupted: run.interrupted,

@@ -77,7 +77,7 @@ export async function* readJsonl(path: string): AsyncGenerator<{ value: Record<s
 }
 
 export function malformed(path: string, lineNo: number, why: string): VbenchError {
-  return new VbenchError("dataset_malformed", `${path}:${lineNo}: ${why}`, {
+  return new VbenchError("dataset_malformed", `${path} line ${lineNo}: ${why}`, {
     hint: "Each line must be one JSON object; fix or remove the line.",
   });
 }

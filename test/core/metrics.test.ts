@@ -122,14 +122,17 @@ test("empty run: zeros, no division by zero", () => {
   expect(s.extras.achievedRateRps).toBeNull();
 });
 
-test("first five failures by index, counted by category", () => {
+test("the first three failures of each category, by index; all counted by category", () => {
   const order = [6, 2, 5, 0, 3, 1, 4];
   const records = order.map((i) =>
     record({ index: i, sent: i, fail: { category: i % 2 === 0 ? "timeout" : "connect", message: `m${i}` } }),
   );
   const s = summarize(records, scenario(), client());
   expect(s.failures.byCategory).toEqual({ timeout: 4, connect: 3 });
-  expect(s.failures.samples.map((f) => f.index)).toEqual([0, 1, 2, 3, 4]);
+  // timeout: 0, 2, 4 (6 is the fourth); connect: 1, 3, 5 — in index order overall.
+  expect(s.failures.samples.map((f) => f.index)).toEqual([0, 1, 2, 3, 4, 5]);
+  const rare = summarize([...records, record({ index: 9, sent: 9, fail: { category: "http", message: "m9" } })], scenario(), client());
+  expect(rare.failures.samples.map((f) => f.category)).toContain("http");
 });
 
 describe("client extras", () => {
