@@ -124,20 +124,23 @@ export function throughputReplicates(runs: LoadedRun[], resamples: number, rng: 
   const reps = runs.map(replayable);
   if (reps.some((r) => r === null) || reps.length === 0) return null;
   const out = { output_throughput: new Float64Array(resamples), request_throughput: new Float64Array(resamples), total_token_throughput: new Float64Array(resamples) };
+  const drawn = new Int32Array(Math.max(...reps.map((r) => r!.durS.length)));
+  const pick = (i: number) => drawn[i]!;
   for (let b = 0; b < resamples; b++) {
     let o = 0, q = 0, t = 0;
     for (let k = 0; k < reps.length; k++) {
       const r = reps[reps.length === 1 ? 0 : rng.int(0, reps.length - 1)]!;
       const n = r.durS.length;
-      const drawn = Int32Array.from({ length: n }, () => rng.int(0, n - 1));
       let tokens = 0, inputs = 0, done = 0;
-      for (const j of drawn) {
+      for (let i = 0; i < n; i++) {
+        const j = rng.int(0, n - 1);
+        drawn[i] = j;
         tokens += r.out[j]!;
         inputs += r.inp[j]!;
         done += r.ok[j]!;
       }
       // Relative to the replay of the original outcomes, applied to the run's measured throughputs.
-      const speed = r.baseS / replayDuration(r, (i) => drawn[i]!);
+      const speed = r.baseS / replayDuration(r, pick);
       o += r.measured.output * ratio(tokens, r.totals.out) * speed;
       q += r.measured.request * ratio(done, r.totals.ok) * speed;
       t += r.measured.total * ratio(tokens + inputs, r.totals.out + r.totals.inp) * speed;
