@@ -1,5 +1,5 @@
 /**
- * The commands of docs/pipeline.md, as the tests run them: a fenced block
+ * The commands of the README's pipeline section, as the tests run them: a fenced block
  * preceded by `<!-- test: NAME -->` is taken verbatim, its `localhost`
  * addresses pointed at the test's servers, and run by bash with `vbench`
  * meaning the compiled binary.
@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, REPO, requireBinary, type RunOutput } from "../helpers/vbench.ts";
 
-export const DOC = join(REPO, "docs/pipeline.md");
+export const DOC = join(REPO, "README.md");
 
 /** Every tested block by name. */
 export function docBlocks(text = readFileSync(DOC, "utf8")): Map<string, string> {
@@ -22,7 +22,7 @@ export function docBlocks(text = readFileSync(DOC, "utf8")): Map<string, string>
 
 export function docBlock(name: string): string {
   const block = docBlocks().get(name);
-  if (!block) throw new Error(`docs/pipeline.md has no block marked <!-- test: ${name} -->`);
+  if (!block) throw new Error(`the README's pipeline section has no block marked <!-- test: ${name} -->`);
   return block;
 }
 

@@ -1,5 +1,5 @@
 /**
- * docs/pipeline.md's container, CI-gate and Grafana commands, run as written
+ * the README's pipeline section's container, CI-gate and Grafana commands, run as written
  * (addresses pointed at the simulator). The ClickHouse, Pushgateway and live
  * metrics blocks are run by test/monitoring/cli-wiring.test.ts.
  */
@@ -22,7 +22,7 @@ function checkout(): string {
   return dir;
 }
 
-describe("docs/pipeline.md", () => {
+describe("the README's pipeline section", () => {
   let fast: SpawnedMock;
   let slow: SpawnedMock;
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * The monitoring flags of the compiled binary, run as docs/pipeline.md
+ * The monitoring flags of the compiled binary, run as the README's pipeline section
  * writes them: `--export clickhouse` (+ `vbench export --format clickhouse`
  * re-sending idempotently) into a real ClickHouse, `--push-gateway` into a
  * real Pushgateway, and `--metrics-port` scraped DURING a run and checked
