@@ -201,9 +201,9 @@ cli
   .option("--format <format>", "table (stderr) or json (stdout or --out)", { default: "table" })
   .option("--out <file>", "Write the JSON here")
   .option("--fail-on-regression", "Exit 6 when any metric regressed (a CI gate)")
-  .option("--alpha <a>", "Significance level of the bootstrap intervals", { default: 0.05 })
+  .option("--alpha <a>", "Family-wise error rate per scenario; each interval is Bonferroni-adjusted (docs/analysis.md)", { default: 0.05 })
   .option("--tolerance <t>", "Relative change that counts: the practical floor with per-request data, the whole test without it", { default: 0.05 })
-  .option("--resamples <n>", "Bootstrap resamples", { default: 2000 })
+  .option("--resamples <n>", "Bootstrap resamples (at least 1000)", { default: 4000 })
   .option("--seed <n>", "Seed of the resampling", { default: 0 })
   .option("--verbose", "Say which files were skipped and why")
   .action(

@@ -14,7 +14,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
 import { parseJsonWithPosition } from "../core/json-position.ts";
-import { parseLenientJson } from "../commands/standardize.ts";
+import { parseLenientJson } from "../core/json-position.ts";
 import { classifyDocument, toLoadedRun } from "./normalize.ts";
 import type { LoadedRun, RunGroup } from "./types.ts";
 

@@ -180,7 +180,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
         const { summarizeRepeats, formatRepeatTable, repeatJson } = await import("../analysis/repeat.ts");
         const label = [scenario.run.scenario.name, scenario.run.variant].filter(Boolean).join("_");
         const summary = summarizeRepeats(repeats.map((r) => r.summary));
-        log.raw(formatRepeatTable(summary, `${label}: ${repeats.length} runs, mean and 95% confidence interval`));
+        log.raw(formatRepeatTable(summary, label));
         const path = join(options.outputDir, `repeat_${label}_${timestamp}.json`);
         await writeFileAtomic(path, JSON.stringify({ scenario: scenario.run.scenario.name, variant: scenario.run.variant, ...repeatJson(summary) }, null, 2) + "\n");
         log.info(`Repeat summary: ${path}`);

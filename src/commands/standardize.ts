@@ -7,6 +7,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
+import { parseLenientJson } from "../core/json-position.ts";
 import { writeFileAtomic } from "../core/atomic-write.ts";
 import { formatJson, standardizeVllmResult } from "../core/result-docs.ts";
 
@@ -27,21 +28,6 @@ export interface StandardizeCommandResult {
   /** The file written, or undefined when the document went to stdout. */
   outputFile?: string;
   passed: boolean;
-}
-
-/**
- * Python's json.dump writes NaN and Infinity as bare words (vLLM's files can
- * contain them); read those as null and "inf" instead of failing.
- */
-export function parseLenientJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    const fixed = text.replace(/"(?:[^"\\]|\\.)*"|-Infinity|Infinity|NaN/g, (tok) =>
-      tok.startsWith('"') ? tok : tok === "NaN" ? "null" : tok.startsWith("-") ? '"-inf"' : '"inf"',
-    );
-    return JSON.parse(fixed);
-  }
 }
 
 async function readJsonObject(path: string, what: string): Promise<Record<string, unknown>> {

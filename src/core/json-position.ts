@@ -95,3 +95,19 @@ function findError(text: string): { offset: number; what: string } {
     return e as { offset: number; what: string };
   }
 }
+
+/**
+ * Python's json.dump writes NaN and Infinity as bare words (vLLM's files can
+ * contain them); read those as null and "inf" instead of failing.
+ */
+export function parseLenientJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const fixed = text.replace(/"(?:[^"\\]|\\.)*"|-Infinity|Infinity|NaN/g, (tok) =>
+      tok.startsWith('"') ? tok : tok === "NaN" ? "null" : tok.startsWith("-") ? '"-inf"' : '"inf"',
+    );
+    return JSON.parse(fixed);
+  }
+}
+

@@ -179,7 +179,7 @@ describe("--repeat", () => {
       const config = await writeConfig(dir, [{ name: "rep", num_prompts: 6, max_concurrency: 3, random_input_len: 16, random_output_len: 4 }]);
       const r = await vbench(["run", "--config", config, "--base-url", mock.url, "--output-dir", join(dir, "out"), "--repeat", "3"]);
       expect(r.code).toBe(0);
-      expect(r.stderr).toContain("rep: 3 runs, mean and 95% confidence interval");
+      expect(r.stderr).toContain("rep: 3 runs, mean with 95% CI (Student t, 2 df");
       const names = readdirSync(join(dir, "out"));
       expect(names.filter((n) => /^scenario_rep_rep[123]_\d{8}_\d{6}$/.test(n))).toHaveLength(3);
       const summary = JSON.parse(readFileSync(join(dir, "out", names.find((n) => n.startsWith("repeat_rep_"))!), "utf8"));

@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBenchmarkResults, buildStandardized, formatJson, standardizeVllmResult } from "../../src/core/result-docs.ts";
-import { parseLenientJson, runStandardizeCommand } from "../../src/commands/standardize.ts";
+import { runStandardizeCommand } from "../../src/commands/standardize.ts";
+import { parseLenientJson } from "../../src/core/json-position.ts";
 import { ExitCode, VbenchError } from "../../src/core/errors.ts";
 import { sampleResult } from "./sample-result.ts";
 
