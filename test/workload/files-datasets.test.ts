@@ -65,16 +65,16 @@ describe("jsonl", () => {
     const path = join(FIXTURES, "malformed.jsonl");
     const e = await failure(buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: path } }), gpt2, 2));
     expect(e.code).toBe("dataset_malformed");
-    expect(e.message).toContain(`${path}:3:`);
+    expect(e.message).toContain(`${path} line 3:`);
   });
 
   test("a line without prompt or messages, and bad fields, name their line", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vbench-jsonl-"));
     const cases: [string, string][] = [
-      ['{"prompt": "ok"}\n{"text": "no prompt key"}\n', ":2: expected a \"prompt\""],
-      ['{"prompt": "ok", "output_len": 0}\n', ":1: output_len must be an integer >= 1"],
-      ['{"messages": [{"role": "robot", "content": "x"}]}\n', ":1: messages[0] must be"],
-      ['[1, 2]\n', ":1: expected a JSON object"],
+      ['{"prompt": "ok"}\n{"text": "no prompt key"}\n', " line 2: expected a \"prompt\""],
+      ['{"prompt": "ok", "output_len": 0}\n', " line 1: output_len must be an integer >= 1"],
+      ['{"messages": [{"role": "robot", "content": "x"}]}\n', " line 1: messages[0] must be"],
+      ['[1, 2]\n', " line 1: expected a JSON object"],
     ];
     for (const [i, [content, message]] of cases.entries()) {
       const path = join(dir, `case${i}.jsonl`);
