@@ -266,7 +266,7 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
     merged.thresholds = { ...(config.thresholds ?? {}), ...(defaults.thresholds ?? {}), ...(input.thresholds ?? {}) };
     // --header adds to (or overrides single) headers of the file; it does not drop the file's others.
     merged.headers = { ...(defaults.headers ?? {}), ...(input.headers ?? {}), ...(flagLayer.headers ?? {}) };
-    const scenario = buildScenario(merged, where, registry, exporterList, problems);
+    const scenario = buildScenario(merged, where, registry, exporterList, problems, levelOf("tokenizer") > 0);
     if (!scenario) return;
     for (const level of concurrencyLevels ?? [null]) {
       for (const rate of requestRates ?? [null]) {
@@ -316,7 +316,20 @@ function parseSweep(value: string | undefined, label: string, integers: boolean,
   return out;
 }
 
-function buildScenario(m: ScenarioInput, where: string, registry: Registry, exporters: string[], problems: string[]): ResolvedScenario | null {
+/**
+ * The seed's MODEL_NAME doubles as the tokenizer fallback: when no tokenizer
+ * was given and the model names a local folder (or file) with a
+ * tokenizer.json, that tokenizer is used; otherwise the built-in GPT-2.
+ * Hub names are never downloaded.
+ */
+function tokenizerFor(m: ScenarioInput, explicit: boolean): string {
+  if (explicit || !m.model) return m.tokenizer!;
+  if (m.model.endsWith(".json") && existsSync(m.model)) return m.model;
+  const inFolder = `${m.model.replace(/\/+$/, "")}/tokenizer.json`;
+  return existsSync(inFolder) ? inFolder : m.tokenizer!;
+}
+
+function buildScenario(m: ScenarioInput, where: string, registry: Registry, exporters: string[], problems: string[], tokenizerExplicit = false): ResolvedScenario | null {
   const before = problems.length;
   const backendName = m.backend!;
   let endpointPath = m.endpoint_path;
@@ -365,7 +378,7 @@ function buildScenario(m: ScenarioInput, where: string, registry: Registry, expo
     baseUrl: m.base_url!.replace(/\/+$/, ""),
     model: m.model ?? "",
     servedModel: m.served_model_name ?? m.model ?? "",
-    tokenizer: m.tokenizer!,
+    tokenizer: tokenizerFor(m, tokenizerExplicit),
     datasetType: m.dataset_type!,
     dataset,
     maxConcurrency,

@@ -164,3 +164,15 @@ describe("resolveConfig", () => {
     expect(text).toContain("config file not found");
   });
 });
+
+describe("MODEL_NAME as the tokenizer fallback", () => {
+  test("a local model folder with a tokenizer.json is used when no tokenizer is given; a hub name is not", () => {
+    const modelDir = join(dir, "my-model");
+    require("node:fs").mkdirSync(modelDir, { recursive: true });
+    writeFileSync(join(modelDir, "tokenizer.json"), "{}");
+    const pick = (env: Record<string, string>) => resolveConfig(sources({ configPath: "configs/demo.json", env }), registry).runs[0]!.scenario.tokenizer;
+    expect(pick({ MODEL_NAME: modelDir })).toBe(`${modelDir}/tokenizer.json`);
+    expect(pick({ MODEL_NAME: modelDir, TOKENIZER: "gpt2" })).toBe("gpt2");
+    expect(pick({ MODEL_NAME: "Qwen/Qwen2-0.5B" })).toBe("gpt2");
+  });
+});
