@@ -10,6 +10,7 @@
 import type { BackendPlugin, RequestRecord } from "./types.ts";
 import type { HttpClient, Origin } from "./http.ts";
 import { requestBytes, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
+import { createReleaseClock, EARLY_MS, type ReleaseClock } from "./release-clock.ts";
 
 export interface LoadOptions {
   client: HttpClient;
@@ -48,10 +49,22 @@ export interface LoadResult {
   cancelled: boolean;
 }
 
-/** Wake the dispatcher with a timer this early, then yield-spin to the exact time. */
+/** Without a release clock: wake the dispatcher with a timer this early, then yield-spin to the exact time. */
 const SPIN_WINDOW_MS = 1.5;
 
-export function runLoad(options: LoadOptions): Promise<LoadResult> {
+/**
+ * Spread-out schedules get a release clock (a worker that sleeps precisely,
+ * ./release-clock.ts) so the main thread does not spin between arrivals;
+ * schedules that release everything at t0 (rate inf, warmups) need none.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const offsets = options.offsetsMs;
+  const spread = offsets.length > 1 && offsets[offsets.length - 1]! > 0;
+  const clock = spread ? await createReleaseClock() : null;
+  return runWithClock(options, clock);
+}
+
+function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise<LoadResult> {
   const { client, origin, backend, pool, offsetsMs, maxConcurrency, requestIdPrefix } = options;
   const count = offsetsMs.length;
   const limit = maxConcurrency ?? Number.POSITIVE_INFINITY;
@@ -69,6 +82,8 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   let cancelled = false;
   let endMs = 0;
   let dispatchTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The clock woke us for a release not yet processed: spin until it is due. */
+  let woken = false;
 
   return new Promise<LoadResult>((resolve) => {
     const finishIfDone = () => {
@@ -76,6 +91,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       if (!stopped && dispatched < count) return;
       clearInterval(sweeper);
       if (dispatchTimer) clearTimeout(dispatchTimer);
+      clock?.stop();
       options.signal?.removeEventListener("abort", onAbort);
       resolve({ records, t0, endMs, dispatched, firstDispatchMs, lastDispatchMs, notDispatched: count - dispatched, cancelled });
     };
@@ -109,18 +125,31 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
 
     const tick = () => {
+      if (dispatchTimer) clearTimeout(dispatchTimer);
       dispatchTimer = null;
       if (stopped) return finishIfDone();
       const nowMs = performance.now() - t0;
+      const before = released;
       while (released < count && offsetsMs[released]! <= nowMs) {
         released++;
         if (dispatched === released - 1 && inFlight.size < limit) dispatch(released - 1, nowMs);
         if (stopped) return finishIfDone();
       }
+      if (released > before) woken = false;
       if (released >= count) return finishIfDone();
-      const waitMs = offsetsMs[released]! - (performance.now() - t0);
-      if (waitMs > SPIN_WINDOW_MS) dispatchTimer = setTimeout(tick, waitMs - SPIN_WINDOW_MS + 0.5);
-      else setImmediate(tick);
+      scheduleTick(offsetsMs[released]! - (performance.now() - t0));
+    };
+
+    const scheduleTick = (waitMs: number) => {
+      if (!clock) {
+        if (waitMs > SPIN_WINDOW_MS) dispatchTimer = setTimeout(tick, waitMs - SPIN_WINDOW_MS + 0.5);
+        else setImmediate(tick);
+        return;
+      }
+      // The clock's message comes EARLY_MS before a release: spin only from then on. A timer 2 ms
+      // after the release is the safety net should a message never come.
+      if (woken || waitMs <= EARLY_MS) setImmediate(tick);
+      else dispatchTimer = setTimeout(tick, waitMs + 2);
     };
 
     // Timeouts and the deadline are checked by one sweeper, so no per-request timer exists.
@@ -145,8 +174,12 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     else options.signal?.addEventListener("abort", onAbort);
 
     if (count === 0) return finishIfDone();
-    const firstWait = offsetsMs[0]! - (performance.now() - t0);
-    if (firstWait > SPIN_WINDOW_MS) dispatchTimer = setTimeout(tick, firstWait - SPIN_WINDOW_MS + 0.5);
-    else setImmediate(tick);
+    clock?.start(offsetsMs, t0, (last) => {
+      // A wake for releases a spin or a late message already handled needs nothing.
+      if (last < released) return;
+      woken = true;
+      tick();
+    });
+    scheduleTick(offsetsMs[0]! - (performance.now() - t0));
   });
 }

@@ -1,0 +1,79 @@
+/**
+ * The release clock (a worker that wakes the dispatcher) and the load
+ * generator driven by it: ordering and "never early", no wall-clock bounds.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createReleaseClock } from "../../src/core/release-clock.ts";
+import { runLoad } from "../../src/core/loadgen.ts";
+import { HttpClient, parseOrigin } from "../../src/core/http.ts";
+import { prepareRequest } from "../../src/core/prepare.ts";
+import { buildSchedule } from "../../src/core/schedule.ts";
+import openai from "../../plugins/backends/openai.ts";
+import type { ResolvedScenario } from "../../src/core/types.ts";
+import { startMock } from "../helpers/vbench.ts";
+import type { SpawnedMock } from "../../src/mock/spawn.ts";
+
+describe("release clock", () => {
+  test("wakes for every release in order, coalescing releases due together", async () => {
+    const clock = await createReleaseClock();
+    expect(clock).not.toBeNull();
+    // Two groups of releases due at the same instant, then single ones.
+    const offsets = Float64Array.from([5, 5, 5, 10, 12, 12, 20]);
+    const wakes: number[] = [];
+    await new Promise<void>((resolve) => {
+      clock!.start(offsets, performance.now(), (last) => {
+        wakes.push(last);
+        if (last === offsets.length - 1) resolve();
+      });
+    });
+    clock!.stop();
+    expect(wakes.at(-1)).toBe(6);
+    for (let i = 1; i < wakes.length; i++) expect(wakes[i]!).toBeGreaterThan(wakes[i - 1]!);
+    // Releases due together never cost more than one wake each.
+    expect(wakes.length).toBeLessThanOrEqual(5);
+    expect(wakes).toContain(2);
+  });
+
+  test("stop() ends the wakes", async () => {
+    const clock = await createReleaseClock();
+    let calls = 0;
+    clock!.start(Float64Array.from([30, 60, 90]), performance.now(), () => calls++);
+    clock!.stop();
+    clock!.stop(); // idempotent
+    await Bun.sleep(120);
+    expect(calls).toBe(0);
+  });
+});
+
+describe("runLoad on a spread-out schedule", () => {
+  let mock: SpawnedMock;
+  beforeAll(async () => {
+    mock = await startMock({ ttftMs: 2, itlMs: 1 });
+  });
+  afterAll(async () => {
+    await mock.stop();
+  });
+
+  test("dispatches every request in schedule order and never before its time", async () => {
+    const origin = parseOrigin(mock.url);
+    const scenario = { endpointPath: "/v1/completions", servedModel: "vbench-mock", sampling: {}, extraBody: {} } as unknown as ResolvedScenario;
+    const pool = [prepareRequest(origin, scenario, openai, { "Content-Type": "application/json" }, { prompt: "hello", inputTokens: 1, outputTokens: 2 } as never, true)];
+    const client = new HttpClient();
+    try {
+      const offsetsMs = buildSchedule({ count: 200, rateRps: 400, burstiness: 1, rampUp: null, seed: 7 });
+      const load = await runLoad({ client, origin, backend: openai, pool, offsetsMs, maxConcurrency: null, requestIdPrefix: "clock-", timeoutMs: 30_000, idleTimeoutMs: 30_000, onRecord: () => {} });
+      expect(load.dispatched).toBe(200);
+      expect(load.records.every((r) => r.success)).toBe(true);
+      const byIndex = [...load.records].sort((a, b) => a.index - b.index);
+      for (let i = 0; i < byIndex.length; i++) {
+        const r = byIndex[i]!;
+        expect(r.scheduledAtMs).toBe(offsetsMs[i]!);
+        // The clock wakes the thread early; the dispatcher itself must wait for the scheduled time.
+        expect(r.dispatchedAtMs).toBeGreaterThanOrEqual(r.scheduledAtMs);
+        if (i > 0) expect(r.dispatchedAtMs).toBeGreaterThanOrEqual(byIndex[i - 1]!.dispatchedAtMs);
+      }
+    } finally {
+      client.closeAll();
+    }
+  });
+});
