@@ -1,0 +1,90 @@
+/**
+ * The client's own CPU per request and per streamed event, without the
+ * network or the kernel: responses are fed to the raw-socket client
+ * (src/core/http.ts) through a stand-in socket, one SSE event per read as a
+ * token-by-token stream arrives, into TimedRequest with the openai parser
+ * (the exact code `vbench run` executes per read). What remains per read in a
+ * real run is the runtime's socket callback and the kernel.
+ *
+ *   npx bun bench/client-cpu.ts [--requests 20000] [--events 64]
+ */
+import openai from "../plugins/backends/openai.ts";
+import { HttpClient, parseOrigin } from "../src/core/http.ts";
+import { TimedRequest, requestBytes } from "../src/core/request.ts";
+import { prepareRequest } from "../src/core/prepare.ts";
+import type { ResolvedScenario, RequestRecord } from "../src/core/types.ts";
+import { benchArgs, machineLoad, report } from "./_lib.ts";
+
+const encoder = new TextEncoder();
+const origin = parseOrigin("http://127.0.0.1:8000");
+const HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nDate: Sat, 28 Nov 2026 00:10:43 GMT\r\nx-request-id: r-1\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+function chunk(text: string): Uint8Array {
+  const body = encoder.encode(text);
+  return encoder.encode(`${body.byteLength.toString(16)}\r\n${text}\r\n`);
+}
+
+const event = (k: number) =>
+  chunk(`data: {"id":"cmpl-mock-0","object":"text_completion","created":1795824643,"model":"vbench-mock","choices":[{"index":0,"text":" tok${k % 10}","logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n`);
+
+/** A stand-in for a Bun socket: the client only reads `data` and calls these. */
+function fakeSocket(client: HttpClient) {
+  return { data: { exchange: null as unknown, origin, client, idle: true }, write: (b: Uint8Array) => b.byteLength, end() {}, terminate() {}, setNoDelay() {} };
+}
+
+/** CPU seconds of `requests` requests of `events` token events each, fed read by read. */
+export function measureClientCpu(requests: number, events: number): number {
+  const scenario = { endpointPath: "/v1/completions", servedModel: "m", sampling: {}, extraBody: {} } as unknown as ResolvedScenario;
+  const prepared = prepareRequest(origin, scenario, openai, { "Content-Type": "application/json" }, { prompt: "hello", inputTokens: 1, outputTokens: events } as never, true);
+  const head = encoder.encode(HEAD);
+  const reads = Array.from({ length: events }, (_, k) => event(k));
+  const usage = chunk(`data: {"id":"cmpl-mock-0","object":"text_completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":${events},"total_tokens":${events + 1}}}\n\n`);
+  const tail = new Uint8Array([...chunk("data: [DONE]\n\n"), ...encoder.encode("0\r\n\r\n")]);
+  const client = new HttpClient();
+  const socket = fakeSocket(client);
+  (client as unknown as { idle: Map<string, unknown[]> }).idle.set(origin.authority, [socket]);
+  let ok = 0;
+  const onDone = (_r: TimedRequest, record: RequestRecord) => {
+    if (record.success && record.chunkAtMs.length === events) ok++;
+  };
+  const run = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const request = new TimedRequest(i, `r-${i}`, prepared, openai, 0, 0, 0, onDone);
+      request.markSent(0);
+      client.send(origin, requestBytes(prepared, `r-${i}`), request);
+      const ex = socket.data.exchange as never;
+      const feed = (bytes: Uint8Array, now: number) => client.feed(socket as never, ex, bytes, now);
+      feed(head, 1);
+      for (let k = 0; k < events; k++) feed(reads[k]!, 2 + k);
+      feed(usage, 2 + events);
+      feed(tail, 3 + events);
+    }
+  };
+  run(Math.max(100, requests / 10)); // JIT
+  ok = 0;
+  const cpu0 = process.cpuUsage();
+  run(requests);
+  const cpu = process.cpuUsage(cpu0);
+  if (ok !== requests) throw new Error(`only ${ok} of ${requests} requests completed with ${events} events`);
+  return (cpu.user + cpu.system) / 1e6;
+}
+
+export function benchClientCpu(args = benchArgs()): { perRequestUs: number; perEventUs: number } {
+  const requests = Number(args.get("requests") ?? 20000);
+  const events = Number(args.get("events") ?? 64);
+  const load = machineLoad();
+  // Two event counts: CPU = requests × (perRequest + events × perEvent), solved for both.
+  const few = measureClientCpu(requests, 1);
+  const many = measureClientCpu(requests, events);
+  const perEventUs = ((many - few) / (requests * (events - 1))) * 1e6;
+  const perRequestUs = (few / requests) * 1e6 - perEventUs;
+  report(
+    "client CPU without the network (raw client + SSE framer + openai parser, one event per read)",
+    [`per request (send, head, record): ${perRequestUs.toFixed(2)} µs; per streamed event: ${perEventUs.toFixed(3)} µs (${requests} requests × 1 and × ${events} events: ${few.toFixed(2)} s and ${many.toFixed(2)} s CPU)`],
+    `npx bun bench/client-cpu.ts --requests ${requests} --events ${events}`,
+    load,
+  );
+  return { perRequestUs, perEventUs };
+}
+
+if (import.meta.main) benchClientCpu();

@@ -1,0 +1,46 @@
+/**
+ * `npm run bench`: every figure of docs/performance.md, the compiled binary
+ * against the simulator in separate processes. Takes about 6–8 minutes on 2
+ * cores (the 1,000,000-request run is most of it).
+ *
+ *   npm run bench [-- --skip-1m] [-- --quick]
+ *   npx bun bench/run-all.ts --skip-1m
+ *
+ * --skip-1m  leave out the 1,000,000-request memory run
+ * --quick    fewer points: accuracy at 16 and 1024 streams (steady only), schedule at 1000 req/s, 100,000 requests for memory
+ * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
+ * sse-framer.ts, summarize.ts. VBENCH_BINARY=path measures another build.
+ */
+import { BINARY, benchArgs, machineLoad, REPO } from "./_lib.ts";
+import { benchStartup } from "./startup.ts";
+import { benchHttpStacks } from "./http-stacks.ts";
+import { benchAccuracy } from "./accuracy.ts";
+import { benchSchedule } from "./schedule.ts";
+import { benchMemory } from "./memory.ts";
+import { benchClientCpu } from "./client-cpu.ts";
+
+const args = benchArgs();
+const quick = args.has("quick");
+const started = performance.now();
+const commit = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: REPO, stdout: "pipe", stderr: "ignore" }).stdout.toString().trim() || "unknown";
+const version = Bun.spawnSync([BINARY, "--version"], { stdout: "pipe", stderr: "ignore" }).stdout.toString().trim();
+console.log(`# vbench bench: ${version} (${BINARY}, commit ${commit}), ${new Date().toISOString()}`);
+console.log(`# machine at start: ${machineLoad()}`);
+
+function microBench(script: string): void {
+  const out = Bun.spawnSync([process.execPath, `${REPO}/bench/${script}`], { cwd: REPO, stdout: "pipe", stderr: "inherit" });
+  console.log(`\n## ${script} (in-process micro-benchmark)`);
+  for (const line of out.stdout.toString().trim().split("\n")) console.log(`  ${line}`);
+  console.log(`  command: npx bun bench/${script}`);
+  console.log(`  machine: ${machineLoad()}`);
+}
+
+benchStartup(new Map([["runs", "20"]]));
+await benchHttpStacks(new Map());
+benchClientCpu(new Map());
+microBench("sse-framer.ts");
+await benchAccuracy(quick ? new Map([["streams", "16,1024"], ["modes", "steady"]]) : new Map());
+await benchSchedule(quick ? new Map([["rates", "1000"]]) : new Map());
+if (!args.has("skip-1m")) await benchMemory(new Map([["requests", quick ? "100000" : "1000000"]]));
+microBench("summarize.ts");
+console.log(`\n# done in ${((performance.now() - started) / 1000).toFixed(0)} s; machine at end: ${machineLoad()}`);
