@@ -1,7 +1,9 @@
 /**
  * Build the single executable dist/vbench: `bun build --compile` of
  * src/cli.ts with bytecode (start-up 11–15 ms instead of 23–38 ms, measured
- * in TOOLCHAIN.md; bytecode needs --format=esm). Offline: no cross-target,
+ * in TOOLCHAIN.md; bytecode needs --format=esm) and --splitting (each lazily
+ * imported command keeps its own node: imports, so `vbench --help` does not
+ * build node:crypto & co. at start: 53 → 40 ms, docs/performance.md). Offline: no cross-target,
  * the running Bun is the base binary. The version comes from package.json,
  * bundled through src/version.ts.
  */
@@ -11,7 +13,7 @@ const outfile = process.env.VBENCH_OUTFILE ?? "dist/vbench";
 mkdirSync("dist", { recursive: true });
 const started = performance.now();
 const proc = Bun.spawnSync(
-  [process.execPath, "build", "--compile", "--bytecode", "--format=esm", "--minify-syntax", "--minify-whitespace", "src/cli.ts", "--outfile", outfile],
+  [process.execPath, "build", "--compile", "--bytecode", "--format=esm", "--splitting", "--minify-syntax", "--minify-whitespace", "src/cli.ts", "--outfile", outfile],
   { stdout: "pipe", stderr: "pipe" },
 );
 const output = proc.stdout.toString() + proc.stderr.toString();
