@@ -98,7 +98,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   }
 
   const sessionCount = p.sessions?.plan.length ?? 0;
-  const offsetsMs = p.offsetsMs ?? buildSchedule({ count: p.sessions ? sessionCount : p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed });
+  const offsetsMs = p.offsetsMs ?? buildSchedule({ count: p.sessions ? sessionCount : p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS });
   const recordLog = new RecordLog();
   await recordLog.open(join(ctx.scenarioDir, "requests.jsonl"));
   ctx.setFlush(() => recordLog.flush());

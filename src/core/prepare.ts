@@ -78,5 +78,7 @@ export const TIME_BOUND_SLOTS = 2_000_000;
 export function plannedCount(s: ResolvedScenario): number {
   if (s.durationS === null) return s.numPrompts;
   if (Number.isFinite(s.requestRate) && !s.rampUp) return Math.max(1, Math.round(s.requestRate * s.durationS));
+  // A timed ramp never exceeds its higher end rate: enough prompts for that.
+  if (s.rampUp) return Math.max(1, Math.ceil(Math.max(s.rampUp.startRps, s.rampUp.endRps) * s.durationS));
   return TIME_BOUND_SLOTS;
 }

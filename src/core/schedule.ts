@@ -14,6 +14,8 @@ export interface ScheduleOptions {
   burstiness: number;
   rampUp: RampUp | null;
   seed: number;
+  /** Time-bound runs with a ramp-up: the rate follows time (t / duration) and arrivals stop at the duration. */
+  durationS?: number | null;
 }
 
 /** Request i's rate under a ramp-up, interpolated by i/(N−1) as vLLM does. */
@@ -31,6 +33,7 @@ export function rampRate(rampUp: RampUp, index: number, count: number): number {
  */
 export function buildSchedule(options: ScheduleOptions): Float64Array {
   const { count, rateRps, burstiness, rampUp, seed } = options;
+  if (rampUp && options.durationS) return buildTimedRamp(rampUp, options.durationS, burstiness, seed);
   const offsetsMs = new Float64Array(count);
   if (count === 0) return offsetsMs;
   if (!rampUp && !Number.isFinite(rateRps)) return offsetsMs;
@@ -58,4 +61,29 @@ export function buildSchedule(options: ScheduleOptions): Float64Array {
 /** Requests a time-bound run at a finite rate schedules so arrivals span `durationS`. */
 export function countForDuration(rateRps: number, durationS: number): number {
   return Math.max(1, Math.round(rateRps * durationS));
+}
+
+/** Linear or exponential rate at time t of a ramp spread over durationS. */
+export function rampRateAt(rampUp: RampUp, tS: number, durationS: number): number {
+  const progress = Math.min(1, tS / durationS);
+  if (rampUp.strategy === "linear") return rampUp.startRps + (rampUp.endRps - rampUp.startRps) * progress;
+  return rampUp.startRps * Math.pow(rampUp.endRps / rampUp.startRps, progress);
+}
+
+/**
+ * A time-bound ramp: with `--duration`, the rate is interpolated by elapsed
+ * time rather than by request index (there is no request count to spread
+ * over), and arrivals stop at the duration.
+ */
+function buildTimedRamp(rampUp: RampUp, durationS: number, burstiness: number, seed: number): Float64Array {
+  const rng = createRng(seed, "schedule");
+  const offsets: number[] = [];
+  let tS = 0;
+  for (;;) {
+    const rate = rampRateAt(rampUp, tS, durationS);
+    tS += Number.isFinite(burstiness) ? rng.gamma(burstiness, 1 / (rate * burstiness)) : 1 / rate;
+    if (tS > durationS) break;
+    offsets.push(tS * 1000);
+  }
+  return Float64Array.from(offsets);
 }

@@ -60,3 +60,18 @@ describe("buildSchedule", () => {
     offsets.forEach((o, i) => expect(o).toBeCloseTo(expected[i]!, 9));
   });
 });
+
+describe("time-bound ramp-up", () => {
+  test("with a duration the rate follows time and arrivals stop at the duration", () => {
+    const ramp = { strategy: "linear" as const, startRps: 1, endRps: 100 };
+    const offsets = buildSchedule({ count: 2_000_000, rateRps: Infinity, burstiness: Infinity, rampUp: ramp, seed: 0, durationS: 10 });
+    // Integral of 1 + 9.9 t over 10 s = 505 arrivals (constant gaps: within a couple of requests).
+    expect(offsets.length).toBeGreaterThan(495);
+    expect(offsets.length).toBeLessThan(510);
+    expect(offsets[offsets.length - 1]!).toBeLessThanOrEqual(10_000);
+    const firstSecond = offsets.filter((o) => o < 1000).length;
+    const lastSecond = offsets.filter((o) => o >= 9000).length;
+    expect(firstSecond).toBeLessThan(8);
+    expect(lastSecond).toBeGreaterThan(90);
+  });
+});
