@@ -255,7 +255,7 @@ addRunFlags(cli.command("search", "Find the highest request rate (or concurrency
   .option("--step-duration <s>", "Seconds per step (default for --by rate: 10)")
   .option("--step-prompts <n>", "Requests per step (default for --by concurrency: 4 x concurrency, at least 16)")
   .option("--max-steps <n>", "Steps at most", { default: 12 })
-  .option("--search-tolerance <t>", "Stop bisecting rates when the bracket is within this fraction", { default: 0.05 })
+  .option("--tolerance <f>", "Rates: stop when the bracket is within this fraction of the best rate", { default: 0.05 })
   .option("--out <file>", "Write the JSON here instead of stdout")
   .option("--mock", "Search against the built-in simulator")
   .option("--mock-args <flags>", "Flags for the simulator")
@@ -277,7 +277,7 @@ addRunFlags(cli.command("search", "Find the highest request rate (or concurrency
             stepDurationS: num(options.stepDuration),
             stepPrompts: num(options.stepPrompts),
             maxSteps: Number(options.maxSteps),
-            tolerance: Number(options.searchTolerance),
+            tolerance: Number(options.tolerance),
             out: options.out as string | undefined,
             exitNow,
           },
@@ -295,6 +295,7 @@ cli
   .option("--ttft-ms <ms>", "Simulator time to first token", { default: 50 })
   .option("--tokens-per-chunk <n>", "Simulator tokens per chunk (default: chosen per level to keep the simulator cheap)")
   .option("--all-levels", "Keep going after the first failing level")
+  .option("--output-dir <dir>", "Keep each level's records here (default: a temporary directory, removed)")
   .option("--out <file>", "Write the JSON here instead of stdout")
   .action(
     action(async (options: Record<string, unknown>) => {
@@ -309,6 +310,7 @@ cli
           ttftMs: num(options.ttftMs),
           tokensPerChunk: num(options.tokensPerChunk),
           allLevels: Boolean(options.allLevels),
+          outputDir: options.outputDir as string | undefined,
           out: options.out as string | undefined,
           selfCommand: selfCommand(),
         },
