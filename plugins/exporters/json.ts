@@ -11,6 +11,14 @@ import { buildBenchmarkResults, buildStandardized, formatJson, scenarioLabel } f
 
 export const BENCHMARK_RESULTS_FILE = "benchmark_results.json";
 
+/**
+ * Above this many requests benchmark_results.json leaves out vLLM's detailed
+ * per-request arrays: building them and their text in memory added ~580 MiB
+ * to a 1,000,000-request run (docs/performance.md). Every request is in
+ * requests.jsonl and raw.msgpack anyway; option `detailed: true` forces them.
+ */
+export const DETAILED_LIMIT = 200_000;
+
 /** Characters that are unsafe or awkward in file names become `_`. */
 export function safeFileStem(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, "_");
@@ -32,7 +40,10 @@ export default defineExporter({
     const resultsPath = join(ctx.scenarioDir, BENCHMARK_RESULTS_FILE);
     const standardizedPath = join(ctx.parsedDir, standardizedFileName(result));
     const taskName = typeof ctx.options.task_name === "string" ? ctx.options.task_name : undefined;
-    await writeFileAtomic(resultsPath, formatJson(buildBenchmarkResults(result)));
+    const detailed = ctx.options.detailed === true || (ctx.options.detailed !== false && result.records.length <= DETAILED_LIMIT);
+    const doc = buildBenchmarkResults(result, { detailed });
+    if (!detailed) (doc.vbench as Record<string, unknown>).detailed_arrays = `omitted above ${DETAILED_LIMIT} requests; every request is in requests.jsonl`;
+    await writeFileAtomic(resultsPath, formatJson(doc));
     await writeFileAtomic(standardizedPath, formatJson(buildStandardized(result, taskName)));
     return [resultsPath, standardizedPath];
   },
