@@ -260,6 +260,8 @@ export class HttpClient {
           ex.headBuf = null;
           if (!this.parseHead(ex, buf.subarray(0, end), now)) return this.fail(socket, ex, "malformed HTTP response head", now);
           pos += consumedFromData;
+          // A response without a body (Content-Length: 0, 204, 304) is complete with its head.
+          if ((ex.phase as Phase) === Phase.Done) return this.finish(socket, ex, now);
           break;
         }
         case Phase.Fixed: {
@@ -347,15 +349,16 @@ export class HttpClient {
       ex.phase = Phase.UntilClose;
       ex.keepAlive = false;
     }
-    if (ex.phase === Phase.Done) ex.sink.onEnd(now);
     return true;
   }
 
   private finish(socket: Conn, ex: Exchange, now: number): void {
     ex.phase = Phase.Done;
     socket.data.exchange = null;
-    ex.sink.onEnd(now);
+    // Back to the pool first: onEnd may send the next request at once (a closed
+    // loop), and it must reuse this connection rather than open a new one.
     this.release(socket, ex.keepAlive);
+    ex.sink.onEnd(now);
   }
 
   private fail(socket: Conn, ex: Exchange, message: string, now: number): void {

@@ -133,3 +133,41 @@ describe("HttpClient", () => {
     client.closeAll();
   });
 });
+
+describe("HttpClient connection reuse in a closed loop", () => {
+  test("a request sent from onEnd reuses the connection that just finished", async () => {
+    const client = new HttpClient();
+    const origin = parseOrigin(base);
+    const payload = encodeRequest(origin, "GET", "/fixed", {}, null);
+    const before = connections;
+    await new Promise<void>((resolve) => {
+      let left = 5;
+      const sink: ResponseSink = {
+        onHead: () => {},
+        onBody: () => {},
+        onEnd: () => (--left === 0 ? resolve() : client.send(origin, payload, sink)),
+        onFail: () => resolve(),
+      };
+      client.send(origin, payload, sink);
+    });
+    expect(connections - before).toBe(1);
+    client.closeAll();
+  });
+
+  test("a body-less response (Content-Length: 0) completes and frees its connection", async () => {
+    const client = new HttpClient();
+    const empty = createServer((_req, res) => {
+      res.writeHead(200, { "Content-Length": "0" });
+      res.end();
+    });
+    let accepted = 0;
+    empty.on("connection", () => accepted++);
+    await new Promise<void>((r) => empty.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(empty.address() as { port: number }).port}`;
+    for (let i = 0; i < 3; i++) expect(await request(client, url, "/")).toEqual({ status: 200, body: "", end: "end" });
+    expect(accepted).toBe(1);
+    client.closeAll();
+    empty.closeAllConnections();
+    empty.close();
+  });
+});
