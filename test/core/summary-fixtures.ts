@@ -1,45 +1,8 @@
 /** Builders for hand-made records and scenarios used by the metrics, thresholds and report tests. */
 import type { ClientStats } from "../../src/core/metrics.ts";
-import type { RequestRecord, ResolvedScenario } from "../../src/core/types.ts";
+import type { RequestRecord } from "../../src/core/types.ts";
 
-export function scenario(overrides: Partial<ResolvedScenario> = {}): ResolvedScenario {
-  return {
-    name: "test",
-    description: "",
-    backend: "openai-chat",
-    endpointPath: "/v1/chat/completions",
-    baseUrl: "http://127.0.0.1:8000",
-    model: "m",
-    servedModel: "m",
-    tokenizer: "gpt2",
-    datasetType: "random",
-    dataset: {},
-    maxConcurrency: null,
-    numPrompts: 1,
-    requestRate: Infinity,
-    burstiness: 1,
-    rampUp: null,
-    durationS: null,
-    randomInputLen: 1024,
-    randomOutputLen: 128,
-    randomRangeRatio: 0,
-    randomPrefixLen: 0,
-    percentileMetrics: ["ttft", "tpot", "itl", "e2el"],
-    metricPercentiles: [50, 99],
-    goodput: {},
-    seed: 0,
-    sampling: {},
-    extraBody: {},
-    headers: {},
-    timeoutS: 600,
-    idleTimeoutS: 60,
-    warmups: 0,
-    thresholds: {},
-    exporters: [],
-    saveGeneratedText: false,
-    ...overrides,
-  };
-}
+export { testScenario as scenario } from "../helpers/scenario.ts";
 
 export interface RecordSpec {
   index?: number;

@@ -4,6 +4,7 @@
  * without src/core/metrics.ts so these tests do not depend on it.
  */
 import type { RequestRecord, ResolvedScenario, ScenarioResult, SeriesStats, Summary } from "../../src/core/types.ts";
+import { testScenario } from "../helpers/scenario.ts";
 
 export function stats(count: number, mean: number, spread: number, percentiles: number[] = [25, 50, 75, 90, 95, 99]): SeriesStats {
   const p: Record<string, number> = {};
@@ -12,42 +13,23 @@ export function stats(count: number, mean: number, spread: number, percentiles: 
 }
 
 export function sampleScenario(overrides: Partial<ResolvedScenario> = {}): ResolvedScenario {
-  return {
+  return testScenario({
     name: "basic_performance",
     description: "기본 성능 측정, with \"quotes\"",
-    backend: "openai-chat",
-    endpointPath: "/v1/chat/completions",
-    baseUrl: "http://127.0.0.1:8000",
     model: "Qwen/Qwen2-0.5B",
     servedModel: "qwen2",
-    tokenizer: "gpt2",
-    datasetType: "random",
-    dataset: {},
     maxConcurrency: 4,
     numPrompts: 5,
-    requestRate: Infinity,
-    burstiness: 1,
-    rampUp: null,
-    durationS: null,
-    randomInputLen: 1024,
-    randomOutputLen: 128,
-    randomRangeRatio: 0,
-    randomPrefixLen: 0,
-    percentileMetrics: ["ttft", "tpot", "itl", "e2el"],
     metricPercentiles: [25, 50, 75, 90, 95, 99],
     goodput: { ttft: 200 },
-    seed: 0,
     sampling: { temperature: 0 },
-    extraBody: {},
     headers: { Authorization: "Bearer secret-token", "X-Team": "bench" },
     timeoutS: 21600,
     idleTimeoutS: 300,
-    warmups: 0,
     thresholds: { ttft_p95_ms: 200, tpot_mean_ms: 50, throughput_min: 10, success_rate: 0.95 },
     exporters: ["json", "csv", "msgpack", "prometheus"],
-    saveGeneratedText: false,
     ...overrides,
-  };
+  });
 }
 
 /** A successful record: first chunk at sent+ttft, then `gaps` ms apart. */
