@@ -10,6 +10,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { HttpClient, parseOrigin, type ResponseSink } from "../../src/core/http.ts";
+import { splitAt as splitBytes } from "../backends/replay.ts";
 
 const FC = { seed: 424242, numRuns: 400 };
 const enc = new TextEncoder();
@@ -52,17 +53,8 @@ function exchange(): { feed(bytes: Uint8Array): void; outcome: Outcome } {
   };
 }
 
-function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.byteLength + 1)))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let last = 0;
-  for (const p of points) {
-    parts.push(bytes.subarray(last, p));
-    last = p;
-  }
-  parts.push(bytes.subarray(last));
-  return parts;
-}
+/** The shared splitter, with cuts from fast-check wrapped into the byte range (duplicates make empty reads). */
+const splitAt = (bytes: Uint8Array, cuts: number[]) => splitBytes(bytes, cuts.map((c) => c % (bytes.byteLength + 1)));
 
 const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 const hex = (parts: Uint8Array[]) => Buffer.concat(parts).toString("hex");

@@ -11,23 +11,15 @@ import openaiChat from "../../plugins/backends/openai-chat.ts";
 import tgi from "../../plugins/backends/tgi.ts";
 import { TimedRequest, type PreparedRequest } from "../../src/core/request.ts";
 import type { BackendPlugin, RequestRecord } from "../../src/core/types.ts";
+import { splitAt as splitBytes } from "../backends/replay.ts";
 
 const FC = { seed: 20240607, numRuns: 300 };
 const enc = new TextEncoder();
 const CATEGORIES = ["connect", "timeout", "http", "stream", "truncated", "cancelled"];
 const prepared: PreparedRequest = { head: new Uint8Array(), tail: new Uint8Array(), inputTokens: 8, requestedOutputTokens: 4 };
 
-function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.byteLength + 1)))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let last = 0;
-  for (const p of points) {
-    parts.push(bytes.subarray(last, p));
-    last = p;
-  }
-  parts.push(bytes.subarray(last));
-  return parts;
-}
+/** The shared splitter, with cuts from fast-check wrapped into the byte range (duplicates make empty reads). */
+const splitAt = (bytes: Uint8Array, cuts: number[]) => splitBytes(bytes, cuts.map((c) => c % (bytes.byteLength + 1)));
 
 interface Drive {
   backend: BackendPlugin;
