@@ -256,7 +256,7 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
   const requestRates = parseSweep(sources.requestRates, "--request-rates", false, problems);
 
   const runs: PlannedRun[] = [];
-  selected.forEach((input, index) => {
+  selected.forEach((input) => {
     const where = `${file}: scenarios[${scenarios.indexOf(input)}]`;
     const layers = [BUILTIN, defaults, input, envLayer, flagLayer];
     const merged: ScenarioInput = Object.assign({}, ...layers);
@@ -284,7 +284,6 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
         runs.push({ scenario: Object.freeze(point), variant: variantParts.join("-") });
       }
     }
-    void index;
   });
 
   const baseDir = path ? path.replace(/[^/]*$/, "") : "";
