@@ -5,17 +5,18 @@
  * traffic, with the file, the JSON path and a "did you mean" for misspelt keys.
  */
 import * as v from "valibot";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { MetricName, ResolvedScenario } from "./types.ts";
 import { METRIC_NAMES } from "./types.ts";
 import { ExitCode, VbenchError } from "./errors.ts";
-import { configFileSchema, scenarioFields, scenarioSchema, SCENARIO_KEYS, TOP_LEVEL_KEYS, SAMPLING_KEYS, DATASET_KEYS, type ConfigFile, type ScenarioInput } from "./config-schema.ts";
+import { scenarioSchema, SAMPLING_KEYS, DATASET_KEYS, type ScenarioInput } from "./config-schema.ts";
+import { expectedText, foundText, isRecord, readConfigFile } from "./config-file.ts";
 import { closestMatch } from "./suggest.ts";
 import { validateThresholdKeys } from "./thresholds.ts";
 import type { Registry } from "./registry.ts";
-import { parseJsonWithPosition } from "./json-position.ts";
 
-export const DEFAULT_CONFIG_PATH = "configs/vllm_benchmark.json";
+export { DEFAULT_CONFIG_PATH, readConfigFile } from "./config-file.ts";
+
 export const DEFAULT_BASE_URL = "http://localhost:8000";
 /** vLLM's per-request timeout (6 hours): long enough for any real generation. */
 export const DEFAULT_TIMEOUT_S = 6 * 3600;
@@ -84,101 +85,6 @@ export interface RunPlan {
   exporterOptions: Record<string, Record<string, unknown>>;
   /** Plugin files to load (config `plugins` resolved against the file's folder, then --plugin). */
   plugins: string[];
-}
-
-/** Read and parse the config file; missing default path means "no file". */
-export function readConfigFile(sources: Pick<ConfigSources, "configPath" | "env">): { path: string | null; config: ConfigFile; problems: string[]; raw?: unknown } {
-  const explicit = sources.configPath ?? sources.env.CONFIG_PATH;
-  const path = explicit ?? DEFAULT_CONFIG_PATH;
-  if (!existsSync(path)) {
-    if (explicit) {
-      throw new VbenchError("config_missing", `config file not found: ${path}`, {
-        hint: "Check the path given with --config or CONFIG_PATH, or leave both unset to run one default scenario.",
-      });
-    }
-    return { path: null, config: {}, problems: [] };
-  }
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new VbenchError("config_unreadable", `cannot read config file ${path}: ${(error as Error).message}`, { hint: "Check the file's permissions." });
-  }
-  const parsed = parseJsonWithPosition(text);
-  if (!parsed.ok) {
-    throw new VbenchError("config_not_json", `${path} is not valid JSON: ${parsed.message}`, { hint: "Fix the JSON syntax at that line and column." });
-  }
-  const problems = unknownKeyProblems(parsed.value, path);
-  const result = v.safeParse(configFileSchema, parsed.value, { abortEarly: false });
-  if (!result.success) for (const issue of result.issues) problems.push(`${path}: ${issuePath(issue)}: expected ${expectedText(issue)}, found ${foundText(issue)}`);
-  return { path, config: result.success ? result.output : salvage(parsed.value), problems, raw: parsed.value };
-}
-
-/**
- * The valid parts of an invalid file, so the remaining checks (duplicate
- * names, unknown backends, thresholds) still run and every problem is
- * reported at once. Never executed: the problems already found stop the run.
- */
-function salvage(value: unknown): ConfigFile {
-  if (!isRecord(value)) return {};
-  const part = <T>(schema: v.GenericSchema<unknown, T>, input: unknown): T | undefined => {
-    const r = v.safeParse(schema, input);
-    return r.success ? r.output : undefined;
-  };
-  // Field by field, so one wrong type does not hide the same scenario's unknown backend or threshold.
-  const fields = (input: unknown): ScenarioInput => {
-    const out: Record<string, unknown> = {};
-    if (!isRecord(input)) return out;
-    for (const [key, val] of Object.entries(input)) {
-      const schema = scenarioFields[key as keyof typeof scenarioFields];
-      if (schema && v.safeParse(schema, val).success) out[key] = val;
-    }
-    return out as ScenarioInput;
-  };
-  const scenarios = Array.isArray(value.scenarios) ? value.scenarios.map(fields) : undefined;
-  const exporters = part(configFileSchema.entries.exporters, value.exporters);
-  return { defaults: fields(value.defaults), scenarios, thresholds: part(configFileSchema.entries.thresholds, value.thresholds), exporters };
-}
-
-/** What was found, except under `headers`: any header value may be a secret. */
-function foundText(issue: v.BaseIssue<unknown>): string {
-  const secret = (issue.path ?? []).some((item) => (item as { key: unknown }).key === "headers");
-  return secret ? `a ${typeof issue.input} (value not shown: headers may hold secrets)` : issue.received;
-}
-
-/** Our schemas carry readable messages ("a number >= 1"); valibot's defaults start with "Invalid". */
-function expectedText(issue: v.BaseIssue<unknown>): string {
-  return issue.message && !issue.message.startsWith("Invalid") ? issue.message : (issue.expected ?? issue.message);
-}
-
-function issuePath(issue: v.BaseIssue<unknown>): string {
-  let out = "";
-  for (const item of issue.path ?? []) {
-    const key = (item as { key: unknown }).key;
-    out += typeof key === "number" ? `[${key}]` : out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out || "(top level)";
-}
-
-function unknownKeyProblems(value: unknown, file: string): string[] {
-  const problems: string[] = [];
-  if (!isRecord(value)) return [`${file}: (top level): expected a JSON object, found ${typeof value}`];
-  const check = (obj: unknown, allowed: string[], where: string) => {
-    if (!isRecord(obj)) return;
-    for (const key of Object.keys(obj)) {
-      if (allowed.includes(key)) continue;
-      const guess = closestMatch(key, allowed);
-      problems.push(`${file}: ${where}${where ? "." : ""}${key}: unknown key${guess ? ` (did you mean "${guess}"?)` : ""}`);
-    }
-  };
-  check(value, TOP_LEVEL_KEYS, "");
-  check(value.defaults, SCENARIO_KEYS, "defaults");
-  if (Array.isArray(value.scenarios)) value.scenarios.forEach((s, i) => check(s, SCENARIO_KEYS, `scenarios[${i}]`));
-  return problems;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 const NUMERIC_KEYS = new Set(["max_concurrency", "num_prompts", "request_rate", "burstiness", "duration", "ramp_up_start_rps", "ramp_up_end_rps", "random_input_len", "random_output_len", "random_range_ratio", "random_prefix_len", "seed", "temperature", "top_p", "top_k", "min_p", "repetition_penalty", "frequency_penalty", "presence_penalty", "timeout_s", "idle_timeout_s", "warmups", "output_len", "num_prefix_groups", "prefix_len", "time_scale", "sessions", "turns", "think_time_ms", "suffix_len"]);
