@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RecordStream, checkWritableDir, ioHint, writeFileAtomic } from "../../src/core/atomic-write.ts";
 import { ExitCode, VbenchError } from "../../src/core/errors.ts";
+import { rejection } from "../helpers/errors.ts";
 
 const root = await mkdtemp(join(tmpdir(), "vbench-atomic-"));
 afterAll(async () => {
@@ -12,15 +13,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function caught(p: Promise<unknown>): Promise<VbenchError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(VbenchError);
-    return e as VbenchError;
-  }
-  throw new Error("expected a VbenchError");
-}
+const caught = rejection;
 
 describe("writeFileAtomic", () => {
   test("writes and replaces a file, leaving no temporary file", async () => {

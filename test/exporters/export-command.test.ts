@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExportContext, ExporterPlugin, ScenarioResult } from "../../src/core/types.ts";
 import { Registry } from "../../src/core/registry.ts";
-import { VbenchError } from "../../src/core/errors.ts";
 import { runExportCommand } from "../../src/commands/export.ts";
 import json from "../../plugins/exporters/json.ts";
 import csv from "../../plugins/exporters/csv.ts";
 import msgpack from "../../plugins/exporters/msgpack.ts";
 import prometheus from "../../plugins/exporters/prometheus.ts";
 import { sampleResult } from "./sample-result.ts";
+import { rejection } from "../helpers/errors.ts";
 
 const exporters: ExporterPlugin[] = [json, csv, msgpack, prometheus];
 const root = await mkdtemp(join(tmpdir(), "vbench-export-"));
@@ -88,15 +88,7 @@ describe("vbench export", () => {
 
   test("errors: unknown format, missing file, several files without --out-dir", async () => {
     const raw = join(root, "live", (await readdir(join(root, "live"))).find((d) => d.startsWith("scenario_"))!, "raw.msgpack");
-    const fail = async (p: Promise<unknown>): Promise<VbenchError> => {
-      try {
-        await p;
-      } catch (e) {
-        expect(e).toBeInstanceOf(VbenchError);
-        return e as VbenchError;
-      }
-      throw new Error("expected a VbenchError");
-    };
+    const fail = rejection;
     expect((await fail(runExportCommand(raw, { format: "xml" }, registry()))).code).toBe("unknown_exporter");
     expect((await fail(runExportCommand(join(root, "none.msgpack"), { format: "csv" }, registry()))).code).toBe("raw_unreadable");
     expect((await fail(runExportCommand([raw, raw], { format: "csv" }, registry()))).code).toBe("export_out_dir_required");

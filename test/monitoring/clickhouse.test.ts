@@ -9,7 +9,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ExportContext, ScenarioResult } from "../../src/core/types.ts";
 import { decodeRaw } from "../../src/core/raw-records.ts";
-import { isVbenchError, type VbenchError } from "../../src/core/errors.ts";
 import { chQuery, chSelect, clickhouseConnection } from "../../src/monitoring/clickhouse-http.ts";
 import { RUN_COLUMNS } from "../../src/monitoring/clickhouse-rows.ts";
 import { parseFault } from "../../src/mock/faults.ts";
@@ -17,6 +16,7 @@ import clickhouse from "../../plugins/exporters/clickhouse.ts";
 import { startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
 import { startClickHouse, type TestServer } from "./servers.ts";
 import { REPO } from "../helpers/vbench.ts";
+import { rejection } from "../helpers/errors.ts";
 
 const PASSWORD = "s3cret-Pa55-ch";
 
@@ -34,15 +34,7 @@ async function exportAll(results: ScenarioResult[], options: Record<string, unkn
   await clickhouse.finish!(results, ctx(options, logs));
 }
 
-async function thrown(p: Promise<unknown>): Promise<VbenchError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isVbenchError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a VbenchError");
-}
+const thrown = rejection;
 
 async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));

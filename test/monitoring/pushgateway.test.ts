@@ -5,26 +5,18 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { ExportContext, ScenarioResult } from "../../src/core/types.ts";
-import { isVbenchError, type VbenchError } from "../../src/core/errors.ts";
 import { pushgatewayPath, pushToGateway } from "../../src/monitoring/pushgateway.ts";
 import pushgateway from "../../plugins/exporters/pushgateway.ts";
 import { renderPrometheus } from "../../plugins/exporters/prometheus.ts";
 import { sampleResult } from "../exporters/sample-result.ts";
 import { startPushgateway, type TestServer } from "./servers.ts";
+import { rejection } from "../helpers/errors.ts";
 
 function ctx(options: Record<string, unknown>, logs: string[] = []): ExportContext {
   return { scenarioDir: "/nonexistent", outputDir: "/nonexistent", parsedDir: "/nonexistent", options, log: (m) => logs.push(m) };
 }
 
-async function thrown(p: Promise<unknown>): Promise<VbenchError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isVbenchError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a VbenchError");
-}
+const thrown = rejection;
 
 /** Sample lines of the gateway's exposition: name → lines. */
 async function scrape(url: string): Promise<string[]> {

@@ -2,24 +2,16 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VbenchError } from "../../src/core/errors.ts";
 import { buildWorkload } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
 import { FIXTURES, scenario } from "./helpers.ts";
+import { rejection } from "../helpers/errors.ts";
 
 const gpt2 = await loadTokenizer("gpt2");
 const JSONL = join(FIXTURES, "prompts.jsonl");
 const SHAREGPT = join(FIXTURES, "sharegpt-mini.json");
 
-async function failure(p: Promise<unknown>): Promise<VbenchError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VbenchError) return e;
-    throw e;
-  }
-  throw new Error("did not fail");
-}
+const failure = rejection;
 
 describe("jsonl", () => {
   const jsonl = (n: number, extra: Record<string, unknown> = {}, seed = 0) =>

@@ -2,23 +2,15 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import * as v from "valibot";
 import { createRng } from "../../src/core/rng.ts";
-import { VbenchError } from "../../src/core/errors.ts";
 import { drawLengths } from "../../src/workload/lengths.ts";
 import { DATASET_OPTION_KEYS, buildWorkload, syntheticOptionsSchema } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
 import { FIXTURES, scenario } from "./helpers.ts";
+import { rejection } from "../helpers/errors.ts";
 
 const gpt2 = await loadTokenizer("gpt2");
 
-async function failure(p: Promise<unknown>): Promise<VbenchError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VbenchError) return e;
-    throw e;
-  }
-  throw new Error("did not fail");
-}
+const failure = rejection;
 
 const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
 
