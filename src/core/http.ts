@@ -264,14 +264,10 @@ export class HttpClient {
           if ((ex.phase as Phase) === Phase.Done) return this.finish(socket, ex, now);
           break;
         }
-        case Phase.Fixed: {
-          const take = Math.min(ex.remaining, len - pos);
-          ex.sink.onBody(data.subarray(pos, pos + take), now);
-          ex.remaining -= take;
-          pos += take;
+        case Phase.Fixed:
+          pos = passBody(ex, data, pos, now);
           if (ex.remaining === 0) this.finish(socket, ex, now);
           break;
-        }
         case Phase.UntilClose:
           ex.sink.onBody(data.subarray(pos), now);
           pos = len;
@@ -290,14 +286,10 @@ export class HttpClient {
           }
           break;
         }
-        case Phase.ChunkData: {
-          const take = Math.min(ex.remaining, len - pos);
-          ex.sink.onBody(data.subarray(pos, pos + take), now);
-          ex.remaining -= take;
-          pos += take;
+        case Phase.ChunkData:
+          pos = passBody(ex, data, pos, now);
           if (ex.remaining === 0) ex.phase = Phase.ChunkDataEnd;
           break;
-        }
         case Phase.ChunkDataEnd: {
           // The CRLF after a chunk's data (possibly split across reads).
           const byte = data[pos++];
@@ -402,6 +394,14 @@ function errorCode(error: unknown): string {
 
 function connectMessage(origin: Origin, error: unknown): string {
   return `cannot connect to ${originText(origin)}: ${errorCode(error)}`;
+}
+
+/** Hand the sink up to `ex.remaining` body bytes from `pos` (a fixed-length body or one chunk); returns the new position. */
+function passBody(ex: Exchange, data: Uint8Array, pos: number, now: number): number {
+  const take = Math.min(ex.remaining, data.byteLength - pos);
+  ex.sink.onBody(data.subarray(pos, pos + take), now);
+  ex.remaining -= take;
+  return pos + take;
 }
 
 /**
