@@ -7,7 +7,8 @@
  */
 import type { ScenarioResult, SeriesStats } from "../../src/core/types.ts";
 import { METRIC_NAMES } from "../../src/core/types.ts";
-import { percentileWord } from "../../src/core/result-docs.ts";
+import { percentileWord, runLevelFields } from "../../src/core/result-docs.ts";
+import { redactUrl } from "../../src/core/redact.ts";
 
 type Row = Record<string, unknown>;
 
@@ -53,7 +54,7 @@ export function summaryRow(result: ScenarioResult): Row {
     started_at: run.startedAtIso,
     model: s.model,
     backend: s.backend,
-    endpoint: s.baseUrl + s.endpointPath,
+    endpoint: redactUrl(s.baseUrl) + s.endpointPath,
     dataset_type: s.datasetType,
     num_prompts: s.numPrompts,
     max_concurrency: s.maxConcurrency,
@@ -64,14 +65,7 @@ export function summaryRow(result: ScenarioResult): Row {
     failed: sum.failed,
     total: sum.total,
     success_rate: sum.total > 0 ? sum.completed / sum.total : 0,
-    total_input_tokens: sum.totalInputTokens,
-    total_output_tokens: sum.totalOutputTokens,
-    request_throughput: sum.requestThroughput,
-    request_goodput: sum.requestGoodput,
-    output_throughput: sum.outputThroughput,
-    total_token_throughput: sum.totalTokenThroughput,
-    max_output_tokens_per_s: sum.maxOutputTokensPerS,
-    max_concurrent_requests: sum.maxConcurrentRequests,
+    ...runLevelFields(sum),
     achieved_request_rate: x.achievedRateRps,
     mean_client_queue_ms: x.clientQueueMs.mean,
     p99_client_queue_ms: p(x.clientQueueMs, "p99"),

@@ -8,7 +8,7 @@
  * (`mean_ttft_ms`), detailed arrays in seconds (`ttfts`, `itls`).
  */
 import { redactHeaders, redactUrl } from "./redact.ts";
-import type { MetricName, RequestRecord, ResolvedScenario, ScenarioResult, SeriesStats, ThresholdVerdict } from "./types.ts";
+import type { MetricName, RequestRecord, ResolvedScenario, ScenarioResult, SeriesStats, Summary, ThresholdVerdict } from "./types.ts";
 
 export { buildStandardized, standardizeVllmResult } from "./standardized.ts";
 
@@ -45,6 +45,20 @@ export function percentileWord(p: number): string {
 /** The label vbench uses for a scenario run: the name plus the sweep variant. */
 export function scenarioLabel(result: ScenarioResult): string {
   return result.run.variant ? `${result.scenario.name}_${result.run.variant}` : result.scenario.name;
+}
+
+/** vLLM's run-level result keys (tokens, throughputs, peaks), shared by the JSON document and summary.csv. */
+export function runLevelFields(sum: Summary): Record<string, number | null> {
+  return {
+    total_input_tokens: sum.totalInputTokens,
+    total_output_tokens: sum.totalOutputTokens,
+    request_throughput: sum.requestThroughput,
+    request_goodput: sum.requestGoodput,
+    output_throughput: sum.outputThroughput,
+    total_token_throughput: sum.totalTokenThroughput,
+    max_output_tokens_per_s: sum.maxOutputTokensPerS,
+    max_concurrent_requests: sum.maxConcurrentRequests,
+  };
 }
 
 /** The resolved scenario as stored in results: secrets in headers redacted. */
@@ -89,14 +103,7 @@ export function buildBenchmarkResults(result: ScenarioResult, opts: { detailed?:
     duration: sum.durationS,
     completed: sum.completed,
     failed: sum.failed,
-    total_input_tokens: sum.totalInputTokens,
-    total_output_tokens: sum.totalOutputTokens,
-    request_throughput: sum.requestThroughput,
-    request_goodput: sum.requestGoodput,
-    output_throughput: sum.outputThroughput,
-    total_token_throughput: sum.totalTokenThroughput,
-    max_output_tokens_per_s: sum.maxOutputTokensPerS,
-    max_concurrent_requests: sum.maxConcurrentRequests,
+    ...runLevelFields(sum),
   };
   for (const m of s.percentileMetrics) metricKeys(doc, m, sum.metrics[m], s.metricPercentiles);
 
