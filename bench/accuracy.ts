@@ -18,6 +18,7 @@
  */
 import { autoTokensPerChunk, calibrationScenario } from "../src/commands/calibrate.ts";
 import { compareWithTruth, fetchTruth, type TruthComparison } from "../src/core/truth-compare.ts";
+import { compareWithWire, startWireCapture, type WireComparison } from "./wire-truth.ts";
 import { benchArgs, machineLoad, ms, numberList, readResults, readTimings, report, runBinary, signed, startSimulator, tempDir, writeScenario } from "./_lib.ts";
 
 export interface AccuracyCase {
@@ -26,6 +27,8 @@ export interface AccuracyCase {
   mode: "steady" | "burst" | "issue2";
   tokensPerChunk: number;
   comparison: TruthComparison;
+  /** Measured against the packets on the wire (issue-2 case, when tcpdump can run); else why not. */
+  wire: WireComparison | string | null;
   outputTokensPerS: number;
   loopLagP99Ms: number;
   clientCpuS: number;
@@ -44,17 +47,23 @@ interface CaseSpec {
   itlMs: number;
   tokensPerChunk: number;
   scenario: Record<string, unknown>;
+  /** Also capture the loopback traffic and compare with the wire (small cases only: every packet is kept). */
+  wire?: boolean;
 }
 
-async function runCase(spec: CaseSpec): Promise<AccuracyCase> {
+export async function runCase(spec: CaseSpec): Promise<AccuracyCase> {
   const mock = await startSimulator({ ttftMs: spec.ttftMs, itlMs: spec.itlMs, tokensPerChunk: spec.tokensPerChunk });
   try {
     const dir = tempDir("accuracy");
     const config = await writeScenario(dir, spec.scenario);
+    const capture = spec.wire ? await startWireCapture(Number(new URL(mock.url).port), `${dir}/wire.pcap`) : null;
     const load = machineLoad();
     const run = await runBinary(["run", "--config", config, "--base-url", mock.url, "--output-dir", `${dir}/out`]);
+    const wireTimings = capture && typeof capture !== "string" ? await capture.stop() : null;
     if (run.code !== 0) throw new Error(`vbench exited ${run.code}: ${run.stderr.slice(-2000)}`);
-    const comparison = compareWithTruth(readTimings(`${dir}/out`), await fetchTruth(mock.url));
+    const timings = readTimings(`${dir}/out`);
+    const comparison = compareWithTruth(timings, await fetchTruth(mock.url));
+    const wire = wireTimings ? compareWithWire(timings, wireTimings) : capture;
     const doc = readResults(`${dir}/out`);
     const client = doc.vbench.client;
     return {
@@ -63,6 +72,7 @@ async function runCase(spec: CaseSpec): Promise<AccuracyCase> {
       mode: spec.mode,
       tokensPerChunk: spec.tokensPerChunk,
       comparison,
+      wire,
       outputTokensPerS: doc.output_throughput as number,
       loopLagP99Ms: client.event_loop_lag_ms.p99,
       clientCpuS: client.client_cpu_s,
@@ -93,6 +103,7 @@ export function issue2Spec(): CaseSpec {
     itlMs: 10,
     tokensPerChunk: 1,
     scenario: { backend: "openai-chat", random_input_len: 64, random_output_len: 128, num_prompts: 64, max_concurrency: 8 },
+    wire: true,
   };
 }
 
@@ -102,7 +113,17 @@ export function formatCase(c: AccuracyCase): string[] {
     `${c.label}: ${c.tokensPerChunk} token(s)/chunk, ${x.matched} requests matched, ${x.gaps} gaps, ${c.failed} failed, ${Math.round(c.outputTokensPerS)} output tok/s`,
     `  TTFT mean measured ${ms(x.measuredMeanTtftMs)} vs true ${ms(x.trueMeanTtftMs)}: error ${signed(x.ttftErrorMs.mean)} ms (p50 ${signed(x.ttftErrorMs.p50)}, p99 ${signed(x.ttftErrorMs.p99)}, max ${signed(x.ttftErrorMs.max)})`,
     `  ITL  mean measured ${ms(x.measuredMeanItlMs, 3)} vs true ${ms(x.trueMeanItlMs, 3)}: error ${signed(x.itlErrorMs, 3)} ms; later chunks' extra delay p50 ${signed(x.chunkDelayErrorMs.p50)} p99 ${signed(x.chunkDelayErrorMs.p99)} ms`,
+    ...formatWire(c.wire),
     `  client: event-loop lag p99 ${ms(c.loopLagP99Ms)}, CPU ${c.clientCpuS.toFixed(2)} s${c.clientBound ? ", flagged client-bound" : ""}`,
+  ];
+}
+
+function formatWire(w: AccuracyCase["wire"]): string[] {
+  if (w === null) return [];
+  if (typeof w === "string") return [`  vs the wire: not measured (${w})`];
+  return [
+    `  vs the wire (${w.matched} requests${w.missing ? `, ${w.missing} not seen` : ""}): TTFT measured ${ms(w.measuredMeanTtftMs)} vs wire ${ms(w.wireMeanTtftMs)}: error ${signed(w.ttftErrorMs.mean)} ms (p50 ${signed(w.ttftErrorMs.p50)}, p99 ${signed(w.ttftErrorMs.p99)}, max ${signed(w.ttftErrorMs.max)})`,
+    `  vs the wire: ITL measured ${ms(w.measuredMeanItlMs, 3)} vs wire ${ms(w.wireMeanItlMs, 3)}: error ${signed(w.itlErrorMs, 3)} ms`,
   ];
 }
 

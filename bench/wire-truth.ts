@@ -1,0 +1,221 @@
+/**
+ * The wire as the reference: what the server did, seen as packets on the
+ * loopback interface (tcpdump), matched to the client's records by
+ * `x-request-id`.
+ *
+ * The simulator's own record (GET /_truth) starts a request when its handler
+ * runs. A request that waits in the simulator before that (its event loop busy
+ * with other requests: about 0.1–0.3 ms each when several arrive together) has
+ * a wire TTFT longer than the simulator's record says, and a client measuring
+ * the wire is right to report it. The capture sees every request from the
+ * moment its last byte reached the server to the moment its first token left.
+ *
+ * Needs tcpdump and the right to capture (root or CAP_NET_RAW); when either is
+ * missing, startWireCapture says why and the caller reports without it.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { MeasuredTiming } from "../src/core/truth-compare.ts";
+
+/** One request as the wire showed it. Times in ms since the epoch (the capture's clock). */
+export interface WireTiming {
+  requestId: string;
+  /** The request's last packet towards the server. */
+  requestAtMs: number;
+  /** The first packet from the server carrying a token, and the last; NaN when none. */
+  firstTokenAtMs: number;
+  lastTokenAtMs: number;
+  tokenPackets: number;
+}
+
+/** SSE events that carry tokens: chat deltas, completions text, TGI tokens (as the simulator writes them). */
+const TOKEN_MARKERS = ['"delta":{"content":', '"text":', '"token":{'];
+const REQUEST_ID = "x-request-id: ";
+
+interface Packet {
+  atMs: number;
+  srcPort: number;
+  dstPort: number;
+  payload: Uint8Array;
+}
+
+/** Link-layer header length by pcap link type: Ethernet (lo on Linux), BSD loopback, Linux cooked v1 and v2. */
+const LINK_HEADER: Record<number, number> = { 1: 14, 0: 4, 108: 4, 113: 16, 276: 20 };
+
+/** The TCP packets of a classic pcap file (microsecond or nanosecond, either byte order), with their payloads. */
+export function readPcap(bytes: Uint8Array): Packet[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < 24) throw new Error("not a pcap file: shorter than its header");
+  const magic = view.getUint32(0, true);
+  const little = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const bigMagic = view.getUint32(0, false);
+  if (!little && bigMagic !== 0xa1b2c3d4 && bigMagic !== 0xa1b23c4d) throw new Error("not a pcap file: bad magic number");
+  const nano = (little ? magic : bigMagic) === 0xa1b23c4d;
+  const linkType = view.getUint32(20, little);
+  const linkHeader = LINK_HEADER[linkType];
+  if (linkHeader === undefined) throw new Error(`pcap link type ${linkType} is not supported`);
+  const packets: Packet[] = [];
+  for (let at = 24; at + 16 <= bytes.byteLength; ) {
+    const seconds = view.getUint32(at, little);
+    const fraction = view.getUint32(at + 4, little);
+    const captured = view.getUint32(at + 8, little);
+    const frame = at + 16;
+    at = frame + captured;
+    if (at > bytes.byteLength) break; // a record cut short by the capture ending
+    const atMs = seconds * 1000 + (nano ? fraction / 1e6 : fraction / 1e3);
+    const ip = frame + linkHeader;
+    const version = bytes[ip]! >> 4;
+    let tcp: number;
+    let end: number;
+    if (version === 4) {
+      if (bytes[ip + 9] !== 6) continue;
+      tcp = ip + (bytes[ip]! & 0x0f) * 4;
+      end = Math.min(at, ip + view.getUint16(ip + 2, false));
+    } else if (version === 6) {
+      if (bytes[ip + 6] !== 6) continue;
+      tcp = ip + 40;
+      end = Math.min(at, tcp + view.getUint16(ip + 4, false));
+    } else continue;
+    const payloadAt = tcp + (bytes[tcp + 12]! >> 4) * 4;
+    packets.push({ atMs, srcPort: view.getUint16(tcp, false), dstPort: view.getUint16(tcp + 2, false), payload: bytes.subarray(payloadAt, end) });
+  }
+  return packets;
+}
+
+/**
+ * Per-request wire timings from the packets of a capture on `serverPort`.
+ * Requests on one connection follow each other (HTTP/1.1 without pipelining,
+ * as vbench sends), so each connection is followed as a sequence.
+ */
+export function wireTimings(packets: Packet[], serverPort: number): WireTiming[] {
+  const decoder = new TextDecoder("latin1");
+  const current = new Map<number, WireTiming>();
+  const out: WireTiming[] = [];
+  for (const p of packets) {
+    if (p.payload.byteLength === 0) continue;
+    const text = decoder.decode(p.payload);
+    if (p.dstPort === serverPort) {
+      const open = current.get(p.srcPort);
+      const idAt = text.indexOf(REQUEST_ID);
+      if (idAt >= 0) {
+        const idEnd = text.indexOf("\r\n", idAt);
+        const timing: WireTiming = {
+          requestId: text.slice(idAt + REQUEST_ID.length, idEnd < 0 ? undefined : idEnd),
+          requestAtMs: p.atMs,
+          firstTokenAtMs: NaN,
+          lastTokenAtMs: NaN,
+          tokenPackets: 0,
+        };
+        current.set(p.srcPort, timing);
+        out.push(timing);
+      } else if (open && Number.isNaN(open.firstTokenAtMs)) {
+        open.requestAtMs = p.atMs; // the rest of the request (its body)
+      }
+    } else if (p.srcPort === serverPort) {
+      const open = current.get(p.dstPort);
+      if (!open || !TOKEN_MARKERS.some((m) => text.includes(m))) continue;
+      if (Number.isNaN(open.firstTokenAtMs)) open.firstTokenAtMs = p.atMs;
+      open.lastTokenAtMs = p.atMs;
+      open.tokenPackets++;
+    }
+  }
+  return out;
+}
+
+export interface WireCapture {
+  /** Stop capturing and read what was seen. */
+  stop(): Promise<WireTiming[]>;
+}
+
+/** Start tcpdump on the loopback interface for `port`; a reason string when it cannot run here. */
+export async function startWireCapture(port: number, file: string): Promise<WireCapture | string> {
+  const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));
+  if (!tcpdump) return "tcpdump is not installed (apt-get install tcpdump)";
+  // --immediate-mode and -U hand over and write each packet as it comes (libpcap otherwise holds them up to a
+  // second in kernel blocks, and a stop would lose them); -s 0 keeps whole packets.
+  const proc = Bun.spawn([tcpdump, "-i", "lo", "-n", "--immediate-mode", "-U", "-s", "0", "-w", file, `tcp port ${port}`], { stdout: "ignore", stderr: "pipe" });
+  const reader = proc.stderr.getReader();
+  let said = "";
+  const ready = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return false;
+      said += new TextDecoder().decode(value);
+      if (said.includes("listening on")) return true;
+    }
+  })();
+  const started = await Promise.race([ready, Bun.sleep(5000).then(() => false)]);
+  if (!started) {
+    proc.kill();
+    return `tcpdump could not capture: ${said.trim().split("\n").pop() || "no answer within 5 s"} (it needs root or CAP_NET_RAW)`;
+  }
+  void (async () => {
+    while (!(await reader.read()).done);
+  })();
+  return {
+    async stop() {
+      // Packets written by the kernel just before the signal are still in flight to tcpdump.
+      await Bun.sleep(200);
+      proc.kill("SIGINT");
+      await proc.exited;
+      return wireTimings(readPcap(readFileSync(file)), port);
+    },
+  };
+}
+
+export interface WireComparison {
+  /** Successful measured requests found on the wire with a token. */
+  matched: number;
+  missing: number;
+  measuredMeanTtftMs: number;
+  wireMeanTtftMs: number;
+  /** measured − wire TTFT per request. */
+  ttftErrorMs: { mean: number; p50: number; p99: number; max: number };
+  measuredMeanItlMs: number;
+  wireMeanItlMs: number;
+  /** measured − wire, mean inter-token gap pooled over every request (first to last token). */
+  itlErrorMs: number;
+}
+
+export function compareWithWire(measured: Iterable<MeasuredTiming>, wire: Iterable<WireTiming>): WireComparison {
+  const byId = new Map<string, WireTiming>();
+  for (const w of wire) if (w.tokenPackets > 0) byId.set(w.requestId, w);
+  const errors: number[] = [];
+  let missing = 0;
+  let measuredTtft = 0;
+  let wireTtft = 0;
+  let measuredSpan = 0;
+  let wireSpan = 0;
+  let gaps = 0;
+  for (const m of measured) {
+    if (!m.success || m.chunkAtMs.length === 0) continue;
+    const w = byId.get(m.requestId);
+    if (!w) {
+      missing++;
+      continue;
+    }
+    const mt = m.chunkAtMs[0]! - m.sentAtMs;
+    const wt = w.firstTokenAtMs - w.requestAtMs;
+    measuredTtft += mt;
+    wireTtft += wt;
+    errors.push(mt - wt);
+    const n = m.chunkAtMs.length;
+    if (n > 1) {
+      measuredSpan += m.chunkAtMs[n - 1]! - m.chunkAtMs[0]!;
+      wireSpan += w.lastTokenAtMs - w.firstTokenAtMs;
+      gaps += n - 1;
+    }
+  }
+  const sorted = errors.slice().sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN;
+  const k = errors.length;
+  return {
+    matched: k,
+    missing,
+    measuredMeanTtftMs: measuredTtft / k,
+    wireMeanTtftMs: wireTtft / k,
+    ttftErrorMs: { mean: (measuredTtft - wireTtft) / k, p50: at(0.5), p99: at(0.99), max: sorted[k - 1] ?? NaN },
+    measuredMeanItlMs: measuredSpan / gaps,
+    wireMeanItlMs: wireSpan / gaps,
+    itlErrorMs: (measuredSpan - wireSpan) / gaps,
+  };
+}
