@@ -63,7 +63,7 @@ export async function runCase(spec: CaseSpec): Promise<AccuracyCase> {
     if (run.code !== 0) throw new Error(`vbench exited ${run.code}: ${run.stderr.slice(-2000)}`);
     const timings = readTimings(`${dir}/out`);
     const comparison = compareWithTruth(timings, await fetchTruth(mock.url));
-    const wire = wireTimings ? compareWithWire(timings, wireTimings) : capture;
+    const wire = wireTimings ? compareWithWire(timings, wireTimings) : typeof capture === "string" ? capture : null;
     const doc = readResults(`${dir}/out`);
     const client = doc.vbench.client;
     return {
