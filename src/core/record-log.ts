@@ -4,11 +4,18 @@
  * request. The hot path only pushes the record object; serialisation and the
  * write happen on a timer (at most FLUSH_INTERVAL_MS of records are in memory
  * only, and an interrupt flushes them before exiting).
+ *
+ * The timer serialises DRAIN_SLICE records per turn of the event loop, not
+ * the whole batch at once: 250 records took 0.9 ms (up to 2.8 ms) in one go at
+ * 1000 req/s, and every release due meanwhile went out that much late
+ * (measured with bench/schedule.ts; docs/performance.md).
  */
 import type { RequestRecord } from "./types.ts";
 import { RecordStream } from "./atomic-write.ts";
 
 const FLUSH_INTERVAL_MS = 250;
+/** Records serialised per turn of the event loop (~3.5 µs each): the longest the drain holds the loop. */
+const DRAIN_SLICE = 32;
 
 /** One record as a JSON line (times in ms on the run clock, relative to the schedule's t0). */
 export function recordToJsonLine(r: RequestRecord): string {
@@ -35,13 +42,16 @@ export function recordToJsonLine(r: RequestRecord): string {
 export class RecordLog {
   private readonly stream = new RecordStream();
   private pending: RequestRecord[] = [];
+  /** Records of `pending` already serialised (a drain in progress resumes here). */
+  private drained = 0;
+  private slicing = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   /** Records handed to the stream so far. */
   written = 0;
 
   async open(path: string): Promise<void> {
     await this.stream.open(path, { flushIntervalMs: FLUSH_INTERVAL_MS });
-    this.timer = setInterval(() => this.drain(), FLUSH_INTERVAL_MS);
+    this.timer = setInterval(() => this.drainSlices(), FLUSH_INTERVAL_MS);
   }
 
   /** Hot path: remember the record. */
@@ -49,16 +59,31 @@ export class RecordLog {
     this.pending.push(record);
   }
 
-  private drain(): void {
-    if (this.pending.length === 0) return;
+  /** Serialise up to `limit` pending records; true when none are left. */
+  private drain(limit = Number.POSITIVE_INFINITY): boolean {
     const batch = this.pending;
-    this.pending = [];
+    const end = Math.min(batch.length, this.drained + limit);
     try {
-      for (const record of batch) this.stream.write(recordToJsonLine(record));
-      this.written += batch.length;
+      for (let i = this.drained; i < end; i++) this.stream.write(recordToJsonLine(batch[i]!));
     } catch {
       // A failed write (disk full) is remembered by the stream and thrown by flush()/close().
     }
+    this.written += end - this.drained;
+    this.drained = end;
+    if (end < batch.length) return false;
+    this.pending = [];
+    this.drained = 0;
+    return true;
+  }
+
+  /** The timer's drain: one slice per turn of the event loop until nothing is pending. */
+  private drainSlices(): void {
+    if (this.slicing) return;
+    const step = () => {
+      this.slicing = !this.drain(DRAIN_SLICE);
+      if (this.slicing) setImmediate(step);
+    };
+    step();
   }
 
   /** Serialise and write everything pending (Ctrl-C path and end of run). */
