@@ -18,6 +18,7 @@ import { redactUrl } from "./redact.ts";
 import { runLoad } from "./loadgen.ts";
 import { buildSchedule } from "./schedule.ts";
 import { RecordLog } from "./record-log.ts";
+import { SHORT_SLICE_NS, shortSliceForMainThread } from "./thread-slice.ts";
 import { startClientMonitor } from "./client-monitor.ts";
 import { Progress, type ProgressCounters } from "./progress.ts";
 import { summarize, type SummaryWithThresholdStats } from "./metrics.ts";
@@ -71,6 +72,9 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   const { log } = ctx;
   const loadBase = { client: ctx.client, origin: p.origin, backend: p.backend, pool: p.pool, timeoutMs: scenario.timeoutS * 1000, idleTimeoutMs: scenario.idleTimeoutS * 1000 };
 
+  // Before the first load: the release clock's worker inherits the slice from this thread.
+  if (shortSliceForMainThread()) log.debug(`dispatcher thread: short scheduler slice (${SHORT_SLICE_NS / 1000} µs)`);
+  else log.debug("dispatcher thread: default scheduler slice (short slices need Linux 6.12+)");
   log.info("Starting initial single prompt test run...");
   const test = await runLoad({ ...loadBase, pool: [p.pool[0]!], offsetsMs: new Float64Array(1), maxConcurrency: 1, requestIdPrefix: `${ctx.runId}-test-`, onRecord: () => {}, signal: ctx.signal });
   const first = test.records[0];
