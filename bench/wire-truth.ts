@@ -130,9 +130,11 @@ export interface WireCapture {
 export async function startWireCapture(port: number, file: string): Promise<WireCapture | string> {
   const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));
   if (!tcpdump) return "tcpdump is not installed (apt-get install tcpdump)";
-  // --immediate-mode and -U hand over and write each packet as it comes (libpcap otherwise holds them up to a
-  // second in kernel blocks, and a stop would lose them); -s 0 keeps whole packets.
-  const proc = Bun.spawn([tcpdump, "-i", "lo", "-n", "--immediate-mode", "-U", "-s", "0", "-w", file, `tcp port ${port}`], { stdout: "ignore", stderr: "pipe" });
+  // Packets reach tcpdump in kernel blocks, handed over at least every second (its buffer timeout): no
+  // wake-up per packet, so the capture takes little CPU from the client and server it watches. -U writes
+  // each block as it comes, -B makes the kernel buffer large enough that nothing is dropped, -s 0 keeps
+  // whole packets.
+  const proc = Bun.spawn([tcpdump, "-i", "lo", "-n", "-U", "-B", "32768", "-s", "0", "-w", file, `tcp port ${port}`], { stdout: "ignore", stderr: "pipe" });
   const reader = proc.stderr.getReader();
   let said = "";
   const ready = (async () => {
@@ -148,15 +150,22 @@ export async function startWireCapture(port: number, file: string): Promise<Wire
     proc.kill();
     return `tcpdump could not capture: ${said.trim().split("\n").pop() || "no answer within 5 s"} (it needs root or CAP_NET_RAW)`;
   }
-  void (async () => {
-    while (!(await reader.read()).done);
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      said += new TextDecoder().decode(value);
+    }
   })();
   return {
     async stop() {
-      // Packets written by the kernel just before the signal are still in flight to tcpdump.
-      await Bun.sleep(200);
+      // The last block reaches tcpdump within its one-second buffer timeout; an interrupt before that loses it.
+      await Bun.sleep(1500);
       proc.kill("SIGINT");
       await proc.exited;
+      await rest;
+      const dropped = /(\d+) packets? dropped by kernel/.exec(said);
+      if (dropped && dropped[1] !== "0") throw new Error(`tcpdump dropped ${dropped[1]} packets: the wire figures would be incomplete`);
       return wireTimings(readPcap(readFileSync(file)), port);
     },
   };
