@@ -3,11 +3,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SHORT_SLICE_NS } from "../../src/core/thread-slice.ts";
 
-// The kernel shows a thread's slice in /proc/thread-self/sched as se.slice from Linux 6.12 (EEVDF custom slices).
+// The probe first sets a 3 ms slice as its starting point (it may have inherited a short one from this
+// test process). The kernel shows a thread's slice in /proc/thread-self/sched as se.slice from Linux 6.12 (EEVDF custom slices).
 const kernelShowsSlices = existsSync("/proc/thread-self/sched") && /se\.slice/.test(readFileSync("/proc/thread-self/sched", "utf8"));
 
-async function probe(env: Record<string, string> = {}): Promise<{ applied: boolean; before: number; after: number; worker: number }> {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures/slice-probe.ts")], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+async function probe(env: Record<string, string> = {}, nice = 0): Promise<{ applied: boolean; before: number; after: number; worker: number; nice: number }> {
+  const cmd = [process.execPath, join(import.meta.dir, "fixtures/slice-probe.ts")];
+  const proc = Bun.spawn(nice ? ["nice", "-n", String(nice), ...cmd] : cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`slice probe exited ${code}: ${err}`);
   return JSON.parse(out);
@@ -17,15 +19,23 @@ describe("a short scheduler slice for the dispatcher", () => {
   test.skipIf(!kernelShowsSlices)("the kernel takes it for the main thread, and a worker started afterwards inherits it", async () => {
     const r = await probe();
     expect(r.applied).toBe(true);
-    expect(r.before).not.toBe(SHORT_SLICE_NS);
+    expect(r.before).toBe(3_000_000);
     expect(r.after).toBe(SHORT_SLICE_NS);
     expect(r.worker).toBe(SHORT_SLICE_NS);
+    expect(r.nice).toBe(0);
   });
 
-  test.skipIf(!kernelShowsSlices)("VBENCH_DEFAULT_SLICE=1 leaves the kernel's default", async () => {
+  test.skipIf(!kernelShowsSlices)("keeps the nice value it was started with", async () => {
+    const r = await probe({}, 7);
+    expect(r.applied).toBe(true);
+    expect(r.after).toBe(SHORT_SLICE_NS);
+    expect(r.nice).toBe(7);
+  });
+
+  test.skipIf(!kernelShowsSlices)("VBENCH_DEFAULT_SLICE=1 leaves the slice the thread had", async () => {
     const r = await probe({ VBENCH_DEFAULT_SLICE: "1" });
     expect(r.applied).toBe(false);
-    expect(r.after).toBe(r.before);
-    expect(r.worker).toBe(r.before);
+    expect(r.after).toBe(3_000_000);
+    expect(r.worker).toBe(3_000_000);
   });
 });
