@@ -7,6 +7,7 @@
 import { formatFault } from "../mock/faults.ts";
 import { mockOptionsFromFlags } from "../mock/flags.ts";
 import { startMockServer } from "../mock/server.ts";
+import { setThreadSlice } from "../core/thread-slice.ts";
 
 export { mockFlagDefinitions, mockOptionsFromFlags, mockOptionsToArgs, type MockFlag } from "../mock/flags.ts";
 
@@ -20,6 +21,10 @@ export const DIE_EXIT_CODE = 137;
  */
 export async function runMockCommand(flags: Readonly<Record<string, unknown>>): Promise<void> {
   const options = mockOptionsFromFlags(flags);
+  // Started by a client (run --mock, calibrate), this process inherits the client's short scheduler slice.
+  // The simulator stands in for a server and competes for the CPU on default terms (given the short slice,
+  // it made the client's schedule fidelity worse: docs/performance.md).
+  setThreadSlice(0);
   const server = await startMockServer(options, {
     onDie: () => {
       process.stderr.write(`vbench mock: die-after ${options.dieAfter} reached, exiting\n`);

@@ -32,12 +32,12 @@ let mainThreadResult: boolean | undefined;
  * release clock's worker, inherit it); true when the kernel took it.
  */
 export function shortSliceForMainThread(): boolean {
-  mainThreadResult ??= process.env.VBENCH_DEFAULT_SLICE === "1" ? false : requestShortSlice();
+  mainThreadResult ??= process.env.VBENCH_DEFAULT_SLICE === "1" ? false : setThreadSlice(SHORT_SLICE_NS);
   return mainThreadResult;
 }
 
-/** Ask for a short slice for the calling thread; true when the kernel took it. */
-export function requestShortSlice(sliceNs = SHORT_SLICE_NS): boolean {
+/** Set the calling thread's slice (0: back to the kernel's default); true when the kernel took it. */
+export function setThreadSlice(sliceNs: number): boolean {
   if (process.platform !== "linux") return false;
   const number = process.arch === "x64" ? SYS_SCHED_SETATTR_X64 : process.arch === "arm64" ? SYS_SCHED_SETATTR_ARM64 : 0;
   if (number === 0) return false;

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SHORT_SLICE_NS } from "../../src/core/thread-slice.ts";
+import { SHORT_SLICE_NS, setThreadSlice } from "../../src/core/thread-slice.ts";
+import { spawnMockProcess } from "../../src/mock/spawn.ts";
 
 // The probe first sets a 3 ms slice as its starting point (it may have inherited a short one from this
 // test process). The kernel shows a thread's slice in /proc/thread-self/sched as se.slice from Linux 6.12 (EEVDF custom slices).
@@ -37,5 +38,18 @@ describe("a short scheduler slice for the dispatcher", () => {
     expect(r.applied).toBe(false);
     expect(r.after).toBe(3_000_000);
     expect(r.worker).toBe(3_000_000);
+  });
+
+  test.skipIf(!kernelShowsSlices)("a simulator started by a client with the short slice goes back to the default", async () => {
+    // As `run --mock` and `calibrate` do: the client's thread has the short slice when it starts the simulator.
+    expect(setThreadSlice(SHORT_SLICE_NS)).toBe(true);
+    const mock = await spawnMockProcess([process.execPath, join(import.meta.dir, "../mock/fixtures/mock-entry.ts")], {});
+    try {
+      const slice = Number(/se\.slice\s*:\s*(\d+)/.exec(readFileSync(`/proc/${mock.pid}/sched`, "utf8"))?.[1]);
+      expect(slice).toBeGreaterThan(SHORT_SLICE_NS);
+    } finally {
+      await mock.stop();
+      setThreadSlice(0);
+    }
   });
 });
