@@ -14,7 +14,7 @@
  * missing, startWireCapture says why and the caller reports without it.
  */
 import { existsSync, readFileSync } from "node:fs";
-import type { MeasuredTiming } from "../src/core/truth-compare.ts";
+import { errorStats, type ErrorStats, type MeasuredTiming } from "../src/core/truth-compare.ts";
 
 /** One request as the wire showed it. Times in ms since the epoch (the capture's clock). */
 export interface WireTiming {
@@ -178,7 +178,7 @@ export interface WireComparison {
   measuredMeanTtftMs: number;
   wireMeanTtftMs: number;
   /** measured − wire TTFT per request. */
-  ttftErrorMs: { mean: number; p50: number; p99: number; max: number };
+  ttftErrorMs: ErrorStats;
   measuredMeanItlMs: number;
   wireMeanItlMs: number;
   /** measured − wire, mean inter-token gap pooled over every request (first to last token). */
@@ -214,15 +214,13 @@ export function compareWithWire(measured: Iterable<MeasuredTiming>, wire: Iterab
       gaps += n - 1;
     }
   }
-  const sorted = errors.slice().sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN;
   const k = errors.length;
   return {
     matched: k,
     missing,
     measuredMeanTtftMs: measuredTtft / k,
     wireMeanTtftMs: wireTtft / k,
-    ttftErrorMs: { mean: (measuredTtft - wireTtft) / k, p50: at(0.5), p99: at(0.99), max: sorted[k - 1] ?? NaN },
+    ttftErrorMs: errorStats(Float64Array.from(errors)),
     measuredMeanItlMs: measuredSpan / gaps,
     wireMeanItlMs: wireSpan / gaps,
     itlErrorMs: (measuredSpan - wireSpan) / gaps,

@@ -58,7 +58,8 @@ export interface TruthComparison {
   chunkDelayErrorMs: ErrorStats;
 }
 
-function errorStats(values: Float64Array): ErrorStats {
+/** Mean, p50, p99 and max of a set of errors (nearest-rank percentiles); NaN when empty. */
+export function errorStats(values: Float64Array): ErrorStats {
   if (values.length === 0) return { mean: NaN, p50: NaN, p99: NaN, max: NaN };
   const sorted = values.slice().sort();
   let sum = 0;

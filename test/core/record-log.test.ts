@@ -3,24 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RecordLog } from "../../src/core/record-log.ts";
-import type { RequestRecord } from "../../src/core/types.ts";
-
-const record = (index: number): RequestRecord => ({
-  index,
-  requestId: `run-${index}`,
-  scheduledAtMs: index,
-  dispatchedAtMs: index,
-  sentAtMs: index,
-  chunkAtMs: Float64Array.of(index + 1, index + 2),
-  endAtMs: index + 2,
-  doneAtMs: index + 2,
-  success: true,
-  inputTokens: 8,
-  inputTokenSource: "dataset",
-  outputTokens: 2,
-  outputTokenSource: "server",
-  requestedOutputTokens: 2,
-});
+import { sampleRecord as record } from "../helpers/records.ts";
 
 const indexes = (path: string): number[] =>
   readFileSync(path, "utf8")

@@ -11,7 +11,7 @@ import { parseFault } from "../../src/mock/faults.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
 import { RecordLog } from "../../src/core/record-log.ts";
 import { ExitCode, VbenchError } from "../../src/core/errors.ts";
-import type { RequestRecord } from "../../src/core/types.ts";
+import { sampleRecord as record } from "../helpers/records.ts";
 import { startMock, tempDir, truthSummary, vbench, writeConfig } from "../helpers/vbench.ts";
 import { OTHER_CASES } from "./cases.ts";
 import { filesUnder, findFile, matrixScenario } from "./harness.ts";
@@ -105,23 +105,6 @@ describe("a write that fails during the run", () => {
 });
 
 describe("a full disk under the record log (ENOSPC from /dev/full)", () => {
-  const record = (index: number): RequestRecord => ({
-    index,
-    requestId: `r-${index}`,
-    scheduledAtMs: 0,
-    dispatchedAtMs: 0,
-    sentAtMs: 1,
-    chunkAtMs: new Float64Array([2, 3]),
-    endAtMs: 3,
-    doneAtMs: 3,
-    success: true,
-    inputTokens: 8,
-    inputTokenSource: "dataset",
-    outputTokens: 2,
-    outputTokenSource: "server",
-    requestedOutputTokens: 2,
-  });
-
   test.skipIf(!existsSync("/dev/full"))("close() reports it as an io error (exit 5) with the disk-full hint", async () => {
     const log = new RecordLog();
     await log.open("/dev/full");
