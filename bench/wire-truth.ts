@@ -135,35 +135,29 @@ export async function startWireCapture(port: number, file: string): Promise<Wire
   // each block as it comes, -B makes the kernel buffer large enough that nothing is dropped, -s 0 keeps
   // whole packets.
   const proc = Bun.spawn([tcpdump, "-i", "lo", "-n", "-U", "-B", "32768", "-s", "0", "-w", file, `tcp port ${port}`], { stdout: "ignore", stderr: "pipe" });
-  const reader = proc.stderr.getReader();
+  // tcpdump says "listening on lo" once capturing, and its drop count when it stops.
   let said = "";
-  const ready = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return false;
-      said += new TextDecoder().decode(value);
-      if (said.includes("listening on")) return true;
+  let onListening = (): void => {};
+  const listening = new Promise<boolean>((resolve) => (onListening = () => resolve(true)));
+  const stderrDone = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stderr) {
+      said += decoder.decode(chunk, { stream: true });
+      if (said.includes("listening on")) onListening();
     }
   })();
-  const started = await Promise.race([ready, Bun.sleep(5000).then(() => false)]);
+  const started = await Promise.race([listening, proc.exited.then(() => false), Bun.sleep(5000).then(() => false)]);
   if (!started) {
     proc.kill();
     return `tcpdump could not capture: ${said.trim().split("\n").pop() || "no answer within 5 s"} (it needs root or CAP_NET_RAW)`;
   }
-  const rest = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      said += new TextDecoder().decode(value);
-    }
-  })();
   return {
     async stop() {
       // The last block reaches tcpdump within its one-second buffer timeout; an interrupt before that loses it.
       await Bun.sleep(1500);
       proc.kill("SIGINT");
       await proc.exited;
-      await rest;
+      await stderrDone;
       const dropped = /(\d+) packets? dropped by kernel/.exec(said);
       if (dropped && dropped[1] !== "0") throw new Error(`tcpdump dropped ${dropped[1]} packets: the wire figures would be incomplete`);
       return wireTimings(readPcap(readFileSync(file)), port);
