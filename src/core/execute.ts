@@ -74,7 +74,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
 
   // Before the first load: the release clock's worker inherits the slice from this thread.
   if (shortSliceForMainThread()) log.debug(`dispatcher thread: short scheduler slice (${SHORT_SLICE_NS / 1000} µs)`);
-  else log.debug("dispatcher thread: default scheduler slice (short slices need Linux 6.12+)");
+  else log.debug("dispatcher thread: default scheduler slice (VBENCH_DEFAULT_SLICE=1, or short slices unavailable: they need Linux 6.12+)");
   log.info("Starting initial single prompt test run...");
   const test = await runLoad({ ...loadBase, pool: [p.pool[0]!], offsetsMs: new Float64Array(1), maxConcurrency: 1, requestIdPrefix: `${ctx.runId}-test-`, onRecord: () => {}, signal: ctx.signal });
   const first = test.records[0];
