@@ -9,7 +9,7 @@
  * --skip-1m  leave out the 1,000,000-request memory run
  * --quick    fewer points: accuracy at 16 and 1024 streams (steady only), schedule at 1000 req/s, 100,000 requests for memory
  * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
- * sse-framer.ts, summarize.ts. VBENCH_BINARY=path measures another build.
+ * sse-framer.ts, gc-cost.ts, summarize.ts. VBENCH_BINARY=path measures another build.
  */
 import { BINARY, benchArgs, machineLoad, REPO } from "./_lib.ts";
 import { benchStartup } from "./startup.ts";
@@ -35,10 +35,17 @@ function microBench(script: string): void {
   console.log(`  machine: ${machineLoad()}`);
 }
 
+/** A script that prints its own report, in a fresh process (its heap must not carry the other parts' garbage). */
+function ownProcess(script: string): void {
+  const out = Bun.spawnSync([process.execPath, `${REPO}/bench/${script}`], { cwd: REPO, stdout: "pipe", stderr: "inherit" });
+  process.stdout.write(out.stdout.toString());
+}
+
 benchStartup(new Map([["runs", "20"]]));
 await benchHttpStacks(new Map());
 benchClientCpu(new Map());
 microBench("sse-framer.ts");
+ownProcess("gc-cost.ts");
 await benchAccuracy(quick ? new Map([["streams", "16,1024"], ["modes", "steady"]]) : new Map());
 await benchSchedule(quick ? new Map([["rates", "1000"]]) : new Map());
 if (!args.has("skip-1m")) await benchMemory(new Map([["requests", quick ? "100000" : "1000000"]]));

@@ -185,7 +185,10 @@ export class TimedRequest implements ResponseSink {
   private complete(success: boolean, category?: FailureCategory, message = ""): void {
     this.finished = true;
     const state = this.parser.state;
-    const chunkAtMs = this.chunks * 2 < this.chunkAtMs.length ? this.chunkAtMs.slice(0, this.chunks) : this.chunkAtMs.subarray(0, this.chunks);
+    // A copy, never a view: every record lives to the end of the run, and a surviving typed-array
+    // view costs the collector far more than a small array of its own (bench/gc-cost.ts (b):
+    // eden collection per 1024 requests 0.65–0.94 ms against 1.09–1.38 ms with views).
+    const chunkAtMs = this.chunkAtMs.slice(0, this.chunks);
     const record: RequestRecord = {
       index: this.index,
       requestId: this.requestId,
