@@ -4,9 +4,7 @@
  * by src/core/plugin-loader.ts.
  */
 import type { Plugin } from "../src/core/types.ts";
-import openaiChat from "./backends/openai-chat.ts";
-import openai from "./backends/openai.ts";
-import tgi from "./backends/tgi.ts";
+import { builtinBackends } from "./backends.ts";
 import json from "./exporters/json.ts";
 import csv from "./exporters/csv.ts";
 import msgpack from "./exporters/msgpack.ts";
@@ -15,4 +13,4 @@ import html from "./exporters/html.ts";
 import clickhouse from "./exporters/clickhouse.ts";
 import pushgateway from "./exporters/pushgateway.ts";
 
-export const builtinPlugins: Plugin[] = [openaiChat, openai, tgi, json, csv, msgpack, prometheus, html, clickhouse, pushgateway];
+export const builtinPlugins: Plugin[] = [...builtinBackends, json, csv, msgpack, prometheus, html, clickhouse, pushgateway];

@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ExportContext, ScenarioResult, RunInfo } from "../core/types.ts";
 import type { Registry } from "../core/registry.ts";
+import { dispatchThreadCount } from "../core/dispatch-threads.ts";
 import { resolveConfig, type ConfigSources, type PlannedRun } from "../core/config.ts";
 import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
@@ -48,6 +49,7 @@ export interface RunOutcome {
 export async function runCommand(options: RunCommandOptions, registry: Registry): Promise<RunOutcome> {
   const log = new Logger();
   const plan = resolveConfig(options.sources, registry);
+  const dispatchThreads = dispatchThreadCount();
   const timestamp = localTimestamp(new Date());
   const runId = newRunId();
 
@@ -144,7 +146,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     log.info(`Scenario ${label}: ${s.description || s.name} (${s.backend} ${redactUrl(s.baseUrl)}${s.endpointPath}, model ${s.servedModel})`);
     for (const note of scenario.notes) log.info(note);
     live?.begin({ runId, scenario: s.name, variant, model: s.model, backend: s.backend, metrics: s.percentileMetrics });
-    const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f), live });
+    const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f), live, dispatchThreads, backendBuiltIn: registry.isBuiltInBackend(s.backend) });
     live?.end();
     runInfo.interrupted = executed.interrupted;
     const verdicts = evaluateThresholds(s.thresholds, executed.summary);

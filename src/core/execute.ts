@@ -16,6 +16,7 @@ import type { Logger } from "./log.ts";
 import { sanitizeForTerminal } from "./log.ts";
 import { redactUrl } from "./redact.ts";
 import { runLoad } from "./loadgen.ts";
+import { startDispatchThreads, singleLoopReason, type DispatchThreads } from "./dispatch-threads.ts";
 import { buildSchedule } from "./schedule.ts";
 import { RecordLog } from "./record-log.ts";
 import { SHORT_SLICE_NS, shortSliceForMainThread } from "./thread-slice.ts";
@@ -54,6 +55,10 @@ export interface ExecuteContext {
   setFlush(flush: () => Promise<void>): void;
   /** Live /metrics state (--metrics-port), fed from the load generator's callbacks. */
   live?: LiveRun;
+  /** Dispatch threads for the main run (VBENCH_DISPATCH_THREADS, ./dispatch-threads.ts); 1: the main thread only. */
+  dispatchThreads: number;
+  /** The scenario's backend is built in (dispatch threads can load only those). */
+  backendBuiltIn: boolean;
 }
 
 export interface Executed {
@@ -88,10 +93,23 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
     });
   }
 
-  if (scenario.warmups > 0 && !ctx.signal.aborted) {
+  const sessionCount = p.sessions?.plan.length ?? 0;
+  const offsetsMs = p.offsetsMs ?? buildSchedule({ count: p.sessions ? sessionCount : p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS });
+  const singleLoop = p.sessions ? "multi-turn sessions" : singleLoopReason({ offsetsMs, maxConcurrency: scenario.maxConcurrency, backend: p.backend }, ctx.dispatchThreads, ctx.backendBuiltIn);
+  const warmUpHere = async () => {
+    if (scenario.warmups === 0 || ctx.signal.aborted) return;
     log.info(`Warming up with ${scenario.warmups} request(s)...`);
     await runLoad({ ...loadBase, offsetsMs: new Float64Array(scenario.warmups), maxConcurrency: scenario.maxConcurrency, requestIdPrefix: `${ctx.runId}-warmup-`, onRecord: () => {}, signal: ctx.signal });
-  }
+  };
+  // Dispatch threads warm up their own connections; the single loop warms up this thread's.
+  let threads: DispatchThreads | null = null;
+  if (singleLoop === null && !ctx.signal.aborted) {
+    if (scenario.warmups > 0) log.info(`Warming up with ${scenario.warmups} request(s) across ${ctx.dispatchThreads} dispatch threads...`);
+    threads = await startDispatchThreads({ ...loadBase, offsetsMs, maxConcurrency: null, requestIdPrefix: `${ctx.runId}-${scenario.name}-`, deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000, threads: ctx.dispatchThreads, warmups: scenario.warmups, warmupPrefix: `${ctx.runId}-warmup-` });
+    if (threads) log.debug(`dispatch: ${ctx.dispatchThreads} dispatch threads`);
+    else log.warn("dispatch threads could not start; dispatching from the main thread");
+  } else log.debug(`dispatch: the main thread (${singleLoop ?? "interrupted"})`);
+  if (!threads) await warmUpHere();
   if (!ctx.signal.aborted) {
     log.info("Initial test run completed. Starting main benchmark run...");
     log.info(`Traffic request rate: ${Number.isFinite(scenario.requestRate) ? scenario.requestRate : "inf"} RPS.`);
@@ -101,10 +119,12 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
     if (scenario.durationS !== null) log.info(`Time-bound: dispatching for ${scenario.durationS} s, then draining`);
   }
 
-  const sessionCount = p.sessions?.plan.length ?? 0;
-  const offsetsMs = p.offsetsMs ?? buildSchedule({ count: p.sessions ? sessionCount : p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS });
   const recordLog = new RecordLog();
-  await recordLog.open(join(ctx.scenarioDir, "requests.jsonl"));
+  // The threads would keep the process alive: stop them if the records file cannot be opened.
+  await recordLog.open(join(ctx.scenarioDir, "requests.jsonl")).catch((error: unknown) => {
+    threads?.close();
+    throw error;
+  });
   ctx.setFlush(() => recordLog.flush());
 
   const requestTotal = p.sessions ? p.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : offsetsMs.length;
@@ -138,7 +158,9 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
         onDispatch,
         signal: ctx.signal,
       }).then((r) => ({ records: r.records, endMs: r.endMs, cancelled: r.cancelled, notDispatched: r.turnsSkipped }))
-    : await runLoad({
+    : threads
+      ? await threads.run({ signal: ctx.signal, onRecord, onDispatch })
+      : await runLoad({
         ...loadBase,
         offsetsMs,
         maxConcurrency: scenario.maxConcurrency,
@@ -148,6 +170,8 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
         onRecord,
         onDispatch,
       });
+  if ("dispatchedPerThread" in load) log.debug(`requests sent per dispatch thread: ${(load.dispatchedPerThread as number[]).join(", ")}`);
+  if ("failure" in load && load.failure) log.error(`${load.failure}. Set VBENCH_DISPATCH_THREADS=1 to dispatch from the main thread only, and please report this.`);
   const client = monitor.stop();
   progress.stop();
   // A failed records file (disk full) must not lose the in-memory results: report it after they are written.

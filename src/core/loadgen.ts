@@ -47,6 +47,8 @@ export interface LoadResult {
   /** Requests never dispatched (deadline reached or cancelled before their turn). */
   notDispatched: number;
   cancelled: boolean;
+  /** Set when a dispatch thread failed mid-run (./dispatch-threads.ts): the run ended early, like an interruption. */
+  failure?: string;
 }
 
 /**

@@ -55,6 +55,11 @@ export class Registry {
     return entry.plugin as ExporterPlugin;
   }
 
+  /** The backend ships with vbench (not loaded from a file). */
+  isBuiltInBackend(name: string): boolean {
+    return this.backends.get(name)?.origin === "built-in";
+  }
+
   hasBackend(name: string): boolean {
     return this.backends.has(name);
   }

@@ -21,7 +21,7 @@ export const EARLY_MS = 0.25;
 // Runs in the worker. Clocks: both threads read performance.timeOrigin + performance.now() (epoch ms).
 const WORKER_SOURCE = `
 self.onmessage = (event) => {
-  const { offsetsMs, t0EpochMs, earlyMs, stop } = event.data;
+  const { offsetsMs, t0EpochMs, earlyMs, stop, ports } = event.data;
   const flag = new Int32Array(stop);
   const now = () => performance.timeOrigin + performance.now();
   let i = 0;
@@ -34,7 +34,8 @@ self.onmessage = (event) => {
     let last = i;
     const t = now();
     while (last + 1 < offsetsMs.length && t0EpochMs + offsetsMs[last + 1] - earlyMs <= t) last++;
-    postMessage(last);
+    if (ports) for (const port of ports) port.postMessage(last);
+    else postMessage(last);
     i = last + 1;
   }
 };
@@ -46,6 +47,8 @@ export interface ReleaseClock {
    * each release, `last` being the highest index due by then (releases due together share a call).
    */
   start(offsetsMs: Float64Array, t0: number, onWake: (last: number) => void): void;
+  /** The same walk from t0EpochMs (performance.timeOrigin + performance.now()), each wake posted to every port. */
+  startPorts(offsetsMs: Float64Array, t0EpochMs: number, ports: MessagePort[]): void;
   /** Stop the worker (idempotent). */
   stop(): void;
 }
@@ -86,6 +89,9 @@ export async function createReleaseClock(): Promise<ReleaseClock | null> {
         if (!stopped) onWake(event.data as number);
       };
       worker.postMessage({ offsetsMs, t0EpochMs: performance.timeOrigin + t0, earlyMs: EARLY_MS, stop: stopBuffer });
+    },
+    startPorts(offsetsMs, t0EpochMs, ports) {
+      worker.postMessage({ offsetsMs, t0EpochMs, earlyMs: EARLY_MS, stop: stopBuffer, ports }, ports);
     },
     stop,
   };

@@ -58,6 +58,9 @@ export class StepRunner {
       runId: this.runId,
       scenarioDir: dir,
       signal: this.options.signal,
+      // Search and calibrate steps are short runs on the main thread's event loop.
+      dispatchThreads: 1,
+      backendBuiltIn: this.options.registry.isBuiltInBackend(scenario.backend),
       setFlush: (f) => (this.flush = f),
     });
     return { ...executed, scenario };

@@ -1,0 +1,212 @@
+/**
+ * One dispatch thread (runs in a worker; the main side is ./dispatch-threads.ts).
+ *
+ * Every dispatch thread holds its own keep-alive connections and walks the
+ * same arrival schedule. Request i goes to whichever thread claims it first
+ * (a compare-and-swap on one shared counter), so a release is late only when
+ * every thread is stalled at once. Measured on 2 vCPUs at 1000 req/s: one
+ * event loop stands still for 1–3 ms a few dozen times a second (collections,
+ * the runtime's native work, the vCPU itself; docs/performance.md), which no
+ * single thread can hide.
+ *
+ * A thread sends, reads and times its own requests exactly as the
+ * single-thread load generator does (the same HttpClient and TimedRequest)
+ * and passes finished records to the main thread in small batches.
+ */
+import type { BackendPlugin, RequestRecord } from "./types.ts";
+import { HttpClient, type Origin } from "./http.ts";
+import { requestBytes, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
+import { EARLY_MS } from "./release-clock.ts";
+import { runLoad } from "./loadgen.ts";
+
+/** Slots of the shared Int32Array. */
+export const enum Claim {
+  /** The next request index nobody has claimed yet. */
+  Next = 0,
+  /** Non-zero: claim nothing more (the deadline passed or the run was interrupted). */
+  Stop = 1,
+}
+
+export interface DispatcherInit {
+  kind: "init";
+  origin: Origin;
+  backendName: string;
+  pool: PreparedRequest[];
+  offsetsMs: Float64Array;
+  requestIdPrefix: string;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  /** Nothing is claimed after t0 + deadlineMs (time-bound runs); null: no deadline. */
+  deadlineMs: number | null;
+  /** Requests this thread sends at once before the clock starts, to open its connections. */
+  warmups: number;
+  warmupPrefix: string;
+  /** Two Int32 slots (see Claim), shared by every dispatch thread and the main thread. */
+  claim: SharedArrayBuffer;
+  /** The release clock posts here, EARLY_MS before each release. */
+  wakePort: MessagePort;
+}
+
+export type ToDispatcher = DispatcherInit | { kind: "start"; t0EpochMs: number } | { kind: "abort" };
+
+export type FromDispatcher =
+  | { kind: "ready" }
+  | { kind: "records"; records: RequestRecord[] }
+  | { kind: "done"; dispatched: number; firstDispatchMs: number; lastDispatchMs: number }
+  | { kind: "failed"; message: string };
+
+/** Records are passed on at this many, or every RECORD_FLUSH_MS, whichever comes first. */
+const RECORD_BATCH = 64;
+const RECORD_FLUSH_MS = 25;
+/** As the single-thread loop: a late thread catching up sends this many per turn, then reads its sockets. */
+const BURST_SLICE = 64;
+
+/** The worker's side: answer the main thread's messages. `findBackend` resolves a built-in backend by name. */
+export function serveDispatcher(findBackend: (name: string) => BackendPlugin | undefined, post: (message: FromDispatcher) => void): (message: ToDispatcher) => void {
+  let dispatcher: Dispatcher | null = null;
+  return (message) => {
+    if (message.kind === "init") {
+      const backend = findBackend(message.backendName);
+      if (!backend) return post({ kind: "failed", message: `backend "${message.backendName}" is not built in` });
+      dispatcher = new Dispatcher(message, backend, post);
+      dispatcher.warmUp().then(
+        () => post({ kind: "ready" }),
+        (error: unknown) => post({ kind: "failed", message: String(error) }),
+      );
+    } else if (message.kind === "start") dispatcher?.start(message.t0EpochMs);
+    else dispatcher?.abort();
+  };
+}
+
+class Dispatcher {
+  private readonly client = new HttpClient();
+  private readonly claim: Int32Array;
+  private readonly inFlight = new Set<TimedRequest>();
+  private batch: RequestRecord[] = [];
+  private t0 = 0;
+  private started = false;
+  private finished = false;
+  private woken = false;
+  private safetyTimer: ReturnType<typeof setTimeout> | null = null;
+  private sweeper: ReturnType<typeof setInterval> | null = null;
+  private flusher: ReturnType<typeof setInterval> | null = null;
+  private dispatched = 0;
+  private firstDispatchMs = NaN;
+  private lastDispatchMs = NaN;
+
+  constructor(
+    private readonly init: DispatcherInit,
+    private readonly backend: BackendPlugin,
+    private readonly post: (message: FromDispatcher) => void,
+  ) {
+    this.claim = new Int32Array(init.claim);
+  }
+
+  async warmUp(): Promise<void> {
+    const { init } = this;
+    if (init.warmups === 0) return;
+    await runLoad({ client: this.client, origin: init.origin, backend: this.backend, pool: init.pool, offsetsMs: new Float64Array(init.warmups), maxConcurrency: null, requestIdPrefix: init.warmupPrefix, timeoutMs: init.timeoutMs, idleTimeoutMs: init.idleTimeoutMs, onRecord: () => {} });
+  }
+
+  start(t0EpochMs: number): void {
+    if (this.started) return;
+    this.started = true;
+    this.t0 = t0EpochMs - performance.timeOrigin;
+    this.init.wakePort.onmessage = (event: { data: unknown }) => {
+      // A wake for releases already claimed (by this thread or another) needs nothing, unless that was the last.
+      if ((event.data as number) < Atomics.load(this.claim, Claim.Next)) return this.finishIfDone();
+      this.woken = true;
+      this.tick();
+    };
+    this.sweeper = setInterval(() => {
+      const nowMs = performance.now() - this.t0;
+      if (this.init.deadlineMs !== null && nowMs > this.init.deadlineMs) Atomics.store(this.claim, Claim.Stop, 1);
+      sweepTimeouts(this.inFlight, nowMs, this.init.timeoutMs, this.init.idleTimeoutMs);
+      this.finishIfDone();
+    }, sweepIntervalMs(this.init.idleTimeoutMs));
+    this.flusher = setInterval(() => this.flush(), RECORD_FLUSH_MS);
+    this.scheduleTick(this.init.offsetsMs[0]! - (performance.now() - this.t0));
+  }
+
+  abort(): void {
+    Atomics.store(this.claim, Claim.Stop, 1);
+    const nowMs = performance.now() - this.t0;
+    for (const request of [...this.inFlight]) request.abort("cancelled", "run interrupted", nowMs);
+    this.finishIfDone();
+  }
+
+  /** Claim and send every release that is due; then wait for the next one. */
+  private readonly tick = (): void => {
+    if (this.safetyTimer) clearTimeout(this.safetyTimer);
+    this.safetyTimer = null;
+    const { offsetsMs, deadlineMs } = this.init;
+    const count = offsetsMs.length;
+    const nowMs = performance.now() - this.t0;
+    let sent = 0;
+    while (sent < BURST_SLICE && Atomics.load(this.claim, Claim.Stop) === 0) {
+      const i = Atomics.load(this.claim, Claim.Next);
+      if (i >= count || offsetsMs[i]! > nowMs) break;
+      if (deadlineMs !== null && nowMs > deadlineMs) {
+        Atomics.store(this.claim, Claim.Stop, 1);
+        break;
+      }
+      // Another thread took i meanwhile: look again.
+      if (Atomics.compareExchange(this.claim, Claim.Next, i, i + 1) !== i) continue;
+      this.dispatch(i, nowMs);
+      sent++;
+    }
+    const next = Atomics.load(this.claim, Claim.Next);
+    if (next >= count || Atomics.load(this.claim, Claim.Stop) !== 0) return this.finishIfDone();
+    if (sent === BURST_SLICE && offsetsMs[next]! <= performance.now() - this.t0) return void setImmediate(this.tick);
+    this.scheduleTick(offsetsMs[next]! - (performance.now() - this.t0));
+  };
+
+  /** Spin the last EARLY_MS after a wake; otherwise sleep, with a timer 2 ms after the release as the safety net. */
+  private scheduleTick(waitMs: number): void {
+    if (this.woken && waitMs <= EARLY_MS) return void setImmediate(this.tick);
+    this.woken = false;
+    this.safetyTimer = setTimeout(this.tick, Math.max(0, waitMs) + 2);
+  }
+
+  private dispatch(i: number, nowMs: number): void {
+    const { init } = this;
+    this.dispatched++;
+    if (Number.isNaN(this.firstDispatchMs)) this.firstDispatchMs = nowMs;
+    this.lastDispatchMs = nowMs;
+    const prepared = init.pool[i % init.pool.length]!;
+    const requestId = init.requestIdPrefix + i;
+    const request = new TimedRequest(i, requestId, prepared, this.backend, this.t0, init.offsetsMs[i]!, nowMs, this.onDone);
+    this.inFlight.add(request);
+    request.markSent(performance.now() - this.t0);
+    const exchange = this.client.send(init.origin, requestBytes(prepared, requestId), request);
+    request.abortExchange = () => exchange.abort();
+  }
+
+  private readonly onDone = (request: TimedRequest, record: RequestRecord): void => {
+    this.inFlight.delete(request);
+    this.batch.push(record);
+    if (this.batch.length >= RECORD_BATCH) this.flush();
+    this.finishIfDone();
+  };
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    this.post({ kind: "records", records: this.batch });
+    this.batch = [];
+  }
+
+  private finishIfDone(): void {
+    if (this.finished || !this.started || this.inFlight.size > 0) return;
+    const claimingOver = Atomics.load(this.claim, Claim.Stop) !== 0 || Atomics.load(this.claim, Claim.Next) >= this.init.offsetsMs.length;
+    if (!claimingOver) return;
+    this.finished = true;
+    if (this.safetyTimer) clearTimeout(this.safetyTimer);
+    if (this.sweeper) clearInterval(this.sweeper);
+    if (this.flusher) clearInterval(this.flusher);
+    this.init.wakePort.onmessage = null;
+    this.init.wakePort.close();
+    this.flush();
+    this.client.closeAll();
+    this.post({ kind: "done", dispatched: this.dispatched, firstDispatchMs: this.firstDispatchMs, lastDispatchMs: this.lastDispatchMs });
+  }
+}
