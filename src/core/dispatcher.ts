@@ -15,7 +15,7 @@
  */
 import type { BackendPlugin, RequestRecord } from "./types.ts";
 import { HttpClient, type Origin } from "./http.ts";
-import { requestBytes, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
+import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
 import { EARLY_MS } from "./release-clock.ts";
 import { runLoad } from "./loadgen.ts";
 
@@ -173,13 +173,9 @@ class Dispatcher {
     this.dispatched++;
     if (Number.isNaN(this.firstDispatchMs)) this.firstDispatchMs = nowMs;
     this.lastDispatchMs = nowMs;
-    const prepared = init.pool[i % init.pool.length]!;
-    const requestId = init.requestIdPrefix + i;
-    const request = new TimedRequest(i, requestId, prepared, this.backend, this.t0, init.offsetsMs[i]!, nowMs, this.onDone);
+    const request = new TimedRequest(i, init.requestIdPrefix + i, init.pool[i % init.pool.length]!, this.backend, this.t0, init.offsetsMs[i]!, nowMs, this.onDone);
     this.inFlight.add(request);
-    request.markSent(performance.now() - this.t0);
-    const exchange = this.client.send(init.origin, requestBytes(prepared, requestId), request);
-    request.abortExchange = () => exchange.abort();
+    sendTimed(this.client, init.origin, request, this.t0);
   }
 
   private readonly onDone = (request: TimedRequest, record: RequestRecord): void => {

@@ -9,7 +9,7 @@
  */
 import type { BackendPlugin, RequestRecord } from "./types.ts";
 import type { HttpClient, Origin } from "./http.ts";
-import { requestBytes, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
+import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
 import { createReleaseClock, EARLY_MS, type ReleaseClock } from "./release-clock.ts";
 
 export interface LoadOptions {
@@ -126,13 +126,9 @@ function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise
       options.onDispatch?.();
       if (Number.isNaN(firstDispatchMs)) firstDispatchMs = nowMs;
       lastDispatchMs = nowMs;
-      const requestId = requestIdPrefix + i;
-      const bytes = requestBytes(pool[i % pool.length]!, requestId);
-      const request = new TimedRequest(i, requestId, pool[i % pool.length]!, backend, t0, offsetsMs[i]!, nowMs, onDone);
+      const request = new TimedRequest(i, requestIdPrefix + i, pool[i % pool.length]!, backend, t0, offsetsMs[i]!, nowMs, onDone);
       inFlight.add(request);
-      request.markSent(performance.now() - t0);
-      const exchange = client.send(origin, bytes, request);
-      request.abortExchange = () => exchange.abort();
+      sendTimed(client, origin, request, t0);
     };
 
     const tick = () => {

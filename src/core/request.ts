@@ -9,7 +9,7 @@
  */
 import type { BackendPlugin, FailureCategory, RequestRecord, ResponseParser } from "./types.ts";
 import { PayloadKind } from "./types.ts";
-import type { ResponseSink } from "./http.ts";
+import type { HttpClient, Origin, ResponseSink } from "./http.ts";
 import { createSseFramer, type SseFramer } from "./sse.ts";
 import { sanitizeForTerminal } from "./log.ts";
 
@@ -37,6 +37,14 @@ export function requestBytes(prepared: PreparedRequest, requestId: string): Uint
   out.set(id, prepared.head.byteLength);
   out.set(prepared.tail, prepared.head.byteLength + id.byteLength);
   return out;
+}
+
+/** Send a timed request: its bytes are built first, then the send time is stamped and the bytes handed to the client. */
+export function sendTimed(client: HttpClient, origin: Origin, request: TimedRequest, t0: number): void {
+  const bytes = requestBytes(request.prepared, request.requestId);
+  request.markSent(performance.now() - t0);
+  const exchange = client.send(origin, bytes, request);
+  request.abortExchange = () => exchange.abort();
 }
 
 export class TimedRequest implements ResponseSink {

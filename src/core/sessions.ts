@@ -12,7 +12,7 @@
 import type { BackendPlugin, ChatMessage, RequestRecord, ResolvedScenario, WorkloadItem } from "./types.ts";
 import type { HttpClient, Origin } from "./http.ts";
 import { prepareRequest } from "./prepare.ts";
-import { requestBytes, sweepIntervalMs, sweepTimeouts, TimedRequest } from "./request.ts";
+import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest } from "./request.ts";
 
 export interface SessionRunOptions {
   client: HttpClient;
@@ -109,9 +109,7 @@ export function runSessions(o: SessionRunOptions): Promise<SessionRunResult> {
       });
       inFlight.add(request);
       o.onDispatch?.();
-      request.markSent(performance.now() - t0);
-      const exchange = o.client.send(o.origin, requestBytes(prepared, requestId), request);
-      request.abortExchange = () => exchange.abort();
+      sendTimed(o.client, o.origin, request, t0);
     };
 
     const begin = (session: number) => {
