@@ -182,9 +182,21 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
   const run = async (given: Pick<LoadOptions, "onRecord" | "onDispatch" | "signal">): Promise<ThreadedLoadResult> => {
     callbacks = given;
     const { signal, onDispatch } = given;
-    if (signal?.aborted) {
+    // Interrupted, or a thread died after warming up: nothing is sent.
+    if (signal?.aborted || failure !== null) {
       stopAll();
-      return { records, t0: performance.now(), endMs: 0, dispatched: 0, firstDispatchMs: NaN, lastDispatchMs: NaN, notDispatched: count, cancelled: true, dispatchedPerThread };
+      return {
+        records,
+        t0: performance.now(),
+        endMs: 0,
+        dispatched: 0,
+        firstDispatchMs: NaN,
+        lastDispatchMs: NaN,
+        notDispatched: count,
+        cancelled: true,
+        dispatchedPerThread,
+        ...(failure !== null ? { failure: `a dispatch thread failed before the run (${failure}); nothing was sent` } : {}),
+      };
     }
     // A hair in the future, so every thread holds t0 before the first release.
     const t0EpochMs = performance.timeOrigin + performance.now() + 2;
