@@ -16,7 +16,6 @@
 import type { BackendPlugin, RequestRecord } from "./types.ts";
 import { HttpClient, type Origin } from "./http.ts";
 import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
-import { EARLY_MS } from "./release-clock.ts";
 import { runLoad } from "./loadgen.ts";
 
 /** Slots of the shared Int32Array. */
@@ -43,8 +42,8 @@ export interface DispatcherInit {
   warmupPrefix: string;
   /** Two Int32 slots (see Claim), shared by every dispatch thread and the main thread. */
   claim: SharedArrayBuffer;
-  /** The release clock posts here, EARLY_MS before each release. */
-  wakePort: MessagePort;
+  /** One port from each release clock; each posts EARLY_MS (release-clock.ts) before every release. */
+  wakePorts: MessagePort[];
 }
 
 export type ToDispatcher = DispatcherInit | { kind: "start"; t0EpochMs: number } | { kind: "abort" };
@@ -86,7 +85,10 @@ class Dispatcher {
   private t0 = 0;
   private started = false;
   private finished = false;
-  private woken = false;
+  /** The highest release index a wake has announced: releases up to it are due within EARLY_MS, so the thread spins for them. */
+  private wokenThrough = -1;
+  /** A tick is queued with setImmediate (spinning or catching up): wakes leave it to that tick. */
+  private tickQueued = false;
   private safetyTimer: ReturnType<typeof setTimeout> | null = null;
   private sweeper: ReturnType<typeof setInterval> | null = null;
   private flusher: ReturnType<typeof setInterval> | null = null;
@@ -112,12 +114,15 @@ class Dispatcher {
     if (this.started) return;
     this.started = true;
     this.t0 = t0EpochMs - performance.timeOrigin;
-    this.init.wakePort.onmessage = (event: { data: unknown }) => {
-      // A wake for releases already claimed (by this thread or another) needs nothing, unless that was the last.
-      if ((event.data as number) < Atomics.load(this.claim, Claim.Next)) return this.finishIfDone();
-      this.woken = true;
-      this.tick();
+    const onWake = (event: { data: unknown }) => {
+      // Every clock announces every release: a wake for releases already claimed (by this thread or
+      // another) needs nothing, unless that was the last; a queued tick (spinning, catching up) sees the rest.
+      const last = event.data as number;
+      if (last < Atomics.load(this.claim, Claim.Next)) return this.finishIfDone();
+      if (last > this.wokenThrough) this.wokenThrough = last;
+      if (!this.tickQueued) this.tick();
     };
+    for (const port of this.init.wakePorts) port.onmessage = onWake;
     this.sweeper = setInterval(() => {
       const nowMs = performance.now() - this.t0;
       if (this.init.deadlineMs !== null && nowMs > this.init.deadlineMs) Atomics.store(this.claim, Claim.Stop, 1);
@@ -125,7 +130,7 @@ class Dispatcher {
       this.finishIfDone();
     }, sweepIntervalMs(this.init.idleTimeoutMs));
     this.flusher = setInterval(() => this.flush(), RECORD_FLUSH_MS);
-    this.scheduleTick(this.init.offsetsMs[0]! - (performance.now() - this.t0));
+    this.scheduleTick(0);
   }
 
   abort(): void {
@@ -137,6 +142,7 @@ class Dispatcher {
 
   /** Claim and send every release that is due; then wait for the next one. */
   private readonly tick = (): void => {
+    this.tickQueued = false;
     if (this.safetyTimer) clearTimeout(this.safetyTimer);
     this.safetyTimer = null;
     const { offsetsMs, deadlineMs } = this.init;
@@ -157,15 +163,20 @@ class Dispatcher {
     }
     const next = Atomics.load(this.claim, Claim.Next);
     if (next >= count || Atomics.load(this.claim, Claim.Stop) !== 0) return this.finishIfDone();
-    if (sent === BURST_SLICE && offsetsMs[next]! <= performance.now() - this.t0) return void setImmediate(this.tick);
-    this.scheduleTick(offsetsMs[next]! - (performance.now() - this.t0));
+    if (sent === BURST_SLICE && offsetsMs[next]! <= performance.now() - this.t0) return this.queueTick();
+    this.scheduleTick(next);
   };
 
-  /** Spin the last EARLY_MS after a wake; otherwise sleep, with a timer 2 ms after the release as the safety net. */
-  private scheduleTick(waitMs: number): void {
-    if (this.woken && waitMs <= EARLY_MS) return void setImmediate(this.tick);
-    this.woken = false;
+  /** Spin for a release a wake has announced; otherwise sleep, with a timer 2 ms after the release as the safety net. */
+  private scheduleTick(next: number): void {
+    if (next <= this.wokenThrough) return this.queueTick();
+    const waitMs = this.init.offsetsMs[next]! - (performance.now() - this.t0);
     this.safetyTimer = setTimeout(this.tick, Math.max(0, waitMs) + 2);
+  }
+
+  private queueTick(): void {
+    this.tickQueued = true;
+    setImmediate(this.tick);
   }
 
   private dispatch(i: number, nowMs: number): void {
@@ -199,8 +210,10 @@ class Dispatcher {
     if (this.safetyTimer) clearTimeout(this.safetyTimer);
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.flusher) clearInterval(this.flusher);
-    this.init.wakePort.onmessage = null;
-    this.init.wakePort.close();
+    for (const port of this.init.wakePorts) {
+      port.onmessage = null;
+      port.close();
+    }
     this.flush();
     this.client.closeAll();
     this.post({ kind: "done", dispatched: this.dispatched, firstDispatchMs: this.firstDispatchMs, lastDispatchMs: this.lastDispatchMs });

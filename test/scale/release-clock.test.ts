@@ -34,6 +34,31 @@ describe("release clock", () => {
     expect(wakes).toContain(2);
   });
 
+  test("startPorts announces every release on every port (each dispatch thread hears every clock)", async () => {
+    const clock = await createReleaseClock();
+    const offsets = Float64Array.from([3, 6, 6, 9, 15]);
+    const channels = [new MessageChannel(), new MessageChannel()];
+    const heard: number[][] = [[], []];
+    const bothDone = Promise.all(
+      channels.map(
+        (channel, k) =>
+          new Promise<void>((resolve) => {
+            channel.port2.onmessage = (event: MessageEvent) => {
+              heard[k]!.push(event.data as number);
+              if (event.data === offsets.length - 1) resolve();
+            };
+          }),
+      ),
+    );
+    clock!.startPorts(offsets, performance.timeOrigin + performance.now(), channels.map((c) => c.port1));
+    await bothDone;
+    clock!.stop();
+    for (const channel of channels) channel.port2.close();
+    expect(heard[0]).toEqual(heard[1]!);
+    expect(heard[0]!.at(-1)).toBe(4);
+    for (let i = 1; i < heard[0]!.length; i++) expect(heard[0]![i]!).toBeGreaterThan(heard[0]![i - 1]!);
+  });
+
   test("stop() ends the wakes", async () => {
     const clock = await createReleaseClock();
     let calls = 0;
