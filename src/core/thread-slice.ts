@@ -15,6 +15,7 @@
  * nothing and says so in its return value.
  */
 
+import { readFileSync } from "node:fs";
 import { getPriority } from "node:os";
 
 /** The slice asked for, in ns (the kernel accepts 0.1 ms to 100 ms; its default here is 1.4 ms). */
@@ -32,8 +33,23 @@ let mainThreadResult: boolean | undefined;
  * release clock's worker, inherit it); true when the kernel took it.
  */
 export function shortSliceForMainThread(): boolean {
-  mainThreadResult ??= process.env.VBENCH_DEFAULT_SLICE === "1" ? false : setThreadSlice(SHORT_SLICE_NS);
+  // A user who started us with a real-time policy (chrt) chose it: setting the slice would undo it.
+  mainThreadResult ??= process.env.VBENCH_DEFAULT_SLICE === "1" || threadPolicy() !== SCHED_OTHER ? false : setThreadSlice(SHORT_SLICE_NS);
   return mainThreadResult;
+}
+
+const SCHED_OTHER = 0;
+
+/** The calling thread's scheduling policy (0 SCHED_OTHER, 1 SCHED_FIFO, 2 SCHED_RR...); SCHED_OTHER where /proc cannot say. */
+export function threadPolicy(): number {
+  try {
+    // Field 41 of stat; the fields after the command name (which may hold spaces) start at field 3.
+    const stat = readFileSync("/proc/thread-self/stat", "utf8");
+    const policy = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[41 - 3]);
+    return Number.isInteger(policy) ? policy : SCHED_OTHER;
+  } catch {
+    return SCHED_OTHER;
+  }
 }
 
 /** Set the calling thread's slice (0: back to the kernel's default); true when the kernel took it. */

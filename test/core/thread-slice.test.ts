@@ -8,8 +8,8 @@ import { spawnMockProcess } from "../../src/mock/spawn.ts";
 // test process). The kernel shows a thread's slice in /proc/thread-self/sched as se.slice from Linux 6.12 (EEVDF custom slices).
 const kernelShowsSlices = existsSync("/proc/thread-self/sched") && /se\.slice/.test(readFileSync("/proc/thread-self/sched", "utf8"));
 
-async function probe(env: Record<string, string> = {}, nice = 0): Promise<{ applied: boolean; before: number; after: number; worker: number; nice: number }> {
-  const cmd = [process.execPath, join(import.meta.dir, "fixtures/slice-probe.ts")];
+async function probe(env: Record<string, string> = {}, nice = 0, prefix: string[] = []): Promise<{ applied: boolean; before: number; after: number; worker: number; nice: number; policy: number }> {
+  const cmd = [...prefix, process.execPath, join(import.meta.dir, "fixtures/slice-probe.ts")];
   const proc = Bun.spawn(nice ? ["nice", "-n", String(nice), ...cmd] : cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`slice probe exited ${code}: ${err}`);
@@ -31,6 +31,16 @@ describe("a short scheduler slice for the dispatcher", () => {
     expect(r.applied).toBe(true);
     expect(r.after).toBe(SHORT_SLICE_NS);
     expect(r.nice).toBe(7);
+  });
+
+  // chrt needs root or CAP_SYS_NICE; `chrt -f 1 true` says whether this process may.
+  const mayUseRealTime = Bun.which("chrt") !== null && Bun.spawnSync(["chrt", "-f", "1", "true"]).exitCode === 0;
+  test.skipIf(!mayUseRealTime)("leaves a real-time policy the user started it with (chrt -f) alone", async () => {
+    const r = await probe({ SLICE_PROBE_KEEP_POLICY: "1" }, 0, ["chrt", "-f", "1"]);
+    expect(r.applied).toBe(false);
+    expect(r.policy).toBe(1); // SCHED_FIFO
+    const plain = await probe();
+    expect(plain.policy).toBe(0);
   });
 
   test.skipIf(!kernelShowsSlices)("VBENCH_DEFAULT_SLICE=1 leaves the slice the thread had", async () => {

@@ -43,7 +43,7 @@ describe("release clock", () => {
       channels.map(
         (channel, k) =>
           new Promise<void>((resolve) => {
-            channel.port2.onmessage = (event: MessageEvent) => {
+            channel.port2.onmessage = (event: { data: unknown }) => {
               heard[k]!.push(event.data as number);
               if (event.data === offsets.length - 1) resolve();
             };
