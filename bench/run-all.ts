@@ -8,8 +8,9 @@
  *
  * --skip-1m  leave out the 1,000,000-request memory run
  * --quick    fewer points: accuracy at 16 and 1024 streams (steady only), schedule at 1000 req/s, 100,000 requests for memory
+ * The schedule at 1000 req/s runs a second time beside bench/floor.ts (the machine's own wake-up lag).
  * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
- * sse-framer.ts, gc-cost.ts, summarize.ts. VBENCH_BINARY=path measures another build.
+ * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts. VBENCH_BINARY=path measures another build.
  */
 import { BINARY, benchArgs, machineLoad, REPO } from "./_lib.ts";
 import { benchStartup } from "./startup.ts";
@@ -48,6 +49,8 @@ microBench("sse-framer.ts");
 ownProcess("gc-cost.ts");
 await benchAccuracy(quick ? new Map([["streams", "16,1024"], ["modes", "steady"]]) : new Map());
 await benchSchedule(quick ? new Map([["rates", "1000"]]) : new Map());
+// Once more at 1000 req/s with the machine's own wake-up lag measured beside it (bench/floor.ts).
+await benchSchedule(new Map([["rates", "1000"], ["floor", "true"]]));
 if (!args.has("skip-1m")) await benchMemory(new Map([["requests", quick ? "100000" : "1000000"]]));
 microBench("summarize.ts");
 console.log(`\n# done in ${((performance.now() - started) / 1000).toFixed(0)} s; machine at end: ${machineLoad()}`);

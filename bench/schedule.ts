@@ -95,7 +95,7 @@ export async function benchSchedule(args = benchArgs()): Promise<ScheduleFigure[
   for (const rate of rates) {
     const f = await scheduleFidelity(rate, seconds, args.has("floor"));
     out.push(f);
-    report(`schedule fidelity at ${rate} req/s`, formatSchedule(f), f.command, f.load);
+    report(`schedule fidelity at ${rate} req/s${f.floor ? ", beside the machine floor" : ""}`, formatSchedule(f), f.command, f.load);
   }
   return out;
 }
