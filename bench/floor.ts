@@ -8,9 +8,10 @@
  * futex with a fractional-ms timeout) until the release and records how late
  * it woke. No event loop, no sockets, no allocation while running. Run in
  * its own process beside a benchmark (bench/schedule.ts --floor), its p99 is
- * what any thread of normal priority got from the kernel at that moment; a
- * dispatcher cannot be expected to beat it, and the gap between the two is
- * the dispatcher's own cost.
+ * what any thread of normal priority got from the kernel at that moment. A
+ * dispatcher that sleeps until each release cannot beat it; vbench's wakes
+ * 0.25 ms early and spins, so it can by a little, and a p99 well above the
+ * floor's is the dispatcher's own cost.
  *
  *   npx bun bench/floor.ts [--rate 1000] [--seconds 10] [--threads 2]
  *

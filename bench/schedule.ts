@@ -10,9 +10,11 @@
  * With --floor, bench/floor.ts runs beside each run in its own process: two
  * threads that only sleep until each release of the same rate and note how
  * late they woke. Its p99 is the machine's floor at that moment (what the
- * kernel gave any thread of normal priority); vbench's p99 minus it is
- * vbench's own cost. It costs little CPU, but it is one more process: the
- * figures without --floor are the ones to quote for vbench alone.
+ * kernel gave any thread of normal priority); how far vbench's p99 lies
+ * above it is vbench's own cost (vbench wakes early and spins, so it can
+ * also lie a little below). It costs little CPU, but it is one more
+ * process: the figures without --floor are the ones to quote for vbench
+ * alone.
  *
  *   npx bun bench/schedule.ts [--rates 100,1000,5000] [--seconds 10] [--floor]
  */
