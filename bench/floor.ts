@@ -19,6 +19,7 @@
  */
 import { benchArgs } from "./_lib.ts";
 import { buildSchedule } from "../src/core/schedule.ts";
+import { percentileOfSorted } from "../src/core/stats.ts";
 
 export interface FloorFigure {
   rateRps: number;
@@ -66,9 +67,9 @@ export async function measureFloor(rateRps: number, seconds: number, threads: nu
     ),
   );
   for (const worker of workers) worker.terminate();
+  // The same percentile definition as vbench's own dispatch lag, so the two p99s compare like for like.
   const sorted = Float64Array.from(new Float64Array(lags)).sort();
-  const at = (q: number) => sorted[Math.min(count - 1, Math.floor(q * count))]!;
-  return { rateRps, threads, releases: count, p50: at(0.5), p99: at(0.99), max: sorted[count - 1]! };
+  return { rateRps, threads, releases: count, p50: percentileOfSorted(sorted, 50), p99: percentileOfSorted(sorted, 99), max: sorted[count - 1]! };
 }
 
 if (import.meta.main) {
