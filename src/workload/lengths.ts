@@ -6,14 +6,15 @@ import * as v from "valibot";
 import type { Rng } from "../core/rng.ts";
 
 /**
- * Integer bounds `[floor(L·(1−r)), ceil(L·(1+r))]`, never below `min`.
- * The epsilon keeps float noise from widening the range (100·1.1 is
- * 110.00000000000001, whose ceil would be 111).
+ * Integer bounds `[int(L·(1−r)), int(L·(1+r))]`, never below `min`: vLLM's
+ * random dataset draws from `int(L*(1-r))` to `int(L*(1+r))` inclusive, both
+ * truncated (output 32, r 0.2 → 25..38). The products are computed in
+ * doubles exactly as Python does, so the bounds match vLLM's bit for bit,
+ * float noise included.
  */
 export function rangeBounds(len: number, ratio: number, min: number): [number, number] {
-  const eps = 1e-9;
-  const lo = Math.max(min, Math.floor(len * (1 - ratio) + eps));
-  const hi = Math.max(lo, Math.ceil(len * (1 + ratio) - eps));
+  const lo = Math.max(min, Math.floor(len * (1 - ratio)));
+  const hi = Math.max(lo, Math.floor(len * (1 + ratio)));
   return [lo, hi];
 }
 

@@ -10,11 +10,21 @@ const tiny = await loadTokenizer(join(import.meta.dir, "../fixtures/datasets/tin
 const base: RandomWorkloadOptions = { numPrompts: 50, inputLen: 64, outputLen: 16, rangeRatio: 0, prefixLen: 0, seed: 0 };
 
 describe("range bounds", () => {
-  test("floor/ceil of L(1±r), without float noise", () => {
+  test("int(L(1-r)) to int(L(1+r)), both truncated as vLLM's random dataset", () => {
     expect(rangeBounds(1024, 0, 1)).toEqual([1024, 1024]);
     expect(rangeBounds(100, 0.1, 1)).toEqual([90, 110]);
-    expect(rangeBounds(1024, 0.1, 1)).toEqual([921, 1127]);
-    expect(rangeBounds(3, 0.9, 1)).toEqual([1, 6]);
+    // vLLM: int(1024*0.9) = 921, int(1024*1.1) = 1126; int(32*0.8) = 25, int(32*1.2) = 38.
+    expect(rangeBounds(1024, 0.1, 1)).toEqual([921, 1126]);
+    expect(rangeBounds(32, 0.2, 1)).toEqual([25, 38]);
+    expect(rangeBounds(64, 0.2, 1)).toEqual([51, 76]);
+    expect(rangeBounds(3, 0.9, 1)).toEqual([1, 5]);
+  });
+
+  test("output 32, r 0.2: draws cover exactly 25..38 (never 39)", () => {
+    const items = buildRandomWorkload({ ...base, numPrompts: 400, inputLen: 16, outputLen: 32, rangeRatio: 0.2 }, gpt2);
+    const outs = items.map((i) => i.outputTokens);
+    expect(Math.min(...outs)).toBe(25);
+    expect(Math.max(...outs)).toBe(38);
   });
 });
 
