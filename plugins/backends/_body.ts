@@ -26,6 +26,14 @@ export function mergeBody(base: JsonObject, extra: Readonly<JsonObject>): JsonOb
   return out;
 }
 
+/**
+ * Sampling sent by the OpenAI backends unless the scenario's sampling keys
+ * (or `extra_body`) say otherwise: vLLM's client sends `temperature: 0.0`
+ * (greedy), and without it a server applies its own default (0.8 on
+ * llama-server), so the two tools would not send the same workload.
+ */
+export const OPENAI_DEFAULT_SAMPLING: Readonly<JsonObject> = { temperature: 0 };
+
 /** The message of an OpenAI/vLLM error object, or undefined when the payload is not one. */
 export function openAiErrorText(obj: JsonObject): string | undefined {
   const error = obj.error;

@@ -4,7 +4,7 @@
  */
 import { defineBackend } from "../../src/core/registry.ts";
 import type { BuildRequestInput } from "../../src/core/types.ts";
-import { endpointHint, mergeBody } from "./_body.ts";
+import { endpointHint, mergeBody, OPENAI_DEFAULT_SAMPLING } from "./_body.ts";
 import type { JsonObject } from "./_body.ts";
 import { createOpenAiParser, parseOpenAiModels } from "./_openai-stream.ts";
 
@@ -18,7 +18,7 @@ export function buildChatBody(input: BuildRequestInput): JsonObject {
     stream_options: { include_usage: true },
   };
   if (input.ignoreEos) body.ignore_eos = true;
-  return mergeBody({ ...body, ...input.sampling }, input.extraBody);
+  return mergeBody({ ...body, ...OPENAI_DEFAULT_SAMPLING, ...input.sampling }, input.extraBody);
 }
 
 export default defineBackend({

@@ -23,7 +23,7 @@ describe("openai-chat body", () => {
   test("synthetic workload: exactly the wire.md body", () => {
     expect(json(openaiChat.buildBody(input()))).toBe(
       '{"model":"meta-llama/Llama-3.1-8B-Instruct","messages":[{"role":"user","content":"Hello there"}],' +
-        '"max_completion_tokens":128,"stream":true,"stream_options":{"include_usage":true},"ignore_eos":true}',
+        '"max_completion_tokens":128,"stream":true,"stream_options":{"include_usage":true},"ignore_eos":true,"temperature":0}',
     );
   });
 
@@ -41,6 +41,7 @@ describe("openai-chat body", () => {
       max_completion_tokens: 7,
       stream: true,
       stream_options: { include_usage: true },
+      temperature: 0,
     });
     expect("ignore_eos" in body).toBe(false);
   });
@@ -71,7 +72,7 @@ describe("openai (completions) body", () => {
   test("synthetic workload: exactly the wire.md body", () => {
     expect(json(openai.buildBody(input()))).toBe(
       '{"model":"meta-llama/Llama-3.1-8B-Instruct","prompt":"Hello there","max_tokens":128,"stream":true,' +
-        '"stream_options":{"include_usage":true},"ignore_eos":true}',
+        '"stream_options":{"include_usage":true},"ignore_eos":true,"temperature":0}',
     );
   });
 
@@ -86,6 +87,20 @@ describe("openai (completions) body", () => {
   test("the prompt is used even when the item has messages", () => {
     const item = { prompt: "last", messages: [{ role: "user" as const, content: "last" }], inputTokens: 1, outputTokens: 3 };
     expect(openai.buildBody(input({ item })).prompt).toBe("last");
+  });
+});
+
+describe("temperature default (vLLM's client sends temperature 0.0)", () => {
+  for (const backend of [openaiChat, openai]) {
+    test(`${backend.name}: temperature 0 unless the scenario or extra_body sets it`, () => {
+      expect(backend.buildBody(input()).temperature).toBe(0);
+      expect(backend.buildBody(input({ sampling: { temperature: 0.8 } })).temperature).toBe(0.8);
+      expect(backend.buildBody(input({ extraBody: { temperature: 1.2 } })).temperature).toBe(1.2);
+    });
+  }
+
+  test("tgi keeps its own defaults: no temperature unless set", () => {
+    expect("temperature" in (tgi.buildBody(input()).parameters as Record<string, unknown>)).toBe(false);
   });
 });
 
