@@ -13,12 +13,33 @@
 import type { RequestRecord } from "./types.ts";
 import { RecordStream } from "./atomic-write.ts";
 
-const FLUSH_INTERVAL_MS = 250;
+export const FLUSH_INTERVAL_MS = 250;
 /** Records serialised per turn of the event loop (~3.5 µs each): the longest the drain holds the loop. */
-const DRAIN_SLICE = 32;
+export const DRAIN_SLICE = 32;
 
-/** One record as a JSON line (times in ms on the run clock, relative to the schedule's t0). */
-export function recordToJsonLine(r: RequestRecord): string {
+/** When the drain runs: the event loop's timers in a run; a test turns them by hand, so nothing races a clock. */
+export interface DrainScheduler {
+  /** Call `tick` every `ms`; the returned function stops it. */
+  every(ms: number, tick: () => void): () => void;
+  /** Run `step` on a later turn of the event loop. */
+  later(step: () => void): void;
+}
+
+export const EVENT_LOOP: DrainScheduler = {
+  every(ms, tick) {
+    const timer = setInterval(tick, ms);
+    return () => clearInterval(timer);
+  },
+  later: (step) => void setImmediate(step),
+};
+
+/**
+ * One record as a JSON line (times in ms on the run clock, relative to the schedule's t0), plus
+ * `sent_epoch_ms`, the wall-clock send time (t0's wall-clock time + sent_ms), which lines up
+ * records of different processes (shards) on one time axis.
+ */
+export function recordToJsonLine(r: RequestRecord, t0EpochMs = NaN): string {
+  const sentEpochMs = t0EpochMs + r.sentAtMs;
   return JSON.stringify({
     index: r.index,
     request_id: r.requestId,
@@ -45,13 +66,18 @@ export class RecordLog {
   /** Records of `pending` already serialised (a drain in progress resumes here). */
   private drained = 0;
   private slicing = false;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private stopTimer: (() => void) | null = null;
   /** Records handed to the stream so far. */
   written = 0;
 
+  /** `t0EpochMs`: wall-clock time (epoch ms) of the run clock's t0, for each line's sent_epoch_ms. */
+  constructor(private readonly t0EpochMs = NaN) {}
+
+  constructor(private readonly scheduler: DrainScheduler = EVENT_LOOP) {}
+
   async open(path: string): Promise<void> {
     await this.stream.open(path, { flushIntervalMs: FLUSH_INTERVAL_MS });
-    this.timer = setInterval(() => this.drainSlices(), FLUSH_INTERVAL_MS);
+    this.stopTimer = this.scheduler.every(FLUSH_INTERVAL_MS, () => this.drainSlices());
   }
 
   /** Hot path: remember the record. */
@@ -64,7 +90,7 @@ export class RecordLog {
     const batch = this.pending;
     const end = Math.min(batch.length, this.drained + limit);
     try {
-      for (let i = this.drained; i < end; i++) this.stream.write(recordToJsonLine(batch[i]!));
+      for (let i = this.drained; i < end; i++) this.stream.write(recordToJsonLine(batch[i]!, this.t0EpochMs));
     } catch {
       // A failed write (disk full) is remembered by the stream and thrown by flush()/close().
     }
@@ -81,7 +107,7 @@ export class RecordLog {
     if (this.slicing) return;
     const step = () => {
       this.slicing = !this.drain(DRAIN_SLICE);
-      if (this.slicing) setImmediate(step);
+      if (this.slicing) this.scheduler.later(step);
     };
     step();
   }
@@ -93,8 +119,8 @@ export class RecordLog {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.stopTimer?.();
+    this.stopTimer = null;
     this.drain();
     await this.stream.close();
   }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RecordLog } from "../../src/core/record-log.ts";
+import { DRAIN_SLICE, FLUSH_INTERVAL_MS, RecordLog, type DrainScheduler } from "../../src/core/record-log.ts";
 import { sampleRecord as record } from "../helpers/records.ts";
 
 const indexes = (path: string): number[] =>
@@ -11,25 +11,59 @@ const indexes = (path: string): number[] =>
     .filter(Boolean)
     .map((line) => (JSON.parse(line) as { index: number }).index);
 
+const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The drain's timer and its later turns, turned by the test: no real clock to race. */
+class HandTurned implements DrainScheduler {
+  readonly ticks: (() => void)[] = [];
+  readonly intervals: number[] = [];
+  readonly queued: (() => void)[] = [];
+  stopped = 0;
+  every(ms: number, tick: () => void): () => void {
+    this.intervals.push(ms);
+    this.ticks.push(tick);
+    return () => void this.stopped++;
+  }
+  later(step: () => void): void {
+    this.queued.push(step);
+  }
+  /** Run the steps queued so far (one turn of the event loop). */
+  turn(): void {
+    for (const step of this.queued.splice(0)) step();
+  }
+}
+
 describe("RecordLog", () => {
   test("the timer drains in slices: records added mid-drain and a flush in between each land once, in order", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "vbench-recordlog-")), "requests.jsonl");
-    const log = new RecordLog();
+    const clock = new HandTurned();
+    const log = new RecordLog(clock);
     await log.open(path);
+    expect(clock.intervals).toEqual([FLUSH_INTERVAL_MS]);
     for (let i = 0; i < 1000; i++) log.add(record(i));
-    // The 250 ms timer starts a sliced drain. Polling once per turn of the event loop (as the slices are
-    // scheduled) sees it under way after its first slice or two, far from finished at 32 per turn.
-    while (log.written === 0) await new Promise((resolve) => setImmediate(resolve));
-    expect(log.written).toBeGreaterThanOrEqual(32);
-    expect(log.written).toBeLessThanOrEqual(96);
+    // Nothing is serialised on the hot path: only the timer starts a drain.
+    expect(log.written).toBe(0);
+    clock.ticks[0]!();
+    expect(log.written).toBe(DRAIN_SLICE);
+    expect(clock.queued).toHaveLength(1);
+    clock.turn();
+    expect(log.written).toBe(2 * DRAIN_SLICE);
+    // A timer tick during a drain does not start a second one beside it.
+    clock.ticks[0]!();
+    expect(log.written).toBe(2 * DRAIN_SLICE);
+    expect(clock.queued).toHaveLength(1);
+    // Records added mid-drain, then a flush (the Ctrl-C path) writes everything at once.
     for (let i = 1000; i < 1100; i++) log.add(record(i));
     await log.flush();
     expect(log.written).toBe(1100);
-    expect(indexes(path)).toEqual(Array.from({ length: 1100 }, (_, i) => i));
-    // The slice still queued when flush() took over finds nothing left to write.
-    await Bun.sleep(10);
+    expect(indexes(path)).toEqual(upTo(1100));
+    // The slice still queued when flush() took over finds nothing left to write, and queues no more.
+    clock.turn();
+    expect(log.written).toBe(1100);
+    expect(clock.queued).toHaveLength(0);
     log.add(record(1100));
     await log.close();
-    expect(indexes(path)).toEqual(Array.from({ length: 1101 }, (_, i) => i));
+    expect(clock.stopped).toBe(1);
+    expect(indexes(path)).toEqual(upTo(1101));
   });
 });
