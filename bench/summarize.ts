@@ -39,7 +39,6 @@ for (let i = 0; i < count; i++) {
     success: !failed,
     ...(failed ? { error: { category: "http" as const, message: "HTTP 503" } } : {}),
     inputTokens: 100,
-    inputTokenSource: "dataset",
     outputTokens: failed ? 0 : messages,
     outputTokenSource: "server",
     requestedOutputTokens: messages,

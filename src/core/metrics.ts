@@ -6,6 +6,7 @@
  * million records summarise without per-record objects.
  */
 import { clientExtras, type ClientStats } from "./client-metrics.ts";
+import { ResponseTally } from "./response-extras.ts";
 import { percentileKey, SeriesBuilder, unionPercentiles as union } from "./stats.ts";
 import { peakOverlap, peakTokensPerSecond } from "./sweeps.ts";
 import { thresholdNeeds } from "./thresholds.ts";
@@ -83,6 +84,7 @@ export function summarize(
   let s = 0;
   const failures: FailureSummary = { byCategory: {}, samples: [] };
   const failed: RequestRecord[] = [];
+  const tally = new ResponseTally();
 
   for (const r of records) {
     const dispatchedAt = r.dispatchedAtMs;
@@ -103,6 +105,7 @@ export function summarize(
     const out = r.outputTokens;
     inputTokens += r.inputTokens;
     outputTokens += out;
+    tally.add(r);
     if (r.outputTokenSource === "server") {
       fromServer++;
       if (r.tokenizerOutputTokens !== undefined) {
@@ -159,6 +162,7 @@ export function summarize(
     lastDispatchMs,
     tokenSources: { server: fromServer, tokenizer: fromTokenizer, mismatchMeanAbs: compared > 0 ? mismatchAbs / compared : null, mismatchCount: mismatched },
   });
+  Object.assign(extras, tally.extras());
 
   return {
     completed,

@@ -52,7 +52,7 @@ export function recordToJsonLine(r: RequestRecord, t0EpochMs = NaN): string {
     end_ms: Number.isNaN(r.endAtMs) ? null : r.endAtMs,
     done_ms: r.doneAtMs,
     input_tokens: r.inputTokens,
-    input_token_source: r.inputTokenSource,
+    server_input_tokens: r.serverInputTokens ?? null,
     output_tokens: r.outputTokens,
     output_token_source: r.outputTokenSource,
     requested_output_tokens: r.requestedOutputTokens,

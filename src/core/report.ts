@@ -110,6 +110,8 @@ export function sanitizeForTerminal(text: string, maxLength = 200): string {
 
 const stat3 = (s: SeriesStats) => `mean ${f2(s.mean)}, p50 ${f2(s.percentiles.p50 ?? s.median)}, p99 ${f2(s.percentiles.p99 ?? s.max)}, max ${f2(s.max)}`;
 
+const signed = (x: number) => (x >= 0 ? `+${f2(x)}` : f2(x));
+
 /** Up to 4 decimals, no trailing zeros; "n/a" for a value that could not be measured. */
 function measure(x: number): string {
   return Number.isFinite(x) ? String(Number(x.toFixed(4))) : "n/a";
@@ -129,6 +131,10 @@ export function formatExtras(summary: Summary, scenario: ResolvedScenario, verdi
   line("Output token count source:", `server ${x.tokenSources.server}, tokenizer ${x.tokenSources.tokenizer}`);
   if (x.tokenSources.mismatchMeanAbs !== null) {
     line("Server vs tokenizer count:", `differs on ${x.tokenSources.mismatchCount} requests, mean |diff| ${f2(x.tokenSources.mismatchMeanAbs)} tokens`);
+  }
+  if (x.serverInputTokens) {
+    const { total, requests, builtTotal } = x.serverInputTokens;
+    line("Server input tokens:", `${total} (built ${builtTotal}; ${signed((total - builtTotal) / requests)} per request over ${requests} requests)`);
   }
   const loop = x.eventLoopLagMs;
   line("Event-loop lag (ms):", `p50 ${f2(loop.p50)}, p99 ${f2(loop.p99)}, max ${f2(loop.max)} (${loop.samples} samples)`);

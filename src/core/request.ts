@@ -207,12 +207,14 @@ export class TimedRequest implements ResponseSink {
       endAtMs: this.chunks > 0 ? chunkAtMs[this.chunks - 1]! : NaN,
       doneAtMs: this.nowMs,
       success,
-      inputTokens: state.promptTokens ?? this.prepared.inputTokens,
-      inputTokenSource: state.promptTokens !== undefined ? "server" : "dataset",
+      // vLLM's total_input_tokens counts the prompt lengths the client built; the server's count
+      // (chat template included) is kept beside it, never in its place.
+      inputTokens: this.prepared.inputTokens,
       outputTokens: state.outputTokens ?? 0,
       outputTokenSource: "server",
       requestedOutputTokens: this.prepared.requestedOutputTokens,
     };
+    if (state.promptTokens !== undefined) record.serverInputTokens = state.promptTokens;
     if (state.outputTokens === undefined) record.outputTokenSource = "tokenizer";
     if (state.finishReason !== undefined) record.finishReason = state.finishReason;
     if (state.textParts.length) record.generatedText = state.textParts.join("");

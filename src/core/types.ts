@@ -158,8 +158,10 @@ export interface RequestRecord {
   doneAtMs: number;
   success: boolean;
   error?: RequestFailure;
+  /** Prompt length vbench built (the run's tokenizer), as vLLM's total_input_tokens counts it. */
   inputTokens: number;
-  inputTokenSource: "server" | "dataset";
+  /** The server's own prompt count (usage.prompt_tokens), chat template included; absent when not reported. */
+  serverInputTokens?: number;
   outputTokens: number;
   outputTokenSource: TokenSource;
   /** The local tokenizer's count of the generated text, when it was computed. */
@@ -232,6 +234,13 @@ export interface SummaryExtras {
   /** True when the client's own lag exceeded the documented bound. */
   clientBound: boolean;
   clientBoundReason?: string;
+  /**
+   * The server's prompt-token count (usage.prompt_tokens) beside the built
+   * prompt lengths, over the successful requests that reported one; absent
+   * when none did. `total − builtTotal` is what the server added (the chat
+   * template).
+   */
+  serverInputTokens?: { total: number; requests: number; builtTotal: number };
   /** Time from the last dispatch to the last finish (time-bound runs report it). */
   drainS: number;
   /** Multi-turn runs: TTFT and E2EL by turn index (0-based), successful requests only. */

@@ -39,7 +39,6 @@ export function record(spec: RecordSpec): RequestRecord {
     success: spec.fail === undefined,
     ...(spec.fail === undefined ? {} : { error: spec.fail }),
     inputTokens: spec.input ?? 10,
-    inputTokenSource: "dataset",
     outputTokens: spec.out ?? chunks.length,
     outputTokenSource: spec.source ?? "server",
     ...(spec.tokenizerOut === undefined ? {} : { tokenizerOutputTokens: spec.tokenizerOut }),

@@ -13,7 +13,6 @@ export function sampleRecord(index: number): RequestRecord {
     doneAtMs: index + 2,
     success: true,
     inputTokens: 8,
-    inputTokenSource: "dataset",
     outputTokens: 2,
     outputTokenSource: "server",
     requestedOutputTokens: 2,
