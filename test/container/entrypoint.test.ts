@@ -103,9 +103,10 @@ describe("container entrypoint with the seed's environment", () => {
     expect(doc!.max_concurrency).toBe(1);
     expect(doc!.request_rate).toBe("inf");
     expect(doc!.total_output_tokens).toBe(1024);
-    const verdicts = doc!.vbench.thresholds as { passed: boolean }[];
-    expect(verdicts).toHaveLength(4);
-    expect(r.code).toBe(verdicts.every((v) => v.passed) ? 0 : 4);
+    // Its four thresholds all hold against a 1 ms simulator: each says so, and the run exits 0.
+    const verdicts = doc!.vbench.thresholds as { key: string; passed: boolean }[];
+    expect(verdicts.map((v) => [v.key, v.passed])).toEqual([["ttft_p95_ms", true], ["tpot_mean_ms", true], ["throughput_min", true], ["success_rate", true]]);
+    expect(r.code, r.stderr).toBe(0);
     expect(found(image("defaults").path("/app/parsed"), "_standardized.json")).toHaveLength(1);
     expect(found(image("defaults").path("/app/results"), ".log").some((f) => /vllm_benchmark_main_\d{8}_\d{6}\.log$/.test(f))).toBe(true);
   });
