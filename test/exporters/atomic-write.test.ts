@@ -6,10 +6,11 @@ import { join } from "node:path";
 import { RecordStream, checkWritableDir, ioHint, writeFileAtomic } from "../../src/core/atomic-write.ts";
 import { ExitCode, VbenchError } from "../../src/core/errors.ts";
 import { rejection } from "../helpers/errors.ts";
+import { ownedByRunner, unprivileged } from "../helpers/unprivileged.ts";
+import { REPO } from "../helpers/vbench.ts";
 
 const root = await mkdtemp(join(tmpdir(), "vbench-atomic-"));
 afterAll(async () => {
-  await chmod(join(root, "ro"), 0o755).catch(() => undefined);
   await rm(root, { recursive: true, force: true });
 });
 
@@ -67,28 +68,29 @@ describe("checkWritableDir", () => {
     expect(err.hint).toContain("does not exist");
   });
 
-  test("an unwritable directory is a config error with a useful hint", async () => {
-    const ro = join(root, "ro");
+  test("an unwritable directory is a config error with a useful hint (checked as nobody when the tests run as root)", async () => {
+    // Root ignores permission bits: the check runs in a child process as an unprivileged user, on a directory that user owns without write permission.
+    const dir = await mkdtemp(join(tmpdir(), "vbench-atomic-perm-"));
+    await chmod(dir, 0o755);
+    const ro = join(dir, "ro");
     await mkdir(ro);
-    await chmod(ro, 0o555);
-    // root ignores permission bits: detect that and use a path under a regular file instead.
-    let permissionsEnforced = true;
-    try {
-      await writeFile(join(ro, "probe"), "x");
-      permissionsEnforced = false;
-    } catch {
-      // expected for non-root users
-    }
-    if (permissionsEnforced) {
-      const err = await caught(checkWritableDir(ro, { create: false }));
-      expect(err.exitCode).toBe(ExitCode.config);
-      expect(err.hint).toContain("No permission");
-    } else {
-      await writeFile(join(root, "plain-file"), "x");
-      const err = await caught(checkWritableDir(join(root, "plain-file", "sub"), { create: true }));
-      expect(err.exitCode).toBe(ExitCode.config);
-      expect(err.hint).toContain("not a directory");
-    }
+    ownedByRunner(ro, 0o555);
+    const script = `const { checkWritableDir } = await import(${JSON.stringify(join(REPO, "src/core/atomic-write.ts"))});
+      try { await checkWritableDir(process.argv[1], { create: false }); console.log("{}"); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, exitCode: e.exitCode, hint: e.hint })); }`;
+    const child = Bun.spawn(unprivileged([process.execPath, "-e", script, ro]), { cwd: REPO, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }, stdout: "pipe", stderr: "pipe" });
+    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    expect(code, err).toBe(0);
+    expect(JSON.parse(out)).toEqual({ code: "output_not_writable", exitCode: ExitCode.config, hint: `No permission to write in ${ro}: fix its permissions/owner or set OUTPUT_DIR to a writable directory.` });
+    expect(await readdir(ro)).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("a path below a regular file is a config error naming that", async () => {
+    await writeFile(join(root, "plain-file"), "x");
+    const err = await caught(checkWritableDir(join(root, "plain-file", "sub"), { create: true }));
+    expect(err.exitCode).toBe(ExitCode.config);
+    expect(err.hint).toContain("not a directory");
   });
 });
 

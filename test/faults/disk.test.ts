@@ -13,6 +13,7 @@ import { RecordLog } from "../../src/core/record-log.ts";
 import { ExitCode, VbenchError } from "../../src/core/errors.ts";
 import { sampleRecord as record } from "../helpers/records.ts";
 import { startMock, tempDir, truthSummary, vbench, writeConfig } from "../helpers/vbench.ts";
+import { ownedByRunner, unprivileged } from "../helpers/unprivileged.ts";
 import { OTHER_CASES } from "./cases.ts";
 import { filesUnder, findFile, matrixScenario } from "./harness.ts";
 
@@ -27,11 +28,12 @@ describe("output directories at preflight", () => {
     await mock.stop();
   });
 
-  async function runWith(dirs: string[]) {
+  async function runWith(dirs: string[], wrap?: (cmd: string[]) => string[]) {
     const dir = tempDir("vbench-disk-");
+    chmodSync(dir, 0o755); // readable by the unprivileged user of the permission test
     const config = await writeConfig(dir, [matrixScenario()], { exporters: ["json"] });
     const before = (await truthSummary(mock.url)).requestsReceived;
-    const r = await vbench(["run", "--config", config, "--base-url", mock.url, ...dirs]);
+    const r = await vbench(["run", "--config", config, "--base-url", mock.url, ...dirs], { wrap });
     return { ...r, sent: (await truthSummary(mock.url)).requestsReceived - before };
   }
 
@@ -56,12 +58,13 @@ describe("output directories at preflight", () => {
     expect(r.sent).toBe(0);
   });
 
-  test.skipIf(process.getuid?.() === 0)("a directory without write permission: exit 2, nothing sent (as root permissions do not stop writes)", async () => {
+  test("a directory without write permission: exit 2, nothing sent (run as nobody when the tests run as root)", async () => {
     const dir = tempDir("vbench-disk-");
+    chmodSync(dir, 0o755);
     const locked = join(dir, "locked");
     mkdirSync(locked);
-    chmodSync(locked, 0o500);
-    const r = await runWith(["--output-dir", locked]);
+    ownedByRunner(locked, 0o500);
+    const r = await runWith(["--output-dir", locked], unprivileged);
     expect(r.code).toBe(ExitCode.config);
     expect(r.stderr).toContain("No permission to write");
     expect(r.sent).toBe(0);

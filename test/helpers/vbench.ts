@@ -21,13 +21,18 @@ export interface RunOutput {
   stderr: string;
 }
 
-export async function vbench(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<RunOutput> {
+export async function vbench(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; wrap?: (cmd: string[]) => string[] } = {},
+): Promise<RunOutput> {
   requireBinary();
   const env: Record<string, string> = {};
   // A clean environment: only what the test sets, plus PATH/HOME for the runtime.
   for (const key of ["PATH", "HOME", "TMPDIR"]) if (process.env[key]) env[key] = process.env[key]!;
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
-  const proc = Bun.spawn([BINARY, ...args], { cwd: options.cwd ?? REPO, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  // `wrap`: e.g. test/helpers/unprivileged.ts's, to run the binary as another user.
+  const cmd = options.wrap ? options.wrap([BINARY, ...args]) : [BINARY, ...args];
+  const proc = Bun.spawn(cmd, { cwd: options.cwd ?? REPO, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 120_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
