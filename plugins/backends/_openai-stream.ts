@@ -3,6 +3,9 @@
  * completions), plus `/v1/models` discovery. Token-bearing rule
  * (spec/metrics.md): a JSON payload with a non-empty `choices` array, even a
  * role-only delta or an empty `text`. Usage-only chunks and `[DONE]` are not.
+ * A token-bearing message without generated text (a role-only delta, an
+ * empty finish chunk) is reported as `TokenNoText`: vLLM's ITL counts it, the
+ * content ITL does not.
  */
 import { PayloadKind } from "../../src/core/types.ts";
 import type { ParsedResponse, ResponseParser } from "../../src/core/types.ts";
@@ -47,41 +50,51 @@ class OpenAiStreamParser implements ResponseParser {
     if (!Array.isArray(choices) || choices.length === 0) return PayloadKind.Ignore;
     // Only the first choice, as vLLM's client (n = 1 in benchmarks).
     const choice: unknown = choices[0];
-    if (!isRecord(choice)) return PayloadKind.Token;
+    if (!isRecord(choice)) return PayloadKind.TokenNoText;
     if (typeof choice.finish_reason === "string") this.state.finishReason = choice.finish_reason;
     if (this.chat) {
       const delta = choice.delta;
-      if (isRecord(delta)) {
-        this.pushChatText(delta);
-        return PayloadKind.Token;
-      }
+      if (isRecord(delta)) return this.pushChatText(delta) ? PayloadKind.Token : PayloadKind.TokenNoText;
       const message = choice.message;
       // A non-streaming body: `message` instead of `delta`.
       if (isRecord(message)) {
-        this.pushChatText(message);
+        const text = this.pushChatText(message);
         this.state.ended = true;
-        return PayloadKind.TokenAndDone;
+        return text ? PayloadKind.TokenAndDone : PayloadKind.TokenNoTextAndDone;
       }
-      return PayloadKind.Token;
+      return PayloadKind.TokenNoText;
     }
     const text = choice.text;
-    if (typeof text === "string" && text.length > 0) this.state.textParts.push(text);
+    const hasText = typeof text === "string" && text.length > 0;
+    if (hasText) this.state.textParts.push(text);
     // A completions body without streaming looks like a stream chunk; it is the
     // only payload that carries both a finish reason and the token count. (A
-    // stream with continuous usage stats gets `ended` one chunk before [DONE].)
+    // stream with continuous usage stats, or llama-server's, which always
+    // sends usage on its finish chunk, gets `ended` one chunk before [DONE].)
     if (usageTokens && typeof choice.finish_reason === "string") {
       this.state.ended = true;
-      return PayloadKind.TokenAndDone;
+      return hasText ? PayloadKind.TokenAndDone : PayloadKind.TokenNoTextAndDone;
     }
-    return PayloadKind.Token;
+    return hasText ? PayloadKind.Token : PayloadKind.TokenNoText;
   }
 
-  private pushChatText(delta: JsonObject): void {
+  /** Keep the message's generated text; true when it carried any (content, reasoning or tool calls). */
+  private pushChatText(delta: JsonObject): boolean {
+    let carried = false;
     const content = delta.content;
-    if (typeof content === "string" && content.length > 0) this.state.textParts.push(content);
+    if (typeof content === "string" && content.length > 0) {
+      this.state.textParts.push(content);
+      carried = true;
+    }
     // vLLM has sent the same reasoning text under both names: take one.
     const reasoning = typeof delta.reasoning_content === "string" ? delta.reasoning_content : delta.reasoning;
-    if (typeof reasoning === "string" && reasoning.length > 0) this.state.textParts.push(reasoning);
+    if (typeof reasoning === "string" && reasoning.length > 0) {
+      this.state.textParts.push(reasoning);
+      carried = true;
+    }
+    // Tool-call arguments are generated tokens too, though not kept as text.
+    if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) carried = true;
+    return carried;
   }
 
   private done(): PayloadKind {

@@ -136,6 +136,10 @@ export function formatExtras(summary: Summary, scenario: ResolvedScenario, verdi
     const { total, requests, builtTotal } = x.serverInputTokens;
     line("Server input tokens:", `${total} (built ${builtTotal}; ${signed((total - builtTotal) / requests)} per request over ${requests} requests)`);
   }
+  if (x.contentItlMs) {
+    const c = x.contentItlMs;
+    line("Content ITL (ms):", `${c.count > 0 ? stat3(c) : "n/a"} (${c.count} gaps; ${x.noTextMessages ?? 0} messages without text left out)`);
+  }
   const loop = x.eventLoopLagMs;
   line("Event-loop lag (ms):", `p50 ${f2(loop.p50)}, p99 ${f2(loop.p99)}, max ${f2(loop.max)} (${loop.samples} samples)`);
   line("Client CPU (s):", f2(x.clientCpuS));

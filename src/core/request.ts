@@ -51,6 +51,9 @@ export class TimedRequest implements ResponseSink {
   /** Run-relative clock of the current read, shared by all events in it. */
   private nowMs = 0;
   private chunkAtMs: Float64Array;
+  /** 1 where the message at that index carried no generated text (PayloadKind.TokenNoText). */
+  private chunkNoText: Uint8Array;
+  private noTextCount = 0;
   private chunks = 0;
   private status = 0;
   private framer: SseFramer | null = null;
@@ -79,6 +82,7 @@ export class TimedRequest implements ResponseSink {
   ) {
     this.parser = backend.createParser();
     this.chunkAtMs = new Float64Array(Math.max(4, prepared.requestedOutputTokens + 2));
+    this.chunkNoText = new Uint8Array(this.chunkAtMs.length);
     this.lastActivityMs = dispatchedAtMs;
   }
 
@@ -125,16 +129,26 @@ export class TimedRequest implements ResponseSink {
       return this.fail("stream", `backend parser failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (kind === PayloadKind.Token || kind === PayloadKind.TokenAndDone) {
-      if (this.chunks === this.chunkAtMs.length) {
-        const grown = new Float64Array(this.chunkAtMs.length * 2);
-        grown.set(this.chunkAtMs);
-        this.chunkAtMs = grown;
-      }
+      if (this.chunks === this.chunkAtMs.length) this.grow();
+      this.chunkAtMs[this.chunks++] = this.nowMs;
+    } else if (kind === PayloadKind.TokenNoText || kind === PayloadKind.TokenNoTextAndDone) {
+      if (this.chunks === this.chunkAtMs.length) this.grow();
+      this.chunkNoText[this.chunks] = 1;
+      this.noTextCount++;
       this.chunkAtMs[this.chunks++] = this.nowMs;
     } else if (kind === PayloadKind.Error && this.streamError === null) {
       this.streamError = this.parser.state.error ?? "error event in stream";
     }
   };
+
+  private grow(): void {
+    const grown = new Float64Array(this.chunkAtMs.length * 2);
+    grown.set(this.chunkAtMs);
+    this.chunkAtMs = grown;
+    const flags = new Uint8Array(grown.length);
+    flags.set(this.chunkNoText);
+    this.chunkNoText = flags;
+  }
 
   onEnd(now: number): void {
     if (this.finished) return;
@@ -214,6 +228,7 @@ export class TimedRequest implements ResponseSink {
       outputTokenSource: "server",
       requestedOutputTokens: this.prepared.requestedOutputTokens,
     };
+    if (this.noTextCount > 0) record.noTextChunks = this.noTextIndexes();
     if (state.promptTokens !== undefined) record.serverInputTokens = state.promptTokens;
     if (state.outputTokens === undefined) record.outputTokenSource = "tokenizer";
     if (state.finishReason !== undefined) record.finishReason = state.finishReason;
@@ -228,6 +243,12 @@ export class TimedRequest implements ResponseSink {
       }
     }
     this.done(this, record);
+  }
+
+  private noTextIndexes(): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < this.chunks; k++) if (this.chunkNoText[k] === 1) out.push(k);
+    return out;
   }
 }
 

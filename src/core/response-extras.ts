@@ -1,19 +1,29 @@
 /**
  * Extras about what the server did with the successful requests (spec/metrics.md
  * "vbench extras"): its own prompt-token count beside the prompt lengths vbench
- * built. They never change the vLLM-named numbers.
+ * built, and the inter-token latency between messages that carried generated
+ * text. They never change the vLLM-named numbers.
  *
  * One `add` per successful record from summarize()'s single pass; no
  * per-record allocation.
  */
+import { EXTRA_PERCENTILES } from "./client-metrics.ts";
+import { SeriesBuilder, type SeriesBuilderOptions } from "./stats.ts";
 import type { RequestRecord, SummaryExtras } from "./types.ts";
 
-export type ResponseExtras = Pick<SummaryExtras, "serverInputTokens">;
+export type ResponseExtras = Pick<SummaryExtras, "serverInputTokens" | "contentItlMs" | "noTextMessages">;
 
 export class ResponseTally {
   private serverTotal = 0;
   private serverRequests = 0;
   private builtOfReporting = 0;
+  private readonly contentItl: SeriesBuilder;
+  private noText = 0;
+
+  /** `series.capacity`: the number of ITL gaps, an upper bound on the content gaps. */
+  constructor(series: SeriesBuilderOptions = {}) {
+    this.contentItl = new SeriesBuilder(series);
+  }
 
   /** A successful record. */
   add(r: RequestRecord): void {
@@ -23,10 +33,32 @@ export class ResponseTally {
       this.serverRequests++;
       this.builtOfReporting += r.inputTokens;
     }
+    const skip = r.noTextChunks;
+    if (skip === undefined || skip.length === 0) {
+      this.contentItl.pushGaps(r.chunkAtMs);
+      return;
+    }
+    this.noText += skip.length;
+    this.pushContentGaps(r.chunkAtMs, skip);
+  }
+
+  /** Gaps between consecutive chunks that carried text; `skip` is sorted ascending. */
+  private pushContentGaps(chunks: Float64Array, skip: readonly number[]): void {
+    let next = 0;
+    let previous = NaN;
+    for (let k = 0; k < chunks.length; k++) {
+      if (next < skip.length && skip[next] === k) {
+        next++;
+        continue;
+      }
+      if (previous === previous) this.contentItl.push(chunks[k]! - previous);
+      previous = chunks[k]!;
+    }
   }
 
   extras(): ResponseExtras {
-    if (this.serverRequests === 0) return {};
-    return { serverInputTokens: { total: this.serverTotal, requests: this.serverRequests, builtTotal: this.builtOfReporting } };
+    const out: ResponseExtras = { contentItlMs: this.contentItl.stats(EXTRA_PERCENTILES), noTextMessages: this.noText };
+    if (this.serverRequests > 0) out.serverInputTokens = { total: this.serverTotal, requests: this.serverRequests, builtTotal: this.builtOfReporting };
+    return out;
   }
 }

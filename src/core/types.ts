@@ -73,6 +73,14 @@ export const PayloadKind = {
   Error: 3,
   /** A token-bearing message that is also the end marker (TGI's final event). */
   TokenAndDone: 4,
+  /**
+   * A token-bearing message that carried no generated text (a role-only
+   * delta, an empty finish chunk): stamped like `Token` for vLLM's ITL, left
+   * out of the content ITL. A parser that cannot tell returns `Token`.
+   */
+  TokenNoText: 5,
+  /** `TokenNoText` that is also the end marker (a completions finish chunk with empty text and usage). */
+  TokenNoTextAndDone: 6,
 } as const;
 export type PayloadKind = (typeof PayloadKind)[keyof typeof PayloadKind];
 
@@ -152,6 +160,11 @@ export interface RequestRecord {
   sentAtMs: number;
   /** Arrival of each token-bearing message. */
   chunkAtMs: Float64Array;
+  /**
+   * Indexes into chunkAtMs of the token-bearing messages that carried no
+   * generated text (PayloadKind.TokenNoText); absent when there were none.
+   */
+  noTextChunks?: number[];
   /** Arrival of the last token-bearing message (NaN when none arrived). */
   endAtMs: number;
   /** When the request finished in any way (stream closed, error, cancel). */
@@ -241,6 +254,14 @@ export interface SummaryExtras {
    * template).
    */
   serverInputTokens?: { total: number; requests: number; builtTotal: number };
+  /**
+   * Gaps (ms) between consecutive token-bearing messages that carried
+   * generated text: vLLM's ITL without role-only or empty finish messages.
+   * Absent in results written before it existed.
+   */
+  contentItlMs?: SeriesStats;
+  /** Token-bearing messages of successful requests that carried no generated text. */
+  noTextMessages?: number;
   /** Time from the last dispatch to the last finish (time-bound runs report it). */
   drainS: number;
   /** Multi-turn runs: TTFT and E2EL by turn index (0-based), successful requests only. */

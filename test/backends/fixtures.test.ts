@@ -13,10 +13,10 @@ import type { BackendPlugin } from "../../src/core/types.ts";
 import { loadFixture, oneBytePieces, randomCuts, replay, splitAt } from "./replay.ts";
 import type { ReplaySummary } from "./replay.ts";
 
-const { Ignore: I, Token: T, Done: D, Error: E, TokenAndDone: TD } = PayloadKind;
+const { Ignore: I, Token: T, Done: D, Error: E, TokenAndDone: TD, TokenNoText: N } = PayloadKind;
 
 const chatBasic: ReplaySummary = {
-  kinds: [T, T, T, T, T, T, I, D],
+  kinds: [N, T, T, T, T, T, I, D],
   tokenBearing: 6,
   text: "Bonjour à 東京 🚀!",
   outputTokens: 5,
@@ -26,7 +26,7 @@ const chatBasic: ReplaySummary = {
 };
 // Comments, retry/event/id fields, extra blank lines, a two-line data event.
 const chatKeepalive: ReplaySummary = {
-  kinds: [T, T, T, I, D],
+  kinds: [N, T, T, I, D],
   tokenBearing: 3,
   text: "multi-line",
   outputTokens: 3,
@@ -35,7 +35,7 @@ const chatKeepalive: ReplaySummary = {
   ended: true,
 };
 const completionsBasic: ReplaySummary = {
-  kinds: [T, T, T, T, T, I, D],
+  kinds: [T, T, N, T, T, I, D],
   tokenBearing: 5,
   text: " The quick brown fox",
   outputTokens: 5,
@@ -66,7 +66,7 @@ const cases: [fixture: string, backend: BackendPlugin, expected: ReplaySummary][
     "chat-reasoning.sse",
     openaiChat,
     {
-      kinds: [T, T, T, T, T, T, I, D],
+      kinds: [N, T, T, T, T, T, I, D],
       tokenBearing: 6,
       text: "Let me think.Answer: 42",
       outputTokens: 6,
@@ -81,7 +81,7 @@ const cases: [fixture: string, backend: BackendPlugin, expected: ReplaySummary][
     "chat-error.sse",
     openaiChat,
     {
-      kinds: [T, T, E, D],
+      kinds: [N, T, E, D],
       tokenBearing: 2,
       text: "Hi",
       error: "EngineCore encountered an issue. See stack trace for the root cause.",

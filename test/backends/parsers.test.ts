@@ -6,7 +6,7 @@ import tgi from "../../plugins/backends/tgi.ts";
 import { PayloadKind } from "../../src/core/types.ts";
 import type { BackendPlugin } from "../../src/core/types.ts";
 
-const { Ignore: I, Token: T, Done: D, Error: E, TokenAndDone: TD } = PayloadKind;
+const { Ignore: I, Token: T, Done: D, Error: E, TokenAndDone: TD, TokenNoText: N, TokenNoTextAndDone: ND } = PayloadKind;
 
 function feed(backend: BackendPlugin, payloads: string[]) {
   const parser = backend.createParser();
@@ -15,7 +15,7 @@ function feed(backend: BackendPlugin, payloads: string[]) {
 }
 
 describe("openai-chat parser", () => {
-  test("role-only and empty-content deltas are token-bearing; usage-only is not", () => {
+  test("role-only and empty-content deltas are token-bearing without text; usage-only is not", () => {
     const { kinds, state } = feed(openaiChat, [
       '{"choices":[{"index":0,"delta":{"role":"assistant"}}]}',
       '{"choices":[{"index":0,"delta":{"content":""}}]}',
@@ -23,8 +23,21 @@ describe("openai-chat parser", () => {
       '{"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":2}}',
       "[DONE]",
     ]);
-    expect(kinds).toEqual([T, T, T, I, D]);
+    expect(kinds).toEqual([N, N, T, I, D]);
     expect(state).toEqual({ textParts: ["x"], finishReason: "stop", outputTokens: 2, promptTokens: 4, ended: true });
+  });
+
+  test("llama-server's shapes: content null on the role chunk, an empty finish delta; tool calls carry output", () => {
+    const { kinds, state } = feed(openaiChat, [
+      '{"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}]}',
+      '{"choices":[{"finish_reason":null,"index":0,"delta":{"content":" a"}}]}',
+      '{"choices":[{"finish_reason":null,"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]}',
+      '{"choices":[{"finish_reason":"length","index":0,"delta":{}}]}',
+      "[DONE]",
+    ]);
+    expect(kinds).toEqual([N, T, T, N, D]);
+    expect(state.textParts).toEqual([" a"]);
+    expect(state.finishReason).toBe("length");
   });
 
   test("usage on token-bearing chunks counts, the last one wins", () => {
@@ -89,9 +102,9 @@ describe("openai-chat parser", () => {
 });
 
 describe("openai (completions) parser", () => {
-  test("empty text in a non-empty choices array is token-bearing", () => {
+  test("empty text in a non-empty choices array is token-bearing, without text", () => {
     const { kinds, state } = feed(openai, ['{"choices":[{"text":""}]}', '{"choices":[{"text":"a","finish_reason":null}]}', "[DONE]"]);
-    expect(kinds).toEqual([T, T, D]);
+    expect(kinds).toEqual([N, T, D]);
     expect(state.textParts).toEqual(["a"]);
   });
 
@@ -102,6 +115,16 @@ describe("openai (completions) parser", () => {
     const { kinds, state } = feed(openai, [body]);
     expect(kinds).toEqual([TD]);
     expect(state).toEqual({ textParts: [" a b c"], finishReason: "length", outputTokens: 3, promptTokens: 3, ended: true });
+  });
+
+  test("a finish chunk with empty text and usage (llama-server, continuous usage) ends the stream without text", () => {
+    const { kinds, state } = feed(openai, [
+      '{"choices":[{"text":" a","index":0,"finish_reason":null}]}',
+      '{"choices":[{"text":"","index":0,"finish_reason":"length"}],"usage":{"completion_tokens":1,"prompt_tokens":2}}',
+      "[DONE]",
+    ]);
+    expect(kinds).toEqual([T, ND, D]);
+    expect(state).toEqual({ textParts: [" a"], finishReason: "length", outputTokens: 1, promptTokens: 2, ended: true });
   });
 
   test("errors as for chat", () => {

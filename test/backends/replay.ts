@@ -28,7 +28,12 @@ export function loadFixture(name: string): Uint8Array {
 }
 
 export function isTokenBearing(kind: PayloadKind): boolean {
-  return kind === PayloadKind.Token || kind === PayloadKind.TokenAndDone;
+  return kind === PayloadKind.Token || kind === PayloadKind.TokenAndDone || carriesNoText(kind);
+}
+
+/** A token-bearing message the parser says carried no generated text. */
+export function carriesNoText(kind: PayloadKind): boolean {
+  return kind === PayloadKind.TokenNoText || kind === PayloadKind.TokenNoTextAndDone;
 }
 
 export function replay(backend: BackendPlugin, chunks: Iterable<Uint8Array>, end?: { truncated?: boolean }): ReplaySummary {

@@ -10,7 +10,7 @@ import openaiChat from "../../plugins/backends/openai-chat.ts";
 import openai from "../../plugins/backends/openai.ts";
 import tgi from "../../plugins/backends/tgi.ts";
 import type { BackendPlugin } from "../../src/core/types.ts";
-import { replay, splitAt } from "./replay.ts";
+import { carriesNoText, replay, splitAt } from "./replay.ts";
 
 const FC = { seed: 1718000000, numRuns: 250 };
 const enc = new TextEncoder();
@@ -48,13 +48,14 @@ function chatStream({ tokens, format }: Stream) {
     payloads.push(JSON.stringify({ object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: null }] }));
   }
   payloads.push(JSON.stringify({ choices: [], usage: { prompt_tokens: 3, completion_tokens: tokens.length } }), "[DONE]");
-  return { bytes: sse(payloads, format), count: tokens.length + 1, text: tokens.map((t) => t.text).join("") };
+  // The role-only delta and every empty delta carry no text.
+  return { bytes: sse(payloads, format), count: tokens.length + 1, noText: 1 + tokens.filter((t) => t.text === "").length, text: tokens.map((t) => t.text).join("") };
 }
 
 function completionsStream({ tokens, format }: Stream) {
   const payloads = tokens.map((t) => JSON.stringify({ object: "text_completion", choices: [{ index: 0, text: t.text, finish_reason: null }], usage: null }));
   payloads.push(JSON.stringify({ choices: [], usage: { prompt_tokens: 3, completion_tokens: tokens.length } }), "[DONE]");
-  return { bytes: sse(payloads, format), count: tokens.length, text: tokens.map((t) => t.text).join("") };
+  return { bytes: sse(payloads, format), count: tokens.length, noText: tokens.filter((t) => t.text === "").length, text: tokens.map((t) => t.text).join("") };
 }
 
 function tgiStream({ tokens, format }: Stream) {
@@ -68,22 +69,24 @@ function tgiStream({ tokens, format }: Stream) {
       details: last ? { finish_reason: "length", generated_tokens: tokens.length, seed: null } : null,
     });
   });
-  return { bytes: sse(payloads, format), count: tokens.length, text };
+  // Every TGI event carries one generated token (special ones included): none counts as empty.
+  return { bytes: sse(payloads, format), count: tokens.length, noText: 0, text };
 }
 
-const generators: [BackendPlugin, (s: Stream) => { bytes: Uint8Array; count: number; text: string }][] = [
+const generators: [BackendPlugin, (s: Stream) => { bytes: Uint8Array; count: number; noText: number; text: string }][] = [
   [openaiChat, chatStream],
   [openai, completionsStream],
   [tgi, tgiStream],
 ];
 
 for (const [backend, generate] of generators) {
-  test(`${backend.name}: token-bearing count and text survive any split`, () => {
+  test(`${backend.name}: token-bearing count, messages without text, and text survive any split`, () => {
     fc.assert(
       fc.property(streamArb, cutsArb, (stream, cuts) => {
-        const { bytes, count, text } = generate(stream);
+        const { bytes, count, noText, text } = generate(stream);
         const got = replay(backend, splitAt(bytes, cuts));
         expect(got.tokenBearing).toBe(count);
+        expect(got.kinds.filter(carriesNoText).length).toBe(noText);
         expect(got.text).toBe(text);
         expect(got.ended).toBe(true);
         expect(got.error).toBeUndefined();
@@ -125,7 +128,7 @@ test("random payloads (JSON of any shape, or none) never make a parser throw", (
         const parser = backend.createParser();
         for (const p of payloads) {
           const kind = parser.onPayload(p);
-          expect(kind >= 0 && kind <= 4).toBe(true);
+          expect(kind >= 0 && kind <= 6).toBe(true);
         }
       }
     }),

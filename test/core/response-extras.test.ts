@@ -8,7 +8,7 @@ import { join } from "node:path";
 import openaiChat from "../../plugins/backends/openai-chat.ts";
 import { summarize } from "../../src/core/metrics.ts";
 import { formatExtras } from "../../src/core/report.ts";
-import { sseEvents, timedReplay } from "../helpers/timed-replay.ts";
+import { joinReads, sseEvents, timedReplay } from "../helpers/timed-replay.ts";
 import { client, scenario } from "./summary-fixtures.ts";
 
 const LLAMA = join(import.meta.dir, "../fixtures/streams/llama.cpp");
@@ -42,5 +42,44 @@ describe("input tokens: the built prompt lengths (vLLM's), the server's count be
     const s = summarize([{ ...a, serverInputTokens: undefined }], scenario(), client());
     expect(s.extras.serverInputTokens).toBeUndefined();
     expect(formatExtras(s, scenario(), [])).not.toContain("Server input tokens");
+  });
+});
+
+describe("content ITL: gaps between messages that carried generated text", () => {
+  // llama-server writes its role chunk (content null) with the first token, and its finish chunk
+  // (delta {}) right after the last token: two near-zero gaps per request in vLLM's ITL.
+  const e = events("chat_stream.sse"); // role, 8 tokens, finish, usage, [DONE]
+  const reads = [joinReads(e[0]!, e[1]!), ...e.slice(2, 8), joinReads(...e.slice(8))];
+  const readAtMs = [10, 15, 20, 25, 30, 35, 40, 45];
+  const r = timedReplay(openaiChat, reads, { inputTokens: 8, requestedOutputTokens: 8, readAtMs });
+  const s = summarize([r], scenario(), client());
+
+  test("the record marks which token-bearing messages carried no text", () => {
+    expect(Array.from(r.chunkAtMs)).toEqual([10, 10, 15, 20, 25, 30, 35, 40, 45, 45]);
+    expect(r.noTextChunks).toEqual([0, 9]);
+  });
+
+  test("vLLM's ITL keeps every token-bearing message; the content ITL only those with text", () => {
+    expect(s.metrics.itl!.count).toBe(9);
+    expect(s.metrics.itl!.mean).toBeCloseTo(35 / 9, 12); // below TPOT: two near-zero gaps
+    expect(s.metrics.tpot!.mean).toBe(5);
+    expect(s.extras.contentItlMs!.count).toBe(7);
+    expect(s.extras.contentItlMs!.mean).toBe(5);
+    expect(s.extras.contentItlMs!.percentiles).toEqual({ p50: 5, p90: 5, p99: 5 });
+    expect(s.extras.noTextMessages).toBe(2);
+  });
+
+  test("the extras print it beside the count of messages without text", () => {
+    expect(formatExtras(s, scenario(), [])).toContain("Content ITL (ms):                        mean 5.00, p50 5.00, p99 5.00, max 5.00 (7 gaps; 2 messages without text left out)");
+  });
+
+  test("a stream whose messages all carry text: content ITL equals ITL", () => {
+    // chat_stream.sse without its role and finish chunks: 8 tokens, usage, [DONE].
+    const plain = timedReplay(openaiChat, [...e.slice(1, 9), ...e.slice(10)], { inputTokens: 8, requestedOutputTokens: 8 });
+    expect(plain.noTextChunks).toBeUndefined();
+    const t = summarize([plain], scenario(), client());
+    expect(t.extras.contentItlMs!.count).toBe(t.metrics.itl!.count);
+    expect(t.extras.contentItlMs!.mean).toBe(t.metrics.itl!.mean);
+    expect(t.extras.noTextMessages).toBe(0);
   });
 });

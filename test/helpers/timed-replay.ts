@@ -14,9 +14,16 @@ export interface TimedReplay {
   contentType?: string;
   /** Request sent at this run-clock time (ms). */
   sentAtMs?: number;
-  /** Event k arrives at sentAtMs + firstMs + k·gapMs. */
+  /** Read k arrives at sentAtMs + firstMs + k·gapMs ... */
   firstMs?: number;
   gapMs?: number;
+  /** ... or at sentAtMs + readAtMs[k]; the end follows the last read. */
+  readAtMs?: readonly number[];
+}
+
+/** Concatenate reads (events written together, as a server flushes them in one write). */
+export function joinReads(...reads: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(reads));
 }
 
 /** Split an SSE body after every blank line, so each event is its own read. */
@@ -35,8 +42,9 @@ export function timedReplay(backend: BackendPlugin, reads: readonly Uint8Array[]
   const gap = o.gapMs ?? 5;
   request.markSent(sent);
   request.onHead(o.status ?? 200, new Map([["content-type", o.contentType ?? "text/event-stream"]]), sent + first);
-  reads.forEach((bytes, k) => request.onBody(bytes, sent + first + k * gap));
-  request.onEnd(sent + first + reads.length * gap);
+  const at = (k: number) => sent + (o.readAtMs?.[k] ?? first + k * gap);
+  reads.forEach((bytes, k) => request.onBody(bytes, at(k)));
+  request.onEnd(at(reads.length - 1) + gap);
   if (records.length !== 1) throw new Error(`expected one record, got ${records.length}`);
   return records[0]!;
 }
