@@ -122,7 +122,8 @@ export function formatExtras(summary: Summary, scenario: ResolvedScenario, verdi
   const x = summary.extras;
   const lines = [pyCenter(" vbench extras ", WIDTH, "-")];
   const line = (label: string, value: string) => lines.push(`${label.padEnd(40)} ${value}`);
-  line("Client queue time (ms):", stat3(x.clientQueueMs));
+  // Without a concurrency limit no request waits for a slot: its queue time is its dispatch lag, printed below.
+  if (scenario.maxConcurrency !== null) line("Client queue time (ms):", stat3(x.clientQueueMs));
   line("Dispatch lag (ms):", stat3(x.dispatchLagMs));
   line("Send lag (ms):", stat3(x.sendLagMs));
   const configured = x.configuredRateRps === "inf" ? "inf" : f2(x.configuredRateRps);
@@ -155,6 +156,12 @@ export function formatExtras(summary: Summary, scenario: ResolvedScenario, verdi
   }
   for (const t of x.perTurn ?? []) {
     line(`Turn ${t.turn + 1} (ms):`, `TTFT mean ${f2(t.ttftMs.mean)}, median ${f2(t.ttftMs.median)}; E2EL mean ${f2(t.e2elMs.mean)} (${t.ttftMs.count} requests)`);
+  }
+  const short = x.shortOutputs;
+  if (short && short.count > 0) {
+    const reasons = Object.entries(short.byFinishReason).map(([reason, n]) => `${reason} ${n}`).join(", ");
+    const smallest = short.minRatio === null ? "" : `; the shortest got ${pyFixed(short.minRatio * 100, 1)}% of its requested length`;
+    lines.push(`!!! short outputs: ${short.count} of ${summary.completed} successful requests got fewer tokens than requested (finish_reason ${reasons})${smallest}`);
   }
   if (x.clientBound) {
     lines.push(`!!! client-bound: results not trustworthy (${x.clientBoundReason ?? "client lag above bound"})`);

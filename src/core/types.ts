@@ -262,6 +262,14 @@ export interface SummaryExtras {
   contentItlMs?: SeriesStats;
   /** Token-bearing messages of successful requests that carried no generated text. */
   noTextMessages?: number;
+  /**
+   * Successful requests whose output was shorter than requested, by the
+   * server's finish_reason (`stop`/`eos_token`: the model ended it; `length`:
+   * a limit such as a full context; `unknown` when none was sent), and the
+   * smallest output/requested ratio of any successful request (null when
+   * none finished).
+   */
+  shortOutputs?: { count: number; byFinishReason: Record<string, number>; minRatio: number | null };
   /** Time from the last dispatch to the last finish (time-bound runs report it). */
   drainS: number;
   /** Multi-turn runs: TTFT and E2EL by turn index (0-based), successful requests only. */

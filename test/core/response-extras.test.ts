@@ -6,13 +6,15 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import openaiChat from "../../plugins/backends/openai-chat.ts";
+import openai from "../../plugins/backends/openai.ts";
 import { summarize } from "../../src/core/metrics.ts";
 import { formatExtras } from "../../src/core/report.ts";
 import { joinReads, sseEvents, timedReplay } from "../helpers/timed-replay.ts";
 import { client, scenario } from "./summary-fixtures.ts";
 
 const LLAMA = join(import.meta.dir, "../fixtures/streams/llama.cpp");
-const events = (name: string) => sseEvents(new Uint8Array(readFileSync(join(LLAMA, name))));
+const events = (name: string, dir = LLAMA) => sseEvents(new Uint8Array(readFileSync(join(dir, name))));
+const VLLM = join(import.meta.dir, "../fixtures/streams");
 
 describe("input tokens: the built prompt lengths (vLLM's), the server's count beside them", () => {
   // chat_stream.sse reports prompt_tokens 34 for a prompt vbench built as 8 tokens (26 chat-template tokens).
@@ -81,5 +83,32 @@ describe("content ITL: gaps between messages that carried generated text", () =>
     expect(t.extras.contentItlMs!.count).toBe(t.metrics.itl!.count);
     expect(t.extras.contentItlMs!.mean).toBe(t.metrics.itl!.mean);
     expect(t.extras.noTextMessages).toBe(0);
+  });
+});
+
+describe("outputs shorter than requested", () => {
+  // 8 tokens of 8 requested; 4 of 32 cut by a limit (llama-server: a full context); 6 of 10 ended by the model.
+  const full = timedReplay(openaiChat, events("chat_stream.sse"), { inputTokens: 8, requestedOutputTokens: 8 });
+  const cut = timedReplay(openai, events("completions_stream_no_usage.sse"), { inputTokens: 1020, requestedOutputTokens: 32 });
+  const stopped = timedReplay(openaiChat, events("chat-reasoning.sse", VLLM), { inputTokens: 9, requestedOutputTokens: 10 });
+  const s = summarize([full, cut, stopped], scenario(), client());
+
+  test("counted by finish_reason, with the smallest output/requested ratio", () => {
+    expect([full.outputTokens, cut.outputTokens, stopped.outputTokens]).toEqual([8, 4, 6]);
+    expect([cut.finishReason, stopped.finishReason]).toEqual(["length", "stop"]);
+    expect(s.completed).toBe(3); // still successes, as vLLM counts them
+    expect(s.extras.shortOutputs).toEqual({ count: 2, byFinishReason: { length: 1, stop: 1 }, minRatio: 0.125 });
+  });
+
+  test("a warning line after the block", () => {
+    expect(formatExtras(s, scenario(), [])).toContain(
+      "!!! short outputs: 2 of 3 successful requests got fewer tokens than requested (finish_reason length 1, stop 1); the shortest got 12.5% of its requested length",
+    );
+  });
+
+  test("no warning when every output is as long as requested", () => {
+    const t = summarize([full], scenario(), client());
+    expect(t.extras.shortOutputs).toEqual({ count: 0, byFinishReason: {}, minRatio: 1 });
+    expect(formatExtras(t, scenario(), [])).not.toContain("short outputs");
   });
 });
