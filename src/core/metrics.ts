@@ -115,7 +115,8 @@ export function summarize(
     tally.add(r);
     if (r.outputTokenSource === "server") {
       fromServer++;
-      if (r.tokenizerOutputTokens !== undefined) {
+      // Compared only where both counts exist: a tokenizer count of 0 means no text came back to count.
+      if (r.tokenizerOutputTokens !== undefined && r.tokenizerOutputTokens > 0) {
         compared++;
         const diff = Math.abs(out - r.tokenizerOutputTokens);
         mismatchAbs += diff;

@@ -133,6 +133,34 @@ describe("extras", () => {
     expect(text).toContain("(configured 5.00)");
   });
 
+  test("server vs tokenizer counts are compared only where both exist: a tokenizer count of 0 (no text came back) is not a difference", () => {
+    const records = [
+      record({ sent: 0, chunks: [10, 20, 30, 40], out: 4, tokenizerOut: 0 }),
+      record({ sent: 0, chunks: [10, 20, 30, 40], out: 4, tokenizerOut: 4 }),
+      record({ sent: 0, chunks: [10, 20, 30, 40], out: 4, tokenizerOut: 6 }),
+      record({ sent: 0, chunks: [10, 20, 30, 40], out: 4 }),
+    ];
+    const summary = summarize(records, scenario(), client());
+    expect(summary.extras.tokenSources).toEqual({ server: 4, tokenizer: 0, mismatchMeanAbs: 1, mismatchCount: 1 });
+    expect(formatExtras(summary, scenario(), [])).toContain("Server vs tokenizer count:               differs on 1 requests, mean |diff| 1.00 tokens");
+    // No text kept for any request: nothing to compare, so no comparison line (it read "differs on 2 requests, mean |diff| 4.00").
+    const textless = summarize([record({ sent: 0, chunks: [10, 20, 30, 40], out: 4, tokenizerOut: 0 }), record({ sent: 0, chunks: [10, 20, 30, 40], out: 4, tokenizerOut: 0 })], scenario(), client());
+    expect(textless.extras.tokenSources).toEqual({ server: 2, tokenizer: 0, mismatchMeanAbs: null, mismatchCount: 0 });
+    const text = formatExtras(textless, scenario(), []);
+    expect(text).toContain("Output token count source:               server 2, tokenizer 0");
+    expect(text).not.toContain("Server vs tokenizer count");
+  });
+
+  test("client queue time only under a concurrency limit: in an open-loop run it would repeat the dispatch lag", () => {
+    const records = [record({ scheduled: 0, dispatched: 3, sent: 3, chunks: [10, 20] }), record({ scheduled: 200, dispatched: 201, sent: 201, chunks: [210, 220] })];
+    const open = scenario({ requestRate: 5 });
+    const openText = formatExtras(summarize(records, open, client()), open, []);
+    expect(openText).not.toContain("Client queue time");
+    expect(openText).toContain("Dispatch lag (ms):                       mean 2.00, p50 2.00");
+    const limited = scenario({ requestRate: 5, maxConcurrency: 1 });
+    expect(formatExtras(summarize(records, limited, client()), limited, [])).toContain("Client queue time (ms):                  mean 2.00, p50 2.00");
+  });
+
   test("a calm run has no warning, no failures section, no thresholds section", () => {
     const records = [record({ sent: 0, chunks: [10, 20], out: 2 })];
     const summary = summarize(records, scenario(), client());
