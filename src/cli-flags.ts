@@ -64,6 +64,9 @@ export const RUN_FLAGS: RunFlag[] = [
   flag("--metrics-host <addr>", "Address the live metrics server binds", { defaultText: "0.0.0.0" }),
   flag("--output-dir <dir>", "Results directory", { env: "OUTPUT_DIR", defaultText: "./benchmark_results" }),
   flag("--parsed-dir <dir>", "Standardized results directory", { env: "PARSED_DIR", defaultText: "$OUTPUT_DIR/parsed" }),
+  flag("--shard <i/n>", "Send only shard I of N of the global schedule (request i goes to shard i mod N); on a Kubernetes Indexed Job JOB_COMPLETION_INDEX with VBENCH_SHARDS=N", { env: "VBENCH_SHARD" }),
+  flag("--run-id <id>", "Run id in every x-request-id and result; shards of one run share it", { env: "VBENCH_RUN_ID", defaultText: "a random vb-xxxxxxxx" }),
+  flag("--start-at <time>", "Wait for this RFC 3339 UTC instant (e.g. 2026-12-02T16:30:00Z) before the first release; refuse if it has passed", { env: "VBENCH_START_AT" }),
   flag("--plugin <file>", "Load a backend or exporter plugin file (repeatable)"),
   flag("--header <header>", 'Extra request header "Name: value" (repeatable)'),
 ];

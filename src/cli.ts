@@ -102,7 +102,9 @@ addRunFlags(cli.command("run", "Run the scenarios of a scenario file against a s
       const dirs = outputDirs(options, process.env);
       const repeat = Number(options.repeat);
       if (!Number.isInteger(repeat) || repeat < 1) throw new VbenchError("bad_flag", `--repeat: expected a whole number >= 1, found ${String(options.repeat)}`, { hint: "vbench run --repeat 5" });
-      return withMock(options, sources, async () => (await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, repeat, exporterOptions: exporterOptionsFromFlags(options, process.env), metricsPort: metricsPort(options, process.env), metricsHost: options.metricsHost === undefined ? undefined : String(options.metricsHost), exitNow }, registry)).exitCode);
+      const { shardOptions } = await import("./core/shard.ts");
+      const sharding = shardOptions(options, process.env);
+      return withMock(options, sources, async () => (await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, repeat, shardOptions: sharding, exporterOptions: exporterOptionsFromFlags(options, process.env), metricsPort: metricsPort(options, process.env), metricsHost: options.metricsHost === undefined ? undefined : String(options.metricsHost), exitNow }, registry)).exitCode);
     }),
   );
 

@@ -23,6 +23,9 @@ import { localTimestamp, hostInfo, newRunId } from "../core/run-info.ts";
 import { VERSION } from "../version.ts";
 import { redactUrl } from "../core/redact.ts";
 import { LiveRun } from "../monitoring/live-state.ts";
+import { configHash, type ShardOptions } from "../core/shard.ts";
+import { assertNotLate } from "../core/common-start.ts";
+import { shardManifest, writeShardManifest } from "../core/shard-manifest.ts";
 import { startLiveMetricsServer } from "../monitoring/live-metrics.ts";
 
 export interface RunCommandOptions {
@@ -39,6 +42,8 @@ export interface RunCommandOptions {
   repeat?: number;
   /** Exit immediately (second Ctrl-C); provided by cli.ts, the only place that exits. */
   exitNow(code: number): never;
+  /** --shard, --run-id, --start-at (src/core/shard.ts). */
+  shardOptions?: ShardOptions;
 }
 
 export interface RunOutcome {
@@ -51,7 +56,9 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   const plan = resolveConfig(options.sources, registry);
   const dispatchThreads = dispatchThreadCount();
   const timestamp = localTimestamp(new Date());
-  const runId = newRunId();
+  const sharding = options.shardOptions ?? { shard: null, runId: null, startAtEpochMs: null };
+  const runId = sharding.runId ?? newRunId();
+  checkShardedPlan(plan.runs.length * (options.repeat ?? 1), sharding);
 
   // Preflight, in the order that fails cheapest first; nothing is sent until all pass.
   await checkWritableDir(options.outputDir, { create: true });
@@ -74,6 +81,8 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
 
   const discovered = new Map<string, string>();
   const runs: PlannedRun[] = [];
+  /** Each run's config fingerprint, taken before discovery fills in the model (shards compare it). */
+  const hashes = new Map<PlannedRun, string>();
   for (const run of plan.runs) {
     const backend = registry.backend(run.scenario.backend);
     const key = `${run.scenario.baseUrl} ${backend.name} ${run.scenario.servedModel}`;
@@ -85,10 +94,14 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     }
     const model = discovered.get(key)!;
     runs.push({ ...run, scenario: Object.freeze({ ...run.scenario, servedModel: model, model: run.scenario.model || model }) });
+    hashes.set(runs[runs.length - 1]!, configHash(run.scenario));
   }
 
   const prepared: PreparedScenario[] = [];
   for (const run of runs) prepared.push(await prepareScenario(run, registry.backend(run.scenario.backend), tokenizers.get(run.scenario.tokenizer)!, options.apiKey, log));
+  if (sharding.shard && prepared.some((p) => p.sessions)) {
+    throw new VbenchError("shard_sessions", "multi-turn session workloads cannot be sharded yet", { hint: "Run session workloads from one machine, or shard a single-turn workload.", exitCode: ExitCode.config });
+  }
 
   // Live /metrics (--metrics-port): bound before any benchmark request, stopped with the run's other resources.
   const live = options.metricsPort === undefined ? undefined : new LiveRun();
@@ -141,14 +154,18 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
       variant,
       host: hostInfo(),
       interrupted: false,
+      ...(sharding.shard ? { shard: { ...sharding.shard, configHash: hashes.get(scenario.run)!, startAtIso: sharding.startAtEpochMs === null ? null : new Date(sharding.startAtEpochMs).toISOString() } } : {}),
     };
+    // Before the first request: a shard that dies still leaves what merge needs beside its records.
+    if (runInfo.shard) await writeShardManifest(scenarioDir, shardManifest(scenario.run.scenario, runInfo, runInfo.shard, label));
     const s = scenario.run.scenario;
     log.info(`Scenario ${label}: ${s.description || s.name} (${s.backend} ${redactUrl(s.baseUrl)}${s.endpointPath}, model ${s.servedModel})`);
     for (const note of scenario.notes) log.info(note);
     live?.begin({ runId, scenario: s.name, variant, model: s.model, backend: s.backend, metrics: s.percentileMetrics });
-    const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f), live, dispatchThreads, backendBuiltIn: registry.isBuiltInBackend(s.backend) });
+    const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f), live, dispatchThreads, backendBuiltIn: registry.isBuiltInBackend(s.backend), shard: sharding.shard, startAtEpochMs: sharding.startAtEpochMs });
     live?.end();
     runInfo.interrupted = executed.interrupted;
+    runInfo.t0EpochMs = executed.t0EpochMs;
     const verdicts = evaluateThresholds(s.thresholds, executed.summary);
     const result: ScenarioResult = { scenario: s, records: executed.records, summary: executed.summary, run: runInfo, thresholds: verdicts };
     log.raw(formatResultBlock(executed.summary, s));
@@ -218,4 +235,19 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     return { exitCode: ExitCode.threshold, results };
   }
   return { exitCode: ExitCode.ok, results };
+}
+
+/**
+ * A common start serves one measured run: the shards could not know when a second one begins. A shard
+ * that starts after the instant refuses at once rather than after discovery and preparation.
+ */
+function checkShardedPlan(measuredRuns: number, sharding: ShardOptions): void {
+  if (sharding.startAtEpochMs === null) return;
+  if (measuredRuns > 1) {
+    throw new VbenchError("start_at_one_run", `--start-at starts one measured run, but this plan has ${measuredRuns} (scenarios x sweep points x repeats)`, {
+      hint: "Select one scenario with --scenario and no sweep or --repeat; run one Job (or one set of shards) per scenario.",
+      exitCode: ExitCode.config,
+    });
+  }
+  assertNotLate(sharding.startAtEpochMs, "when this process started");
 }

@@ -71,7 +71,7 @@ export interface ThreadedLoadResult extends LoadResult {
 /** Started, warmed-up dispatch threads waiting for the clock. */
 export interface DispatchThreads {
   /** Start the clock and run the load; every record goes to `onRecord` as its batch arrives. */
-  run(callbacks: Pick<LoadOptions, "onRecord" | "onDispatch" | "signal">): Promise<ThreadedLoadResult>;
+  run(callbacks: Pick<LoadOptions, "onRecord" | "onDispatch" | "signal" | "t0Ms">): Promise<ThreadedLoadResult>;
   /** Stop the threads without running (idempotent). */
   close(): void;
 }
@@ -179,6 +179,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
         timeoutMs: options.timeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,
         deadlineMs: options.deadlineMs ?? null,
+        indexMap: options.indexMap ?? null,
         warmups: Math.floor(options.warmups / threads) + (k < options.warmups % threads ? 1 : 0),
         warmupPrefix: `${options.warmupPrefix}${k}-`,
         claim: claimBuffer,
@@ -197,7 +198,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
     return null;
   }
 
-  const run = async (given: Pick<LoadOptions, "onRecord" | "onDispatch" | "signal">): Promise<ThreadedLoadResult> => {
+  const run = async (given: Pick<LoadOptions, "onRecord" | "onDispatch" | "signal" | "t0Ms">): Promise<ThreadedLoadResult> => {
     callbacks = given;
     const { signal, onDispatch } = given;
     // Interrupted, or a thread died after warming up: nothing is sent.
@@ -216,8 +217,8 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
         ...(failure !== null ? { failure: `a dispatch thread failed before the run (${failure}); nothing was sent` } : {}),
       };
     }
-    // A hair in the future, so every thread holds t0 before the first release.
-    const t0EpochMs = performance.timeOrigin + performance.now() + 2;
+    // A hair in the future, so every thread holds t0 before the first release (or the common --start-at instant).
+    const t0EpochMs = performance.timeOrigin + (given.t0Ms ?? performance.now() + 2);
     const finished = phase();
     for (let k = 0; k < threads; k++) {
       state[k] = "running";

@@ -40,6 +40,8 @@ export interface DispatcherInit {
   /** Requests this thread sends at once before the clock starts, to open its connections. */
   warmups: number;
   warmupPrefix: string;
+  /** Sharded runs: offsetsMs holds this shard's releases, local j being global request first + j*step. */
+  indexMap: { first: number; step: number } | null;
   /** Two Int32 slots (see Claim), shared by every dispatch thread and the main thread. */
   claim: SharedArrayBuffer;
   /** One port from each release clock; each posts EARLY_MS (release-clock.ts) before every release. */
@@ -184,7 +186,8 @@ class Dispatcher {
     this.dispatched++;
     if (Number.isNaN(this.firstDispatchMs)) this.firstDispatchMs = nowMs;
     this.lastDispatchMs = nowMs;
-    const request = new TimedRequest(i, init.requestIdPrefix + i, init.pool[i % init.pool.length]!, this.backend, this.t0, init.offsetsMs[i]!, nowMs, this.onDone);
+    const g = init.indexMap === null ? i : init.indexMap.first + i * init.indexMap.step;
+    const request = new TimedRequest(g, init.requestIdPrefix + g, init.pool[g % init.pool.length]!, this.backend, this.t0, init.offsetsMs[i]!, nowMs, this.onDone);
     this.inFlight.add(request);
     sendTimed(this.client, init.origin, request, this.t0);
   }

@@ -24,6 +24,8 @@ import { startClientMonitor } from "./client-monitor.ts";
 import { Progress, type ProgressCounters } from "./progress.ts";
 import { summarize, type SummaryWithThresholdStats } from "./metrics.ts";
 import { ExitCode, VbenchError } from "./errors.ts";
+import { indexMap, shardConcurrency, shardOffsets, type ShardSpec } from "./shard.ts";
+import { runOrigin } from "./common-start.ts";
 import type { LiveRun } from "../monitoring/live-state.ts";
 
 export interface PreparedScenario {
@@ -59,6 +61,10 @@ export interface ExecuteContext {
   dispatchThreads: number;
   /** The scenario's backend is built in (dispatch threads can load only those). */
   backendBuiltIn: boolean;
+  /** Sharded run (./shard.ts): send only requests i with i mod count = index. */
+  shard?: ShardSpec | null;
+  /** Common start (--start-at), epoch ms: the measured run's t0. */
+  startAtEpochMs?: number | null;
 }
 
 export interface Executed {
@@ -67,6 +73,8 @@ export interface Executed {
   interrupted: boolean;
   /** requests.jsonl could not be written completely (the caller still writes the other results). */
   recordsError?: VbenchError;
+  /** Wall-clock time (epoch ms) of the run clock's t0: record times + this = wall-clock times. */
+  t0EpochMs: number;
 }
 
 /** Records whose tokenizer count is computed for the server/tokenizer mismatch statistic. */
@@ -94,18 +102,23 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   }
 
   const sessionCount = p.sessions?.plan.length ?? 0;
-  const offsetsMs = p.offsetsMs ?? buildSchedule({ count: p.sessions ? sessionCount : p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS });
-  const singleLoop = p.sessions ? "multi-turn sessions" : singleLoopReason({ offsetsMs, maxConcurrency: scenario.maxConcurrency, backend: p.backend }, ctx.dispatchThreads, ctx.backendBuiltIn);
+  const shard = ctx.shard ?? null;
+  // A shard sends its own share of the global schedule, with its share of the concurrency limit.
+  const maxConcurrency = shardConcurrency(scenario.maxConcurrency, shard);
+  const byIndex = indexMap(shard);
+  const globalOffsetsMs = p.offsetsMs ?? buildSchedule({ count: p.sessions ? sessionCount : p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS });
+  const offsetsMs = shardOffsets(globalOffsetsMs, shard);
+  const singleLoop = p.sessions ? "multi-turn sessions" : singleLoopReason({ offsetsMs, maxConcurrency, backend: p.backend }, ctx.dispatchThreads, ctx.backendBuiltIn);
   const warmUpHere = async () => {
     if (scenario.warmups === 0 || ctx.signal.aborted) return;
     log.info(`Warming up with ${scenario.warmups} request(s)...`);
-    await runLoad({ ...loadBase, offsetsMs: new Float64Array(scenario.warmups), maxConcurrency: scenario.maxConcurrency, requestIdPrefix: `${ctx.runId}-warmup-`, onRecord: () => {}, signal: ctx.signal });
+    await runLoad({ ...loadBase, offsetsMs: new Float64Array(scenario.warmups), maxConcurrency, requestIdPrefix: `${ctx.runId}-warmup-`, onRecord: () => {}, signal: ctx.signal });
   };
   // Dispatch threads warm up their own connections; the single loop warms up this thread's.
   let threads: DispatchThreads | null = null;
   if (singleLoop === null && !ctx.signal.aborted) {
     if (scenario.warmups > 0) log.info(`Warming up with ${scenario.warmups} request(s) across ${ctx.dispatchThreads} dispatch threads...`);
-    threads = await startDispatchThreads({ ...loadBase, offsetsMs, maxConcurrency: null, requestIdPrefix: `${ctx.runId}-${scenario.name}-`, deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000, threads: ctx.dispatchThreads, warmups: scenario.warmups, warmupPrefix: `${ctx.runId}-warmup-` });
+    threads = await startDispatchThreads({ ...loadBase, offsetsMs, indexMap: byIndex, maxConcurrency: null, requestIdPrefix: `${ctx.runId}-${scenario.name}-`, deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000, threads: ctx.dispatchThreads, warmups: scenario.warmups, warmupPrefix: `${ctx.runId}-warmup-` });
     if (threads) log.debug(`dispatch: ${ctx.dispatchThreads} dispatch threads`);
     else log.warn("dispatch threads could not start; dispatching from the main thread");
   } else log.debug(`dispatch: the main thread (${singleLoop ?? "interrupted"})`);
@@ -115,6 +128,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
     log.info(`Traffic request rate: ${Number.isFinite(scenario.requestRate) ? scenario.requestRate : "inf"} RPS.`);
     log.info(`Burstiness factor: ${formatBurstiness(scenario.burstiness)}`);
     log.info(`Maximum request concurrency: ${scenario.maxConcurrency ?? "None"}`);
+    if (shard) log.info(`Shard ${shard.index}/${shard.count}: ${offsetsMs.length} of ${globalOffsetsMs.length} requests (i mod ${shard.count} = ${shard.index}), concurrency limit ${maxConcurrency ?? "None"}`);
     if (scenario.rampUp) log.info(`Ramp-up: ${scenario.rampUp.strategy} from ${scenario.rampUp.startRps} to ${scenario.rampUp.endRps} RPS`);
     if (scenario.durationS !== null) log.info(`Time-bound: dispatching for ${scenario.durationS} s, then draining`);
   }
@@ -126,6 +140,14 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
     throw error;
   });
   ctx.setFlush(() => recordLog.flush());
+  if (ctx.startAtEpochMs != null && !ctx.signal.aborted) log.info(`Waiting for the common start ${new Date(ctx.startAtEpochMs).toISOString()}...`);
+  // The wait may refuse (the instant passed): stop the threads, which would keep the process alive.
+  const origin = await runOrigin(ctx.startAtEpochMs ?? null, ctx.signal).catch(async (error: unknown) => {
+    threads?.close();
+    await recordLog.close();
+    throw error;
+  });
+  recordLog.t0EpochMs = origin.t0EpochMs;
 
   const requestTotal = p.sessions ? p.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : offsetsMs.length;
   const counters: ProgressCounters = { done: 0, failed: 0, total: scenario.durationS ?? requestTotal };
@@ -154,16 +176,19 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
         maxConcurrency: scenario.maxConcurrency,
         thinkTimeMs: p.sessions.thinkTimeMs,
         requestIdPrefix: `${ctx.runId}-${scenario.name}-s`,
+        t0Ms: origin.t0Ms,
         onRecord,
         onDispatch,
         signal: ctx.signal,
       }).then((r) => ({ records: r.records, endMs: r.endMs, cancelled: r.cancelled, notDispatched: r.turnsSkipped }))
     : threads
-      ? await threads.run({ signal: ctx.signal, onRecord, onDispatch })
+      ? await threads.run({ signal: ctx.signal, onRecord, onDispatch, t0Ms: origin.t0Ms })
       : await runLoad({
         ...loadBase,
         offsetsMs,
-        maxConcurrency: scenario.maxConcurrency,
+        indexMap: byIndex,
+        t0Ms: origin.t0Ms,
+        maxConcurrency,
         requestIdPrefix: `${ctx.runId}-${scenario.name}-`,
         deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000,
         signal: ctx.signal,
@@ -194,10 +219,11 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   if (load.notDispatched > 0 && p.sessions) log.info(`${load.notDispatched} turns were not sent: an earlier turn of their session failed or the run was interrupted`);
 
   // Thresholds on statistics that were not selected are computed by summarize() beside the reported ones.
-  const summary = summarize(records, scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, clientCpuS: client.clientCpuS });
+  // A shard's own slots decide which of its requests waited for one (the client-side extras).
+  const summary = summarize(records, shard ? { ...scenario, maxConcurrency } : scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, clientCpuS: client.clientCpuS });
   if (p.sessions) summary.extras.perTurn = perTurnStats(records, scenario.metricPercentiles);
   if (p.groups) summary.extras.prefixGroups = prefixGroupStats(records, p.groups, scenario.metricPercentiles);
-  return { records, summary, interrupted: load.cancelled, ...(recordsError ? { recordsError } : {}) };
+  return { records, summary, interrupted: load.cancelled, t0EpochMs: origin.t0EpochMs, ...(recordsError ? { recordsError } : {}) };
 }
 
 function formatBurstiness(b: number): string {

@@ -33,6 +33,10 @@ export interface LoadOptions {
   onDispatch?(): void;
   /** Aborting stops dispatching and cancels in-flight requests. */
   signal?: AbortSignal;
+  /** Sharded runs (./shard.ts): offsetsMs holds this shard's releases, local j being global request first + j*step (ids, prompts, record index). */
+  indexMap?: { first: number; step: number };
+  /** The schedule origin on performance.now() (a common --start-at instant); default: a hair after the call. */
+  t0Ms?: number;
 }
 
 export interface LoadResult {
@@ -84,7 +88,9 @@ function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise
   const inFlight = new Set<TimedRequest>();
 
   // Start a hair in the future so the first release is measured against a clean clock.
-  const t0 = performance.now() + 1;
+  const t0 = options.t0Ms ?? performance.now() + 1;
+  const first = options.indexMap?.first ?? 0;
+  const step = options.indexMap?.step ?? 1;
   let released = 0;
   let dispatched = 0;
   let firstDispatchMs = NaN;
@@ -126,7 +132,8 @@ function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise
       options.onDispatch?.();
       if (Number.isNaN(firstDispatchMs)) firstDispatchMs = nowMs;
       lastDispatchMs = nowMs;
-      const request = new TimedRequest(i, requestIdPrefix + i, pool[i % pool.length]!, backend, t0, offsetsMs[i]!, nowMs, onDone);
+      const g = first + i * step;
+      const request = new TimedRequest(g, requestIdPrefix + g, pool[g % pool.length]!, backend, t0, offsetsMs[i]!, nowMs, onDone);
       inFlight.add(request);
       sendTimed(client, origin, request, t0);
     };

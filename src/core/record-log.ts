@@ -48,6 +48,7 @@ export function recordToJsonLine(r: RequestRecord, t0EpochMs = NaN): string {
     scheduled_ms: r.scheduledAtMs,
     dispatched_ms: r.dispatchedAtMs,
     sent_ms: r.sentAtMs,
+    sent_epoch_ms: Number.isNaN(sentEpochMs) ? null : sentEpochMs,
     chunk_ms: Array.from(r.chunkAtMs),
     end_ms: Number.isNaN(r.endAtMs) ? null : r.endAtMs,
     done_ms: r.doneAtMs,
@@ -70,9 +71,8 @@ export class RecordLog {
   /** Records handed to the stream so far. */
   written = 0;
 
-  /** `t0EpochMs`: wall-clock time (epoch ms) of the run clock's t0, for each line's sent_epoch_ms. */
-  constructor(private readonly t0EpochMs = NaN) {}
-
+  /** Wall-clock time (epoch ms) of the run clock's t0, for each line's sent_epoch_ms; set before the first record. */
+  t0EpochMs = NaN;
   constructor(private readonly scheduler: DrainScheduler = EVENT_LOOP) {}
 
   async open(path: string): Promise<void> {

@@ -171,8 +171,15 @@ function vbenchObject(result: ScenarioResult): Record<string, unknown> {
     failures: { by_category: sum.failures.byCategory, samples: sum.failures.samples },
     host: run.host,
     seed: s.seed,
+    ...(run.t0EpochMs !== undefined ? { t0_epoch_ms: run.t0EpochMs } : {}),
+    ...(run.shard ? { shard: { index: run.shard.index, count: run.shard.count, run_id: run.runId, config_hash: run.shard.configHash, seed: s.seed, start_at: run.shard.startAtIso } } : {}),
+    ...(run.merge ? { merge: mergeJson(run.merge) } : {}),
     config: scenarioForOutput(s),
   };
+}
+
+function mergeJson(m: NonNullable<ScenarioResult["run"]["merge"]>): Record<string, unknown> {
+  return { shards: m.count, config_hash: m.configHash, start_at: m.startAtIso, merged: m.merged, missing: m.missing, partial: m.partial, records_only: m.recordsOnly, client_bound_shards: m.clientBound };
 }
 
 /** JSON has no Infinity/NaN: infinite numbers become "inf"/"-inf" (vLLM's request_rate), NaN null. */

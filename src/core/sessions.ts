@@ -34,6 +34,8 @@ export interface SessionRunOptions {
   /** Called as each turn is handed to the HTTP client (live metrics). */
   onDispatch?(): void;
   signal?: AbortSignal;
+  /** The schedule origin on performance.now(); default: a hair after the call. */
+  t0Ms?: number;
 }
 
 export interface SessionRunResult {
@@ -46,7 +48,7 @@ export interface SessionRunResult {
 
 
 export function runSessions(o: SessionRunOptions): Promise<SessionRunResult> {
-  const t0 = performance.now() + 1;
+  const t0 = o.t0Ms ?? performance.now() + 1;
   const limit = o.maxConcurrency ?? Number.POSITIVE_INFINITY;
   const records: RequestRecord[] = [];
   const inFlight = new Set<TimedRequest>();

@@ -353,6 +353,37 @@ export interface RunInfo {
   variant: string;
   host: { hostname: string; platform: string; arch: string; cpus: number; runtime: string };
   interrupted: boolean;
+  /** Wall-clock time (epoch ms) of the run clock's t0: a record time + this = its wall-clock time. */
+  t0EpochMs?: number;
+  /** This run is one shard of a sharded run (src/core/shard.ts). */
+  shard?: ShardRunInfo;
+  /** This result was merged from shards by `vbench merge`. */
+  merge?: MergeRunInfo;
+}
+
+/** Identity of one shard: what `vbench merge` checks before it combines shards. */
+export interface ShardRunInfo {
+  index: number;
+  count: number;
+  /** configHash() of the resolved scenario (src/core/shard.ts). */
+  configHash: string;
+  /** The common start (--start-at), ISO 8601 UTC; null when the shard started on its own. */
+  startAtIso: string | null;
+}
+
+/** How a merged result came about. */
+export interface MergeRunInfo {
+  count: number;
+  configHash: string;
+  startAtIso: string | null;
+  /** Shard indexes merged, and those missing (only with --allow-partial). */
+  merged: number[];
+  missing: number[];
+  partial: boolean;
+  /** Shards without a result file (they died or were killed): merged from requests.jsonl alone. */
+  recordsOnly: number[];
+  /** Shards whose own result flagged the client as the bottleneck. */
+  clientBound: number[];
 }
 
 export interface ThresholdVerdict {
