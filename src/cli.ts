@@ -59,13 +59,13 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>)
   };
 }
 
-async function loadRegistry(pluginFiles: string[]) {
+async function loadRegistry(pluginFiles: string[], places?: string[]) {
   const { Registry } = await import("./core/registry.ts");
   const { builtinPlugins } = await import("../plugins/index.ts");
   const { loadPluginFiles } = await import("./core/plugin-loader.ts");
   const registry = new Registry();
   for (const plugin of builtinPlugins) registry.register(plugin);
-  await loadPluginFiles(pluginFiles, registry);
+  await loadPluginFiles(pluginFiles, registry, places);
   return registry;
 }
 
@@ -74,14 +74,16 @@ async function registryFor(options: Record<string, unknown>) {
   const { readConfigFile } = await import("./core/config.ts");
   const sources = flagsToSources(options, process.env);
   let filePlugins: string[] = [];
+  let filePlaces: string[] = [];
   try {
     const { path, config } = readConfigFile(sources);
     const baseDir = path ? path.replace(/[^/]*$/, "") : "";
     filePlugins = (config.plugins ?? []).map((p) => (p.startsWith("/") ? p : baseDir + p));
+    filePlaces = filePlugins.map((_, i) => `${path}: plugins[${i}]`);
   } catch {
     // resolveConfig reports file problems with full detail.
   }
-  const registry = await loadRegistry([...filePlugins, ...sources.plugins]);
+  const registry = await loadRegistry([...filePlugins, ...sources.plugins], [...filePlaces, ...sources.plugins.map(() => "--plugin")]);
   // The config's plugins are loaded already; resolveConfig must not list them again.
   return { registry, sources };
 }
@@ -108,12 +110,14 @@ addRunFlags(cli.command("run", "Run the scenarios of a scenario file against a s
     }),
   );
 
-addRunFlags(cli.command("validate", "Print the fully resolved scenarios (after precedence) as JSON on stdout; sends nothing")).action(
+addRunFlags(cli.command("validate", "Check everything run checks before sending (scenario file, flags, plugins, tokenizer, dataset files, output directories) and print the resolved scenarios as JSON on stdout; sends nothing")).action(
   action(async (options: Record<string, unknown>) => {
     const { registry, sources } = await registryFor(options);
     const { resolveConfig } = await import("./core/config.ts");
+    const { checkBeforeSending } = await import("./core/preflight.ts");
     const plan = resolveConfig(sources, registry);
     const dirs = outputDirs(options, process.env);
+    await checkBeforeSending(plan, { ...dirs, dryRun: true });
     process.stdout.write(JSON.stringify({ config: plan.configPath, ...dirs, exporters: plan.exporters, plugins: plan.plugins, runs: plan.runs.map((r) => ({ variant: r.variant, ...r.scenario, headers: redactHeaders(r.scenario.headers), requestRate: Number.isFinite(r.scenario.requestRate) ? r.scenario.requestRate : "inf", burstiness: Number.isFinite(r.scenario.burstiness) ? r.scenario.burstiness : "inf" })) }, null, 2) + "\n");
     process.stderr.write(`${plan.runs.length} scenario run(s) valid${plan.configPath ? ` in ${plan.configPath}` : " (no config file: built-in defaults)"}\n`);
     return ExitCode.ok;
@@ -121,7 +125,11 @@ addRunFlags(cli.command("validate", "Print the fully resolved scenarios (after p
 );
 
 const mockCommand = cli.command("mock", "Start the built-in simulated inference server (OpenAI and TGI APIs) on 127.0.0.1; prints {\"url\": ...} on stdout");
-for (const f of mockFlagDefinitions) mockCommand.option(f.flag, f.description, f.default === undefined || f.flag.startsWith("--no-") ? undefined : { default: f.default });
+for (const f of mockFlagDefinitions) {
+  mockCommand.option(f.flag, f.description, f.default === undefined || f.flag.startsWith("--no-") ? undefined : { default: f.default });
+  // cac gives a --no- flag the default true and shows "(default: true)" beside the flag that turns it off; its description says the default instead.
+  if (f.flag.startsWith("--no-")) mockCommand.options.at(-1)!.config.default = undefined;
+}
 mockCommand.action(
   action(async (options: Record<string, unknown>) => {
     const { runMockCommand } = await import("./commands/mock.ts");
@@ -351,20 +359,26 @@ cli.help();
 cli.version(VERSION);
 
 /**
- * `--mock-args "--ttft-ms 50"`: the value starts with "--", which the flag
- * parser would take for a flag of its own; join it as `--mock-args=...`.
+ * Values the flag parser would take for flags of their own, joined as
+ * `--flag=value`: `--mock-args "--ttft-ms 50"`, and a negative number after
+ * a flag that takes a value (`--num-prompts -1`), which would otherwise be
+ * read as the unknown flag `-1` instead of reaching validation.
  */
-function joinMockArgs(argv: string[]): string[] {
+function joinFlagValues(argv: string[]): string[] {
+  const takesValue = new Set(cli.commands.flatMap((c) => c.options).filter((o) => o.required).map((o) => /^--[\w-]+/.exec(o.rawName)?.[0]));
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--mock-args" && i + 1 < argv.length) out.push(`--mock-args=${argv[++i]}`);
-    else out.push(argv[i]!);
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const joins = next !== undefined && takesValue.has(arg) && (arg === "--mock-args" || /^-(\d|\.\d|inf)/i.test(next));
+    if (joins) out.push(`${arg}=${argv[++i]}`);
+    else out.push(arg);
   }
   return out;
 }
 
 try {
-  cli.parse(joinMockArgs(process.argv), { run: false });
+  cli.parse(joinFlagValues(process.argv), { run: false });
   if (!cli.matchedCommand && cli.args.length > 0) {
     throw new VbenchError("unknown_command", `unknown command "${cli.args[0]}"`, { hint: "Commands: run, validate, mock, plugins, export, standardize, analyze, compare, aggregate, report, search, calibrate. See `vbench --help`." });
   }

@@ -11,9 +11,9 @@ import { dispatchThreadCount } from "../core/dispatch-threads.ts";
 import { resolveConfig, type ConfigSources, type PlannedRun } from "../core/config.ts";
 import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
-import { checkWritableDir, writeError, writeFileAtomic } from "../core/atomic-write.ts";
+import { writeError, writeFileAtomic } from "../core/atomic-write.ts";
+import { checkBeforeSending } from "../core/preflight.ts";
 import { discoverModel } from "../core/discovery.ts";
-import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
 import { HttpClient } from "../core/http.ts";
 import { prepareScenario, requestHeaders } from "../core/prepare.ts";
 import { executeScenario, type PreparedScenario } from "../core/execute.ts";
@@ -61,8 +61,8 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   checkShardedPlan(plan.runs.length * (options.repeat ?? 1), sharding);
 
   // Preflight, in the order that fails cheapest first; nothing is sent until all pass.
-  await checkWritableDir(options.outputDir, { create: true });
-  await checkWritableDir(options.parsedDir, { create: true });
+  // The local checks are `vbench validate`'s too (output directories, tokenizers, datasets).
+  const { tokenizers } = await checkBeforeSending(plan, { outputDir: options.outputDir, parsedDir: options.parsedDir, dryRun: false });
   const mainLog = join(options.outputDir, `vllm_benchmark_main_${timestamp}.log`);
   log.addFile(mainLog);
   log.debug(`vbench ${VERSION} run ${runId}; config ${plan.configPath ?? "(none)"}; ${plan.runs.length} planned run(s)`);
@@ -75,9 +75,6 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     log: (message) => log.info(message),
   });
   for (const exporter of exporters) await exporter.preflight?.(exporterContext(options.outputDir, exporter.name));
-
-  const tokenizers = new Map<string, Tokenizer>();
-  for (const { scenario } of plan.runs) if (!tokenizers.has(scenario.tokenizer)) tokenizers.set(scenario.tokenizer, await loadTokenizer(scenario.tokenizer));
 
   const discovered = new Map<string, string>();
   const runs: PlannedRun[] = [];

@@ -7,8 +7,8 @@
  * permissions, missing directory), so a 30-minute run never ends in a bare
  * errno.
  */
-import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
-import { dirname } from "node:path";
+import { access, constants, mkdir, open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { ExitCode, VbenchError, errorMessage } from "./errors.ts";
 
 /** errno code of a Node/Bun system error, if any. */
@@ -92,12 +92,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 
 /**
  * Preflight for an output directory, before any traffic: optionally create
- * it, then create and remove a probe file. Throws VbenchError
+ * it, then create and remove a probe file. With `dryRun` (`vbench validate`)
+ * nothing is created: the directory, or the nearest ancestor that exists,
+ * must be a directory this process may write into. Throws VbenchError
  * "output_not_writable" with exit code config (nothing was sent yet).
  */
-export async function checkWritableDir(dir: string, opts: { create: boolean }): Promise<void> {
+export async function checkWritableDir(dir: string, opts: { create: boolean; dryRun?: boolean }): Promise<void> {
   const probe = `${dir}/.vbench-probe-${tempSuffix()}`;
   try {
+    if (opts.dryRun) return await checkCreatable(dir);
     if (opts.create) await mkdir(dir, { recursive: true });
     const fh = await open(probe, "wx");
     try {
@@ -113,6 +116,22 @@ export async function checkWritableDir(dir: string, opts: { create: boolean }): 
       exitCode: ExitCode.config,
       cause: e,
     });
+  }
+}
+
+/** Throws the errno error that creating `dir` and writing into it would meet, without creating anything. */
+async function checkCreatable(dir: string): Promise<void> {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const info = await stat(at).catch((e: unknown) => {
+      if (errnoCode(e) === "ENOENT") return null;
+      throw e;
+    });
+    if (info) {
+      if (!info.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory: ${at}`), { code: "ENOTDIR" });
+      await access(at, constants.W_OK | constants.X_OK);
+      return;
+    }
+    if (dirname(at) === at) return;
   }
 }
 

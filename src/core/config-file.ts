@@ -37,7 +37,13 @@ export function readConfigFile(sources: { configPath?: string; env: Record<strin
   }
   const problems = unknownKeyProblems(parsed.value, path);
   const result = v.safeParse(configFileSchema, parsed.value, { abortEarly: false });
-  if (!result.success) for (const issue of result.issues) problems.push(`${path}: ${issuePath(issue)}: expected ${expectedText(issue)}, found ${foundText(issue)}`);
+  // One problem per key: Infinity is neither whole nor small enough, and saying so twice helps nobody.
+  const seen = new Set<string>();
+  for (const issue of result.success ? [] : result.issues) {
+    const at = issuePath(issue);
+    if (!seen.has(at)) problems.push(`${path}: ${at}: expected ${expectedText(issue)}, found ${foundText(issue)}`);
+    seen.add(at);
+  }
   return { path, config: result.success ? result.output : salvage(parsed.value), problems, raw: parsed.value };
 }
 
@@ -89,7 +95,7 @@ function issuePath(issue: v.BaseIssue<unknown>): string {
 
 function unknownKeyProblems(value: unknown, file: string): string[] {
   const problems: string[] = [];
-  if (!isRecord(value)) return [`${file}: (top level): expected a JSON object, found ${typeof value}`];
+  if (!isRecord(value)) return [`${file}: (top level): expected a JSON object ({"scenarios": [...]}), found ${jsonKind(value)}`];
   const check = (obj: unknown, allowed: string[], where: string) => {
     if (!isRecord(obj)) return;
     for (const key of Object.keys(obj)) {
@@ -102,6 +108,13 @@ function unknownKeyProblems(value: unknown, file: string): string[] {
   check(value.defaults, SCENARIO_KEYS, "defaults");
   if (Array.isArray(value.scenarios)) value.scenarios.forEach((s, i) => check(s, SCENARIO_KEYS, `scenarios[${i}]`));
   return problems;
+}
+
+/** "an array", "null", "a string"...: what a JSON value is, as a user would say it. */
+function jsonKind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

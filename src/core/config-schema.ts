@@ -4,9 +4,22 @@
  */
 import * as v from "valibot";
 
-const positiveInt = v.pipe(v.number("a number"), v.integer("a whole number"), v.minValue(1, "a number >= 1"));
-const nonNegativeInt = v.pipe(v.number("a number"), v.integer("a whole number"), v.minValue(0, "a number >= 0"));
-const positiveNumber = v.pipe(v.number("a number"), v.gtValue(0, "a number > 0"));
+/**
+ * Requests (and streams, warmups, sessions) per scenario at most: 2^31 - 1,
+ * so every request index fits the Int32Arrays that lengths and analyses are
+ * kept in. A larger count is a typo (at 10,000 requests/s this is 2.5 days);
+ * for longer runs use `duration`.
+ */
+export const MAX_REQUESTS = 2 ** 31 - 1;
+/** Tokens of one prompt or answer at most: 2^24, beyond any served context window. */
+export const MAX_TOKENS = 2 ** 24;
+
+const wholeNumber = v.pipe(v.number("a number"), v.integer("a whole number"));
+const bounded = (min: number, max: number) => v.pipe(wholeNumber, v.minValue(min, `a number >= ${min}`), v.maxValue(max, `a number <= ${max}`));
+const positiveInt = bounded(1, MAX_REQUESTS);
+const tokenCount = bounded(1, MAX_TOKENS);
+const nonNegativeTokens = bounded(0, MAX_TOKENS);
+const positiveNumber = v.pipe(v.number("a number"), v.finite("a finite number"), v.gtValue(0, "a number > 0"));
 const infOrPositive = v.union([positiveNumber, v.literal("inf")], 'a number > 0 or "inf"');
 const commaList = v.union([v.string(), v.array(v.union([v.string(), v.number()]))], 'a comma-separated string or an array');
 const stringRecord = v.record(v.string(), v.string("a string"));
@@ -61,14 +74,14 @@ export const scenarioFields = {
   ramp_up_strategy: v.optional(v.picklist(["linear", "exponential"], "linear or exponential")),
   ramp_up_start_rps: v.optional(positiveNumber),
   ramp_up_end_rps: v.optional(positiveNumber),
-  random_input_len: v.optional(positiveInt),
-  random_output_len: v.optional(positiveInt),
+  random_input_len: v.optional(tokenCount),
+  random_output_len: v.optional(tokenCount),
   random_range_ratio: v.optional(v.pipe(v.number("a number"), v.minValue(0, "a number in [0, 1)"), v.ltValue(1, "a number in [0, 1)"))),
-  random_prefix_len: v.optional(nonNegativeInt),
+  random_prefix_len: v.optional(nonNegativeTokens),
   percentile_metrics: v.optional(commaList),
   metric_percentiles: v.optional(commaList),
   goodput: v.optional(v.union([v.string(), v.array(v.string()), numberRecord], 'SLOs as "ttft:200,tpot:50" or {"ttft": 200}')),
-  seed: v.optional(v.pipe(v.number("a number"), v.integer("a whole number"))),
+  seed: v.optional(v.pipe(wholeNumber, v.safeInteger("a whole number within ±(2^53 - 1)"))),
   temperature: v.optional(v.number("a number")),
   top_p: v.optional(v.number("a number")),
   top_k: v.optional(v.number("a number")),
@@ -81,21 +94,21 @@ export const scenarioFields = {
   headers: v.optional(stringRecord),
   timeout_s: v.optional(positiveNumber),
   idle_timeout_s: v.optional(positiveNumber),
-  warmups: v.optional(nonNegativeInt),
+  warmups: v.optional(bounded(0, MAX_REQUESTS)),
   thresholds: v.optional(numberRecord),
   save_generated_text: v.optional(v.boolean("true or false")),
   dataset_path: v.optional(v.string("a file path")),
   input_distribution: v.optional(distribution),
   output_distribution: v.optional(distribution),
-  output_len: v.optional(positiveInt),
+  output_len: v.optional(tokenCount),
   num_prefix_groups: v.optional(positiveInt),
-  prefix_len: v.optional(nonNegativeInt),
+  prefix_len: v.optional(nonNegativeTokens),
   time_scale: v.optional(positiveNumber),
   sessions: v.optional(positiveInt),
   turns: v.optional(positiveInt),
   think_time_ms: v.optional(v.pipe(v.number("a number"), v.minValue(0, "a number >= 0"))),
   shuffle: v.optional(v.boolean("true or false")),
-  suffix_len: v.optional(nonNegativeInt),
+  suffix_len: v.optional(nonNegativeTokens),
 };
 
 export const SCENARIO_KEYS = Object.keys(scenarioFields);

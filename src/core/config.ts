@@ -11,11 +11,16 @@ import { METRIC_NAMES } from "./types.ts";
 import { ExitCode, VbenchError } from "./errors.ts";
 import { scenarioSchema, SAMPLING_KEYS, DATASET_KEYS, type ScenarioInput } from "./config-schema.ts";
 import { expectedText, foundText, isRecord, readConfigFile } from "./config-file.ts";
+import { parseGoodput, parseList, parseSweep } from "./config-values.ts";
+import { datasetProblems } from "./config-dataset.ts";
+import { MAX_REQUESTS } from "./config-schema.ts";
 import { closestMatch } from "./suggest.ts";
 import { validateThresholdKeys } from "./thresholds.ts";
+import { plannedCount } from "./prepare.ts";
 import type { Registry } from "./registry.ts";
 
 export { DEFAULT_CONFIG_PATH, readConfigFile } from "./config-file.ts";
+export { parseGoodput } from "./config-values.ts";
 
 export const DEFAULT_BASE_URL = "http://localhost:8000";
 /** vLLM's per-request timeout (6 hours): long enough for any real generation. */
@@ -76,6 +81,8 @@ export interface PlannedRun {
   scenario: ResolvedScenario;
   /** Sweep point label (`c8`, `r10`, `c8-r10`), empty for a plain run. */
   variant: string;
+  /** Where the scenario's files were named, for the pre-flight's messages (`config.json: scenarios[0].dataset_path`, `--tokenizer`). */
+  places?: { tokenizer: string; dataset: string };
 }
 
 export interface RunPlan {
@@ -97,7 +104,7 @@ function coerce(key: string, value: unknown): unknown {
     const n = Number(value);
     return value.trim() === "" || Number.isNaN(n) ? value : n;
   }
-  if (key === "save_generated_text") return value === "true" || value === "1";
+  if (key === "save_generated_text" || key === "model_check") return value === "true" || value === "1";
   return value;
 }
 
@@ -110,8 +117,8 @@ function validateLayer(layer: Record<string, unknown>, describe: (key: string) =
   const bad = new Set<string>();
   for (const issue of result.issues) {
     const key = String((issue.path?.[0] as { key: unknown } | undefined)?.key ?? "");
+    if (!bad.has(key)) problems.push(`${describe(key)}: expected ${expectedText(issue)}, found ${foundText(issue)}`);
     bad.add(key);
-    problems.push(`${describe(key)}: expected ${expectedText(issue)}, found ${foundText(issue)}`);
   }
   // Keep the valid keys, so their own problems (an unknown backend, say) are reported too.
   return Object.fromEntries(Object.entries(typed).filter(([key]) => !bad.has(key))) as ScenarioInput;
@@ -133,6 +140,9 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
   const flagLayer = validateLayer(sources.flags, (key) => flagName(key), problems);
 
   const defaults = config.defaults ?? {};
+  // Thresholds are checked where they are written: the file's own, `defaults`', each scenario's.
+  for (const message of validateThresholdKeys(config.thresholds ?? {})) problems.push(`${file}: thresholds: ${message}`);
+  for (const message of validateThresholdKeys(defaults.thresholds ?? {})) problems.push(`${file}: defaults.thresholds: ${message}`);
   let scenarios: ScenarioInput[] = config.scenarios ?? [];
   if (path && config.scenarios && config.scenarios.length === 0) problems.push(`${file}: scenarios: expected at least one scenario, found an empty array`);
   if (scenarios.length === 0) scenarios = [{ name: "default", description: "Built-in default scenario" }];
@@ -169,11 +179,23 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
     // The endpoint path follows the backend when the backend was set at a higher level than the path.
     const levelOf = (key: keyof ScenarioInput) => layers.findLastIndex((l) => l[key] !== undefined);
     if (levelOf("endpoint_path") < levelOf("backend")) merged.endpoint_path = undefined;
+    /** Where a key's value came from, as the user wrote it: a flag, a variable, or the file's JSON path. */
+    const place = (key: string) => {
+      const level = levelOf(key as keyof ScenarioInput);
+      if (level === 4) return flagName(key);
+      if (level === 3) return `environment ${keyToEnv[key] ?? key}`;
+      if (level === 1) return `${file}: defaults.${key}`;
+      // Without a file, a key that is missing can only be given as a flag.
+      return level < 2 && !path ? flagName(key) : `${where}.${key}`;
+    };
+    for (const message of validateThresholdKeys(input.thresholds ?? {})) problems.push(`${where}.thresholds: ${message}`);
     merged.thresholds = { ...(config.thresholds ?? {}), ...(defaults.thresholds ?? {}), ...(input.thresholds ?? {}) };
     // --header adds to (or overrides single) headers of the file; it does not drop the file's others.
     merged.headers = { ...(defaults.headers ?? {}), ...(input.headers ?? {}), ...(flagLayer.headers ?? {}) };
-    const scenario = buildScenario(merged, where, registry, exporterList, problems, levelOf("tokenizer") > 0);
+    const scenario = buildScenario(merged, where, place, registry, exporterList, problems, levelOf("tokenizer") > 0);
     if (!scenario) return;
+    const tokenizerPlace = levelOf("tokenizer") > 0 || scenario.tokenizer === merged.tokenizer ? place("tokenizer") : `${place("model")} (its tokenizer.json)`;
+    const places = { tokenizer: tokenizerPlace, dataset: merged.dataset_path === undefined ? place("dataset_type") : place("dataset_path") };
     for (const level of concurrencyLevels ?? [null]) {
       for (const rate of requestRates ?? [null]) {
         const variantParts: string[] = [];
@@ -187,7 +209,10 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
           point.requestRate = rate;
           variantParts.push(`r${Number.isFinite(rate) ? rate : "inf"}`);
         }
-        runs.push({ scenario: Object.freeze(point), variant: variantParts.join("-") });
+        // Counts beyond what fits are refused here, not found by running out of memory (MAX_REQUESTS says why).
+        const count = plannedCount(point);
+        if (count > MAX_REQUESTS) problems.push(`${place("duration")}: ${count} requests planned (request rate × duration${variantParts.length ? ` at ${variantParts.join("-")}` : ""}); at most ${MAX_REQUESTS} fit in one run`);
+        runs.push({ scenario: Object.freeze(point), variant: variantParts.join("-"), places });
       }
     }
   });
@@ -196,29 +221,15 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
   const plugins = [...(config.plugins ?? []).map((p) => (p.startsWith("/") ? p : baseDir + p)), ...sources.plugins];
 
   if (problems.length) {
-    throw new VbenchError("config_invalid", `${problems.length} configuration problem${problems.length > 1 ? "s" : ""}; nothing was sent`, {
-      details: problems,
+    // A bad flag or variable applies to every scenario: say it once.
+    const unique = [...new Set(problems)];
+    throw new VbenchError("config_invalid", `${unique.length} configuration problem${unique.length > 1 ? "s" : ""}; nothing was sent`, {
+      details: unique,
       hint: "Fix the listed keys; `vbench validate` checks a file without sending anything.",
       exitCode: ExitCode.config,
     });
   }
   return { configPath: path, runs, exporters: exporterList, exporterOptions: config.exporter_options ?? {}, plugins };
-}
-
-function parseList(value: string | (string | number)[]): string[] {
-  const items = Array.isArray(value) ? value.map(String) : value.split(",");
-  return items.map((s) => s.trim()).filter(Boolean);
-}
-
-function parseSweep(value: string | undefined, label: string, integers: boolean, problems: string[]): number[] | null {
-  if (value === undefined || value.trim() === "") return null;
-  const out: number[] = [];
-  for (const item of parseList(value)) {
-    const n = item.toLowerCase() === "inf" && !integers ? Infinity : Number(item);
-    if (!(n > 0) || (integers && !Number.isInteger(n))) problems.push(`${label}: expected ${integers ? "positive whole numbers" : 'positive numbers or "inf"'}, found "${item}"`);
-    else out.push(n);
-  }
-  return out;
 }
 
 /**
@@ -234,32 +245,32 @@ function tokenizerFor(m: ScenarioInput, explicit: boolean): string {
   return existsSync(inFolder) ? inFolder : m.tokenizer!;
 }
 
-function buildScenario(m: ScenarioInput, where: string, registry: Registry, exporters: string[], problems: string[], tokenizerExplicit = false): ResolvedScenario | null {
+function buildScenario(m: ScenarioInput, where: string, place: (key: string) => string, registry: Registry, exporters: string[], problems: string[], tokenizerExplicit = false): ResolvedScenario | null {
   const before = problems.length;
   const backendName = m.backend!;
   let endpointPath = m.endpoint_path;
   if (!registry.hasBackend(backendName)) {
     const guess = closestMatch(backendName, registry.backendNames());
-    problems.push(`${where}.backend: unknown backend "${backendName}"${guess ? ` (did you mean "${guess}"?)` : ""}; available: ${registry.backendNames().join(", ")}`);
+    problems.push(`${place("backend")}: unknown backend "${backendName}"${guess ? ` (did you mean "${guess}"?)` : ""}; available: ${registry.backendNames().join(", ")}`);
   } else {
     const backend = registry.backend(backendName);
     endpointPath ??= backend.defaultEndpointPath;
     const hint = backend.checkEndpointPath?.(endpointPath);
-    if (hint) problems.push(`${where}.endpoint_path: "${endpointPath}" does not fit backend ${backendName}: ${hint}`);
+    if (hint) problems.push(`${place("endpoint_path")}: "${endpointPath}" does not fit backend ${backendName}: ${hint}`);
   }
 
   const percentileMetrics = parseList(m.percentile_metrics!).map((s) => s.toLowerCase());
   for (const metric of percentileMetrics) {
-    if (!METRIC_NAMES.includes(metric as MetricName)) problems.push(`${where}.percentile_metrics: unknown metric "${metric}"; available: ${METRIC_NAMES.join(", ")}`);
+    if (!METRIC_NAMES.includes(metric as MetricName)) problems.push(`${place("percentile_metrics")}: unknown metric "${metric}"; available: ${METRIC_NAMES.join(", ")}`);
   }
   const metricPercentiles = parseList(m.metric_percentiles!).map(Number);
-  for (const p of metricPercentiles) if (!(p > 0 && p <= 100)) problems.push(`${where}.metric_percentiles: expected numbers in (0, 100], found ${p}`);
+  for (const p of metricPercentiles) if (!(p > 0 && p <= 100)) problems.push(`${place("metric_percentiles")}: expected numbers in (0, 100], found ${p}`);
 
-  const goodput = parseGoodput(m.goodput, `${where}.goodput`, problems);
-  for (const message of validateThresholdKeys(m.thresholds ?? {})) problems.push(`${where}.thresholds: ${message}`);
+  const goodput = parseGoodput(m.goodput, place("goodput"), problems);
+  problems.push(...datasetProblems(m, place));
 
   // Files the scenario names: reported with every other problem, before anything is loaded or sent.
-  if (m.dataset_path !== undefined && !existsSync(m.dataset_path)) problems.push(`${where}.dataset_path: file not found: ${m.dataset_path} (relative paths start from the working directory)`);
+  if (m.dataset_path !== undefined && !existsSync(m.dataset_path)) problems.push(`${place("dataset_path")}: file not found: ${m.dataset_path} (relative paths start from the working directory)`);
 
   let rampUp: ResolvedScenario["rampUp"] = null;
   if (m.ramp_up_strategy) {
@@ -310,24 +321,4 @@ function buildScenario(m: ScenarioInput, where: string, registry: Registry, expo
     exporters,
     saveGeneratedText: m.save_generated_text ?? false,
   };
-}
-
-const SLO_METRICS = ["ttft", "tpot", "e2el"] as const;
-
-/** Goodput SLOs: `"ttft:200,tpot:50"` (vLLM's `--goodput ttft:200 tpot:50`), a list, or an object. */
-export function parseGoodput(value: ScenarioInput["goodput"], where: string, problems: string[]): ResolvedScenario["goodput"] {
-  const out: ResolvedScenario["goodput"] = {};
-  if (value === undefined) return out;
-  const pairs: [string, unknown][] = typeof value === "string" || Array.isArray(value)
-    ? (Array.isArray(value) ? value : value.split(/[\s,]+/)).filter(Boolean).map((s) => {
-        const [k, val] = s.split(":");
-        return [k!.trim().toLowerCase(), val === undefined ? NaN : Number(val)];
-      })
-    : Object.entries(value);
-  for (const [key, ms] of pairs) {
-    if (!SLO_METRICS.includes(key as (typeof SLO_METRICS)[number])) problems.push(`${where}: unknown SLO metric "${key}"; available: ${SLO_METRICS.join(", ")}`);
-    else if (!(typeof ms === "number" && ms > 0)) problems.push(`${where}: expected "${key}:<milliseconds > 0>", found ${String(ms)}`);
-    else out[key as (typeof SLO_METRICS)[number]] = ms;
-  }
-  return out;
 }

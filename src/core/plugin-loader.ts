@@ -43,17 +43,19 @@ function shapeProblem(value: unknown): string | null {
   return null;
 }
 
-export async function loadPluginFiles(paths: readonly string[], registry: Registry): Promise<void> {
+/** `places[i]` says where `paths[i]` was named (`config.json: plugins[0]`, `--plugin`), for the messages. */
+export async function loadPluginFiles(paths: readonly string[], registry: Registry, places: readonly string[] = []): Promise<void> {
   if (paths.length === 0) return;
   installVirtualModule();
-  for (const path of paths) {
+  for (const [index, path] of paths.entries()) {
     const file = resolve(path);
-    if (!existsSync(file)) throw new VbenchError("plugin_missing", `plugin file not found: ${path}`, { hint: "Check the --plugin path or the config's `plugins` list (relative to the config file)." });
+    const at = places[index] ? `${places[index]}: ` : "";
+    if (!existsSync(file)) throw new VbenchError("plugin_missing", `${at}plugin file not found: ${path}`, { hint: "Check the --plugin path or the config's `plugins` list (relative to the config file)." });
     let mod: Record<string, unknown>;
     try {
       mod = await import(file);
     } catch (error) {
-      throw new VbenchError("plugin_broken", `cannot load plugin ${path}: ${errorMessage(error)}`, {
+      throw new VbenchError("plugin_broken", `${at}cannot load plugin ${path}: ${errorMessage(error)}`, {
         hint: 'A plugin may import only "vbench/plugin" and Node/Bun built-ins; bundle anything else into the file.',
         cause: error,
       });
@@ -62,7 +64,7 @@ export async function loadPluginFiles(paths: readonly string[], registry: Regist
     const plugins = Array.isArray(exported) ? exported : [exported];
     for (const plugin of plugins) {
       const problem = shapeProblem(plugin);
-      if (problem) throw new VbenchError("plugin_invalid", `plugin ${path}: ${problem}`, { hint: "See the README's \"Writing a plugin\" section." });
+      if (problem) throw new VbenchError("plugin_invalid", `${at}plugin ${path}: ${problem}`, { hint: "See the README's \"Writing a plugin\" section." });
       registry.register(plugin as Plugin, file);
     }
   }

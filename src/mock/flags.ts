@@ -25,7 +25,7 @@ export const mockFlagDefinitions: readonly MockFlag[] = [
   { flag: "--max-concurrency <n>", description: "Requests generating at once; more wait in a queue (0 = unlimited)", default: MOCK_DEFAULTS.maxConcurrency },
   { flag: "--error-rate <fraction>", description: "Fraction of requests answered with HTTP 500 (chosen from the seed)", default: MOCK_DEFAULTS.errorRate },
   { flag: "--seed <n>", description: "Seed of the generated text, jitter and error choices", default: MOCK_DEFAULTS.seed },
-  { flag: "--no-exact-prompt-tokens", description: "Report prompt_tokens as ceil(chars/4) instead of the GPT-2 tokenizer's count", default: true },
+  { flag: "--no-exact-prompt-tokens", description: "Report prompt_tokens as ceil(chars/4); without this flag they are the GPT-2 tokenizer's count", default: true },
   {
     flag: "--fault <spec>",
     description:
