@@ -7,17 +7,15 @@ import { join } from "node:path";
 import type { ScenarioResult } from "../../src/core/types.ts";
 import { defineExporter } from "../../src/core/registry.ts";
 import { checkWritableDir, writeFileAtomic } from "../../src/core/atomic-write.ts";
-import { buildBenchmarkResults, toJsonValue } from "../../src/core/result-docs.ts";
-import { toLoadedRun } from "../../src/analysis/normalize.ts";
+import { loadedFromResult } from "../../src/analysis/normalize.ts";
 import { renderReport } from "../../src/analysis/html.ts";
 import type { LoadedRun } from "../../src/analysis/types.ts";
 
 export const REPORT_FILE = "report.html";
 
 /** The run as the analysis commands see its benchmark_results.json. */
-export function loadedFromResult(result: ScenarioResult): LoadedRun {
-  const doc = toJsonValue<Record<string, unknown>>(buildBenchmarkResults(result));
-  return toLoadedRun(doc, "vbench", join(result.run.scenarioDir, "benchmark_results.json"), Date.parse(result.run.startedAtIso) || 0);
+function loaded(result: ScenarioResult): LoadedRun {
+  return loadedFromResult(result, join(result.run.scenarioDir, "benchmark_results.json"));
 }
 
 export default defineExporter({
@@ -29,13 +27,13 @@ export default defineExporter({
   },
   async write(result, ctx) {
     const path = join(ctx.scenarioDir, REPORT_FILE);
-    await writeFileAtomic(path, renderReport([loadedFromResult(result)], { generatedAtIso: result.run.startedAtIso }));
+    await writeFileAtomic(path, renderReport([loaded(result)], { generatedAtIso: result.run.startedAtIso }));
     return [path];
   },
   async finish(results, ctx) {
     if (results.length === 0) return [];
     const path = join(ctx.outputDir, `report_${results[0]!.run.timestamp}.html`);
-    await writeFileAtomic(path, renderReport(results.map(loadedFromResult), { generatedAtIso: results[0]!.run.startedAtIso }));
+    await writeFileAtomic(path, renderReport(results.map(loaded), { generatedAtIso: results[0]!.run.startedAtIso }));
     return [path];
   },
 });

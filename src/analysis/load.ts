@@ -6,9 +6,11 @@
  * is reported as a problem (a warning for directory scans, an error when the
  * path names that one file).
  *
- * One run often appears twice (benchmark_results.json and its standardized
- * copy in parsed/): the richer result file is kept, with the standardized
- * document attached.
+ * One result often appears twice (benchmark_results.json and its
+ * standardized copy in parsed/): the richer file is kept, with the
+ * standardized document attached. Results are the same when their identity
+ * (LoadedRun.key: run id + scenario + sweep point) is; one `vbench run`
+ * writes many results, one per scenario and sweep point.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -52,12 +54,6 @@ export async function findJsonFiles(path: string): Promise<string[]> {
   return out;
 }
 
-/** Identity of a run across its files: the run id, else what a vLLM file and its standardized copy share. */
-function dedupeKey(run: LoadedRun): string {
-  if (run.id !== run.sourcePath) return `id:${run.id}`;
-  return `v:${run.timestamp}|${run.durationS}|${run.completed}|${run.failed}|${run.model}`;
-}
-
 function richness(run: LoadedRun): number {
   return (run.kind === "standardized" ? 0 : 2) + (run.requests ? 1 : 0);
 }
@@ -96,17 +92,16 @@ export async function loadRuns(path: string, log: LoadLog): Promise<LoadResult> 
       continue;
     }
     const run = toLoadedRun(doc as Record<string, unknown>, kind.kind, file, mtimeMs);
-    const key = dedupeKey(run);
-    const seen = byKey.get(key);
+    const seen = byKey.get(run.key);
     if (!seen) {
-      byKey.set(key, run);
+      byKey.set(run.key, run);
       continue;
     }
     const [keep, drop] = richness(run) > richness(seen) ? [run, seen] : [seen, run];
     // A standardized file written by the run (its task_name may be custom) wins over the derived document.
     if (drop.kind === "standardized") keep.standardized = drop.standardized;
-    byKey.set(key, keep);
-    log.debug(`${drop.sourcePath} is the same run as ${keep.sourcePath}`);
+    byKey.set(run.key, keep);
+    log.debug(`${drop.sourcePath} is the same result as ${keep.sourcePath}`);
   }
   if (single && problems.length > 0) {
     throw new VbenchError("result_invalid", `${problems[0].path}: ${problems[0].reason}`, { hint: "Pass a benchmark_results.json, a vLLM saved result or a standardized document.", exitCode: ExitCode.config });

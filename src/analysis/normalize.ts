@@ -5,21 +5,16 @@
  * and the standardized document (spec/output.md), whose metrics are turned
  * back into the flat keys so one threshold evaluator serves all three.
  */
-import type { MetricName } from "../core/types.ts";
+import type { MetricName, ScenarioResult } from "../core/types.ts";
 import { METRIC_NAMES } from "../core/types.ts";
-import type { FlatVerdict } from "../core/flat-thresholds.ts";
 import { standardizeVllmResult, vllmDateToIso } from "../core/standardized.ts";
+import { buildBenchmarkResults, runLabel, toJsonValue } from "../core/result-docs.ts";
+import { flatFailures, flatMetricStats, num, obj, storedVerdicts } from "../core/flat-result.ts";
 import { DETAILED_KEYS, definedValues, perRequestFromDetailed, pooledItlMs } from "./per-request.ts";
 import type { LoadedRun, PerRequestData, RunMetricStats, RunSourceKind } from "./types.ts";
 
 type Obj = Record<string, unknown>;
 
-export function obj(v: unknown): Obj | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined;
-}
-export function num(v: unknown): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
 function str(v: unknown): string | null {
   return typeof v === "string" && v !== "" ? v : null;
 }
@@ -46,30 +41,9 @@ export function classifyDocument(doc: unknown): { kind: RunSourceKind } | { kind
   return { kind: vb ? "vbench" : "vllm" };
 }
 
-/** `{mean, median, std, pNN}` of metric m from the flat keys; undefined when the file has none. */
-function statsFromFlat(raw: Obj, m: MetricName): RunMetricStats | undefined {
-  const mean = num(raw[`mean_${m}_ms`]);
-  if (mean === null) return undefined;
-  const re = new RegExp(`^p(\\d+(?:\\.\\d+)?)_${m}_ms$`);
-  const ps = Object.keys(raw)
-    .map((k) => re.exec(k)?.[1])
-    .filter((p): p is string => p !== undefined && num(raw[`p${p}_${m}_ms`]) !== null)
-    .sort((a, b) => Number(a) - Number(b));
-  const percentiles: Record<string, number> = {};
-  for (const p of ps) percentiles[`p${p}`] = raw[`p${p}_${m}_ms`] as number;
-  return { count: null, mean, median: num(raw[`median_${m}_ms`]), std: num(raw[`std_${m}_ms`]), min: null, max: null, percentiles };
-}
-
-/** Count/min/max from vbench's metric_stats, else from the per-request values. */
-function completeStats(stats: RunMetricStats, m: MetricName, vb: Obj | undefined, data: PerRequestData | null): void {
-  const ms = obj(obj(vb?.metric_stats)?.[m]);
-  if (ms) {
-    stats.count = num(ms.count);
-    stats.min = num(ms.min);
-    stats.max = num(ms.max);
-    return;
-  }
-  if (!data) return;
+/** Count/min/max from the per-request values when the file's own statistics (vbench's metric_stats) lack them. */
+function completeStats(stats: RunMetricStats, m: MetricName, data: PerRequestData | null): void {
+  if (!data || (stats.count !== null && stats.min !== null && stats.max !== null)) return;
   const values = m === "itl" ? pooledItlMs(data) : definedValues(m === "ttft" ? data.ttftMs : m === "tpot" ? data.tpotMs : data.e2elMs);
   stats.count = values.length;
   let min = Infinity, max = -Infinity;
@@ -101,15 +75,22 @@ function flatFromStandardized(doc: Obj): Obj {
   return flat;
 }
 
-function verdictsFromStandardized(doc: Obj): FlatVerdict[] {
-  return Object.entries(obj(doc.thresholds) ?? {}).flatMap(([key, v]) => {
-    const o = obj(v);
-    return o ? [{ key, limit: num(o.limit) ?? NaN, measured: num(o.measured), comparison: o.comparison === ">=" ? (">=" as const) : ("<=" as const), passed: o.passed === true }] : [];
-  });
-}
-
 function fileStem(path: string): string {
   return path.replace(/^.*\//, "").replace(/\.json$/i, "");
+}
+
+/** Configured rate, req/s: vLLM's "inf" is Infinity. */
+function rateOf(v: unknown): number | null {
+  return v === "inf" || v === "Infinity" ? Infinity : num(v);
+}
+
+/**
+ * Identity across files: run id + scenario + sweep point. Files without a run
+ * id (vLLM's) are matched to their standardized copy by what both carry.
+ */
+export function runKey(run: Pick<LoadedRun, "runId" | "scenarioName" | "variant" | "timestamp" | "durationS" | "completed" | "failed" | "model">): string {
+  if (run.runId !== null) return `id:${run.runId}\u0000${run.scenarioName}\u0000${run.variant}`;
+  return `v:${run.timestamp}|${run.durationS}|${run.completed}|${run.failed}|${run.model}`;
 }
 
 /** A LoadedRun from a classified document. `mtimeMs` orders runs whose file carries no date. */
@@ -124,39 +105,34 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     // vLLM's older files carry no `failed`; thresholds on success_rate need it.
     if (num(flat.failed) === null) flat = { ...flat, failed: requests ? requests.success.filter((s) => !s).length : 0 };
   }
-  const metrics: Partial<Record<MetricName, RunMetricStats>> = {};
-  for (const m of METRIC_NAMES) {
-    const s = statsFromFlat(flat, m);
-    if (!s) continue;
-    completeStats(s, m, vb, requests);
-    metrics[m] = s;
-  }
-  // Thresholds on min/max read vbench's metric_stats (flat-thresholds.ts): provide them for every kind that knows them.
-  const metricStats: Obj = {};
-  for (const [m, s] of Object.entries(metrics)) if (s.min !== null && s.max !== null) metricStats[m] = { count: s.count, min: s.min, max: s.max };
-  if (Object.keys(metricStats).length > 0) flat.vbench = { metric_stats: metricStats };
+  // vbench's metric_stats (count, min, max) live in its `vbench` object; the standardized document has none.
+  const metrics = flatMetricStats(isStd ? flat : doc);
+  for (const m of METRIC_NAMES) if (metrics[m]) completeStats(metrics[m]!, m, requests);
   const completed = num(flat.completed) ?? 0;
   const failed = num(flat.failed) ?? 0;
-  const variant = str(isStd ? doc.variant : vb?.variant);
-  const name = str(isStd ? doc.scenario : vb?.scenario) ?? str(doc.label) ?? fileStem(sourcePath);
-  const scenario = variant && !name.endsWith(`_${variant}`) ? `${name}_${variant}` : name;
+  const params = isStd ? obj(doc.parameters) : doc;
+  const variant = str(isStd ? doc.variant : vb?.variant) ?? "";
+  const scenarioName = str(isStd ? doc.scenario : vb?.scenario) ?? str(doc.label) ?? fileStem(sourcePath);
   const timestamp = isStd ? str(doc.timestamp) : str(vb?.started_at) ?? vllmDateToIso(doc.date);
   const parsedTime = timestamp ? Date.parse(timestamp) : NaN;
-  const runId = str(isStd ? obj(doc.source)?.run_id : vb?.run_id);
   // Derived from the full document (vbench's run id, scenario and config live in it); a standardized file read for the same run replaces it (load.ts).
   const standardized = isStd ? doc : standardizeVllmResult(doc);
-  return {
-    id: runId ?? sourcePath,
+  const run: Omit<LoadedRun, "key"> = {
+    runId: str(isStd ? obj(doc.source)?.run_id : vb?.run_id),
     sourcePath,
     kind,
-    scenario,
-    scenarioName: str(isStd ? doc.scenario : vb?.scenario) ?? scenario,
+    scenario: runLabel(scenarioName, variant),
+    scenarioName,
+    variant,
+    maxConcurrency: num(params?.max_concurrency),
+    requestRate: rateOf(params?.request_rate),
     model: str(isStd ? doc.model : doc.model_id),
     backend: str(doc.backend),
     timestamp,
     timeMs: Number.isFinite(parsedTime) ? parsedTime : mtimeMs,
     completed,
     failed,
+    failures: { byCategory: flatFailures(isStd ? flat : doc).byCategory },
     successRate: completed + failed > 0 ? completed / (completed + failed) : 0,
     durationS: num(flat.duration) ?? 0,
     requestThroughput: num(flat.request_throughput),
@@ -166,9 +142,16 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     maxConcurrentRequests: num(flat.max_concurrent_requests),
     metrics,
     flat,
-    // The standardized document holds the stored verdicts of every kind (none for vLLM's files).
-    thresholds: verdictsFromStandardized(standardized),
+    // The standardized document holds the stored verdicts of every kind, the implicit success_rate included (standardized.ts).
+    thresholds: storedVerdicts(standardized.thresholds),
     requests,
     standardized,
   };
+  return { key: runKey(run), ...run };
+}
+
+/** A finished run as the analysis commands see its benchmark_results.json (the html exporter's view of a live result). */
+export function loadedFromResult(result: ScenarioResult, sourcePath: string): LoadedRun {
+  const doc = toJsonValue<Obj>(buildBenchmarkResults(result));
+  return toLoadedRun(doc, "vbench", sourcePath, Date.parse(result.run.startedAtIso) || 0);
 }

@@ -4,7 +4,7 @@
  */
 import type { MetricName } from "../core/types.ts";
 import { METRIC_NAMES } from "../core/types.ts";
-import type { FlatVerdict } from "../core/flat-thresholds.ts";
+import type { ThresholdVerdict } from "../core/types.ts";
 import type { RunVerdicts } from "./thresholds.ts";
 import type { LoadedRun } from "./types.ts";
 import { cell, clean, formatTable } from "./table.ts";
@@ -26,8 +26,9 @@ export function runSummaryJson(judged: RunVerdicts): Record<string, unknown> {
   return {
     source: run.sourcePath,
     kind: run.kind,
-    run_id: run.id === run.sourcePath ? null : run.id,
+    run_id: run.runId,
     scenario: run.scenario,
+    variant: run.variant,
     model: run.model,
     backend: run.backend,
     timestamp: run.timestamp,
@@ -43,7 +44,7 @@ export function runSummaryJson(judged: RunVerdicts): Record<string, unknown> {
     per_request_data: run.requests !== null,
     metrics,
     thresholds_source: judged.source,
-    thresholds: judged.verdicts.map((v) => ({ key: v.key, limit: v.limit, measured: v.measured, comparison: v.comparison, passed: v.passed })),
+    thresholds: judged.verdicts.map((v) => ({ key: v.key, limit: v.limit, measured: v.measured, comparison: v.comparison, passed: v.passed, ...(v.implicit ? { implicit: true } : {}) })),
     passed: judged.verdicts.every((v) => v.passed),
   };
 }
@@ -58,7 +59,7 @@ export function summaryCsvRows(judged: RunVerdicts[]): { fields: string[]; rows:
     const ps = [...stats].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
     for (const s of ["count", "mean", "median", "std", "min", "max", ...ps]) statKeys.push(`${m}_${s}${s === "count" ? "" : "_ms"}`);
   }
-  const fixed = ["source", "kind", "scenario", "model", "backend", "timestamp", "completed", "failed", "success_rate", "duration_s", "request_throughput", "output_throughput", "total_token_throughput", "max_output_tokens_per_s", "max_concurrent_requests"];
+  const fixed = ["source", "kind", "run_id", "scenario", "variant", "model", "backend", "timestamp", "completed", "failed", "success_rate", "duration_s", "request_throughput", "output_throughput", "total_token_throughput", "max_output_tokens_per_s", "max_concurrent_requests"];
   const rows = judged.map((j) => {
     const json = runSummaryJson(j);
     const row: Record<string, unknown> = {};
@@ -76,9 +77,9 @@ export function summaryCsvRows(judged: RunVerdicts[]): { fields: string[]; rows:
   return { fields: [...fixed, ...statKeys, "thresholds_passed", "thresholds_failed"], rows };
 }
 
-function verdictLine(v: FlatVerdict): string {
-  const measured = v.measured === null ? "missing" : cell(v.measured, v.key === "success_rate" ? 4 : 2);
-  return `${v.passed ? "PASS" : "FAIL"} ${v.key}: measured ${measured}, limit ${v.comparison} ${v.limit}`;
+function verdictLine(v: ThresholdVerdict): string {
+  const measured = Number.isNaN(v.measured) ? "missing" : cell(v.measured, v.key === "success_rate" ? 4 : 2);
+  return `${v.passed ? "PASS" : "FAIL"} ${v.key}: measured ${measured}, limit ${v.comparison} ${v.limit}${v.implicit ? " (implicit: no success_rate threshold set)" : ""}`;
 }
 
 /** The human summary of one run: counts, throughputs, a statistics table per metric, verdicts. */
@@ -102,7 +103,7 @@ export function formatRunSummary(judged: RunVerdicts): string {
   if (rows.length > 0) lines.push(formatTable(["ms", "n", "mean", "median", "std", "min", "max", ...pcols], rows, { indent: "    " }).trimEnd());
   if (judged.verdicts.length > 0) {
     const failed = judged.verdicts.filter((v) => !v.passed).length;
-    lines.push(`    thresholds (${judged.source === "config" ? "from --config" : "saved with the run"}): ${failed === 0 ? `all ${judged.verdicts.length} passed` : `${failed} of ${judged.verdicts.length} FAILED`}`);
+    lines.push(`    thresholds (${judged.source === "config" ? "from --config" : judged.source === "result" ? "saved with the run" : "implicit"}): ${failed === 0 ? `all ${judged.verdicts.length} passed` : `${failed} of ${judged.verdicts.length} FAILED`}`);
     for (const v of judged.verdicts) lines.push(`      ${verdictLine(v)}`);
   }
   return lines.join("\n") + "\n";

@@ -1,14 +1,18 @@
 /**
- * Threshold gates over saved runs (`vbench analyze --check`). A run keeps
- * the verdicts it was saved with; `--config FILE` judges runs saved without
- * thresholds (vLLM's own files, vbench runs without a `thresholds` block)
- * with that file's thresholds, merged as `vbench run` merges them: the
- * file's, then `defaults`', then the scenario's own (spec/config.md).
+ * Threshold gates over saved runs (`vbench analyze --check`): which
+ * thresholds apply to each result, judged by the one evaluator
+ * (src/core/thresholds.ts). A result keeps the verdicts it was saved with;
+ * `--config FILE` judges results saved without thresholds (vLLM's own files,
+ * vbench runs without a `thresholds` block) with that file's thresholds,
+ * merged as `vbench run` merges them: the file's, then `defaults`', then the
+ * scenario's own (spec/config.md). Either way a result with failed requests
+ * and no success_rate threshold fails the implicit `success_rate >= 1`, as
+ * `vbench run` judged it.
  */
 import { ExitCode, VbenchError } from "../core/errors.ts";
 import { readConfigFile } from "../core/config.ts";
-import { evaluateFlatThresholds, type FlatVerdict } from "../core/flat-thresholds.ts";
-import { validateThresholdKeys } from "../core/thresholds.ts";
+import { evaluateThresholds, validateThresholdKeys, withImplicitSuccessRate } from "../core/thresholds.ts";
+import type { ThresholdVerdict } from "../core/types.ts";
 import type { LoadedRun } from "./types.ts";
 
 /** The threshold parts of a scenario file. */
@@ -21,8 +25,8 @@ export interface ThresholdConfig {
 
 export interface RunVerdicts {
   run: LoadedRun;
-  verdicts: FlatVerdict[];
-  /** Where the thresholds came from. */
+  verdicts: ThresholdVerdict[];
+  /** Where the thresholds came from ("none": at most the implicit success_rate). */
   source: "result" | "config" | "none";
 }
 
@@ -52,20 +56,21 @@ export function thresholdsForRun(run: LoadedRun, config: ThresholdConfig): Recor
   return config.fileThresholds;
 }
 
-/** Verdicts per run: the stored ones, else the config's, else none. */
+/** Verdicts per run: the stored ones, else the config's, else none; plus the implicit success_rate when it fails. */
 export function judgeRuns(runs: LoadedRun[], config: ThresholdConfig | null): RunVerdicts[] {
   return runs.map((run) => {
-    if (run.thresholds.length > 0) return { run, verdicts: run.thresholds, source: "result" as const };
+    // Stored verdicts are kept as measured (a threshold-only percentile is not in the file); files from before the implicit gate get it here.
+    if (run.thresholds.some((v) => !v.implicit)) return { run, verdicts: withImplicitSuccessRate(run.thresholds, run), source: "result" as const };
     const thresholds = config ? thresholdsForRun(run, config) : {};
-    if (Object.keys(thresholds).length === 0) return { run, verdicts: [], source: "none" as const };
-    return { run, verdicts: evaluateFlatThresholds(run.flat, thresholds), source: "config" as const };
+    if (Object.keys(thresholds).length === 0) return { run, verdicts: withImplicitSuccessRate([], run), source: "none" as const };
+    return { run, verdicts: evaluateThresholds(thresholds, run), source: "config" as const };
   });
 }
 
 /** One failed threshold, with the margin by which it failed. */
 export interface ThresholdFailure {
   run: LoadedRun;
-  verdict: FlatVerdict;
+  verdict: ThresholdVerdict;
   /** How far past the limit, in the key's unit (positive = worse); null when the statistic is missing. */
   by: number | null;
   /** `by` relative to the limit; null when the limit is 0 or nothing was measured. */
@@ -77,7 +82,7 @@ export function thresholdFailures(judged: RunVerdicts[]): ThresholdFailure[] {
   for (const { run, verdicts } of judged) {
     for (const v of verdicts) {
       if (v.passed) continue;
-      const by = v.measured === null ? null : v.comparison === "<=" ? v.measured - v.limit : v.limit - v.measured;
+      const by = Number.isNaN(v.measured) ? null : v.comparison === "<=" ? v.measured - v.limit : v.limit - v.measured;
       out.push({ run, verdict: v, by, byRelative: by === null || v.limit === 0 ? null : by / Math.abs(v.limit) });
     }
   }
@@ -95,12 +100,16 @@ function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4).replace(/\.?0+$/, "");
 }
 
-/** "FAIL ttft_p95_ms: measured 62.3 ms > limit 50 ms (worse by 12.3 ms, 24.6%) in tiny — path". */
+/**
+ * "FAIL ttft_p95_ms: measured 62.3 ms > limit 50 ms (worse by 12.3 ms, 24.6%) in tiny_c8 (date) — path":
+ * the scenario label names the sweep point.
+ */
 export function describeFailure(f: ThresholdFailure): string {
   const { verdict: v } = f;
   const unit = unitOf(v.key);
   const op = v.comparison === "<=" ? ">" : "<";
-  const measured = v.measured === null ? "not in the result" : `measured ${fmt(v.measured)}${unit} ${op} limit ${fmt(v.limit)}${unit}`;
+  const measured = Number.isNaN(v.measured) ? "not in the result" : `measured ${fmt(v.measured)}${unit} ${op} limit ${fmt(v.limit)}${unit}`;
   const by = f.by === null ? "" : ` (worse by ${fmt(f.by)}${unit}${f.byRelative === null ? "" : `, ${(f.byRelative * 100).toFixed(1)}%`})`;
-  return `FAIL ${v.key}: ${measured}${by} in ${f.run.scenario} (${f.run.timestamp ?? "no date"}) — ${f.run.sourcePath}`;
+  const implicit = v.implicit ? " [implicit: requests failed and no success_rate threshold is set]" : "";
+  return `FAIL ${v.key}: ${measured}${by}${implicit} in ${f.run.scenario} (${f.run.timestamp ?? "no date"}) — ${f.run.sourcePath}`;
 }

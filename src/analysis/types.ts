@@ -3,24 +3,14 @@
  * one saved run, whatever wrote it (vbench's benchmark_results.json, vLLM's
  * saved result, or a standardized document), normalised into LoadedRun.
  */
-import type { MetricName } from "../core/types.ts";
-import type { FlatVerdict } from "../core/flat-thresholds.ts";
+import type { FailureCategory, MetricName, ThresholdVerdict } from "../core/types.ts";
+import type { MeasuredStats } from "../core/thresholds.ts";
 
 /** Which kind of file a run was read from. */
 export type RunSourceKind = "vbench" | "vllm" | "standardized";
 
-/** Statistics of one latency metric, ms, as saved in the result. */
-export interface RunMetricStats {
-  /** Values the statistics were computed from; null when the file does not say. */
-  count: number | null;
-  mean: number;
-  median: number | null;
-  std: number | null;
-  min: number | null;
-  max: number | null;
-  /** Keyed `p25`, `p99`, `p99.9`, ascending by percentile. */
-  percentiles: Record<string, number>;
-}
+/** Statistics of one latency metric, ms, as saved in the result (null where the file does not say). */
+export type RunMetricStats = MeasuredStats;
 
 /**
  * Per-request values derived from the detailed arrays (vLLM's
@@ -44,15 +34,30 @@ export interface PerRequestData {
   errors: string[];
 }
 
+/**
+ * One finished scenario run (one sweep point of one scenario of one
+ * `vbench run`), whatever file it was read from. Its identity is
+ * `key` = run id + scenario + sweep point (runKey in load.ts), never the run
+ * id alone: one run writes a result per scenario and per sweep point. It is
+ * also the ThresholdSubject the one evaluator judges (src/core/thresholds.ts).
+ */
 export interface LoadedRun {
-  /** run_id when the file has one, else the source path: identifies the run across files. */
-  id: string;
+  /** Identity across files: run id, scenario name and variant (a vLLM file: what it and its standardized copy share). */
+  key: string;
+  /** vbench's run_id (shared by every scenario and sweep point of one run); null for vLLM's files. */
+  runId: string | null;
   sourcePath: string;
   kind: RunSourceKind;
   /** The scenario label (name plus sweep variant): what runs are grouped and matched by. */
   scenario: string;
   /** The scenario's name in its config (without the variant), for looking up config thresholds. */
   scenarioName: string;
+  /** The sweep point (`c8`, `r10`, `c8-rep2`), "" when none. */
+  variant: string;
+  /** Configured max_concurrency (null: unlimited or unknown). */
+  maxConcurrency: number | null;
+  /** Configured request rate, req/s (Infinity for "inf"; null when unknown). */
+  requestRate: number | null;
   model: string | null;
   backend: string | null;
   /** ISO 8601 UTC, or null when the file carries no date. */
@@ -60,7 +65,10 @@ export interface LoadedRun {
   /** Ordering key, ms since the epoch (the file's mtime when it has no date). */
   timeMs: number;
   completed: number;
+  /** Failed requests, cancelled ones included (vLLM's `failed`). */
   failed: number;
+  /** Failures by category as vbench stored them (empty for other files). */
+  failures: { byCategory: Partial<Record<FailureCategory, number>> };
   /** completed / (completed + failed); 0 when nothing ran. */
   successRate: number;
   durationS: number;
@@ -70,10 +78,10 @@ export interface LoadedRun {
   maxOutputTokensPerS: number | null;
   maxConcurrentRequests: number | null;
   metrics: Partial<Record<MetricName, RunMetricStats>>;
-  /** The vLLM flat keys (no detailed arrays): what threshold keys are evaluated against. */
+  /** The vLLM flat keys (no detailed arrays). */
   flat: Record<string, unknown>;
   /** Threshold verdicts stored with the run (empty when it was run without thresholds). */
-  thresholds: FlatVerdict[];
+  thresholds: ThresholdVerdict[];
   /** Detailed per-request data, or null for summary-only files. */
   requests: PerRequestData | null;
   /** The standardized document: the one read for this run, else derived from the result file. */

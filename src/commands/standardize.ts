@@ -57,8 +57,9 @@ export async function runStandardizeCommand(resultsPath: string, opts: Standardi
   try {
     document = standardizeVllmResult(raw, { taskName: opts.taskName, config, scenarioName: opts.scenario });
   } catch (e) {
-    if (e instanceof VbenchError && e.code === "result_invalid") {
-      throw new VbenchError(e.code, `${resultsPath}: ${e.message}`, { hint: e.hint, exitCode: e.exitCode, cause: e });
+    if (e instanceof VbenchError && (e.code === "result_invalid" || e.code === "config_invalid")) {
+      const file = e.code === "result_invalid" ? resultsPath : opts.configPath;
+      throw new VbenchError(e.code, `${file}: ${e.message}`, { hint: e.hint, exitCode: e.exitCode, details: e.details, cause: e });
     }
     throw e;
   }

@@ -42,9 +42,13 @@ export function percentileWord(p: number): string {
   return String(p);
 }
 
-/** The label vbench uses for a scenario run: the name plus the sweep variant. */
+/** The label of a scenario run everywhere (file names, reports, grouping): the name plus the sweep variant. */
+export function runLabel(name: string, variant: string): string {
+  return variant ? `${name}_${variant}` : name;
+}
+
 export function scenarioLabel(result: ScenarioResult): string {
-  return result.run.variant ? `${result.scenario.name}_${result.run.variant}` : result.scenario.name;
+  return runLabel(result.scenario.name, result.run.variant);
 }
 
 /** vLLM's run-level result keys (tokens, throughputs, peaks), shared by the JSON document and summary.csv. */
@@ -77,7 +81,7 @@ function metricKeys(out: Record<string, unknown>, m: MetricName, stats: SeriesSt
 }
 
 function verdictJson(v: ThresholdVerdict): Record<string, unknown> {
-  return { key: v.key, limit: v.limit, measured: v.measured, comparison: v.comparison, passed: v.passed };
+  return { key: v.key, limit: v.limit, measured: v.measured, comparison: v.comparison, passed: v.passed, ...(v.implicit ? { implicit: true } : {}) };
 }
 
 /**

@@ -11,12 +11,11 @@
 import type { ScenarioResult } from "./types.ts";
 import { ExitCode, VbenchError } from "./errors.ts";
 import { buildBenchmarkResults, toJsonValue } from "./result-docs.ts";
-import { evaluateFlatThresholds, type FlatVerdict } from "./flat-thresholds.ts";
+import { evaluateThresholds, withImplicitSuccessRate } from "./thresholds.ts";
+import { flatFailures, flatMetricStats, flatSubject, num, obj, storedVerdicts, type Obj } from "./flat-result.ts";
 
 export const STANDARDIZED_SCHEMA = "vbench.standardized/1";
 export const DEFAULT_TASK_NAME = "vllm_benchmark";
-
-type Obj = Record<string, unknown>;
 
 export interface StandardizeOptions {
   taskName?: string;
@@ -26,12 +25,6 @@ export interface StandardizeOptions {
   scenarioName?: string;
 }
 
-function obj(v: unknown): Obj | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined;
-}
-function num(v: unknown): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
 function str(v: unknown): string | null {
   return typeof v === "string" ? v : null;
 }
@@ -57,17 +50,7 @@ export function vllmDateToIso(date: unknown): string | null {
 /** `{mean, median, std, p25, ...}` (ms) per metric found in the flat keys, percentiles ascending. */
 function metricsFromFlat(raw: Obj): Obj {
   const out: Obj = {};
-  for (const m of ["ttft", "tpot", "itl", "e2el"]) {
-    if (num(raw[`mean_${m}_ms`]) === null) continue;
-    const entry: Obj = { mean: raw[`mean_${m}_ms`], median: num(raw[`median_${m}_ms`]), std: num(raw[`std_${m}_ms`]) };
-    const re = new RegExp(`^p(\\d+(?:\\.\\d+)?)_${m}_ms$`);
-    const ps = Object.keys(raw)
-      .map((k) => re.exec(k)?.[1])
-      .filter((p): p is string => p !== undefined)
-      .sort((a, b) => Number(a) - Number(b));
-    for (const p of ps) entry[`p${p}`] = num(raw[`p${p}_${m}_ms`]);
-    out[m] = entry;
-  }
+  for (const [m, st] of Object.entries(flatMetricStats(raw))) out[m] = { mean: st.mean, median: st.median, std: st.std, ...st.percentiles };
   return out;
 }
 
@@ -80,17 +63,6 @@ function configScenario(config: Obj | undefined, name: string | null): Obj | und
 /** The file's thresholds with the scenario's own merged over them (spec/config.md). */
 function configThresholds(config: Obj, scenario: Obj | undefined): Record<string, unknown> {
   return { ...(obj(config.thresholds) ?? {}), ...(obj(scenario?.thresholds) ?? {}) };
-}
-
-function verdictsFromVbench(vb: Obj | undefined): FlatVerdict[] {
-  const list = Array.isArray(vb?.thresholds) ? (vb.thresholds as unknown[]) : [];
-  return list.map(obj).filter((v): v is Obj => !!v && typeof v.key === "string").map((v) => ({
-    key: v.key as string,
-    limit: num(v.limit) ?? NaN,
-    measured: num(v.measured),
-    comparison: v.comparison === ">=" ? ">=" : "<=",
-    passed: v.passed === true,
-  }));
 }
 
 function parameters(raw: Obj, vbConfig: Obj | undefined, sc: Obj | undefined, defaults: Obj | undefined): Obj {
@@ -133,14 +105,15 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
   const defaults = obj(opts.config?.defaults);
 
   const completed = num(raw.completed) ?? 0;
-  const errors = Array.isArray(raw.errors) ? (raw.errors as unknown[]) : null;
-  // Older vLLM files carry no `failed`: count the non-empty error strings instead.
-  const failed = num(raw.failed) ?? (errors ? errors.filter((e) => typeof e === "string" && e !== "").length : 0);
+  // Older vLLM files carry no `failed`: the non-empty error strings are counted instead.
+  const { failed } = flatFailures(raw);
   const total = completed + failed;
 
-  const verdicts = opts.config ? evaluateFlatThresholds(raw, configThresholds(opts.config, sc)) : verdictsFromVbench(vb);
+  // The config's thresholds when given, else those vbench stored; either way the implicit success_rate gate (thresholds.ts).
+  const subject = flatSubject(raw);
+  const verdicts = opts.config ? evaluateThresholds(configThresholds(opts.config, sc), subject) : withImplicitSuccessRate(storedVerdicts(vb?.thresholds), subject);
   const thresholds: Obj = {};
-  for (const v of verdicts) thresholds[v.key] = { limit: v.limit, measured: v.measured, comparison: v.comparison, passed: v.passed };
+  for (const v of verdicts) thresholds[v.key] = { limit: v.limit, measured: v.measured, comparison: v.comparison, passed: v.passed, ...(v.implicit ? { implicit: true } : {}) };
 
   return toJsonValue<Obj>({
     schema: STANDARDIZED_SCHEMA,

@@ -1,10 +1,13 @@
 /**
  * CI gates (spec/output.md "Thresholds"): validate the configured keys before
- * any traffic, and judge a finished run against them.
+ * any traffic, and judge a finished run against them. The one evaluator: a
+ * run's Summary, a saved result of any format (src/analysis/normalize.ts)
+ * and `vbench standardize` are all judged here, against ThresholdSubject.
  */
+import { ExitCode, VbenchError } from "./errors.ts";
 import { percentileKey } from "./stats.ts";
 import { didYouMean } from "./suggest.ts";
-import { METRIC_NAMES, type MetricName, type SeriesStats, type Summary, type ThresholdVerdict } from "./types.ts";
+import { METRIC_NAMES, type FailureCategory, type MetricName, type ThresholdVerdict } from "./types.ts";
 
 const SIMPLE_STATS = ["mean", "median", "std", "min", "max"] as const;
 type SimpleStat = (typeof SIMPLE_STATS)[number];
@@ -84,43 +87,92 @@ export function thresholdNeeds(thresholds: Readonly<Record<string, number>>): Ma
   return needs;
 }
 
-/** Latency statistics a verdict may read: the threshold-only ones first, then the reported ones. */
-type StatsSource = Pick<Summary, "metrics"> & { thresholdStats?: Partial<Record<MetricName, SeriesStats>> };
-
-function measureLatency(parsed: LatencyThreshold, summary: StatsSource): number {
-  const stats = summary.thresholdStats?.[parsed.metric] ?? summary.metrics[parsed.metric];
-  // A statistic of nothing (no successful request) cannot pass a gate: NaN fails every comparison.
-  if (stats === undefined || stats.count === 0) return NaN;
-  if ("stat" in parsed) return stats[parsed.stat];
-  return stats.percentiles[percentileKey(parsed.percentile)] ?? NaN;
+/** Statistics of one latency metric as a verdict reads them: a run's SeriesStats, or a saved file's (null where the file does not say). */
+export interface MeasuredStats {
+  count: number | null;
+  mean: number;
+  median: number | null;
+  std: number | null;
+  min: number | null;
+  max: number | null;
+  /** Keyed `p95`, `p99.9`. */
+  percentiles: Readonly<Record<string, number>>;
 }
 
 /**
- * One verdict per threshold, in the config's key order. Latencies pass when
- * `measured <= limit`; `throughput_min` (output token throughput, tok/s) and
- * `success_rate` (completed / total) when `measured >= limit`. A value that
- * could not be measured is NaN and fails.
+ * The one shape every threshold is judged against: a finished run's Summary
+ * fits it as is, and so does a result loaded from a file (src/analysis).
  */
-export function evaluateThresholds(
-  thresholds: Readonly<Record<string, number>>,
-  summary: Summary & { thresholdStats?: Partial<Record<MetricName, SeriesStats>> },
-): ThresholdVerdict[] {
+export interface ThresholdSubject {
+  completed: number;
+  /** Failed requests, cancelled ones included (vLLM's `failed`). */
+  failed: number;
+  /** Failures by category: `cancelled` (an interrupted run's in-flight requests) are neither successes nor failures here. */
+  failures: { byCategory: Readonly<Partial<Record<FailureCategory, number>>> };
+  /** Output tokens per second; null when the file has none. */
+  outputThroughput: number | null;
+  metrics: Readonly<Partial<Record<MetricName, MeasuredStats>>>;
+  /** Statistics computed only for thresholds (a metric or percentile not reported); read first. */
+  thresholdStats?: Readonly<Partial<Record<MetricName, MeasuredStats>>>;
+}
+
+function measureLatency(parsed: LatencyThreshold, subject: ThresholdSubject): number {
+  const stats = subject.thresholdStats?.[parsed.metric] ?? subject.metrics[parsed.metric];
+  // A statistic of nothing (no successful request; vLLM then writes 0s) cannot pass a gate: NaN fails every comparison.
+  if (stats === undefined || stats.count === 0 || subject.completed === 0) return NaN;
+  if ("stat" in parsed) return stats[parsed.stat] ?? NaN;
+  return stats.percentiles[percentileKey(parsed.percentile)] ?? NaN;
+}
+
+/** Requests that failed for a reason other than an interrupt. */
+export function realFailures(subject: ThresholdSubject): number {
+  return subject.failed - (subject.failures.byCategory.cancelled ?? 0);
+}
+
+/** completed / (completed + failed), cancelled requests left out of both; NaN when nothing finished. */
+export function successRate(subject: ThresholdSubject): number {
+  const finished = subject.completed + realFailures(subject);
+  return finished > 0 ? subject.completed / finished : NaN;
+}
+
+function measure(key: string, subject: ThresholdSubject): number {
+  if (key === "throughput_min") return subject.outputThroughput ?? NaN;
+  if (key === "success_rate") return successRate(subject);
+  const parsed = parseLatencyKey(key);
+  return parsed === undefined ? NaN : measureLatency(parsed, subject);
+}
+
+/**
+ * The implicit gate: a run in which requests failed (interrupt cancellations
+ * aside) fails `success_rate >= 1` unless a `success_rate` threshold says how
+ * many failures it tolerates. Its verdict is added only when it fails, so a
+ * clean run's verdicts are exactly its configured thresholds.
+ */
+export function withImplicitSuccessRate(verdicts: ThresholdVerdict[], subject: ThresholdSubject): ThresholdVerdict[] {
+  if (verdicts.some((v) => v.key === "success_rate") || realFailures(subject) <= 0) return verdicts;
+  return [...verdicts, { key: "success_rate", limit: 1, measured: successRate(subject), comparison: ">=", passed: false, implicit: true }];
+}
+
+/**
+ * One verdict per threshold, in the config's key order, then the implicit
+ * success_rate one when it fails (withImplicitSuccessRate). Latencies pass
+ * when `measured <= limit`; `throughput_min` (output token throughput, tok/s)
+ * and `success_rate` when `measured >= limit`. A value that could not be
+ * measured is NaN and fails. Unknown keys or non-numeric limits are a
+ * configuration error (exit 2), with the did-you-mean of validateThresholdKeys.
+ */
+export function evaluateThresholds(thresholds: Readonly<Record<string, unknown>>, subject: ThresholdSubject): ThresholdVerdict[] {
+  const problems = validateThresholdKeys(thresholds as Record<string, number>);
+  if (problems.length > 0) {
+    throw new VbenchError("config_invalid", `invalid thresholds: ${problems[0]}`, { details: problems.slice(1), exitCode: ExitCode.config });
+  }
   const verdicts: ThresholdVerdict[] = [];
-  for (const [key, limit] of Object.entries(thresholds)) {
-    let measured: number;
-    let comparison: "<=" | ">=" = "<=";
-    if (key === "throughput_min") {
-      measured = summary.outputThroughput;
-      comparison = ">=";
-    } else if (key === "success_rate") {
-      measured = summary.total > 0 ? summary.completed / summary.total : NaN;
-      comparison = ">=";
-    } else {
-      const parsed = parseLatencyKey(key);
-      measured = parsed === undefined ? NaN : measureLatency(parsed, summary);
-    }
+  for (const [key, value] of Object.entries(thresholds)) {
+    const limit = value as number;
+    const measured = measure(key, subject);
+    const comparison = key === "throughput_min" || key === "success_rate" ? ">=" : "<=";
     const passed = comparison === "<=" ? measured <= limit : measured >= limit;
     verdicts.push({ key, limit, measured, comparison, passed });
   }
-  return verdicts;
+  return withImplicitSuccessRate(verdicts, subject);
 }

@@ -6,7 +6,7 @@
  * fixture.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Papa from "papaparse";
 import { ExitCode, VbenchError } from "../../src/core/errors.ts";
@@ -75,11 +75,19 @@ describe("vbench analyze --check on vbench and vLLM-format files", () => {
     expect(copy.thresholds).toEqual([]);
   });
 
-  test("all passing: exit 0; the vLLM files are reported as carrying no thresholds", async () => {
+  test("no configured threshold fails, but the vLLM fixture's failed request fails the implicit success_rate: exit 4", async () => {
     const r = await analyze(mixed, { check: true });
-    expect(r.code).toBe(ExitCode.ok);
+    expect(r.code).toBe(ExitCode.threshold);
     expect(r.err).toContain("2 run(s) carry no thresholds");
     expect(r.err).toMatch(/TTFT\s+64\s/); // the per-metric table with its count
+    const failures = r.err.split("\n").filter((l) => l.includes("FAIL "));
+    expect(failures.filter((l) => l.startsWith("  FAIL"))).toHaveLength(1);
+    expect(r.err).toMatch(/FAIL success_rate: measured 0\.6667 < limit 1 \(worse by 0\.3333, 33\.3%\) \[implicit: requests failed and no success_rate threshold is set\] in vllm .*fixture\.json/);
+  });
+
+  test("a run that passed its thresholds with no failed request passes: exit 0", async () => {
+    const r = await analyze(runA.scenarioDir, { check: true });
+    expect(r.code).toBe(ExitCode.ok);
   });
 
   test("--config thresholds the vLLM files pass: exit 0", async () => {
@@ -117,6 +125,7 @@ describe("vbench analyze --check on vbench and vLLM-format files", () => {
   test("a malformed result file is reported; with --check it makes the check incomplete (exit 2)", async () => {
     const dir = scratchDir("vbench-broken-");
     cpSync(mixed, dir, { recursive: true });
+    rmSync(join(dir, "vllm", "fixture.json")); // its failed request would fail the check (exit 4) before the unreadable files count
     writeFileSync(join(dir, "broken.json"), '{"completed": 3, "duration": ');
     writeFileSync(join(dir, "bad_types.json"), JSON.stringify({ completed: "three", duration: 1, mean_ttft_ms: 1 }));
     const r = await analyze(dir, { check: true });

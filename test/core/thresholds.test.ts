@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { summarize } from "../../src/core/metrics.ts";
 import { closestMatch, didYouMean, levenshtein } from "../../src/core/suggest.ts";
 import { evaluateThresholds, parseLatencyKey, thresholdNeeds, validateThresholdKeys } from "../../src/core/thresholds.ts";
+import { ExitCode, VbenchError } from "../../src/core/errors.ts";
 import { client, record, scenario } from "./summary-fixtures.ts";
 
 describe("suggest", () => {
@@ -100,5 +101,43 @@ describe("evaluateThresholds", () => {
     expect(missing!.measured).toBeNaN();
     const empty = summarize([], scenario({ thresholds: { ttft_p95_ms: 1000 } }), client());
     expect(evaluateThresholds({ ttft_p95_ms: 1000, success_rate: 0 }, empty).map((v) => v.passed)).toEqual([false, false]);
+  });
+});
+
+describe("the implicit success_rate (honest exit codes)", () => {
+  const ok = (index: number) => record({ index, sent: 0, chunks: [10, 20], out: 2 });
+  const failed = (index: number, category: "http" | "cancelled") => record({ index, sent: 0, done: 5, fail: { category, message: category } });
+  const judge = (records: ReturnType<typeof record>[], thresholds: Record<string, number>) =>
+    evaluateThresholds(thresholds, summarize(records, scenario({ thresholds }), client()));
+
+  test("failed requests and no success_rate threshold: an implicit success_rate >= 1 fails", () => {
+    const verdicts = judge([ok(0), ok(1), ok(2), failed(3, "http")], { ttft_p95_ms: 1000 });
+    expect(verdicts).toEqual([
+      { key: "ttft_p95_ms", limit: 1000, measured: 10, comparison: "<=", passed: true },
+      { key: "success_rate", limit: 1, measured: 0.75, comparison: ">=", passed: false, implicit: true },
+    ]);
+  });
+
+  test("a success_rate threshold replaces it; a clean run gets no extra verdict", () => {
+    expect(judge([ok(0), ok(1), ok(2), failed(3, "http")], { success_rate: 0.7 })).toEqual([{ key: "success_rate", limit: 0.7, measured: 0.75, comparison: ">=", passed: true }]);
+    expect(judge([ok(0), ok(1)], {})).toEqual([]);
+  });
+
+  test("cancelled requests (an interrupted run) are neither successes nor failures", () => {
+    expect(judge([ok(0), ok(1), failed(2, "cancelled"), failed(3, "cancelled")], {})).toEqual([]);
+    const [rate] = judge([ok(0), ok(1), failed(2, "http"), failed(3, "cancelled")], { success_rate: 0.5 });
+    expect(rate!.measured).toBeCloseTo(2 / 3, 12);
+  });
+
+  test("an unknown key is a configuration error with a suggestion", () => {
+    let err: unknown;
+    try {
+      judge([ok(0)], { ttft_p95_sm: 1 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(VbenchError);
+    expect((err as VbenchError).exitCode).toBe(ExitCode.config);
+    expect((err as VbenchError).message).toContain('did you mean "ttft_p95_ms"?');
   });
 });

@@ -52,17 +52,23 @@ describe("standardizeVllmResult on vLLM's saved format", () => {
     expect(itl["p99.9"]).toBe(24.5);
   });
 
-  test("without a config there are no thresholds and the result passes", async () => {
+  test("without a config only the implicit success_rate applies: the fixture's failed request fails it", async () => {
     const doc = standardizeVllmResult(await fixture(), {});
-    expect(doc.thresholds).toEqual({});
-    expect(doc.passed).toBe(true);
+    expect(doc.thresholds).toEqual({ success_rate: { limit: 1, measured: 2 / 3, comparison: ">=", passed: false, implicit: true } });
+    expect(doc.passed).toBe(false);
+    const clean = standardizeVllmResult({ ...(await fixture()), completed: 3, errors: ["", "", ""] }, {});
+    expect(clean.thresholds).toEqual({});
+    expect(clean.passed).toBe(true);
     expect(doc.task_name).toBe("vllm_benchmark");
     expect(doc.scenario).toBe("vllm");
   });
 
   test("a statistic missing from the file fails its threshold; an unknown key is a config error", async () => {
     const doc = standardizeVllmResult(await fixture(), { config: { thresholds: { "e2el_p99.5_ms": 1e9 } } });
-    expect(doc.thresholds).toEqual({ "e2el_p99.5_ms": { limit: 1e9, measured: null, comparison: "<=", passed: false } });
+    expect(doc.thresholds).toEqual({
+      "e2el_p99.5_ms": { limit: 1e9, measured: null, comparison: "<=", passed: false },
+      success_rate: { limit: 1, measured: 2 / 3, comparison: ">=", passed: false, implicit: true },
+    });
     let err: unknown;
     try {
       standardizeVllmResult(await fixture(), { config: { thresholds: { ttft_p95: 200 } } });
@@ -125,11 +131,13 @@ describe("thresholds on vbench's own file", () => {
   test("min/max keys read vbench.metric_stats; vLLM files lack them and fail", async () => {
     const file = JSON.parse(formatJson(buildBenchmarkResults(sampleResult())));
     const doc = standardizeVllmResult(file, { config: { thresholds: { ttft_max_ms: 60, e2el_min_ms: 10 } } });
+    // The sample has 4 successes and 1 failure, and no success_rate here: the implicit one fails.
     expect(doc.thresholds).toEqual({
       ttft_max_ms: { limit: 60, measured: file.vbench.metric_stats.ttft.max, comparison: "<=", passed: true },
       e2el_min_ms: { limit: 10, measured: file.vbench.metric_stats.e2el.min, comparison: "<=", passed: false },
+      success_rate: { limit: 1, measured: 0.8, comparison: ">=", passed: false, implicit: true },
     });
-    const vllm = standardizeVllmResult(await fixture(), { config: { thresholds: { ttft_max_ms: 60 } } });
-    expect(vllm.thresholds).toEqual({ ttft_max_ms: { limit: 60, measured: null, comparison: "<=", passed: false } });
+    const vllm = standardizeVllmResult(await fixture(), { config: { thresholds: { ttft_max_ms: 60, success_rate: 0.5 } } });
+    expect(vllm.thresholds).toEqual({ ttft_max_ms: { limit: 60, measured: null, comparison: "<=", passed: false }, success_rate: { limit: 0.5, measured: 2 / 3, comparison: ">=", passed: true } });
   });
 });
