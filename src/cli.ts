@@ -334,12 +334,10 @@ async function withMock(options: Record<string, unknown>, sources: { flags: Reco
   if (!options.mock) return body();
   const { spawnMockProcess } = await import("./mock/spawn.ts");
   const mockArgs = String(options.mockArgs ?? "").split(/\s+/).filter(Boolean);
-  const { describeMockOptions } = await import("./mock/options.ts");
-  const mockOptions = await parseMockArgs(mockArgs);
-  const mock = await spawnMockProcess(selfCommand(), mockOptions);
+  const mock = await spawnMockProcess(selfCommand(), await parseMockArgs(mockArgs));
   try {
     sources.flags.base_url = mock.url;
-    process.stderr.write(`Simulator: ${mock.url} (vbench mock: ${describeMockOptions(mockOptions)})\n`);
+    process.stderr.write(`Simulator: ${mock.url} (vbench mock ${mockArgs.join(" ")})\n`);
     return await body();
   } finally {
     await mock.stop();

@@ -82,11 +82,10 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   const hashes = new Map<PlannedRun, string>();
   for (const run of plan.runs) {
     const backend = registry.backend(run.scenario.backend);
-    const key = `${run.scenario.baseUrl} ${backend.name} ${run.scenario.servedModel} ${run.scenario.modelCheck}`;
+    const key = `${run.scenario.baseUrl} ${backend.name} ${run.scenario.servedModel}`;
     if (!discovered.has(key)) {
       const headers = requestHeaders(run.scenario, backend, options.apiKey);
-      const found = await discoverModel(run.scenario.baseUrl, backend, run.scenario.servedModel, headers, { checkModel: run.scenario.modelCheck });
-      if (found.warning) log.warn(found.warning);
+      const found = await discoverModel(run.scenario.baseUrl, backend, run.scenario.servedModel, headers);
       discovered.set(key, found.model);
       log.debug(`discovery ${run.scenario.baseUrl}${backend.discovery.path}: ${found.models.join(", ") || "(none listed)"}`);
     }

@@ -320,6 +320,5 @@ function buildScenario(m: ScenarioInput, where: string, place: (key: string) => 
     thresholds: m.thresholds ?? {},
     exporters,
     saveGeneratedText: m.save_generated_text ?? false,
-    modelCheck: m.model_check ?? true,
   };
 }

@@ -327,8 +327,6 @@ export interface ResolvedScenario {
   thresholds: Record<string, number>;
   exporters: string[];
   saveGeneratedText: boolean;
-  /** False (`model_check: false`, --no-model-check): send the model name even when the server does not list it. */
-  modelCheck: boolean;
 }
 
 /** One finished scenario run, handed to exporters. */
@@ -391,10 +389,13 @@ export interface MergeRunInfo {
 export interface ThresholdVerdict {
   key: string;
   limit: number;
+  /** NaN when it could not be measured (null in the JSON files). */
   measured: number;
   /** `<=` for latencies, `>=` for throughput_min and success_rate. */
   comparison: "<=" | ">=";
   passed: boolean;
+  /** The implicit `success_rate >= 1` of a run with failed requests and no success_rate threshold (src/core/thresholds.ts). */
+  implicit?: boolean;
 }
 
 // ---------------------------------------------------------------------------

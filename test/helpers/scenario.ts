@@ -36,7 +36,6 @@ export function testScenario(overrides: Partial<ResolvedScenario> = {}): Resolve
     thresholds: {},
     exporters: [],
     saveGeneratedText: false,
-    modelCheck: true,
     ...overrides,
   };
 }
