@@ -9,6 +9,7 @@ import Papa from "papaparse";
 import { defineExporter } from "../../src/core/registry.ts";
 import { checkWritableDir, writeFileAtomic } from "../../src/core/atomic-write.ts";
 import { requestLatencies } from "../../src/core/result-docs.ts";
+import { percentileOfSorted } from "../../src/core/stats.ts";
 import { summaryColumns, summaryRow } from "./_csv-summary.ts";
 import { METRIC_NAMES, type ScenarioResult } from "../../src/core/types.ts";
 
@@ -31,14 +32,9 @@ export function cell(v: unknown): string {
   return s === "-0" ? "0" : s;
 }
 
-/** Linear-interpolation percentile of unsorted values (spec/metrics.md "Statistics"). */
+/** Percentile p of unsorted values by the project's one definition (core/stats.ts); NaN (an empty cell) when there are none. */
 function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const h = ((sorted.length - 1) * p) / 100;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+  return values.length === 0 ? NaN : percentileOfSorted(Float64Array.from(values).sort(), p);
 }
 
 export const REQUEST_COLUMNS = [

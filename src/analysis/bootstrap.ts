@@ -16,6 +16,7 @@
  * O(values) per resample.
  */
 import type { Rng } from "../core/rng.ts";
+import { percentileOfSorted } from "../core/stats.ts";
 
 /** Pooled values sorted once, and for each run and unit the positions of the unit's values in that order. */
 export interface BootstrapSample {
@@ -138,14 +139,10 @@ export function bootstrapStatistics(sample: BootstrapSample, stats: Statistic[],
   return out;
 }
 
-/** np.percentile (linear) of unsorted replicates, ignoring NaN. */
+/** np.percentile (linear, the project's one definition: core/stats.ts) of unsorted replicates, ignoring NaN. */
 export function quantile(values: Float64Array, p: number): number {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort();
-  if (sorted.length === 0) return NaN;
-  const h = ((sorted.length - 1) * p) / 100;
-  const lo = Math.floor(h);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (h - lo);
+  return sorted.length === 0 ? NaN : percentileOfSorted(sorted, p);
 }
 
 /**

@@ -9,6 +9,7 @@
  * difference is the two loopback transits plus any time the client was late
  * reading its sockets: exactly the client's contribution to the figure.
  */
+import { percentileOfSorted } from "./stats.ts";
 
 /** One request as the client measured it (run clock, ms). */
 export interface MeasuredTiming {
@@ -58,15 +59,13 @@ export interface TruthComparison {
   chunkDelayErrorMs: ErrorStats;
 }
 
-/** Mean, p50, p99 and max of a set of errors (nearest-rank percentiles); NaN when empty. */
+/** Mean, p50, p99 and max of a set of errors (the project's percentile definition, core/stats.ts); NaN when empty. */
 export function errorStats(values: Float64Array): ErrorStats {
   if (values.length === 0) return { mean: NaN, p50: NaN, p99: NaN, max: NaN };
   const sorted = values.slice().sort();
   let sum = 0;
   for (const v of sorted) sum += v;
-  // Nearest-rank on the sorted copy: these are diagnostics, not vLLM-compatible percentiles.
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-  return { mean: sum / sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]! };
+  return { mean: sum / sorted.length, p50: percentileOfSorted(sorted, 50), p99: percentileOfSorted(sorted, 99), max: sorted[sorted.length - 1]! };
 }
 
 export function compareWithTruth(measured: Iterable<MeasuredTiming>, truth: Iterable<TrueTiming>): TruthComparison {
