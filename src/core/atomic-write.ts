@@ -111,13 +111,27 @@ export async function checkWritableDir(dir: string, opts: { create: boolean; dry
     await unlink(probe);
   } catch (e) {
     await unlink(probe).catch(() => undefined);
-    throw new VbenchError("output_not_writable", `output directory ${dir} is not usable: ${errorMessage(e)}`, {
-      hint: ioHint(errnoCode(e), probe),
+    // Said without the system call or the probe's random name, so run and validate word it alike.
+    const code = errnoCode(e);
+    const reason = code && DIR_PROBLEMS[code] ? `${DIR_PROBLEMS[code]} (${code})` : errorMessage(e);
+    throw new VbenchError("output_not_writable", `output directory ${dir} is not usable: ${reason}`, {
+      hint: ioHint(code, `${dir}/.vbench-probe`),
       exitCode: ExitCode.config,
       cause: e,
     });
   }
 }
+
+const DIR_PROBLEMS: Record<string, string> = {
+  ENOTDIR: "a part of the path is a file, not a directory",
+  EEXIST: "a file is in the way",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  ENOENT: "it does not exist",
+};
 
 /** Throws the errno error that creating `dir` and writing into it would meet, without creating anything. */
 async function checkCreatable(dir: string): Promise<void> {
@@ -127,7 +141,8 @@ async function checkCreatable(dir: string): Promise<void> {
       throw e;
     });
     if (info) {
-      if (!info.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory: ${at}`), { code: "ENOTDIR" });
+      // Only the path itself can be found as a file here (below a file, stat fails with ENOTDIR); mkdir would say EEXIST.
+      if (!info.isDirectory()) throw Object.assign(new Error(`EEXIST: file already exists: ${at}`), { code: "EEXIST" });
       await access(at, constants.W_OK | constants.X_OK);
       return;
     }
