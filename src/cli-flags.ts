@@ -55,6 +55,7 @@ export const RUN_FLAGS: RunFlag[] = [
   flag("--idle-timeout-s <s>", "Fail a request whose stream is silent this long", { key: "idle_timeout_s", defaultText: "300" }),
   flag("--warmups <n>", "Unmeasured requests before the run", { key: "warmups", defaultText: "0" }),
   flag("--save-generated-text", "Keep generated texts in benchmark_results.json", { key: "save_generated_text" }),
+  flag("--no-model-check", "Send the model name even when the server does not list it (llama-server lists a file path)", { key: "model_check", option: "modelCheck" }),
   flag("--concurrency-levels <list>", "Sweep: run every scenario at each max_concurrency", { env: "CONCURRENCY_LEVELS" }),
   flag("--request-rates <list>", 'Sweep: run every scenario at each request rate ("inf" allowed)'),
   flag("--export <list>", "Exporters: json, csv, msgpack, prometheus, or a loaded plugin", { defaultText: "the config's `exporters`, else json" }),
@@ -89,6 +90,8 @@ export function flagsToSources(options: Record<string, unknown>, env: Record<str
     if (!f.key) continue;
     const value = options[f.option];
     if (value === undefined) continue;
+    // cac gives a `--no-...` flag's option true unless it was passed: only its false overrides the config.
+    if (f.syntax.startsWith("--no-") && value !== false) continue;
     // cac turns numeric text into numbers and repeated flags into arrays: keep the last, as text for lists.
     const last = Array.isArray(value) ? value[value.length - 1] : value;
     flags[f.key] = f.key === "percentile_metrics" || f.key === "metric_percentiles" || f.key === "goodput" ? String(last) : last;

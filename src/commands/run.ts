@@ -82,10 +82,11 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   const hashes = new Map<PlannedRun, string>();
   for (const run of plan.runs) {
     const backend = registry.backend(run.scenario.backend);
-    const key = `${run.scenario.baseUrl} ${backend.name} ${run.scenario.servedModel}`;
+    const key = `${run.scenario.baseUrl} ${backend.name} ${run.scenario.servedModel} ${run.scenario.modelCheck}`;
     if (!discovered.has(key)) {
       const headers = requestHeaders(run.scenario, backend, options.apiKey);
-      const found = await discoverModel(run.scenario.baseUrl, backend, run.scenario.servedModel, headers);
+      const found = await discoverModel(run.scenario.baseUrl, backend, run.scenario.servedModel, headers, { checkModel: run.scenario.modelCheck });
+      if (found.warning) log.warn(found.warning);
       discovered.set(key, found.model);
       log.debug(`discovery ${run.scenario.baseUrl}${backend.discovery.path}: ${found.models.join(", ") || "(none listed)"}`);
     }

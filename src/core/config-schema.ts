@@ -97,6 +97,7 @@ export const scenarioFields = {
   warmups: v.optional(bounded(0, MAX_REQUESTS)),
   thresholds: v.optional(numberRecord),
   save_generated_text: v.optional(v.boolean("true or false")),
+  model_check: v.optional(v.boolean("true or false")),
   dataset_path: v.optional(v.string("a file path")),
   input_distribution: v.optional(distribution),
   output_distribution: v.optional(distribution),

@@ -320,5 +320,6 @@ function buildScenario(m: ScenarioInput, where: string, place: (key: string) => 
     thresholds: m.thresholds ?? {},
     exporters,
     saveGeneratedText: m.save_generated_text ?? false,
+    modelCheck: m.model_check ?? true,
   };
 }

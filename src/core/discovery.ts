@@ -1,7 +1,8 @@
 /**
  * Endpoint discovery before any benchmark traffic (spec/wire.md): ask the
  * server which models it serves, take the model id from it when none was
- * given, and check that a given one is served.
+ * given, and check that a given one is served (unless the check is off:
+ * llama-server accepts any model name and lists its model file's path).
  */
 import { ofetch, FetchError } from "ofetch";
 import type { BackendPlugin } from "./types.ts";
@@ -13,17 +14,34 @@ export interface DiscoveryResult {
   models: string[];
   /** The model to send and label with. */
   model: string;
+  /** Set when the served-model check was skipped and the model is not confirmed: say so before traffic. */
+  warning?: string;
+}
+
+export interface DiscoveryOptions {
+  /** False: a given model need not be listed, and a failed listing is only a warning (model_check: false). */
+  checkModel?: boolean;
 }
 
 const DISCOVERY_TIMEOUT_MS = 15_000;
 
-export async function discoverModel(baseUrl: string, backend: BackendPlugin, wanted: string, headers: Record<string, string>): Promise<DiscoveryResult> {
+export async function discoverModel(
+  baseUrl: string,
+  backend: BackendPlugin,
+  wanted: string,
+  headers: Record<string, string>,
+  options: DiscoveryOptions = {},
+): Promise<DiscoveryResult> {
   const url = baseUrl + backend.discovery.path;
+  const unchecked = options.checkModel === false && wanted !== "";
   let body: unknown;
   try {
     body = await ofetch(url, { headers, timeout: DISCOVERY_TIMEOUT_MS, retry: 0, responseType: "json" });
   } catch (error) {
-    throw discoveryError(redactUrl(url), error);
+    const problem = discoveryError(redactUrl(url), error);
+    // An unreachable server fails either way; a listing the server refuses does not matter when the name is not checked.
+    if (unchecked && problem.code === "discovery_http") return { models: [], model: wanted, warning: uncheckedWarning(wanted, problem.message) };
+    throw problem;
   }
   let models: string[];
   try {
@@ -39,6 +57,9 @@ export async function discoverModel(baseUrl: string, backend: BackendPlugin, wan
     });
   }
   if (!wanted) return { models, model: models[0]! };
+  if (unchecked && !models.includes(wanted)) {
+    return { models, model: wanted, warning: uncheckedWarning(wanted, `${redactUrl(baseUrl)} lists ${models.join(", ")}`) };
+  }
   if (!models.includes(wanted)) {
     throw new VbenchError("model_not_served", `model "${wanted}" is not served by ${redactUrl(baseUrl)}`, {
       hint: `Served models: ${models.join(", ")}. Set --served-model-name / SERVED_MODEL_NAME (or --model / MODEL_NAME) to one of them.`,
@@ -46,6 +67,10 @@ export async function discoverModel(baseUrl: string, backend: BackendPlugin, wan
     });
   }
   return { models, model: wanted };
+}
+
+function uncheckedWarning(wanted: string, seen: string): string {
+  return `model check skipped (model_check: false / --no-model-check): sending model "${wanted}" although the server does not confirm it (${seen})`;
 }
 
 function discoveryError(url: string, error: unknown): VbenchError {

@@ -39,7 +39,8 @@ export class StepRunner {
   /** Discover the model and load the tokenizer once, before the first step. */
   static async create(base: ResolvedScenario, options: StepRunnerOptions): Promise<StepRunner> {
     const backend = options.registry.backend(base.backend);
-    const found = await discoverModel(base.baseUrl, backend, base.servedModel, requestHeaders(base, backend, options.apiKey));
+    const found = await discoverModel(base.baseUrl, backend, base.servedModel, requestHeaders(base, backend, options.apiKey), { checkModel: base.modelCheck });
+    if (found.warning) options.log.warn(found.warning);
     const scenario = Object.freeze({ ...base, servedModel: found.model, model: base.model || found.model });
     const runner = new StepRunner(options, scenario);
     runner.tokenizer = await loadTokenizer(scenario.tokenizer);

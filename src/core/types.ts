@@ -327,6 +327,8 @@ export interface ResolvedScenario {
   thresholds: Record<string, number>;
   exporters: string[];
   saveGeneratedText: boolean;
+  /** False (`model_check: false`, --no-model-check): send the model name even when the server does not list it. */
+  modelCheck: boolean;
 }
 
 /** One finished scenario run, handed to exporters. */

@@ -36,6 +36,7 @@ export function testScenario(overrides: Partial<ResolvedScenario> = {}): Resolve
     thresholds: {},
     exporters: [],
     saveGeneratedText: false,
+    modelCheck: true,
     ...overrides,
   };
 }
