@@ -334,10 +334,12 @@ async function withMock(options: Record<string, unknown>, sources: { flags: Reco
   if (!options.mock) return body();
   const { spawnMockProcess } = await import("./mock/spawn.ts");
   const mockArgs = String(options.mockArgs ?? "").split(/\s+/).filter(Boolean);
-  const mock = await spawnMockProcess(selfCommand(), await parseMockArgs(mockArgs));
+  const { describeMockOptions } = await import("./mock/options.ts");
+  const mockOptions = await parseMockArgs(mockArgs);
+  const mock = await spawnMockProcess(selfCommand(), mockOptions);
   try {
     sources.flags.base_url = mock.url;
-    process.stderr.write(`Simulator: ${mock.url} (vbench mock ${mockArgs.join(" ")})\n`);
+    process.stderr.write(`Simulator: ${mock.url} (vbench mock: ${describeMockOptions(mockOptions)})\n`);
     return await body();
   } finally {
     await mock.stop();

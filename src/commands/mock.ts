@@ -4,8 +4,8 @@
  * once the server listens (a parent process reads it to learn the port);
  * everything for humans goes to stderr.
  */
-import { formatFault } from "../mock/faults.ts";
 import { mockOptionsFromFlags } from "../mock/flags.ts";
+import { describeMockOptions } from "../mock/options.ts";
 import { startMockServer } from "../mock/server.ts";
 import { setThreadSlice } from "../core/thread-slice.ts";
 
@@ -36,12 +36,7 @@ export async function runMockCommand(flags: Readonly<Record<string, unknown>>): 
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
   process.stdout.write(JSON.stringify({ url: server.url }) + "\n");
-  const faults = options.faults.map(formatFault).join(" ");
-  process.stderr.write(
-    `vbench mock: serving ${options.model} at ${server.url} (ttft ${options.ttftMs} ms, itl ${options.itlMs} ms, ` +
-      `${options.tokensPerChunk} token(s)/chunk, max concurrency ${options.maxConcurrency || "unlimited"}` +
-      `${faults ? `, faults ${faults}` : ""})\n`,
-  );
+  process.stderr.write(`vbench mock: serving ${options.model} at ${server.url} (${describeMockOptions(options)})\n`);
   const signal = await stopped;
   await server.stop();
   process.stderr.write(`vbench mock: stopped (${signal})\n`);

@@ -59,6 +59,8 @@ export interface SearchReport {
   best: number | null;
   firstFailure: number | null;
   stoppedBy: SearchOutcome<unknown>["stoppedBy"];
+  /** Some step was client-bound: the answer may be this client's limit, not the server's. */
+  clientBound: boolean;
   dir: string;
   steps: SearchStepReport[];
 }
@@ -162,6 +164,7 @@ export async function runSearchCommand(options: SearchCommandOptions, registry: 
     best: outcome.best,
     firstFailure: outcome.firstFailure,
     stoppedBy: outcome.stoppedBy,
+    clientBound: outcome.steps.some((s) => s.result.clientBound),
     dir: root,
     steps: outcome.steps.map((s) => s.result),
   };
@@ -190,9 +193,15 @@ export function tableRow(s: SearchStepReport): string {
   return `${String(s.step).padEnd(5)}${s.phase.padEnd(8)}${String(s.value).padStart(14)}${good.padStart(12)}${num(s.goodputRps, 2).padStart(10)}${num(s.p95TtftMs).padStart(10)}${num(s.p95TpotMs, 2).padStart(10)}${num(s.achievedRateRps, 2).padStart(10)}  ${verdict}`;
 }
 
-function conclusion(r: SearchReport, unit: string): string {
+/** The answer on stderr, with the client-bound caveat of any step it rests on. */
+export function conclusion(r: SearchReport, unit: string): string {
   const why = { converged: "bracket converged", "min-failed": "the minimum already fails", "max-passed": "passed at --max", "max-steps": "--max-steps reached", interrupted: "interrupted" }[r.stoppedBy];
-  if (r.best === null) return `No passing ${unit}: the SLOs fail already at ${r.firstFailure} (${why}). Steps: ${r.dir}`;
   const bracket = r.firstFailure === null ? "" : ` (first failure at ${r.firstFailure})`;
-  return `Highest passing ${unit}: ${r.best}${bracket}; ${why} after ${r.steps.length} step(s). Steps: ${r.dir}`;
+  const answer =
+    r.best === null
+      ? `No passing ${unit}: the SLOs fail already at ${r.firstFailure} (${why}). Steps: ${r.dir}`
+      : `Highest passing ${unit}: ${r.best}${bracket}; ${why} after ${r.steps.length} step(s). Steps: ${r.dir}`;
+  const bound = r.steps.filter((s) => s.clientBound).map((s) => s.value);
+  if (bound.length === 0) return answer;
+  return `${answer}\n!!! client-bound at ${unit} ${bound.join(", ")}: those steps measured this client's limit as much as the server's, so the answer is not trustworthy`;
 }

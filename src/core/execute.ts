@@ -151,7 +151,8 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
 
   const requestTotal = p.sessions ? p.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : offsetsMs.length;
   const counters: ProgressCounters = { done: 0, failed: 0, total: scenario.durationS ?? requestTotal };
-  const progress = new Progress(counters, scenario.durationS !== null);
+  // A quiet logger's caller (search, calibrate) prints its own line per step: no progress lines beside it.
+  const progress = log.quiet ? null : new Progress(counters, scenario.durationS !== null);
   const tokenizer = p.tokenizer;
   const onRecord = (record: RequestRecord) => {
     // Only servers that report no usage pay this: the count is needed before the record is written.
@@ -162,7 +163,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
     ctx.live?.onRecord(record);
   };
   const monitor = startClientMonitor();
-  progress.start();
+  progress?.start();
   ctx.live?.startClock();
   const onDispatch = ctx.live?.onDispatch;
   const load = p.sessions
@@ -198,7 +199,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   if ("dispatchedPerThread" in load) log.debug(`requests sent per dispatch thread: ${(load.dispatchedPerThread as number[]).join(", ")}`);
   if ("failure" in load && load.failure) log.error(`${load.failure}. Set VBENCH_DISPATCH_THREADS=1 to dispatch from the main thread only, and please report this.`);
   const client = monitor.stop();
-  progress.stop();
+  progress?.stop();
   // A failed records file (disk full) must not lose the in-memory results: report it after they are written.
   const recordsError = await recordLog.close().then(
     () => undefined,

@@ -3,7 +3,7 @@
  * defaults, and validation. Faults are described in ./faults.ts.
  */
 import { VbenchError } from "../core/errors.ts";
-import type { FaultSpec } from "./faults.ts";
+import { formatFault, type FaultSpec } from "./faults.ts";
 
 export interface MockOptions {
   /** TCP port; 0 picks a free one. */
@@ -78,4 +78,10 @@ export function resolveMockOptions(partial: Partial<MockOptions> = {}): MockOpti
   if (typeof o.exactPromptTokens !== "boolean") fail("mock option exactPromptTokens must be a boolean");
   if (o.dieAfter !== null) checkNumber("dieAfter", o.dieAfter, 0, true);
   return o;
+}
+
+/** The settings as people read them, in the simulator's own start line and in `--mock` runs' `Simulator:` line. */
+export function describeMockOptions(o: MockOptions): string {
+  const faults = o.faults.map(formatFault).join(" ");
+  return `ttft ${o.ttftMs} ms, itl ${o.itlMs} ms, ${o.tokensPerChunk} token(s)/chunk, max concurrency ${o.maxConcurrency || "unlimited"}${faults ? `, faults ${faults}` : ""}`;
 }
