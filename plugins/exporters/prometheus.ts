@@ -3,45 +3,20 @@
  * text format 0.0.4). Base units (seconds), names prefixed `vbench_`, labels
  * scenario/variant/model/backend, latency families as summaries, everything
  * else gauges (these are values of a finished run, not running counters), no
- * timestamps. Must pass `promtool check metrics` (test/exporters).
+ * timestamps. Must pass `promtool check metrics` (test/exporters). The text
+ * itself is written by src/monitoring/prom-text.ts, as the live endpoint's.
  *
- * `renderPrometheus` is also used for the live /metrics endpoint and the
- * Pushgateway, so it is pure and takes any number of results; each family's
- * HELP/TYPE appears once with the samples of every result under it.
+ * `renderPrometheus` is also what the Pushgateway exporter pushes, so it is
+ * pure and takes any number of results; each family's HELP/TYPE appears once
+ * with the samples of every result under it.
  */
 import { dirname, join } from "node:path";
-import type { MetricName, ScenarioResult, SeriesStats } from "../../src/core/types.ts";
+import type { MetricName, ScenarioResult } from "../../src/core/types.ts";
 import { defineExporter } from "../../src/core/registry.ts";
 import { checkWritableDir, writeFileAtomic } from "../../src/core/atomic-write.ts";
+import { PromText, summaryOfStats, type Labels } from "../../src/monitoring/prom-text.ts";
 
 export const PROM_FILE = "metrics.prom";
-
-type Labels = [string, string][];
-interface Family {
-  name: string;
-  help: string;
-  type: "gauge" | "summary";
-  lines: string[];
-}
-
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
-function escapeHelp(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
-}
-function value(n: number): string {
-  if (Number.isNaN(n)) return "NaN";
-  if (!Number.isFinite(n)) return n > 0 ? "+Inf" : "-Inf";
-  return String(n);
-}
-function labelText(labels: Labels): string {
-  return labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}` : "";
-}
-/** 99.9 → "0.999" without float noise (99.9 / 100 is 0.9990000000000001). */
-function quantileLabel(p: number): string {
-  return String(Number((p / 100).toPrecision(12)));
-}
 
 const LATENCY_HELP: Record<MetricName, string> = {
   ttft: "Time to first token of successful requests (vLLM definition), seconds.",
@@ -50,49 +25,7 @@ const LATENCY_HELP: Record<MetricName, string> = {
   e2el: "End-to-end latency of successful requests from send to last token, seconds.",
 };
 
-class Families {
-  private readonly byName = new Map<string, Family>();
-
-  private family(name: string, type: Family["type"], help: string): Family {
-    let f = this.byName.get(name);
-    if (!f) {
-      f = { name, help, type, lines: [] };
-      this.byName.set(name, f);
-    }
-    return f;
-  }
-
-  gauge(name: string, help: string, labels: Labels, v: number): void {
-    this.family(name, "gauge", help).lines.push(`${name}${labelText(labels)} ${value(v)}`);
-  }
-
-  /** A summary from ms statistics: quantiles (NaN when empty, Prometheus' convention), _sum and _count in seconds. */
-  summary(name: string, help: string, labels: Labels, stats: SeriesStats): void {
-    const f = this.family(name, "summary", help);
-    const qs = new Map<number, number>();
-    for (const [key, ms] of Object.entries(stats.percentiles)) {
-      const p = Number(key.slice(1));
-      if (key.startsWith("p") && Number.isFinite(p)) qs.set(p, ms);
-    }
-    if (!qs.has(50)) qs.set(50, stats.median);
-    for (const p of [...qs.keys()].sort((a, b) => a - b)) {
-      const v = stats.count > 0 ? qs.get(p)! / 1000 : NaN;
-      f.lines.push(`${name}${labelText([...labels, ["quantile", quantileLabel(p)]])} ${value(v)}`);
-    }
-    f.lines.push(`${name}_sum${labelText(labels)} ${value((stats.mean * stats.count) / 1000)}`);
-    f.lines.push(`${name}_count${labelText(labels)} ${value(stats.count)}`);
-  }
-
-  render(): string {
-    const out: string[] = [];
-    for (const f of this.byName.values()) {
-      out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`, ...f.lines);
-    }
-    return out.length ? out.join("\n") + "\n" : "";
-  }
-}
-
-function addResult(fam: Families, r: ScenarioResult): void {
+function addResult(fam: PromText, r: ScenarioResult): void {
   const { scenario: s, summary: sum, run } = r;
   const base: Labels = [["scenario", s.name]];
   if (run.variant) base.push(["variant", run.variant]);
@@ -100,7 +33,7 @@ function addResult(fam: Families, r: ScenarioResult): void {
   const x = sum.extras;
 
   fam.gauge("vbench_run_info", "Run identity; the value is always 1.", [...base, ["run_id", run.runId], ["tool_version", run.toolVersion]], 1);
-  fam.gauge("vbench_run_passed", "1 when every configured threshold passed, else 0.", base, r.thresholds.every((v) => v.passed) ? 1 : 0);
+  fam.gauge("vbench_run_passed", "1 when every threshold passed (the implicit success_rate >= 1 of a run with failed requests included), else 0.", base, r.thresholds.every((v) => v.passed) ? 1 : 0);
   fam.gauge("vbench_run_interrupted", "1 when the run was interrupted and results are partial.", base, run.interrupted ? 1 : 0);
   fam.gauge("vbench_client_bound", "1 when the client's own lag exceeded its bound (results not trustworthy).", base, x.clientBound ? 1 : 0);
   fam.gauge("vbench_duration_seconds", "Benchmark duration from the first dispatch to the last finished request.", base, sum.durationS);
@@ -127,10 +60,10 @@ function addResult(fam: Families, r: ScenarioResult): void {
   }
   for (const m of s.percentileMetrics) {
     const st = sum.metrics[m];
-    if (st) fam.summary(`vbench_${m}_seconds`, LATENCY_HELP[m], base, st);
+    if (st) fam.summary(`vbench_${m}_seconds`, LATENCY_HELP[m], base, summaryOfStats(st));
   }
-  fam.summary("vbench_client_queue_seconds", "Time requests waited for a max_concurrency slot, seconds.", base, x.clientQueueMs);
-  fam.summary("vbench_e2el_including_queue_seconds", "End-to-end latency from the scheduled time, including client queueing, seconds.", base, x.e2elInclQueueMs);
+  fam.summary("vbench_client_queue_seconds", "Time requests waited for a max_concurrency slot, seconds.", base, summaryOfStats(x.clientQueueMs));
+  fam.summary("vbench_e2el_including_queue_seconds", "End-to-end latency from the scheduled time, including client queueing, seconds.", base, summaryOfStats(x.e2elInclQueueMs));
   for (const v of r.thresholds) {
     const labels: Labels = [...base, ["threshold", v.key]];
     fam.gauge("vbench_threshold_passed", "1 when the threshold passed, else 0.", labels, v.passed ? 1 : 0);
@@ -141,7 +74,7 @@ function addResult(fam: Families, r: ScenarioResult): void {
 
 /** The text exposition of any number of scenario results (one HELP/TYPE per family). */
 export function renderPrometheus(results: ScenarioResult[]): string {
-  const fam = new Families();
+  const fam = new PromText();
   for (const r of results) addResult(fam, r);
   return fam.render();
 }

@@ -6,9 +6,11 @@
  * series, then an HDR histogram), so a scrape of a long run costs one sort of
  * a bounded array, not a pass over every token gap. Families are `vbench_live_*`
  * (the final results keep `vbench_*`), base units, counters end in `_total`.
+ * The text is written by prom-text.ts, as the prometheus exporter's.
  */
 import type { MetricName } from "../core/types.ts";
 import { SeriesBuilder } from "../core/stats.ts";
+import { PromText, summaryOfStats, type Labels } from "./prom-text.ts";
 import type { LiveSnapshot } from "./live-state.ts";
 
 /** Values kept exactly per series before switching to the histogram (keeps a scrape's sort small). */
@@ -23,15 +25,6 @@ const HELP: Record<MetricName, string> = {
   itl: "Inter-token latency of the successful requests finished so far, seconds.",
   e2el: "End-to-end latency of the successful requests finished so far, seconds.",
 };
-
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
-function num(n: number): string {
-  if (Number.isNaN(n)) return "NaN";
-  if (!Number.isFinite(n)) return n > 0 ? "+Inf" : "-Inf";
-  return String(n);
-}
 
 /** Series folded in so far for one scenario run. */
 export class LiveAggregator {
@@ -87,52 +80,32 @@ function windowRates(s: LiveSnapshot, elapsedMs: number): { tokensPerS: number; 
 
 /** The exposition for one snapshot (null: no scenario has started yet). `nowMs` is performance.now(). */
 export function renderLiveMetrics(s: LiveSnapshot | null, agg: LiveAggregator, nowMs = performance.now()): string {
-  const out: string[] = [];
-  const family = (name: string, type: "gauge" | "counter" | "summary", help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-  family("vbench_live_scenario_running", "gauge", "1 while a scenario is being measured, 0 before the first and after each one.");
+  const out = new PromText();
+  const running = "1 while a scenario is being measured, 0 before the first and after each one.";
   if (!s) {
-    out.push("vbench_live_scenario_running 0");
-    return out.join("\n") + "\n";
+    out.gauge("vbench_live_scenario_running", running, [], 0);
+    return out.render();
   }
-  const labelPairs: [string, string][] = [["scenario", s.scenario]];
-  if (s.variant) labelPairs.push(["variant", s.variant]);
-  labelPairs.push(["model", s.model], ["backend", s.backend]);
-  const labels = (extra: [string, string][] = []) => `{${[...labelPairs, ...extra].map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}`;
-  const base = labels();
+  const base: Labels = [["scenario", s.scenario]];
+  if (s.variant) base.push(["variant", s.variant]);
+  base.push(["model", s.model], ["backend", s.backend]);
   const elapsedMs = s.running ? nowMs - s.t0Ms : lastDoneMs(s);
   const rates = windowRates(s, elapsedMs);
 
-  out.push(`vbench_live_scenario_running${base} ${s.running ? 1 : 0}`);
-  family("vbench_live_info", "gauge", "Identity of the scenario run being measured; the value is always 1.");
-  out.push(`vbench_live_info${labels([["run_id", s.runId]])} 1`);
-  family("vbench_live_elapsed_seconds", "gauge", "Time since the scenario's measured run started.");
-  out.push(`vbench_live_elapsed_seconds${base} ${num(Math.max(0, elapsedMs) / 1000)}`);
-  family("vbench_live_requests_in_flight", "gauge", "Requests sent and not finished yet.");
-  out.push(`vbench_live_requests_in_flight${base} ${Math.max(0, s.dispatched - s.completed - s.failed)}`);
-  const counters: [string, string, number][] = [
-    ["vbench_live_requests_dispatched_total", "Requests sent so far.", s.dispatched],
-    ["vbench_live_requests_completed_total", "Requests finished successfully so far.", s.completed],
-    ["vbench_live_requests_failed_total", "Requests failed so far.", s.failed],
-    ["vbench_live_output_tokens_total", "Output tokens of the successful requests finished so far.", s.outputTokens],
-  ];
-  for (const [name, help, value] of counters) {
-    family(name, "counter", help);
-    out.push(`${name}${base} ${value}`);
-  }
-  family("vbench_live_output_throughput_tokens_per_second", "gauge", `Output tokens of the requests finished in the last ${LIVE_WINDOW_S} s, per second.`);
-  out.push(`vbench_live_output_throughput_tokens_per_second${base} ${num(rates.tokensPerS)}`);
-  family("vbench_live_request_throughput_requests_per_second", "gauge", `Successful requests finished in the last ${LIVE_WINDOW_S} s, per second.`);
-  out.push(`vbench_live_request_throughput_requests_per_second${base} ${num(rates.requestsPerS)}`);
-
+  out.gauge("vbench_live_scenario_running", running, base, s.running ? 1 : 0);
+  out.gauge("vbench_live_info", "Identity of the scenario run being measured; the value is always 1.", [...base, ["run_id", s.runId]], 1);
+  out.gauge("vbench_live_elapsed_seconds", "Time since the scenario's measured run started.", base, Math.max(0, elapsedMs) / 1000);
+  out.gauge("vbench_live_requests_in_flight", "Requests sent and not finished yet.", base, Math.max(0, s.dispatched - s.completed - s.failed));
+  out.counter("vbench_live_requests_dispatched_total", "Requests sent so far.", base, s.dispatched);
+  out.counter("vbench_live_requests_completed_total", "Requests finished successfully so far.", base, s.completed);
+  out.counter("vbench_live_requests_failed_total", "Requests failed so far.", base, s.failed);
+  out.counter("vbench_live_output_tokens_total", "Output tokens of the successful requests finished so far.", base, s.outputTokens);
+  out.gauge("vbench_live_output_throughput_tokens_per_second", `Output tokens of the requests finished in the last ${LIVE_WINDOW_S} s, per second.`, base, rates.tokensPerS);
+  out.gauge("vbench_live_request_throughput_requests_per_second", `Successful requests finished in the last ${LIVE_WINDOW_S} s, per second.`, base, rates.requestsPerS);
   for (const [metric, series] of agg.update(s)) {
-    const name = `vbench_live_${metric}_seconds`;
-    family(name, "summary", HELP[metric]);
-    const st = series.count > 0 ? series.stats(QUANTILES) : null;
-    for (const p of QUANTILES) out.push(`${name}${labels([["quantile", String(p / 100)]])} ${st ? num(st.percentiles[`p${p}`]! / 1000) : "NaN"}`);
-    out.push(`${name}_sum${base} ${st ? num((st.mean * st.count) / 1000) : 0}`);
-    out.push(`${name}_count${base} ${series.count}`);
+    out.summary(`vbench_live_${metric}_seconds`, HELP[metric], base, summaryOfStats(series.count > 0 ? series.stats(QUANTILES) : null, QUANTILES));
   }
-  return out.join("\n") + "\n";
+  return out.render();
 }
 
 /** A finished scenario's elapsed time: its last finish (so the window rates describe its end, not a growing gap). */

@@ -39,7 +39,8 @@ describe("live metrics server", () => {
     const mock = await startMock({ ttftMs: 5, itlMs: 2, faults: [parseFault("status=500@at:4")] });
     try {
       const dir = tempDir();
-      const config = await writeConfig(dir, [{ name: "live", num_prompts: 16, max_concurrency: 4, random_input_len: 16, random_output_len: 6 }]);
+      // One request fails on purpose; the success_rate threshold tolerates it (without one the run would exit 4).
+      const config = await writeConfig(dir, [{ name: "live", num_prompts: 16, max_concurrency: 4, random_input_len: 16, random_output_len: 6, thresholds: { success_rate: 0.9 } }]);
       const run = await vbench(["run", "--config", config, "--base-url", mock.url, "--output-dir", dir, "--export", "msgpack"]);
       if (run.code !== 0) throw new Error(`vbench run failed (${run.code}):\n${run.stderr}`);
       const raw = (readdirSync(dir, { recursive: true }) as string[]).find((f) => f.endsWith("raw.msgpack"))!;
