@@ -107,7 +107,7 @@ export const scenarioFields = {
   time_scale: v.optional(positiveNumber),
   sessions: v.optional(positiveInt),
   turns: v.optional(positiveInt),
-  think_time_ms: v.optional(v.pipe(v.number("a number"), v.minValue(0, "a number >= 0"))),
+  think_time_ms: v.optional(v.pipe(v.number("a number"), v.finite("a finite number"), v.minValue(0, "a number >= 0"))),
   shuffle: v.optional(v.boolean("true or false")),
   suffix_len: v.optional(nonNegativeTokens),
 };
