@@ -18,7 +18,7 @@ import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
 import { parseJsonWithPosition } from "../core/json-position.ts";
 import { parseLenientJson } from "../core/json-position.ts";
 import { classifyDocument, toLoadedRun } from "./normalize.ts";
-import type { LoadedRun, RunGroup } from "./types.ts";
+import type { LoadedRun, RunGroup, RunSourceKind } from "./types.ts";
 
 export interface LoadLog {
   warn(message: string): void;
@@ -58,6 +58,35 @@ function richness(run: LoadedRun): number {
   return (run.kind === "standardized" ? 0 : 2) + (run.requests ? 1 : 0);
 }
 
+/** One file read as a result: its document and kind, `unrelated` JSON (configs, package.json), or why it cannot be read. */
+export type ResultFile =
+  | { status: "result"; path: string; kind: RunSourceKind; doc: Record<string, unknown>; mtimeMs: number }
+  | { status: "unrelated"; path: string }
+  | { status: "problem"; path: string; code: "file_unreadable" | "json_invalid" | "result_invalid"; reason: string };
+
+/** Read and classify one file: the one reader of saved results (loadRuns, `vbench standardize`). */
+export async function readResultFile(path: string): Promise<ResultFile> {
+  let text: string;
+  let mtimeMs = 0;
+  try {
+    text = await readFile(path, "utf8");
+    mtimeMs = (await stat(path)).mtimeMs;
+  } catch (e) {
+    return { status: "problem", path, code: "file_unreadable", reason: `cannot read: ${errorMessage(e)}` };
+  }
+  let doc: unknown;
+  try {
+    doc = parseLenientJson(text);
+  } catch {
+    const parsed = parseJsonWithPosition(text);
+    return { status: "problem", path, code: "json_invalid", reason: `not valid JSON: ${parsed.ok ? "unreadable" : parsed.message}` };
+  }
+  const kind = classifyDocument(doc);
+  if (kind.kind === "unrelated") return { status: "unrelated", path };
+  if (kind.kind === "malformed") return { status: "problem", path, code: "result_invalid", reason: `malformed result: ${kind.reason}` };
+  return { status: "result", path, kind: kind.kind, doc: doc as Record<string, unknown>, mtimeMs };
+}
+
 /** Load every result under `path`. Throws when nothing usable is found or the one named file is broken. */
 export async function loadRuns(path: string, log: LoadLog): Promise<LoadResult> {
   const files = await findJsonFiles(path);
@@ -65,33 +94,16 @@ export async function loadRuns(path: string, log: LoadLog): Promise<LoadResult> 
   const problems: LoadResult["problems"] = [];
   const byKey = new Map<string, LoadedRun>();
   for (const file of files) {
-    let text: string;
-    let mtimeMs = 0;
-    try {
-      text = await readFile(file, "utf8");
-      mtimeMs = (await stat(file)).mtimeMs;
-    } catch (e) {
-      problems.push({ path: file, reason: `cannot read: ${errorMessage(e)}` });
+    const read = await readResultFile(file);
+    if (read.status === "problem") {
+      problems.push({ path: file, reason: read.reason });
       continue;
     }
-    let doc: unknown;
-    try {
-      doc = parseLenientJson(text);
-    } catch {
-      const parsed = parseJsonWithPosition(text);
-      problems.push({ path: file, reason: `not valid JSON: ${parsed.ok ? "unreadable" : parsed.message}` });
-      continue;
-    }
-    const kind = classifyDocument(doc);
-    if (kind.kind === "unrelated") {
+    if (read.status === "unrelated") {
       log.debug(`skipped ${file}: not a benchmark result`);
       continue;
     }
-    if (kind.kind === "malformed") {
-      problems.push({ path: file, reason: `malformed result: ${kind.reason}` });
-      continue;
-    }
-    const run = toLoadedRun(doc as Record<string, unknown>, kind.kind, file, mtimeMs);
+    const run = toLoadedRun(read.doc, read.kind, file, read.mtimeMs);
     const seen = byKey.get(run.key);
     if (!seen) {
       byKey.set(run.key, run);

@@ -10,6 +10,7 @@ import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
 import { parseLenientJson } from "../core/json-position.ts";
 import { writeFileAtomic } from "../core/atomic-write.ts";
 import { formatJson, standardizeVllmResult } from "../core/result-docs.ts";
+import { readResultFile } from "../analysis/load.ts";
 
 export interface StandardizeCommandOptions {
   outputFile?: string;
@@ -49,9 +50,19 @@ async function readJsonObject(path: string, what: string): Promise<Record<string
   return value as Record<string, unknown>;
 }
 
+/** The result document, read as every analysis command reads results (src/analysis/load.ts). */
+async function readResult(path: string): Promise<Record<string, unknown>> {
+  const read = await readResultFile(path);
+  const hint = "Pass the benchmark_results.json written by vbench or the JSON saved by vLLM's benchmark (--save-result).";
+  if (read.status === "problem") throw new VbenchError(read.code, `result file ${path}: ${read.reason}`, { hint, exitCode: ExitCode.config });
+  if (read.status === "unrelated") throw new VbenchError("result_invalid", `${path}: not a benchmark result: the keys \`completed\` and \`duration\` are missing`, { hint, exitCode: ExitCode.config });
+  if (read.kind === "standardized") throw new VbenchError("result_invalid", `${path} is already a standardized document`, { hint, exitCode: ExitCode.config });
+  return read.doc;
+}
+
 export async function runStandardizeCommand(resultsPath: string, opts: StandardizeCommandOptions = {}): Promise<StandardizeCommandResult> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const raw = await readJsonObject(resultsPath, "result file");
+  const raw = await readResult(resultsPath);
   const config = opts.configPath ? await readJsonObject(opts.configPath, "config file") : undefined;
   let document: Record<string, unknown>;
   try {
