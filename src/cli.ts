@@ -180,6 +180,20 @@ cli
   );
 
 cli
+  .command("merge [...shardDirs]", "Merge the shards of a sharded run (vbench run --shard I/N) into one result over every request, in the layout of `vbench run`")
+  .option("--output-dir <dir>", "Where to write the merged result")
+  .option("--allow-partial", "Merge even when shards are missing; the result is marked partial")
+  .option("--export <list>", "Exporters to write", { default: "json,csv,msgpack,prometheus" })
+  .action(
+    action(async (shardDirs: string[], options: Record<string, unknown>) => {
+      if (options.outputDir === undefined) throw new VbenchError("bad_flag", "merge needs --output-dir", { hint: "vbench merge out/shard-0 out/shard-1 --output-dir out/merged" });
+      const registry = await loadRegistry([]);
+      const { runMergeCommand } = await import("./commands/merge.ts");
+      return runMergeCommand(shardDirs, { outputDir: String(options.outputDir), allowPartial: Boolean(options.allowPartial), format: toList(options.export).join(",") }, registry);
+    }),
+  );
+
+cli
   .command("standardize <results>", "Turn a benchmark_results.json (vbench's or vLLM's own) into the standardized pipeline document")
   .option("--output-file <file>", "Where to write the standardized JSON (default: stdout)")
   .option("--task-name <name>", "task_name in the document", { default: "vllm_benchmark" })

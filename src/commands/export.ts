@@ -40,7 +40,7 @@ async function readRaw(path: string): Promise<ScenarioResult> {
   return decodeRaw(bytes);
 }
 
-function exportersFor(format: string, registry: Registry): ExporterPlugin[] {
+export function exportersFor(format: string, registry: Registry): ExporterPlugin[] {
   const names = format === "all" ? registry.exporterNames() : format.split(",").map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) {
     throw new VbenchError("export_format_missing", "no export format given", { hint: `Use --format with one of: ${registry.exporterNames().join(", ")}, or all.` });
@@ -48,7 +48,7 @@ function exportersFor(format: string, registry: Registry): ExporterPlugin[] {
   return names.map((n) => registry.exporter(n));
 }
 
-function safeStem(name: string): string {
+export function safeStem(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, "_");
 }
 
@@ -66,28 +66,36 @@ export async function runExportCommand(rawPaths: string | string[], opts: Export
   const results = await Promise.all(paths.map(readRaw));
 
   const outDir = opts.outDir ?? dirname(paths[0]);
-  const ctxFor = (exporter: ExporterPlugin, result: ScenarioResult | null): ExportContext => {
-    const single = paths.length === 1;
-    const scenarioDir = single || !result ? outDir : join(outDir, safeStem(`scenario_${scenarioLabel(result)}_${result.run.timestamp}`));
-    return {
-      scenarioDir,
-      outputDir: outDir,
-      parsedDir: single ? outDir : join(outDir, "parsed"),
-      options: opts.exporterOptions?.[exporter.name] ?? {},
-      log,
-    };
-  };
+  const written = await writeWithExporters(results, exporters, { outDir, flat: paths.length === 1, exporterOptions: opts.exporterOptions, log });
+  for (const p of written) log(`wrote ${p}`);
+  return written;
+}
 
-  // Check every destination before writing anything, as `vbench run` does.
+/** Where a result's files go: flat in outDir, or the run layout (outDir/scenario_LABEL_TIMESTAMP/, outDir/parsed/). */
+export function exportContext(exporter: ExporterPlugin, result: ScenarioResult | null, opts: { outDir: string; flat: boolean; exporterOptions?: ExportCommandOptions["exporterOptions"]; log: (message: string) => void }): ExportContext {
+  const scenarioDir = opts.flat || !result ? opts.outDir : join(opts.outDir, safeStem(`scenario_${scenarioLabel(result)}_${result.run.timestamp}`));
+  return {
+    scenarioDir,
+    outputDir: opts.outDir,
+    parsedDir: opts.flat ? opts.outDir : join(opts.outDir, "parsed"),
+    options: opts.exporterOptions?.[exporter.name] ?? {},
+    log: opts.log,
+  };
+}
+
+/**
+ * Run exporters over finished results, as `vbench run` does after each scenario: every destination
+ * is checked before anything is written. Used by `vbench export` and `vbench merge`. Returns the
+ * paths written, each once.
+ */
+export async function writeWithExporters(results: ScenarioResult[], exporters: ExporterPlugin[], opts: Parameters<typeof exportContext>[2]): Promise<string[]> {
   for (const exporter of exporters) {
-    for (const result of results) await exporter.preflight?.(ctxFor(exporter, result));
+    for (const result of results) await exporter.preflight?.(exportContext(exporter, result, opts));
   }
   const written: string[] = [];
   for (const exporter of exporters) {
-    for (const result of results) written.push(...(await exporter.write(result, ctxFor(exporter, result))));
-    if (exporter.finish) written.push(...(await exporter.finish(results, ctxFor(exporter, null))));
+    for (const result of results) written.push(...(await exporter.write(result, exportContext(exporter, result, opts))));
+    if (exporter.finish) written.push(...(await exporter.finish(results, exportContext(exporter, null, opts))));
   }
-  const unique = [...new Set(written)];
-  for (const p of unique) log(`wrote ${p}`);
-  return unique;
+  return [...new Set(written)];
 }

@@ -23,6 +23,11 @@ export interface ClientStats {
   clientCpuS: number;
   /** Override of {@link CLIENT_BOUND_MS}. */
   dispatchLagBoundMs?: number;
+  /**
+   * Per record position, whether a concurrency slot was free at its release, when the caller knows
+   * better than one FIFO semaphore of scenario.maxConcurrency: a merge of shards, each with its own.
+   */
+  foundFreeSlot?: Uint8Array;
 }
 
 /**
@@ -57,7 +62,7 @@ export function clientExtras(
   // Dispatcher lateness is dispatchedAt − scheduledAt of requests that did not
   // have to wait for a max_concurrency slot (with no limit: every request);
   // see foundFreeSlot for how "did not wait" is reconstructed from the records.
-  const free = scenario.maxConcurrency === null ? null : foundFreeSlot(records, scenario.maxConcurrency);
+  const free = client.foundFreeSlot ?? (scenario.maxConcurrency === null ? null : foundFreeSlot(records, scenario.maxConcurrency));
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     if (r.dispatchedAtMs === r.dispatchedAtMs && (free === null || free[i] === 1)) {

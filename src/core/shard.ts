@@ -87,7 +87,8 @@ export function parseStartAt(text: string, source: string): number {
     });
   if (!m) throw fail();
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const fraction = m[7] ? Number(m[7]) * 1000 : 0;
+  // Whole milliseconds: the instant is written back as ISO 8601 (ms), and every shard must read the same number.
+  const fraction = m[7] ? Math.round(Number(m[7]) * 1000) : 0;
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   const back = new Date(ms);
   // Date.UTC rolls 2026-02-30 over to March: a date that does not round-trip does not exist.
