@@ -5,7 +5,7 @@
  * command actions so `vbench --help` starts fast.
  */
 import { cac } from "cac";
-import { VERSION } from "./version.ts";
+import { VERSION, versionLine } from "./version.ts";
 import { ExitCode, VbenchError, isVbenchError } from "./core/errors.ts";
 import { RUN_FLAGS, runFlagHelp, flagsToSources, outputDirs, exporterOptionsFromFlags, metricsPort } from "./cli-flags.ts";
 import { mockFlagDefinitions } from "./mock/flags.ts";
@@ -373,6 +373,8 @@ export function selfCommand(): string[] {
 
 cli.help();
 cli.version(VERSION);
+// cac would print `bun-${process.version}`: the Node.js version Bun emulates, not the Bun that results record.
+cli.outputVersion = () => console.info(versionLine());
 
 /**
  * Values the flag parser would take for flags of their own, joined as

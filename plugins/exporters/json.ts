@@ -3,6 +3,7 @@
  * directory and the standardized document in PARSED_DIR, both written
  * atomically (spec/output.md).
  */
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ScenarioResult } from "../../src/core/types.ts";
 import { defineExporter } from "../../src/core/registry.ts";
@@ -34,9 +35,12 @@ export default defineExporter({
   description: "benchmark_results.json (vLLM-compatible) per scenario and the standardized result in PARSED_DIR",
   async preflight(ctx) {
     await checkWritableDir(ctx.scenarioDir, { create: true });
-    await checkWritableDir(ctx.parsedDir, { create: true });
+    // Checked, not created: PARSED_DIR appears only when a result is written (a failed preflight leaves none).
+    await checkWritableDir(ctx.parsedDir, { create: true, dryRun: true });
   },
   async write(result, ctx) {
+    // A directory that cannot be made surfaces in the write below, with the file's path and an I/O exit code.
+    await mkdir(ctx.parsedDir, { recursive: true }).catch(() => undefined);
     const resultsPath = join(ctx.scenarioDir, BENCHMARK_RESULTS_FILE);
     const standardizedPath = join(ctx.parsedDir, standardizedFileName(result));
     const taskName = typeof ctx.options.task_name === "string" ? ctx.options.task_name : undefined;

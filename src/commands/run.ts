@@ -134,13 +134,9 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     const { name } = scenario.run.scenario;
     const label = variant ? `${name}_${variant}` : name;
     const scenarioDir = join(options.outputDir, `scenario_${label}_${timestamp}`);
-    try {
-      mkdirSync(scenarioDir, { recursive: true });
-    } catch (error) {
-      throw writeError("write_failed", scenarioDir, error, ExitCode.io);
-    }
     const scenarioLog = join(options.outputDir, `scenario_${label}_${timestamp}.log`);
-    log.addFile(scenarioLog);
+    // Held until the initial test request passed (openOutput): a failed preflight leaves only the main log.
+    log.addFile(scenarioLog, { deferred: true });
     const runInfo: RunInfo = {
       runId,
       toolVersion: VERSION,
@@ -154,13 +150,21 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
       interrupted: false,
       ...(sharding.shard ? { shard: { ...sharding.shard, configHash: hashes.get(scenario.run)!, startAtIso: sharding.startAtEpochMs === null ? null : new Date(sharding.startAtEpochMs).toISOString() } } : {}),
     };
-    // Before the first request: a shard that dies still leaves what merge needs beside its records.
-    if (runInfo.shard) await writeShardManifest(scenarioDir, shardManifest(scenario.run.scenario, runInfo, runInfo.shard, label));
+    const openOutput = async () => {
+      try {
+        mkdirSync(scenarioDir, { recursive: true });
+      } catch (error) {
+        throw writeError("write_failed", scenarioDir, error, ExitCode.io);
+      }
+      log.openFile(scenarioLog);
+      // Before the first measured request: a shard that dies still leaves what merge needs beside its records.
+      if (runInfo.shard) await writeShardManifest(scenarioDir, shardManifest(scenario.run.scenario, runInfo, runInfo.shard, label));
+    };
     const s = scenario.run.scenario;
     log.info(`Scenario ${label}: ${s.description || s.name} (${s.backend} ${redactUrl(s.baseUrl)}${s.endpointPath}, model ${s.servedModel})`);
     for (const note of scenario.notes) log.info(note);
     live?.begin({ runId, scenario: s.name, variant, model: s.model, backend: s.backend, metrics: s.percentileMetrics });
-    const executed = await executeScenario(scenario, { client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f), live, dispatchThreads, backendBuiltIn: registry.isBuiltInBackend(s.backend), shard: sharding.shard, startAtEpochMs: sharding.startAtEpochMs });
+    const executed = await executeScenario(scenario, { openOutput, client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f), live, dispatchThreads, backendBuiltIn: registry.isBuiltInBackend(s.backend), shard: sharding.shard, startAtEpochMs: sharding.startAtEpochMs });
     live?.end();
     runInfo.interrupted = executed.interrupted;
     runInfo.t0EpochMs = executed.t0EpochMs;

@@ -65,6 +65,8 @@ export interface ExecuteContext {
   shard?: ShardSpec | null;
   /** Common start (--start-at), epoch ms: the measured run's t0. */
   startAtEpochMs?: number | null;
+  /** Create the scenario's directory and log, once the initial test request passed (a failed one leaves nothing behind). */
+  openOutput?(): Promise<void>;
 }
 
 export interface Executed {
@@ -100,6 +102,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
       exitCode: ExitCode.preflight,
     });
   }
+  await ctx.openOutput?.();
 
   const sessionCount = p.sessions?.plan.length ?? 0;
   const shard = ctx.shard ?? null;

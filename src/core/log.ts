@@ -30,19 +30,39 @@ export function sanitizeForTerminal(text: string): string {
 
 export class Logger {
   private readonly files = new Set<string>();
+  /** Deferred files: their lines are held here until openFile(), so a run that stops first leaves no file. */
+  private readonly deferred = new Map<string, string[]>();
   quiet = false;
 
-  addFile(path: string): void {
+  /** Copy every line to `path`; `deferred`: hold the lines until openFile(path) (a scenario's log, once its test request passed). */
+  addFile(path: string, options: { deferred?: boolean } = {}): void {
+    if (options.deferred) this.deferred.set(path, []);
+    else this.files.add(path);
+  }
+
+  /** Start writing a deferred file, beginning with the lines it was held. */
+  openFile(path: string): void {
+    const held = this.deferred.get(path);
+    if (held === undefined) return;
+    this.deferred.delete(path);
     this.files.add(path);
+    if (held.length === 0) return;
+    try {
+      appendFileSync(path, held.join(""));
+    } catch {
+      // As below: a log file we cannot write must not stop the run.
+    }
   }
 
   removeFile(path: string): void {
     this.files.delete(path);
+    this.deferred.delete(path);
   }
 
   private toFiles(level: string, message: string): void {
-    if (this.files.size === 0) return;
+    if (this.files.size === 0 && this.deferred.size === 0) return;
     const line = `${new Date().toISOString()} ${level.padEnd(5)} ${message}\n`;
+    for (const held of this.deferred.values()) held.push(line);
     for (const file of this.files) {
       try {
         appendFileSync(file, line);

@@ -37,9 +37,9 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
     }
   };
 
-  for (const dir of new Set([options.outputDir, options.parsedDir])) {
-    await attempt(undefined, () => checkWritableDir(dir, { create: true, dryRun: options.dryRun }));
-  }
+  // The output directory holds the main log; PARSED_DIR is only checked: it is created when a result is written.
+  await attempt(undefined, () => checkWritableDir(options.outputDir, { create: true, dryRun: options.dryRun }));
+  if (options.parsedDir !== options.outputDir) await attempt(undefined, () => checkWritableDir(options.parsedDir, { create: true, dryRun: true }));
 
   const tokenizers = new Map<string, Tokenizer>();
   const failedTokenizers = new Set<string>();

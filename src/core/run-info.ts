@@ -2,6 +2,7 @@
 import { hostname, cpus, platform, arch } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { RunInfo } from "./types.ts";
+import { RUNTIME } from "../version.ts";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -16,5 +17,5 @@ export function newRunId(): string {
 }
 
 export function hostInfo(): RunInfo["host"] {
-  return { hostname: hostname(), platform: platform(), arch: arch(), cpus: cpus().length, runtime: `bun ${Bun.version}` };
+  return { hostname: hostname(), platform: platform(), arch: arch(), cpus: cpus().length, runtime: RUNTIME };
 }
