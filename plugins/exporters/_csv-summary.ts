@@ -1,6 +1,8 @@
 /**
  * summary.csv columns: one row per scenario result (a sweep's points are
- * rows, told apart by `variant`), every run-level metric a column. Metric
+ * rows, told apart by `variant`; `sweep_parameter` and `sweep_value` make
+ * them one series: throughput against latency per level, src/analysis/sweeps.ts),
+ * every run-level metric a column. Metric
  * column names follow benchmark_results.json (`p95_ttft_ms`). The column set
  * is the union over all results, in a fixed order, so a scenario that did not
  * select a metric or percentile leaves those cells empty.
@@ -9,11 +11,12 @@ import type { ScenarioResult, SeriesStats } from "../../src/core/types.ts";
 import { METRIC_NAMES } from "../../src/core/types.ts";
 import { percentileWord, runLevelFields } from "../../src/core/result-docs.ts";
 import { redactUrl } from "../../src/core/redact.ts";
+import { findSweeps, type SweepParameter } from "../../src/analysis/sweeps.ts";
 
 type Row = Record<string, unknown>;
 
 const LEADING = [
-  "scenario", "variant", "description", "run_id", "started_at", "model", "backend", "endpoint",
+  "scenario", "variant", "sweep_parameter", "sweep_value", "description", "run_id", "started_at", "model", "backend", "endpoint",
   "dataset_type", "num_prompts", "max_concurrency", "request_rate", "burstiness",
   "duration_s", "completed", "failed", "total", "success_rate",
   "total_input_tokens", "total_output_tokens", "request_throughput", "request_goodput",
@@ -43,12 +46,20 @@ function p(stats: SeriesStats, key: string): number | undefined {
   return stats.percentiles[key];
 }
 
-export function summaryRow(result: ScenarioResult): Row {
+/** The sweep point of each result that is one (findSweeps over the results of this run). */
+export function sweepPoints(results: ScenarioResult[]): Map<ScenarioResult, { parameter: SweepParameter; value: number }> {
+  const members = results.map((r) => ({ result: r, runId: r.run.runId, scenarioName: r.scenario.name, variant: r.run.variant, maxConcurrency: r.scenario.maxConcurrency, requestRate: r.scenario.requestRate }));
+  return new Map(findSweeps(members).flatMap((s) => s.points.map((p) => [p.member.result, { parameter: s.parameter, value: p.value }] as const)));
+}
+
+export function summaryRow(result: ScenarioResult, sweep?: { parameter: SweepParameter; value: number }): Row {
   const { scenario: s, summary: sum, run } = result;
   const x = sum.extras;
   const row: Row = {
     scenario: s.name,
     variant: run.variant,
+    sweep_parameter: sweep?.parameter,
+    sweep_value: sweep?.value,
     description: s.description,
     run_id: run.runId,
     started_at: run.startedAtIso,

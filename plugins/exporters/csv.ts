@@ -10,7 +10,7 @@ import { defineExporter } from "../../src/core/registry.ts";
 import { checkWritableDir, writeFileAtomic } from "../../src/core/atomic-write.ts";
 import { requestLatencies } from "../../src/core/result-docs.ts";
 import { percentileOfSorted } from "../../src/core/stats.ts";
-import { summaryColumns, summaryRow } from "./_csv-summary.ts";
+import { summaryColumns, summaryRow, sweepPoints } from "./_csv-summary.ts";
 import { METRIC_NAMES, type ScenarioResult } from "../../src/core/types.ts";
 
 export const REQUESTS_FILE = "requests.csv";
@@ -69,8 +69,9 @@ export function renderRequestsCsv(result: ScenarioResult): string {
 
 export function renderSummaryCsv(results: ScenarioResult[]): string {
   const columns = summaryColumns(results);
+  const sweeps = sweepPoints(results);
   const data = results.map((r) => {
-    const row = summaryRow(r);
+    const row = summaryRow(r, sweeps.get(r));
     return columns.map((c) => cell(row[c]));
   });
   return Papa.unparse({ fields: columns, data }, { newline: "\r\n" }) + "\r\n";

@@ -1,6 +1,8 @@
 /**
  * The HTML report: one self-contained file (inline CSS and SVG, no script,
- * no network) with, per scenario, a table comparing its runs, the latency
+ * no network) with, per concurrency or rate sweep, its curve (output tok/s
+ * against p99 TTFT, one point per level) and, per scenario and sweep point,
+ * a table comparing its runs, the latency
  * CDFs (TTFT, TPOT, ITL, E2EL), output throughput and concurrency over time
  * for the newest runs, threshold verdicts and the errors seen. Every text
  * taken from results is escaped.
@@ -11,6 +13,8 @@ import { definedValues, pooledItlMs } from "./per-request.ts";
 import { metricLabel } from "./summary.ts";
 import { escapeHtml as esc, lineChart, PALETTE } from "./svg.ts";
 import { cdfPoints, concurrencyOverTime, hasTimeline, throughputOverTime } from "./timeseries.ts";
+import { findSweeps, SWEEP_COLUMNS, type Sweep } from "./sweeps.ts";
+import { runValue } from "./summary.ts";
 import type { LoadedRun, RunGroup } from "./types.ts";
 
 /** Runs drawn in the charts of one scenario (the newest); the table lists them all. */
@@ -104,11 +108,37 @@ function thresholdsAndErrors(group: RunGroup): string {
   return parts.join("");
 }
 
+/**
+ * A sweep as one curve: output tok/s (y) against p99 TTFT (x), one marker per
+ * level in level order, and the points' statistics in a table.
+ */
+function sweepSection(sweep: Sweep, id: string): string {
+  const kind = sweep.parameter === "max_concurrency" ? "concurrency" : "request-rate";
+  const level = (v: number) => (Number.isFinite(v) ? String(v) : "inf");
+  const drawn = sweep.points.filter((p) => runValue(p.member, "ttft_p99") !== null && p.member.outputThroughput !== null);
+  const chart = lineChart({
+    title: "Output tok/s against p99 TTFT, one point per level",
+    xLabel: "p99 TTFT (ms)",
+    yLabel: "output tokens/s",
+    series: [{ name: sweep.label, points: drawn.map((p) => [runValue(p.member, "ttft_p99")!, p.member.outputThroughput!]), pointLabels: drawn.map((p) => `${sweep.parameter === "max_concurrency" ? "c" : "r"}${level(p.value)}`) }],
+    markers: true,
+    xFromZero: true,
+    yFromZero: true,
+  });
+  const head = [sweep.parameter, ...SWEEP_COLUMNS.map((c) => c.label)];
+  const rows = sweep.points.map((p) => `<tr><td>${level(p.value)}</td>${SWEEP_COLUMNS.map((c) => `<td>${num(runValue(p.member, c.key), c.digits)}</td>`).join("")}</tr>`);
+  const table = `<div class="wrap"><table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div><p class="note">Latencies in ms; each level's own section below has its distributions.</p>`;
+  return `<section class="sweep" id="${id}"><h2>${esc(sweep.label)}: ${kind} sweep <span class="note">${sweep.points.length} points · run ${esc(sweep.runId)}</span></h2>${table}<div class="charts">${chart}</div></section>`;
+}
+
 /** The whole report as one HTML document. */
 export function renderReport(runs: LoadedRun[], opts: ReportOptions): string {
   const title = opts.title ?? "vbench report";
   const groups = groupRuns(runs);
-  const nav = groups.length > 1 ? `<nav>${groups.map((g, i) => `<a href="#s${i}">${esc(g.scenario)}</a>`).join("")}</nav>` : "";
+  const found = findSweeps(runs);
+  const links = [...found.map((sw, i) => `<a href="#w${i}">${esc(sw.label)} (sweep)</a>`), ...groups.map((g, i) => `<a href="#s${i}">${esc(g.scenario)}</a>`)];
+  const nav = links.length > 1 ? `<nav>${links.join("")}</nav>` : "";
+  const sweeps = found.map((sw, i) => sweepSection(sw, `w${i}`));
   const sections = groups.map((g, i) => {
     const head = `${esc(g.scenario)} <span class="note">model ${esc(g.model ?? "?")} · backend ${esc(g.backend ?? "?")} · ${g.runs.length} run${g.runs.length === 1 ? "" : "s"}</span>`;
     return `<section id="s${i}"><h2>${head}</h2>${runsTable(g)}${charts(g)}${thresholdsAndErrors(g)}</section>`;
@@ -116,7 +146,7 @@ export function renderReport(runs: LoadedRun[], opts: ReportOptions): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head>
 <body><h1>${esc(title)}</h1><p class="meta">${runs.length} run${runs.length === 1 ? "" : "s"} of ${groups.length} scenario${groups.length === 1 ? "" : "s"} · generated ${esc(opts.generatedAtIso)} by vbench</p>${nav}
-${sections.join("\n")}
+${[...sweeps, ...sections].join("\n")}
 </body></html>
 `;
 }

@@ -7,6 +7,7 @@ import { METRIC_NAMES } from "../core/types.ts";
 import type { ThresholdVerdict } from "../core/types.ts";
 import type { RunVerdicts } from "./thresholds.ts";
 import type { LoadedRun } from "./types.ts";
+import type { Sweep } from "./sweeps.ts";
 import { cell, clean, formatTable } from "./table.ts";
 
 const LABEL: Record<MetricName, string> = { ttft: "TTFT", tpot: "TPOT", itl: "ITL", e2el: "E2EL" };
@@ -49,8 +50,9 @@ export function runSummaryJson(judged: RunVerdicts): Record<string, unknown> {
   };
 }
 
-/** CSV columns: fixed ones, then `{metric}_{stat}_ms` for every statistic any run has (stable order). */
-export function summaryCsvRows(judged: RunVerdicts[]): { fields: string[]; rows: Record<string, unknown>[] } {
+/** CSV columns: fixed ones (a sweep point names its swept parameter and value), then `{metric}_{stat}_ms` for every statistic any run has (stable order). */
+export function summaryCsvRows(judged: RunVerdicts[], sweeps: Sweep[] = []): { fields: string[]; rows: Record<string, unknown>[] } {
+  const swept = new Map(sweeps.flatMap((s) => s.points.map((p) => [p.member, { parameter: s.parameter, value: p.value }] as const)));
   const statKeys: string[] = [];
   for (const m of METRIC_NAMES) {
     const stats = new Set<string>();
@@ -59,11 +61,14 @@ export function summaryCsvRows(judged: RunVerdicts[]): { fields: string[]; rows:
     const ps = [...stats].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
     for (const s of ["count", "mean", "median", "std", "min", "max", ...ps]) statKeys.push(`${m}_${s}${s === "count" ? "" : "_ms"}`);
   }
-  const fixed = ["source", "kind", "run_id", "scenario", "variant", "model", "backend", "timestamp", "completed", "failed", "success_rate", "duration_s", "request_throughput", "output_throughput", "total_token_throughput", "max_output_tokens_per_s", "max_concurrent_requests"];
+  const fixed = ["source", "kind", "run_id", "scenario", "variant", "sweep_parameter", "sweep_value", "model", "backend", "timestamp", "completed", "failed", "success_rate", "duration_s", "request_throughput", "output_throughput", "total_token_throughput", "max_output_tokens_per_s", "max_concurrent_requests"];
   const rows = judged.map((j) => {
     const json = runSummaryJson(j);
     const row: Record<string, unknown> = {};
     for (const k of fixed) row[k] = json[k];
+    const point = swept.get(j.run);
+    row.sweep_parameter = point?.parameter ?? null;
+    row.sweep_value = point ? (Number.isFinite(point.value) ? point.value : "inf") : null;
     for (const key of statKeys) {
       const [m, s] = key.replace(/_ms$/, "").split(/_(.*)/s) as [MetricName, string];
       const stats = j.run.metrics[m];

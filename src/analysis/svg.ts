@@ -18,6 +18,8 @@ export interface ChartSeries {
   name: string;
   points: Point[];
   color?: string;
+  /** With `markers`: one label per point (e.g. the sweep level). */
+  pointLabels?: string[];
 }
 
 export interface ChartOptions {
@@ -31,6 +33,10 @@ export interface ChartOptions {
   yRange?: [number, number];
   /** Start the y axis at 0 (rates, counts). */
   yFromZero?: boolean;
+  /** Start the x axis at 0. */
+  xFromZero?: boolean;
+  /** A marker on every point, with its label (from `pointLabels`, same order) as tooltip and text beside it. */
+  markers?: boolean;
   width?: number;
   height?: number;
 }
@@ -85,7 +91,7 @@ export function lineChart(opts: ChartOptions): string {
   }
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
-  const [x0, x1] = range(xs, false);
+  const [x0, x1] = range(xs, opts.xFromZero ?? false);
   const [y0, y1] = opts.yRange ?? range(ys, opts.yFromZero ?? false);
   const sx = (x: number) => m.left + ((x - x0) / (x1 - x0 || 1)) * pw;
   const sy = (y: number) => m.top + ph - ((y - y0) / (y1 - y0 || 1)) * ph;
@@ -107,6 +113,12 @@ export function lineChart(opts: ChartOptions): string {
       else d += `L${fmt(sx(x))} ${fmt(sy(y))}`;
     });
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8" class="series"><title>${escapeHtml(s.name)}</title></path>`);
+    if (!opts.markers) return;
+    s.points.forEach(([x, y], k) => {
+      const label = escapeHtml(s.pointLabels?.[k] ?? "");
+      parts.push(`<circle cx="${fmt(sx(x))}" cy="${fmt(sy(y))}" r="3.5" fill="${color}"><title>${label}</title></circle>`);
+      if (label) parts.push(`<text x="${fmt(sx(x) + 6)}" y="${fmt(sy(y) - 6)}" class="tick">${label}</text>`);
+    });
   });
   // Legend on one line under the title; long names are cut so the chart keeps its size.
   let lx = m.left;

@@ -1,7 +1,8 @@
 /**
  * `vbench analyze PATH [--format table|json|csv] [--out FILE] [--config FILE] [--check]`:
  * the seed's analyze_vllm_results.py. A statistical summary per scenario
- * and a trend table when a scenario has several runs (stderr), the same as
+ * and sweep point, a trend table when one has several runs, a sweep's
+ * points as one table (throughput against latency per level) (stderr), the same as
  * JSON or CSV (stdout or --out), and with --check a CI gate over the
  * thresholds (ExitCode.threshold when any fails).
  */
@@ -13,6 +14,7 @@ import { groupRuns, loadRuns } from "../analysis/load.ts";
 import { describeFailure, judgeRuns, readThresholdConfig, thresholdFailures } from "../analysis/thresholds.ts";
 import { formatRunSummary, runSummaryJson, summaryCsvRows } from "../analysis/summary.ts";
 import { computeTrend, formatTrend, trendJson } from "../analysis/trend.ts";
+import { findSweeps, formatSweep, sweepJson } from "../analysis/sweeps.ts";
 import { clean } from "../analysis/table.ts";
 
 export const ANALYSIS_SCHEMA = "vbench.analysis/1";
@@ -60,6 +62,10 @@ export async function runAnalyzeCommand(path: string, opts: AnalyzeCommandOption
     if (n > 1) err(formatTrend(group, rows, sparklines));
   }
 
+  // A concurrency or rate sweep: its points side by side, one row per level.
+  const sweeps = findSweeps(runs);
+  for (const sweep of sweeps) err(`\n${formatSweep(sweep)}`);
+
   const failures = thresholdFailures(judged);
   const unjudged = judged.filter((j) => j.source === "none").length;
   err("\n");
@@ -81,6 +87,7 @@ export async function runAnalyzeCommand(path: string, opts: AnalyzeCommandOption
         config: opts.config ?? null,
         runs: judged.map(runSummaryJson),
         trends: trends.filter((t) => t.group.runs.length > 1).map((t) => trendJson(t.group, t.rows)),
+        sweeps: sweeps.map(sweepJson),
         skipped: problems.map((p) => ({ path: p.path, reason: p.reason })),
         check: {
           passed: failures.length === 0,
@@ -88,7 +95,7 @@ export async function runAnalyzeCommand(path: string, opts: AnalyzeCommandOption
         },
       });
     } else {
-      const { fields, rows } = summaryCsvRows(judged);
+      const { fields, rows } = summaryCsvRows(judged, sweeps);
       text = Papa.unparse({ fields, data: rows.map((r) => fields.map((f) => r[f] ?? "")) }, { newline: "\n" }) + "\n";
     }
     if (opts.out) {

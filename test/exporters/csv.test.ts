@@ -99,4 +99,16 @@ describe("summary.csv", () => {
     expect(rows[2].mean_tpot_ms).toBe("");
     expect(renderSummaryCsv([a, b, c])).toBe(text);
   });
+
+  test("a sweep's points name the swept parameter and value (one series); other rows leave them empty", () => {
+    const points = [1, 8, 4].map((c) => sampleResult({ variant: `c${c}`, scenario: { maxConcurrency: c } }));
+    const other = sampleResult({ scenario: { name: "tail" } });
+    const rows = parse(renderSummaryCsv([...points, other]));
+    expect(rows.map((r) => [r.variant, r.sweep_parameter, r.sweep_value])).toEqual([
+      ["c1", "max_concurrency", "1"],
+      ["c8", "max_concurrency", "8"],
+      ["c4", "max_concurrency", "4"],
+      ["", "", ""],
+    ]);
+  });
 });
