@@ -194,6 +194,29 @@ cli
   );
 
 cli
+  .command("k8s-job", "Print the Kubernetes manifests (ConfigMap + Indexed Job) of a sharded run with a common start; --merge prints the merge Job")
+  .option("--shards <n>", "Shards (pods), each on its own node")
+  .option("--config <file>", "Scenario file, stored in the ConfigMap")
+  .option("--image <image>", "Container image with vbench (docker/vllm-benchmark.Dockerfile)")
+  .option("--run-id <id>", "Run id shared by the shards (default: a random vb-xxxxxxxx)")
+  .option("--start-in <duration>", "Common start this long from now, e.g. 90s, 2m (default 90s)")
+  .option("--start-at <time>", "Common start as an RFC 3339 UTC time instead of --start-in")
+  .option("--scenario <name>", "The scenario to run when the file has several")
+  .option("--base-url <url>", "Server base URL for the shards (else the file's base_url)")
+  .option("--namespace <ns>", "Namespace of the objects")
+  .option("--results-claim <name>", "PersistentVolumeClaim (ReadWriteMany) for the results", { default: "vbench-results" })
+  .option("--spread <how>", "Pod anti-affinity: required (one shard per node) or preferred", { default: "required" })
+  .option("--merge", "Print the Job that merges the shards' results (apply it after the shards' Job completed)")
+  .option("--allow-partial", "With --merge: merge the shards that left results even if some failed (the result is marked partial)")
+  .action(
+    action(async (options: Record<string, unknown>) => {
+      const registry = await loadRegistry([]);
+      const { runK8sJobCommand } = await import("./commands/k8s-job.ts");
+      return runK8sJobCommand(options, registry);
+    }),
+  );
+
+cli
   .command("standardize <results>", "Turn a benchmark_results.json (vbench's or vLLM's own) into the standardized pipeline document")
   .option("--output-file <file>", "Where to write the standardized JSON (default: stdout)")
   .option("--task-name <name>", "task_name in the document", { default: "vllm_benchmark" })
