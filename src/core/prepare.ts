@@ -10,7 +10,7 @@ import type { PlannedRun } from "./config.ts";
 import type { PreparedScenario } from "./execute.ts";
 import type { Logger } from "./log.ts";
 import { VbenchError, errorMessage } from "./errors.ts";
-import { buildWorkload } from "../workload/index.ts";
+import { buildWorkload, workloadItems } from "../workload/index.ts";
 import type { Tokenizer } from "../workload/tokenizer.ts";
 
 const encoder = new TextEncoder();
@@ -62,12 +62,12 @@ export async function prepareScenario(run: PlannedRun, backend: BackendPlugin, t
   }
   const origin = parseOrigin(scenario.baseUrl);
   const headers = requestHeaders(scenario, backend, apiKey);
-  const pool = workload.items.map((item) => prepareRequest(origin, scenario, backend, headers, item, workload.ignoreEos));
+  const pool = workloadItems(workload, poolSize).map((item) => prepareRequest(origin, scenario, backend, headers, item, workload.ignoreEos));
   const notes = [...workload.notes];
   if (count > POOL_LIMIT) notes.push(`${count} requests reuse ${POOL_LIMIT} distinct prompts cyclically`);
   log.debug(`prepared ${pool.length} request bodies for ${scenario.name}`);
   if (workload.sessions) notes.push(`${workload.sessions.plan.length} sessions, turns sent after each answer (think time ${workload.sessions.thinkTimeMs} ms); the request rate applies to session starts`);
-  return { run, backend, origin, pool, count, tokenizer, notes, offsetsMs: workload.offsetsMs, sessions: workload.sessions, groups: workload.groups, headers, ignoreEos: workload.ignoreEos };
+  return { run, backend, origin, pool, count, tokenizer, notes, offsetsMs: workload.offsetsMs, sessions: workload.sessions, groups: workload.groupOf ? Int32Array.from({ length: pool.length }, (_, g) => workload.groupOf!(g)) : undefined, headers, ignoreEos: workload.ignoreEos };
 }
 
 /** Distinct prompts prepared at most; longer runs reuse them cyclically (memory stays bounded). */

@@ -29,14 +29,26 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/** murmur3's 32-bit finalizer: a bijection, so distinct inputs never collide. */
+function fmix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
 /**
  * A generator for `seed` and a named stream, so independent parts of a run
  * (schedule, prompts, lengths) do not shift each other when one draws more.
+ * With `index`, one generator per item of the stream (request g's prompt):
+ * item g's draws depend on the seed and g only, so any request can be built
+ * without building the ones before it, and two indices below 2^32 never
+ * share a generator.
  */
-export function createRng(seed: number, stream = ""): Rng {
+export function createRng(seed: number, stream = "", index?: number): Rng {
   let mixed = Math.floor(seed) >>> 0;
   for (let i = 0; i < stream.length; i++) mixed = Math.imul(mixed ^ stream.charCodeAt(i), 0x01000193) >>> 0;
-  const init = splitmix32(mixed ^ Math.floor(seed / 0x100000000));
+  const perIndex = index === undefined ? 0 : fmix32((index + 0x632be5ab) >>> 0);
+  const init = splitmix32(mixed ^ Math.floor(seed / 0x100000000) ^ perIndex);
   let s0 = init(), s1 = init(), s2 = init(), s3 = init();
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
 

@@ -4,7 +4,7 @@
  */
 import { VbenchError } from "../core/errors.ts";
 import type { ResolvedScenario, WorkloadItem } from "../core/types.ts";
-import { buildJsonlWorkload } from "./jsonl.ts";
+import { jsonlSource, loadJsonl, type JsonlData } from "./jsonl.ts";
 import {
   DATASET_TYPES,
   parseDatasetOptions,
@@ -15,24 +15,67 @@ import {
   type SyntheticOptions,
   type TraceOptions,
 } from "./options.ts";
-import { buildPrefixWorkload } from "./prefix.ts";
-import { buildRandomWorkload } from "./random.ts";
-import { buildSharegptWorkload } from "./sharegpt.ts";
-import { buildSyntheticWorkload } from "./synthetic.ts";
+import { prefixGroupOf, prefixNotes, prefixSource, type PrefixData } from "./prefix.ts";
+import { randomSource, type RandomData } from "./random.ts";
+import { loadSharegpt, sharegptSource, type SharegptData } from "./sharegpt.ts";
+import type { ItemSource } from "./source.ts";
+import { syntheticSource, type SyntheticData } from "./synthetic.ts";
 import type { Tokenizer } from "./tokenizer.ts";
-import { buildTraceWorkload } from "./trace.ts";
+import { loadTrace, traceSource, type TraceData } from "./trace.ts";
 
-/** Built before the clock starts; see buildWorkload in index.ts. */
+/**
+ * A workload: what request g sends, built when it is needed (see
+ * buildWorkload in index.ts). Only dataset files are read in advance.
+ */
 export interface Workload {
-  items: WorkloadItem[];
+  /** Requests the workload holds: as many as asked for, or fewer (a trace's records). */
+  count: number;
+  /**
+   * Plain data (structured-cloneable) from which {@link openSource} builds the same items in any
+   * thread; null when there is nothing to hand over (no requests, or multi-turn sessions, whose
+   * turns are all planned here).
+   */
+  data: WorkloadData | null;
+  /** This thread's source over `data`. */
+  source: ItemSource;
   /** Ask the server to ignore EOS so it generates each item's outputTokens. */
   ignoreEos: boolean;
-  /** Lines for the run log (oversampling, prompt reuse, skipped records...). */
+  /** Lines for the run log (oversampling, skipped records...). */
   notes: string[];
   /** trace: arrival offset of each item, ms after the first, already divided by time_scale. */
   offsetsMs?: Float64Array;
-  /** prefix: the shared-prefix group (0-based) of each item. */
-  groups?: Int32Array;
+  /** prefix: the shared-prefix group (0-based) of request g. */
+  groupOf?(g: number): number;
+}
+
+export type WorkloadData = RandomData | SyntheticData | PrefixData | JsonlData | SharegptData | TraceData;
+
+/** A source over `data` (in the thread that loaded it, or in a producer thread given a copy). */
+export function openSource(data: WorkloadData, tokenizer: Tokenizer): ItemSource {
+  switch (data.type) {
+    case "random":
+      return randomSource(data, tokenizer);
+    case "synthetic":
+      return syntheticSource(data, tokenizer);
+    case "prefix":
+      return prefixSource(data, tokenizer);
+    case "jsonl":
+      return jsonlSource(data, tokenizer);
+    case "sharegpt":
+      return sharegptSource(data, tokenizer);
+    case "trace":
+      return traceSource(data, tokenizer);
+  }
+}
+
+/** A workload of items already built, here only (see Workload.data). */
+export function listWorkload(items: readonly WorkloadItem[], ignoreEos: boolean, notes: string[]): Workload {
+  return { count: items.length, data: null, source: { item: (g) => items[g]!, lateNotes: () => [] }, ignoreEos, notes };
+}
+
+/** Items 0 to n − 1 (multi-turn sessions, which plan every turn, and tests). */
+export function workloadItems(workload: Pick<Workload, "count" | "source">, n = workload.count): WorkloadItem[] {
+  return Array.from({ length: Math.min(n, workload.count) }, (_, g) => workload.source.item(g));
 }
 
 /**
@@ -61,57 +104,56 @@ export function checkDatasetType(type: string): DatasetType {
   });
 }
 
-/** The workload of one dataset type, without multi-turn sessions. */
+/**
+ * The workload of one dataset type, without multi-turn sessions: options
+ * checked and dataset files read, nothing built yet.
+ */
 export async function buildDataset(scenario: ResolvedScenario, tokenizer: Tokenizer, count: number): Promise<Workload> {
   const type = checkDatasetType(scenario.datasetType);
   const options: unknown = parseDatasetOptions(type, scenario.dataset ?? {});
   const notes: string[] = [];
   const seed = scenario.seed;
   const numPrompts = Math.max(0, Math.floor(count));
-  const done = (items: WorkloadItem[], extra: Partial<Workload> = {}): Workload => ({
-    items,
+  const done = (data: WorkloadData, extra: Partial<Workload> = {}): Workload => ({
+    count: numPrompts,
+    data,
+    source: openSource(data, tokenizer),
     ignoreEos: IGNORE_EOS_BY_DEFAULT[type],
     notes,
     ...extra,
   });
-  if (numPrompts === 0) return done([], type === "trace" ? { offsetsMs: new Float64Array(0) } : {});
+  const fixed = (value: number) => ({ type: "fixed" as const, value });
+  // Zero requests read no file.
+  if (numPrompts === 0) return { ...listWorkload([], IGNORE_EOS_BY_DEFAULT[type], notes), ...(type === "trace" ? { offsetsMs: new Float64Array(0) } : {}) };
 
   switch (type) {
     case "random": {
-      const opts = {
-        numPrompts,
-        inputLen: scenario.randomInputLen,
-        outputLen: scenario.randomOutputLen,
-        rangeRatio: scenario.randomRangeRatio,
-        prefixLen: scenario.randomPrefixLen,
-        seed,
-      };
-      return done(buildRandomWorkload(opts, tokenizer, notes));
+      const opts = { inputLen: scenario.randomInputLen, outputLen: scenario.randomOutputLen, rangeRatio: scenario.randomRangeRatio, prefixLen: scenario.randomPrefixLen, seed };
+      return done({ type, ...opts });
     }
     case "synthetic": {
       const o = options as SyntheticOptions;
-      const input = o.input_distribution ?? { type: "fixed" as const, value: scenario.randomInputLen };
-      const output = o.output_distribution ?? { type: "fixed" as const, value: scenario.randomOutputLen };
-      return done(buildSyntheticWorkload({ numPrompts, input, output, seed }, tokenizer, notes));
+      return done({ type, input: o.input_distribution ?? fixed(scenario.randomInputLen), output: o.output_distribution ?? fixed(scenario.randomOutputLen), seed });
     }
     case "jsonl": {
       const o = options as JsonlOptions;
       const opts = { path: o.dataset_path, numPrompts, outputLen: o.output_len ?? scenario.randomOutputLen, shuffle: o.shuffle, seed };
-      return done(await buildJsonlWorkload(opts, tokenizer, notes));
+      return done(await loadJsonl(opts));
     }
     case "sharegpt": {
       const o = options as SharegptOptions;
-      return done(await buildSharegptWorkload({ path: o.dataset_path, numPrompts, outputLen: o.output_len, seed }, tokenizer, notes));
+      return done(await loadSharegpt({ path: o.dataset_path, numPrompts, outputLen: o.output_len, seed }, tokenizer, notes));
     }
     case "trace": {
       const o = options as TraceOptions;
       const opts = { path: o.dataset_path, numPrompts, timeScale: o.time_scale, outputLen: o.output_len ?? scenario.randomOutputLen, seed };
-      const { items, offsetsMs } = await buildTraceWorkload(opts, tokenizer, notes);
-      return done(items, { offsetsMs });
+      const { data, offsetsMs } = await loadTrace(opts, notes);
+      return done(data, { count: data.records.length, offsetsMs });
     }
     case "prefix": {
       const o = options as PrefixOptions;
-      const opts = {
+      const data: PrefixData = {
+        type,
         numPrompts,
         numGroups: o.num_prefix_groups,
         prefixLen: o.prefix_len ?? (scenario.randomPrefixLen > 0 ? scenario.randomPrefixLen : 256),
@@ -120,8 +162,8 @@ export async function buildDataset(scenario: ResolvedScenario, tokenizer: Tokeni
         rangeRatio: scenario.randomRangeRatio,
         seed,
       };
-      const { items, groups } = buildPrefixWorkload(opts, tokenizer, notes);
-      return done(items, { groups });
+      notes.push(...prefixNotes(data));
+      return done(data, { groupOf: prefixGroupOf(data) });
     }
   }
 }

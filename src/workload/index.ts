@@ -1,13 +1,16 @@
 /**
- * Workloads: what is sent, built before the clock starts. The entry point is
- * {@link buildWorkload}; the dataset types live in their own files.
+ * Workloads: what is sent. The entry point is {@link buildWorkload}; the
+ * dataset types live in their own files. Dataset files are read before the
+ * run; each request's prompt is built when the request is needed
+ * (src/core/request-producer.ts).
  */
 import type { ResolvedScenario } from "../core/types.ts";
-import { buildDataset, type Workload } from "./datasets.ts";
+import { buildDataset, listWorkload, type Workload } from "./datasets.ts";
 import { buildSessions, sessionsOption, type SessionWorkload } from "./sessions.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
-export { buildDataset, checkDatasetType, isDatasetType, type Workload } from "./datasets.ts";
+export { buildDataset, checkDatasetType, isDatasetType, openSource, workloadItems, type Workload, type WorkloadData } from "./datasets.ts";
+export type { ItemSource } from "./source.ts";
 export { buildSessions, sessionsOption, type SessionPlan, type SessionWorkload } from "./sessions.ts";
 export { DATASET_OPTION_KEYS, DATASET_TYPES, datasetOptionsSchemas, parseDatasetOptions, syntheticOptionsSchema } from "./options.ts";
 export type { DatasetType } from "./options.ts";
@@ -17,8 +20,9 @@ export { loadTokenizer, DEFAULT_TOKENIZER, type Tokenizer } from "./tokenizer.ts
 /**
  * The scenario's workload: `count` requests of `scenario.datasetType`
  * (random, synthetic, sharegpt, jsonl, trace, prefix). With a `sessions`
- * option the request count is sessions × turns instead of `count`; `items`
- * then lists every turn session by session and `sessions` holds the plan.
+ * option the request count is sessions × turns instead of `count`, and
+ * `sessions` holds the plan with every turn built (sessions are small; a
+ * turn's body depends on the answers before it anyway).
  * Throws a VbenchError (exit code "config") for an unknown type, invalid
  * options or an unusable dataset file.
  */
@@ -29,10 +33,5 @@ export async function buildWorkload(
 ): Promise<Workload & { sessions?: SessionWorkload }> {
   if (!sessionsOption(scenario)) return buildDataset(scenario, tokenizer, count);
   const sessions = await buildSessions(scenario, tokenizer);
-  return {
-    items: sessions.plan.flatMap((s) => s.turns),
-    ignoreEos: sessions.ignoreEos,
-    notes: sessions.notes,
-    sessions,
-  };
+  return { ...listWorkload(sessions.plan.flatMap((s) => s.turns), sessions.ignoreEos, sessions.notes), sessions };
 }

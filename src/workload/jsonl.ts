@@ -1,13 +1,15 @@
 /**
  * JSONL dataset: one object per line with `prompt` (text) or `messages`
  * (chat), and an optional `output_len`. The file is streamed; a seeded
- * reservoir keeps only the sample in memory, and only the sample is tokenized.
+ * reservoir keeps only the sample in memory, and a record is tokenized when
+ * its first request is built.
  */
 import { createRng } from "../core/rng.ts";
 import type { ChatMessage, WorkloadItem } from "../core/types.ts";
 import { VbenchError } from "../core/errors.ts";
 import { checkDatasetFile, malformed, readJsonl } from "./files.ts";
-import { Reservoir, oversample, shuffleInPlace } from "./sampling.ts";
+import { Oversampler, Reservoir, shuffleInPlace } from "./sampling.ts";
+import type { ItemSource } from "./source.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 export interface JsonlWorkloadOptions {
@@ -63,7 +65,18 @@ export function countInputTokens(record: PromptRecord, tokenizer: Tokenizer): nu
   return total;
 }
 
-export async function buildJsonlWorkload(opts: JsonlWorkloadOptions, tokenizer: Tokenizer, notes: string[]): Promise<WorkloadItem[]> {
+/** The jsonl dataset's data: the seeded sample of the file's records, in request order. */
+export interface JsonlData {
+  type: "jsonl";
+  path: string;
+  /** Beyond the sample (a file with fewer records than requests), records are picked again at random (vLLM's oversampling). */
+  records: PromptRecord[];
+  outputLen: number;
+  seed: number;
+}
+
+/** Read the file and draw the sample; no token is counted here (that happens as requests are built). */
+export async function loadJsonl(opts: JsonlWorkloadOptions): Promise<JsonlData> {
   await checkDatasetFile(opts.path, "jsonl");
   const rng = createRng(opts.seed, "sampling");
   const reservoir = new Reservoir<PromptRecord>(rng, opts.numPrompts);
@@ -78,16 +91,23 @@ export async function buildJsonlWorkload(opts: JsonlWorkloadOptions, tokenizer: 
       hint: "Each line needs a \"prompt\" string or a \"messages\" array.",
     });
   }
-  const sample = opts.shuffle ? shuffleInPlace(rng, reservoir.items) : reservoir.items;
-  const { items: records, note } = oversample(rng, sample, opts.numPrompts, `jsonl dataset ${opts.path}`);
-  if (note) notes.push(note);
-  // Oversampled records repeat: tokenize each distinct record once.
-  const counted = new Map<PromptRecord, number>();
-  return records.map((record) => {
-    let inputTokens = counted.get(record);
-    if (inputTokens === undefined) counted.set(record, (inputTokens = countInputTokens(record, tokenizer)));
-    const item: WorkloadItem = { prompt: record.prompt, inputTokens, outputTokens: record.outputLen ?? opts.outputLen };
-    if (record.messages) item.messages = record.messages;
-    return item;
-  });
+  const records = opts.shuffle ? shuffleInPlace(rng, reservoir.items) : reservoir.items;
+  return { type: "jsonl", path: opts.path, records, outputLen: opts.outputLen, seed: opts.seed };
+}
+
+/** Request g: sample record g, or past the sample a record picked at random; each record is tokenized once. */
+export function jsonlSource(d: JsonlData, tokenizer: Tokenizer): ItemSource {
+  const counted = new Int32Array(d.records.length).fill(-1);
+  const sampler = new Oversampler(d.seed, `jsonl dataset ${d.path}`);
+  return {
+    item(g) {
+      const k = sampler.pick(g, d.records.length);
+      const record = d.records[k]!;
+      if (counted[k]! < 0) counted[k] = countInputTokens(record, tokenizer);
+      const item: WorkloadItem = { prompt: record.prompt, inputTokens: counted[k]!, outputTokens: record.outputLen ?? d.outputLen };
+      if (record.messages) item.messages = record.messages;
+      return item;
+    },
+    lateNotes: () => sampler.notes(d.records.length),
+  };
 }

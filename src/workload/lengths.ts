@@ -18,12 +18,9 @@ export function rangeBounds(len: number, ratio: number, min: number): [number, n
   return [lo, hi];
 }
 
-/** `count` lengths uniform over the integers of {@link rangeBounds}. */
-export function drawRangeLengths(rng: Rng, count: number, len: number, ratio: number, min: number): Int32Array {
-  const [lo, hi] = rangeBounds(len, ratio, min);
-  const out = new Int32Array(count);
-  for (let i = 0; i < count; i++) out[i] = lo === hi ? lo : rng.int(lo, hi);
-  return out;
+/** One length uniform over the integers of `bounds` (from {@link rangeBounds}); no draw when they are equal. */
+export function drawRangeLength(rng: Rng, [lo, hi]: readonly [number, number]): number {
+  return lo === hi ? lo : rng.int(lo, hi);
 }
 
 const tokens = v.pipe(v.number(), v.integer(), v.minValue(1));

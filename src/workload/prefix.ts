@@ -2,18 +2,24 @@
  * Shared-prefix groups, for prefix-caching benchmarks: N groups each with
  * its own random prefix of `prefixLen` tokens; every request is its group's
  * prefix plus a random suffix. Groups get equal shares of the requests (±1)
- * in a seeded random order, and `groups[i]` says which group request i
- * belongs to, so a report can show the hit pattern.
+ * in a seeded random order, and {@link prefixGroupOf} says which group
+ * request g belongs to, so a report can show the hit pattern.
+ *
+ * The order is a seeded shuffle within blocks of PREFIX_BLOCK requests
+ * (block k holds the labels (k·B + j) mod N, so the shares stay equal ±1
+ * over the whole run): request g's group is found from its block alone, and
+ * a run of any length holds one block.
  */
 import { createRng } from "../core/rng.ts";
-import type { WorkloadItem } from "../core/types.ts";
-import { drawRangeLengths } from "./lengths.ts";
+import { drawRangeLength, rangeBounds } from "./lengths.ts";
 import { PromptBuilder } from "./prompt-builder.ts";
-import { inexactNote } from "./random.ts";
+import { lengthSource } from "./random.ts";
 import { shuffleInPlace } from "./sampling.ts";
+import type { ItemSource } from "./source.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
-export interface PrefixWorkloadOptions {
+export interface PrefixData {
+  type: "prefix";
   numPrompts: number;
   numGroups: number;
   /** Tokens of each group's prefix. */
@@ -25,31 +31,49 @@ export interface PrefixWorkloadOptions {
   seed: number;
 }
 
-export interface PrefixWorkload {
-  items: WorkloadItem[];
-  /** Group index (0-based) of each item. */
-  groups: Int32Array;
+/** Requests per shuffled block of group labels. */
+export const PREFIX_BLOCK = 65_536;
+
+/** The group (0-based) of request g; one block is kept between calls. */
+export function prefixGroupOf(d: Pick<PrefixData, "numPrompts" | "numGroups" | "seed">): (g: number) => number {
+  let block = -1;
+  let labels = new Int32Array(0);
+  return (g) => {
+    const k = Math.floor(g / PREFIX_BLOCK);
+    if (k !== block) {
+      const start = k * PREFIX_BLOCK;
+      const size = Math.max(0, Math.min(PREFIX_BLOCK, d.numPrompts - start));
+      const order = Array.from({ length: size }, (_, j) => (start + j) % d.numGroups);
+      labels = Int32Array.from(shuffleInPlace(createRng(d.seed, "sampling", k), order));
+      block = k;
+    }
+    return labels[g - k * PREFIX_BLOCK]!;
+  };
 }
 
-export function buildPrefixWorkload(opts: PrefixWorkloadOptions, tokenizer: Tokenizer, notes: string[]): PrefixWorkload {
-  const prefixBuilder = new PromptBuilder(tokenizer, createRng(opts.seed, "prefix-tokens"));
-  const prefixes = Array.from({ length: opts.numGroups }, () => prefixBuilder.drawIds(opts.prefixLen));
-  const order = shuffleInPlace(
-    createRng(opts.seed, "sampling"),
-    Array.from({ length: opts.numPrompts }, (_, i) => i % opts.numGroups),
-  );
-  const groups = Int32Array.from(order);
-  const suffixLens = drawRangeLengths(createRng(opts.seed, "input-lengths"), opts.numPrompts, opts.suffixLen, opts.rangeRatio, 1);
-  const outputLens = drawRangeLengths(createRng(opts.seed, "output-lengths"), opts.numPrompts, opts.outputLen, opts.rangeRatio, 1);
-  const builder = new PromptBuilder(tokenizer, createRng(opts.seed, "prompt-tokens"));
-  const items = new Array<WorkloadItem>(opts.numPrompts);
-  for (let i = 0; i < opts.numPrompts; i++) {
-    const built = builder.build(opts.prefixLen + suffixLens[i], prefixes[groups[i]]);
-    items[i] = { prompt: built.prompt, inputTokens: built.inputTokens, outputTokens: outputLens[i] };
-  }
-  if (builder.inexact > 0) notes.push(inexactNote(builder.inexact, opts.numPrompts));
-  if (opts.numGroups > opts.numPrompts) {
-    notes.push(`prefix dataset: ${opts.numGroups} groups but only ${opts.numPrompts} requests; some groups are unused`);
-  }
-  return { items, groups };
+/** Groups whose prefix ids are kept at most (more are drawn again when needed: a prefix is a pure function of its group). */
+const PREFIX_CACHE = 4096;
+
+export function prefixSource(d: Omit<PrefixData, "type">, tokenizer: Tokenizer): ItemSource {
+  const groupOf = prefixGroupOf(d);
+  const prefixes = new Map<number, number[]>();
+  const prefixOf = (group: number): number[] => {
+    let ids = prefixes.get(group);
+    if (ids) return ids;
+    if (prefixes.size >= PREFIX_CACHE) prefixes.clear();
+    ids = new PromptBuilder(tokenizer, createRng(d.seed, "prefix-tokens", group)).drawIds(d.prefixLen);
+    prefixes.set(group, ids);
+    return ids;
+  };
+  const suffixBounds = rangeBounds(d.suffixLen, d.rangeRatio, 1);
+  const outputBounds = rangeBounds(d.outputLen, d.rangeRatio, 1);
+  return lengthSource(d.seed, tokenizer, (rng, g) => ({
+    prefixIds: prefixOf(groupOf(g)),
+    inputTokens: drawRangeLength(rng, suffixBounds),
+    outputTokens: drawRangeLength(rng, outputBounds),
+  }));
+}
+
+export function prefixNotes(d: Pick<PrefixData, "numPrompts" | "numGroups">): string[] {
+  return d.numGroups > d.numPrompts ? [`prefix dataset: ${d.numGroups} groups but only ${d.numPrompts} requests; some groups are unused`] : [];
 }

@@ -3,7 +3,7 @@
  * memory at the sample size however large the file), and vLLM-style
  * oversampling with replacement when a dataset is smaller than asked.
  */
-import type { Rng } from "../core/rng.ts";
+import { createRng, type Rng } from "../core/rng.ts";
 
 /** Fisher–Yates, in place. */
 export function shuffleInPlace<T>(rng: Rng, items: T[]): T[] {
@@ -49,8 +49,43 @@ export function oversample<T>(rng: Rng, items: T[], count: number, what: string)
   while (out.length < count) out.push(items[rng.int(0, have - 1)]);
   return {
     items: out,
-    note: `${what} has ${have} usable prompts, fewer than the ${count} requested: oversampled ${count - have} with replacement`,
+    note: oversampleNote(have, count, what),
   };
+}
+
+/** The note for a dataset of `have` usable prompts asked for `count` requests, or undefined when it has enough. */
+export function oversampleNote(have: number, count: number, what: string): string | undefined {
+  if (have >= count) return undefined;
+  return `${what} has ${have} usable prompts, fewer than the ${count} requested: oversampled ${count - have} with replacement`;
+}
+
+/**
+ * Which of `have` sampled records request g uses: record g while the sample
+ * lasts, then one picked at random with replacement (vLLM's oversampling),
+ * from request g's own generator so any request can be built first. Counts
+ * what it picked, for the note after the run.
+ */
+export class Oversampler {
+  private built = 0;
+  private oversampled = 0;
+
+  constructor(
+    private readonly seed: number,
+    private readonly what: string,
+  ) {}
+
+  pick(g: number, have: number): number {
+    this.built++;
+    if (g < have) return g;
+    this.oversampled++;
+    return createRng(this.seed, "oversampling", g).int(0, have - 1);
+  }
+
+  /** Said after the run: how many of the requests built reused a record (a time-bound run's count is not known before). */
+  notes(have: number): string[] {
+    if (this.oversampled === 0) return [];
+    return [`${this.what} has ${have} usable prompts, fewer than the ${this.built} requests built: ${this.oversampled} were oversampled with replacement`];
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { VbenchError } from "../core/errors.ts";
 import type { ResolvedScenario, WorkloadItem } from "../core/types.ts";
-import { buildDataset, checkDatasetType } from "./datasets.ts";
+import { buildDataset, checkDatasetType, workloadItems } from "./datasets.ts";
 import { parseDatasetOptions } from "./options.ts";
 import { buildSharegptSessions } from "./sharegpt-sessions.ts";
 import type { Tokenizer } from "./tokenizer.ts";
@@ -68,9 +68,10 @@ export async function buildSessions(scenario: ResolvedScenario, tokenizer: Token
     return { plan, thinkTimeMs: option.thinkTimeMs, ignoreEos: false, notes };
   }
   const base = await buildDataset(scenario, tokenizer, option.sessions * option.turns);
+  const items = workloadItems(base);
   const plan: SessionPlan = [];
   for (let s = 0; s < option.sessions; s++) {
-    plan.push({ turns: base.items.slice(s * option.turns, (s + 1) * option.turns) });
+    plan.push({ turns: items.slice(s * option.turns, (s + 1) * option.turns) });
   }
-  return { plan, thinkTimeMs: option.thinkTimeMs, ignoreEos: base.ignoreEos, notes: base.notes };
+  return { plan, thinkTimeMs: option.thinkTimeMs, ignoreEos: base.ignoreEos, notes: [...base.notes, ...base.source.lateNotes()] };
 }

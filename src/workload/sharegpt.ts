@@ -10,13 +10,17 @@
  *   - prompt > 1024 tokens, or prompt + output > 2048 tokens: too long, dropped.
  * Only the first human turn and its reply are kept in memory while the file
  * is streamed, and only the conversations visited are tokenized.
+ *
+ * Past the last usable conversation, request g picks a kept one at random
+ * from its own generator (vLLM oversamples the same way).
  */
 import { VbenchError } from "../core/errors.ts";
 import { createRng } from "../core/rng.ts";
 import type { WorkloadItem } from "../core/types.ts";
 import { checkDatasetFile } from "./files.ts";
 import { readJsonArray } from "./json-array.ts";
-import { SmallestKeys, oversample } from "./sampling.ts";
+import { Oversampler, SmallestKeys } from "./sampling.ts";
+import type { ItemSource } from "./source.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 export interface SharegptWorkloadOptions {
@@ -68,48 +72,126 @@ async function shuffledPrefix(path: string, seed: number, capacity: number): Pro
   return { pairs: smallest.sorted(), entries, withPair: smallest.offered };
 }
 
+/** The sharegpt dataset's data: first-turn pairs in the seeded shuffle's order, filtered as requests need them. */
+export interface SharegptData {
+  type: "sharegpt";
+  path: string;
+  pairs: Exchange[];
+  /** Token counts (input, output) of pairs already known to pass the filters, two per pair; empty when none are. */
+  counts: Int32Array;
+  numPrompts: number;
+  /** Fixed output length instead of the reply's token count. */
+  outputLen?: number;
+  seed: number;
+}
+
+/**
+ * vLLM's filters walked over the shuffled pairs, as far as the requests
+ * built so far needed: `kept` are the indices of the pairs that passed.
+ */
+class ConversationFilter {
+  readonly kept: number[] = [];
+  private readonly counts: number[] = [];
+  visited = 0;
+  dropped = 0;
+
+  constructor(
+    private readonly d: SharegptData,
+    private readonly tokenizer: Tokenizer,
+  ) {
+    for (let k = 0; k < d.counts.length / 2; k++) {
+      this.kept.push(k);
+      this.counts.push(d.counts[2 * k]!, d.counts[2 * k + 1]!);
+    }
+    this.visited = this.kept.length;
+  }
+
+  get exhausted(): boolean {
+    return this.visited >= this.d.pairs.length;
+  }
+
+  /** Walk on until `n` pairs are kept or none is left. */
+  keep(n: number): void {
+    const { d, tokenizer } = this;
+    while (this.kept.length < n && !this.exhausted) {
+      const { prompt, reply } = d.pairs[this.visited]!;
+      const inputTokens = tokenizer.encode(prompt).length;
+      const outputTokens = d.outputLen ?? tokenizer.encode(reply).length;
+      const tooShort = inputTokens < SHAREGPT_MIN_TOKENS || (d.outputLen === undefined && outputTokens < SHAREGPT_MIN_TOKENS);
+      const tooLong = inputTokens > SHAREGPT_MAX_PROMPT_TOKENS || inputTokens + outputTokens > SHAREGPT_MAX_TOTAL_TOKENS;
+      if (tooShort || tooLong) this.dropped++;
+      else {
+        this.kept.push(this.visited);
+        this.counts.push(inputTokens, outputTokens);
+      }
+      this.visited++;
+    }
+  }
+
+  /** The k-th kept pair as an item. */
+  item(k: number): WorkloadItem {
+    return { prompt: this.d.pairs[this.kept[k]!]!.prompt, inputTokens: this.counts[2 * k]!, outputTokens: this.counts[2 * k + 1]! };
+  }
+
+  /** The kept pairs and their counts, as data that needs no filtering again. */
+  keptData(): SharegptData {
+    return { ...this.d, pairs: this.kept.map((k) => this.d.pairs[k]!), counts: Int32Array.from(this.counts) };
+  }
+}
+
+function droppedNote(dropped: number): string {
+  return `sharegpt dataset: skipped ${dropped} conversations outside vLLM's length limits`;
+}
+
+function emptyError(path: string, entries: number, withPair: number, dropped: number): VbenchError {
+  return new VbenchError(
+    "dataset_empty",
+    `The sharegpt dataset ${path} has no usable conversation (${entries} entries, ${withPair} with a human turn and a reply, ${dropped} outside vLLM's length limits)`,
+    { hint: "Entries need conversations: [{from: \"human\", value}, {from: \"gpt\", value}, ...]." },
+  );
+}
+
 /**
  * The file is streamed keeping only the conversations that come first in the
  * seeded shuffle (about twice as many as requested, since the filters drop
  * some): holding every conversation's strings made the garbage collector the
- * bottleneck. In the rare case the filters drop more than that, the file is
- * read again with a larger window.
+ * bottleneck. When that window is smaller than the file, the filters run now
+ * over it (and in the rare case they drop more than half, the file is read
+ * again with a larger one); when the window holds the whole file (large or
+ * time-bound runs), they run as requests are built, so only the
+ * conversations a run sends are tokenized.
  */
-export async function buildSharegptWorkload(
-  opts: SharegptWorkloadOptions,
-  tokenizer: Tokenizer,
-  notes: string[],
-): Promise<WorkloadItem[]> {
+export async function loadSharegpt(opts: SharegptWorkloadOptions, tokenizer: Tokenizer, notes: string[]): Promise<SharegptData> {
   await checkDatasetFile(opts.path, "sharegpt");
   let capacity = opts.numPrompts * 2 + 64;
   for (;;) {
     const scan = await shuffledPrefix(opts.path, opts.seed, capacity);
-    const kept: WorkloadItem[] = [];
-    let dropped = 0;
-    for (const { prompt, reply } of scan.pairs) {
-      if (kept.length === opts.numPrompts) break;
-      const inputTokens = tokenizer.encode(prompt).length;
-      const outputTokens = opts.outputLen ?? tokenizer.encode(reply).length;
-      const tooShort = inputTokens < SHAREGPT_MIN_TOKENS || (opts.outputLen === undefined && outputTokens < SHAREGPT_MIN_TOKENS);
-      const tooLong = inputTokens > SHAREGPT_MAX_PROMPT_TOKENS || inputTokens + outputTokens > SHAREGPT_MAX_TOTAL_TOKENS;
-      if (tooShort || tooLong) dropped++;
-      else kept.push({ prompt, inputTokens, outputTokens });
-    }
+    const data: SharegptData = { type: "sharegpt", path: opts.path, pairs: scan.pairs, counts: new Int32Array(0), numPrompts: opts.numPrompts, outputLen: opts.outputLen, seed: opts.seed };
+    const filter = new ConversationFilter(data, tokenizer);
     const sawAll = scan.withPair <= capacity;
-    if (kept.length < opts.numPrompts && !sawAll) {
+    // An empty dataset is found now, before anything is sent.
+    filter.keep(sawAll ? 1 : opts.numPrompts);
+    if (sawAll && filter.kept.length === 0) throw emptyError(opts.path, scan.entries, scan.withPair, filter.dropped);
+    if (sawAll) return data;
+    if (filter.kept.length < opts.numPrompts) {
       capacity *= 4;
       continue;
     }
-    if (kept.length === 0) {
-      throw new VbenchError(
-        "dataset_empty",
-        `The sharegpt dataset ${opts.path} has no usable conversation (${scan.entries} entries, ${scan.withPair} with a human turn and a reply, ${dropped} outside vLLM's length limits)`,
-        { hint: "Entries need conversations: [{from: \"human\", value}, {from: \"gpt\", value}, ...]." },
-      );
-    }
-    if (dropped > 0) notes.push(`sharegpt dataset: skipped ${dropped} conversations outside vLLM's length limits`);
-    const { items, note } = oversample(createRng(opts.seed, "oversampling"), kept, opts.numPrompts, `sharegpt dataset ${opts.path}`);
-    if (note) notes.push(note);
-    return items;
+    if (filter.dropped > 0) notes.push(droppedNote(filter.dropped));
+    return filter.keptData();
   }
+}
+
+/** Request g: the g-th conversation that passes the filters, or past the last one a kept one picked at random. */
+export function sharegptSource(d: SharegptData, tokenizer: Tokenizer): ItemSource {
+  const filter = new ConversationFilter(d, tokenizer);
+  const sampler = new Oversampler(d.seed, `sharegpt dataset ${d.path}`);
+  return {
+    item(g) {
+      filter.keep(g + 1);
+      // loadSharegpt made sure at least one conversation passes.
+      return filter.item(sampler.pick(g, filter.kept.length));
+    },
+    lateNotes: () => [...(filter.dropped > 0 ? [droppedNote(filter.dropped)] : []), ...sampler.notes(filter.kept.length)],
+  };
 }

@@ -2,31 +2,31 @@
  * Synthetic dataset: random-token prompts whose input and output lengths
  * follow configured distributions (fixed, uniform, normal, lognormal; see
  * lengths.ts for what mean/stdev mean). Prompts are built to exact length as
- * for the random dataset.
+ * for the random dataset, request by request (random.ts lengthSource).
  */
-import { createRng } from "../core/rng.ts";
 import type { WorkloadItem } from "../core/types.ts";
-import { drawLengths, type Distribution } from "./lengths.ts";
-import { buildFromLengths, distinctCount } from "./random.ts";
+import { sampleLength, type Distribution } from "./lengths.ts";
+import { lengthSource } from "./random.ts";
+import type { ItemSource } from "./source.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 export { syntheticOptionsSchema } from "./options.ts";
 
-export interface SyntheticWorkloadOptions {
-  numPrompts: number;
+export interface SyntheticData {
+  type: "synthetic";
   input: Distribution;
   output: Distribution;
   seed: number;
-  maxDistinctPrompts?: number;
 }
 
-export function buildSyntheticWorkload(opts: SyntheticWorkloadOptions, tokenizer: Tokenizer, notes?: string[]): WorkloadItem[] {
-  const distinct = distinctCount(opts.numPrompts, opts.maxDistinctPrompts);
-  const inputLens = drawLengths(createRng(opts.seed, "input-lengths"), distinct, opts.input);
-  const outputLens = drawLengths(createRng(opts.seed, "output-lengths"), distinct, opts.output);
-  return buildFromLengths(
-    { numPrompts: opts.numPrompts, inputLens, outputLens, prefixIds: [], seed: opts.seed, label: "synthetic" },
-    tokenizer,
-    notes,
-  );
+export function syntheticSource(d: Omit<SyntheticData, "type">, tokenizer: Tokenizer): ItemSource {
+  return lengthSource(d.seed, tokenizer, (rng) => ({ prefixIds: [], inputTokens: sampleLength(rng, d.input), outputTokens: sampleLength(rng, d.output) }));
+}
+
+/** `numPrompts` synthetic items, request 0 first. */
+export function buildSyntheticWorkload(opts: Omit<SyntheticData, "type"> & { numPrompts: number }, tokenizer: Tokenizer, notes?: string[]): WorkloadItem[] {
+  const source = syntheticSource(opts, tokenizer);
+  const items = Array.from({ length: opts.numPrompts }, (_, g) => source.item(g));
+  notes?.push(...source.lateNotes());
+  return items;
 }

@@ -5,13 +5,12 @@
  * as fast. Records with only `input_len` get a random prompt of exactly that
  * many tokens. The first `numPrompts` records (in time order) are replayed.
  */
-import { createRng } from "../core/rng.ts";
 import type { WorkloadItem } from "../core/types.ts";
 import { VbenchError } from "../core/errors.ts";
 import { checkDatasetFile, malformed, readJsonl } from "./files.ts";
 import { countInputTokens, toPromptRecord, type PromptRecord } from "./jsonl.ts";
-import { PromptBuilder } from "./prompt-builder.ts";
-import { inexactNote } from "./random.ts";
+import { lengthSource } from "./random.ts";
+import type { ItemSource } from "./source.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 export interface TraceWorkloadOptions {
@@ -23,10 +22,13 @@ export interface TraceWorkloadOptions {
   seed: number;
 }
 
-export interface TraceWorkload {
-  items: WorkloadItem[];
-  /** Arrival offset of each item in ms from the first, already divided by time_scale. */
-  offsetsMs: Float64Array;
+/** The trace's data: the records replayed, in time order. */
+export interface TraceData {
+  type: "trace";
+  records: TraceRecord[];
+  /** For records without output_len. */
+  outputLen: number;
+  seed: number;
 }
 
 interface TraceRecord {
@@ -36,7 +38,8 @@ interface TraceRecord {
   outputLen?: number;
 }
 
-export async function buildTraceWorkload(opts: TraceWorkloadOptions, tokenizer: Tokenizer, notes: string[]): Promise<TraceWorkload> {
+/** Read the trace: the records to replay and their arrival offsets (ms from the first, already divided by time_scale). */
+export async function loadTrace(opts: TraceWorkloadOptions, notes: string[]): Promise<{ data: TraceData; offsetsMs: Float64Array }> {
   await checkDatasetFile(opts.path, "trace");
   const records: TraceRecord[] = [];
   let sorted = true;
@@ -59,23 +62,24 @@ export async function buildTraceWorkload(opts: TraceWorkloadOptions, tokenizer: 
     notes.push(`trace ${opts.path}: replaying ${replayed} of its ${records.length} records (${opts.numPrompts} requested)`);
   }
   const replay = records.slice(0, opts.numPrompts);
-
-  const builder = new PromptBuilder(tokenizer, createRng(opts.seed, "prompt-tokens"));
   const first = replay[0].timestampMs;
-  const offsetsMs = new Float64Array(replay.length);
-  const items = replay.map((record, i) => {
-    offsetsMs[i] = (record.timestampMs - first) / opts.timeScale;
-    const outputTokens = record.outputLen ?? opts.outputLen;
-    if (record.text) {
-      const item: WorkloadItem = { prompt: record.text.prompt, inputTokens: countInputTokens(record.text, tokenizer), outputTokens };
+  const offsetsMs = Float64Array.from(replay, (record) => (record.timestampMs - first) / opts.timeScale);
+  return { data: { type: "trace", records: replay, outputLen: opts.outputLen, seed: opts.seed }, offsetsMs };
+}
+
+/** Request g replays record g: its text, or a random prompt of exactly its input_len (random.ts lengthSource). */
+export function traceSource(d: TraceData, tokenizer: Tokenizer): ItemSource {
+  const generated = lengthSource(d.seed, tokenizer, (_rng, g) => ({ prefixIds: [], inputTokens: d.records[g]!.inputLen!, outputTokens: d.records[g]!.outputLen ?? d.outputLen }));
+  return {
+    item(g) {
+      const record = d.records[g]!;
+      if (!record.text) return generated.item(g);
+      const item: WorkloadItem = { prompt: record.text.prompt, inputTokens: countInputTokens(record.text, tokenizer), outputTokens: record.outputLen ?? d.outputLen };
       if (record.text.messages) item.messages = record.text.messages;
       return item;
-    }
-    const built = builder.build(record.inputLen as number);
-    return { prompt: built.prompt, inputTokens: built.inputTokens, outputTokens };
-  });
-  if (builder.inexact > 0) notes.push(inexactNote(builder.inexact, items.length));
-  return { items, offsetsMs };
+    },
+    lateNotes: () => generated.lateNotes(),
+  };
 }
 
 function toTraceRecord(value: Record<string, unknown>, path: string, lineNo: number): TraceRecord {

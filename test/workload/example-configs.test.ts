@@ -6,6 +6,7 @@ import { resolveConfig } from "../../src/core/config.ts";
 import { Registry } from "../../src/core/registry.ts";
 import { buildWorkload } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
+import { built } from "./helpers.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const registry = new Registry();
@@ -26,7 +27,7 @@ test.each(files)("configs/%s resolves and every scenario builds its workload", a
   process.chdir(ROOT); // dataset paths in the examples are relative to the repository
   try {
     for (const { scenario } of plan.runs) {
-      const workload = await buildWorkload(scenario, gpt2, Math.min(scenario.numPrompts, 20));
+      const workload = built(await buildWorkload(scenario, gpt2, Math.min(scenario.numPrompts, 20)));
       expect(workload.items.length).toBeGreaterThan(0);
       for (const item of workload.items) expect(item.inputTokens).toBeGreaterThan(0);
       if (scenario.datasetType === "trace") expect(workload.offsetsMs).toBeDefined();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildWorkload } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
-import { FIXTURES, scenario } from "./helpers.ts";
+import { FIXTURES, built, scenario } from "./helpers.ts";
 import { rejection } from "../helpers/errors.ts";
 
 const gpt2 = await loadTokenizer("gpt2");
@@ -15,7 +15,7 @@ const failure = rejection;
 
 describe("jsonl", () => {
   const jsonl = (n: number, extra: Record<string, unknown> = {}, seed = 0) =>
-    buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: JSONL, ...extra }, seed }), gpt2, n);
+    buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: JSONL, ...extra }, seed }), gpt2, n).then(built);
 
   test("reads prompts, chat messages and output_len; counts tokens with the tokenizer", async () => {
     const w = await jsonl(6, { shuffle: false, output_len: 99 });
@@ -50,7 +50,7 @@ describe("jsonl", () => {
     expect(w.items).toHaveLength(15);
     expect(new Set(w.items.map((i) => i.prompt)).size).toBe(6);
     expect(w.notes).toHaveLength(1);
-    expect(w.notes[0]).toContain("has 6 usable prompts, fewer than the 15 requested: oversampled 9");
+    expect(w.notes[0]).toContain("has 6 usable prompts, fewer than the 15 requests built: 9 were oversampled");
   });
 
   test("a malformed line is an error naming the file and line number", async () => {
@@ -93,7 +93,7 @@ describe("jsonl", () => {
 
 describe("sharegpt", () => {
   const sharegpt = (n: number, extra: Record<string, unknown> = {}, seed = 0) =>
-    buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: SHAREGPT, ...extra }, seed }), gpt2, n);
+    buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: SHAREGPT, ...extra }, seed }), gpt2, n).then(built);
   const usable = [
     "How do I boil an egg so that the yolk stays soft?",
     "Name a prime number larger than one hundred.",
@@ -129,7 +129,7 @@ describe("sharegpt", () => {
     expect(orders.size).toBeGreaterThan(1);
     const more = await sharegpt(12);
     expect(more.items).toHaveLength(12);
-    expect(more.notes.join("\n")).toContain("has 5 usable prompts, fewer than the 12 requested");
+    expect(more.notes.join("\n")).toContain("has 5 usable prompts, fewer than the 12 requests built: 7 were oversampled");
   });
 
   test("prompts over 1024 tokens or prompt+output over 2048 are dropped", async () => {
@@ -142,7 +142,7 @@ describe("sharegpt", () => {
     ];
     const path = join(dir, "long.json");
     writeFileSync(path, JSON.stringify(data));
-    const w = await buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: path } }), gpt2, 3);
+    const w = built(await buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: path } }), gpt2, 3));
     // Only "at-limit" passes; it is oversampled to the 3 asked for.
     expect(w.items.map((i) => [i.inputTokens, i.outputTokens])).toEqual([[1024, 1024], [1024, 1024], [1024, 1024]]);
     expect(w.notes.join("\n")).toContain("skipped 2");
@@ -156,7 +156,7 @@ describe("sharegpt", () => {
     const path = join(dir, "mostly-short.json");
     writeFileSync(path, JSON.stringify(data));
     for (const seed of [0, 1, 2]) {
-      const w = await buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: path }, seed }), gpt2, 1);
+      const w = built(await buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: path }, seed }), gpt2, 1));
       expect(w.items.map((i) => i.prompt)).toEqual(["Please describe a lighthouse at night."]);
     }
   });
@@ -177,7 +177,7 @@ describe("sharegpt", () => {
 describe("sharegpt sessions", () => {
   test("each session replays one conversation's human turns with their reply lengths", async () => {
     const dataset = { dataset_path: SHAREGPT, sessions: 6, turns: 2, think_time_ms: 5 };
-    const w = await buildWorkload(scenario({ datasetType: "sharegpt", dataset }), gpt2, 1);
+    const w = built(await buildWorkload(scenario({ datasetType: "sharegpt", dataset }), gpt2, 1));
     const plan = w.sessions?.plan ?? [];
     expect(plan).toHaveLength(6);
     expect(w.ignoreEos).toBe(false);

@@ -5,7 +5,7 @@ import { createRng } from "../../src/core/rng.ts";
 import { drawLengths } from "../../src/workload/lengths.ts";
 import { DATASET_OPTION_KEYS, buildWorkload, syntheticOptionsSchema } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
-import { FIXTURES, scenario } from "./helpers.ts";
+import { FIXTURES, built, scenario } from "./helpers.ts";
 import { rejection } from "../helpers/errors.ts";
 
 const gpt2 = await loadTokenizer("gpt2");
@@ -16,7 +16,7 @@ const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0
 
 describe("dispatch", () => {
   test("random through buildWorkload: scenario lengths, ignore_eos, exact tokens", async () => {
-    const w = await buildWorkload(scenario({ randomInputLen: 20, randomOutputLen: 7, randomPrefixLen: 5 }), gpt2, 12);
+    const w = built(await buildWorkload(scenario({ randomInputLen: 20, randomOutputLen: 7, randomPrefixLen: 5 }), gpt2, 12));
     expect(w.items).toHaveLength(12);
     expect(w.ignoreEos).toBe(true);
     for (const item of w.items) {
@@ -34,7 +34,7 @@ describe("dispatch", () => {
 
 
   test("zero requests build an empty workload without reading the dataset", async () => {
-    const w = await buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: join(FIXTURES, "prompts.jsonl") } }), gpt2, 0);
+    const w = built(await buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: join(FIXTURES, "prompts.jsonl") } }), gpt2, 0));
     expect(w.items).toEqual([]);
   });
 
@@ -69,7 +69,7 @@ describe("synthetic", () => {
       input_distribution: { type: "uniform", min: 10, max: 20 },
       output_distribution: { type: "normal", mean: 30, stdev: 10, min: 25, max: 35 },
     };
-    const w = await buildWorkload(scenario({ datasetType: "synthetic", dataset }), gpt2, 200);
+    const w = built(await buildWorkload(scenario({ datasetType: "synthetic", dataset }), gpt2, 200));
     expect(w.ignoreEos).toBe(true);
     const ins = w.items.map((i) => i.inputTokens);
     expect(Math.min(...ins)).toBe(10);
@@ -89,7 +89,7 @@ describe("synthetic", () => {
   });
 
   test("defaults to fixed lengths from the scenario; invalid options list every problem", async () => {
-    const w = await buildWorkload(scenario({ datasetType: "synthetic", randomInputLen: 9, randomOutputLen: 3 }), gpt2, 3);
+    const w = built(await buildWorkload(scenario({ datasetType: "synthetic", randomInputLen: 9, randomOutputLen: 3 }), gpt2, 3));
     expect(w.items.map((i) => [i.inputTokens, i.outputTokens])).toEqual([[9, 3], [9, 3], [9, 3]]);
     const e = await failure(
       buildWorkload(
@@ -107,7 +107,7 @@ describe("synthetic", () => {
 
 describe("trace", () => {
   const trace = (n: number, extra: Record<string, unknown> = {}) =>
-    buildWorkload(scenario({ datasetType: "trace", dataset: { dataset_path: join(FIXTURES, "trace.jsonl"), ...extra } }), gpt2, n);
+    buildWorkload(scenario({ datasetType: "trace", dataset: { dataset_path: join(FIXTURES, "trace.jsonl"), ...extra } }), gpt2, n).then(built);
 
   test("offsets come from the timestamps, divided by time_scale", async () => {
     const w = await trace(5, { time_scale: 2 });
@@ -143,9 +143,9 @@ describe("trace", () => {
 describe("prefix groups", () => {
   test("each request is its group's prefix plus its own suffix; groups are balanced", async () => {
     const dataset = { num_prefix_groups: 3, prefix_len: 16, suffix_len: 8 };
-    const w = await buildWorkload(scenario({ datasetType: "prefix", dataset, randomRangeRatio: 0.5 }), gpt2, 30);
+    const w = built(await buildWorkload(scenario({ datasetType: "prefix", dataset, randomRangeRatio: 0.5 }), gpt2, 30));
     expect(w.ignoreEos).toBe(true);
-    const groups = Array.from(w.groups ?? []);
+    const groups = Array.from({ length: w.count }, (_, g) => w.groupOf!(g));
     expect(groups).toHaveLength(30);
     for (let g = 0; g < 3; g++) expect(groups.filter((x) => x === g)).toHaveLength(10);
     expect(groups.slice(0, 9)).not.toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]); // shuffled
@@ -167,7 +167,7 @@ describe("prefix groups", () => {
 describe("sessions", () => {
   test("sessions × turns user turns, dealt in order, with the think time", async () => {
     const dataset = { sessions: 3, turns: 4, think_time_ms: 250 };
-    const w = await buildWorkload(scenario({ dataset, randomInputLen: 6 }), gpt2, 1000);
+    const w = built(await buildWorkload(scenario({ dataset, randomInputLen: 6 }), gpt2, 1000));
     expect(w.sessions?.plan).toHaveLength(3);
     expect(w.sessions?.thinkTimeMs).toBe(250);
     for (const s of w.sessions?.plan ?? []) expect(s.turns).toHaveLength(4);
@@ -178,7 +178,7 @@ describe("sessions", () => {
 
   test("sessions over a file dataset, and not over a trace", async () => {
     const dataset = { dataset_path: join(FIXTURES, "prompts.jsonl"), sessions: 2, turns: 2 };
-    const w = await buildWorkload(scenario({ datasetType: "jsonl", dataset }), gpt2, 1);
+    const w = built(await buildWorkload(scenario({ datasetType: "jsonl", dataset }), gpt2, 1));
     expect(w.sessions?.plan.map((s) => s.turns.length)).toEqual([2, 2]);
     expect(w.sessions?.thinkTimeMs).toBe(0);
     const traceDataset = { dataset_path: join(FIXTURES, "trace.jsonl"), sessions: 1, turns: 2 };

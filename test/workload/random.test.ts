@@ -2,12 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { rangeBounds } from "../../src/workload/lengths.ts";
 import { promptVocab } from "../../src/workload/prompt-builder.ts";
-import { buildRandomWorkload, type RandomWorkloadOptions } from "../../src/workload/random.ts";
+import { buildRandomWorkload, randomSource, type RandomWorkloadOptions } from "../../src/workload/random.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
 
 const gpt2 = await loadTokenizer("gpt2");
 const tiny = await loadTokenizer(join(import.meta.dir, "../fixtures/datasets/tiny-bpe-tokenizer.json"));
-const base: RandomWorkloadOptions = { numPrompts: 50, inputLen: 64, outputLen: 16, rangeRatio: 0, prefixLen: 0, seed: 0 };
+const base: RandomWorkloadOptions & { numPrompts: number } = { numPrompts: 50, inputLen: 64, outputLen: 16, rangeRatio: 0, prefixLen: 0, seed: 0 };
 
 describe("range bounds", () => {
   test("int(L(1-r)) to int(L(1+r)), both truncated as vLLM's random dataset", () => {
@@ -95,12 +95,14 @@ describe("random workload", () => {
   });
 });
 
-test("huge runs reuse a pool of distinct prompts, with a note", () => {
-  const notes: string[] = [];
-  const items = buildRandomWorkload({ ...base, numPrompts: 25, inputLen: 4, rangeRatio: 0.5, maxDistinctPrompts: 10 }, gpt2, notes);
-  expect(items).toHaveLength(25);
-  expect(new Set(items.map((i) => i.prompt)).size).toBe(10);
-  expect(items[23]).toBe(items[3]);
-  expect(notes).toHaveLength(1);
-  expect(notes[0]).toContain("10 distinct prompts for 25 requests");
+test("request g is built alone, far into a huge run, and is the same built in any order or thread", () => {
+  const opts = { ...base, inputLen: 16, rangeRatio: 0.5 };
+  const inOrder = buildRandomWorkload({ ...opts, numPrompts: 5 }, gpt2);
+  const backwards = randomSource(opts, gpt2);
+  expect([4, 3, 2, 1, 0].map((g) => backwards.item(g)).reverse()).toEqual(inOrder);
+  // Request 999,999,999 of a billion: nothing before it is built, and no earlier prompt is reused.
+  const late = randomSource(opts, gpt2).item(999_999_999);
+  expect(randomSource(opts, gpt2).item(999_999_999)).toEqual(late);
+  expect(inOrder.map((i) => i.prompt)).not.toContain(late.prompt);
+  expect(gpt2.encode(late.prompt)).toHaveLength(late.inputTokens);
 });
