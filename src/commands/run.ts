@@ -231,7 +231,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     log.warn(`Interrupted: results of the ${results.reduce((n, r) => n + r.summary.completed, 0)} finished requests were written to ${options.outputDir}`);
     return { exitCode: ExitCode.interrupted, results };
   }
-  const failedThresholds = results.flatMap((r) => r.thresholds.filter((t) => !t.passed).map((t) => `${r.scenario.name}${r.run.variant ? `/${r.run.variant}` : ""}: ${t.key}`));
+  const failedThresholds = results.flatMap((r) => r.thresholds.filter((t) => !t.passed).map((t) => `${r.scenario.name}${r.run.variant ? `/${r.run.variant}` : ""}: ${t.key}${t.implicit ? " (implicit: requests failed and no success_rate threshold tolerates them)" : ""}`));
   // A shard's verdicts judge its share only: the run's verdict (and exit code) is `vbench merge`'s. Failing here would also fail a Kubernetes Job whose merge still has to run.
   if (failedThresholds.length && sharding.shard) log.warn(`This shard's own thresholds failed (${failedThresholds.join(", ")}); the run is judged by \`vbench merge\` over every shard`);
   else if (failedThresholds.length) {

@@ -7,8 +7,9 @@
  *
  * Every matrix case runs the same tiny scenario (RUN_PROMPTS requests, one at
  * a time, so run request i is the simulator's generation request i + 1: index
- * 0 is the initial test request, which fault selectors avoid) with a
- * `success_rate: 1` threshold, so any failure must turn into exit code 4.
+ * 0 is the initial test request, which fault selectors avoid) without
+ * thresholds, so the implicit `success_rate: 1` gate must turn any failure
+ * into exit code 4 (a `success_rate` threshold the run meets makes it 0).
  */
 import type { FailureCategory } from "../../src/core/types.ts";
 import type { MockOptions } from "../../src/mock/options.ts";

@@ -23,7 +23,7 @@ export interface CaseRun extends RunOutput {
   files: string[];
 }
 
-/** The matrix scenario: tiny, one request at a time, every failure below the success_rate threshold. */
+/** The matrix scenario: tiny, one request at a time, no thresholds: the implicit success_rate gate turns any failure into exit code 4. */
 export function matrixScenario(name = "fault"): Record<string, unknown> {
   return { name, num_prompts: RUN_PROMPTS, max_concurrency: 1, random_input_len: 8, random_output_len: OUTPUT_TOKENS };
 }
@@ -56,7 +56,7 @@ export function closedPort(): number {
 export async function runCase(c: MatrixCase): Promise<CaseRun> {
   const dir = tempDir("vbench-fault-");
   const outDir = join(dir, "out");
-  const config = await writeConfig(dir, [matrixScenario()], { exporters: ["json"], thresholds: { success_rate: 1 } });
+  const config = await writeConfig(dir, [matrixScenario()], { exporters: ["json"] });
   const mock = c.mock ? await startMock({ ...c.mock, faults: (c.faults ?? []).map(parseFault) }) : null;
   try {
     const baseUrl = mock ? mock.url : `http://127.0.0.1:${closedPort()}`;

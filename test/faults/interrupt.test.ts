@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { parseFault } from "../../src/mock/faults.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
 import type { TruthRecord } from "../../src/mock/truth.ts";
-import { BINARY, REPO, requireBinary, startMock, tempDir, truthSummary, writeConfig } from "../helpers/vbench.ts";
+import { BINARY, REPO, requireBinary, startMock, tempDir, truthSummary, vbench, writeConfig } from "../helpers/vbench.ts";
 import { OTHER_CASES } from "./cases.ts";
 import { filesUnder, findFile, readJsonLines } from "./harness.ts";
 
@@ -116,6 +116,10 @@ describe("interrupts", () => {
     expect(results!.completed).toBe(4);
     expect(results!.failed).toBe(2);
     expect(results!.vbench.failures.by_category).toEqual({ cancelled: 2 });
+    // Cancelled requests are not failures: no implicit success_rate verdict, and the saved results pass a check.
+    expect(results!.vbench.thresholds).toEqual([]);
+    expect(results!.vbench.passed).toBe(true);
+    expect((await vbench(["analyze", run.outDir, "--check"])).code).toBe(0);
     expect(lines.filter((l) => l.success)).toHaveLength(4);
     expect(lines.filter((l) => !l.success).map((l) => l.error.category)).toEqual(["cancelled", "cancelled"]);
     // Nothing was dispatched after the signal.

@@ -2,7 +2,7 @@
  * The fault matrix: every server fault of test/faults/cases.ts, run through
  * the compiled binary against the simulator. For each: the exit code, the
  * failure categories and counts in benchmark_results.json and requests.jsonl,
- * the report's failure lines on stderr, the success_rate threshold, and that
+ * the report's failure lines on stderr, the implicit success_rate gate, and that
  * the server saw each request exactly once (no retries).
  *
  * The runs happen up front, a few at a time; each test then checks one case.
@@ -91,8 +91,9 @@ function checkStderr(c: MatrixCase, run: CaseRun): void {
     else expect(run.stderr).not.toContain(`  #${f.index} ${f.category}: `);
   }
   expect(run.stderr).toContain(c.failures[0]!.message.replace(/[\x00-\x1f]/g, ""));
-  // A success_rate threshold of 1 sees every failure.
+  // No threshold is configured: the implicit success_rate >= 1 sees every failure, and the results say so.
   expect(run.stderr).toContain("FAIL success_rate");
+  expect(run.results!.vbench.thresholds).toEqual([expect.objectContaining({ key: "success_rate", limit: 1, passed: false, implicit: true })]);
 }
 
 function checkSpecial(c: MatrixCase, run: CaseRun): void {
