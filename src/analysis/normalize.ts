@@ -88,8 +88,8 @@ function rateOf(v: unknown): number | null {
  * Identity across files: run id + scenario + sweep point. Files without a run
  * id (vLLM's) are matched to their standardized copy by what both carry.
  */
-export function runKey(run: Pick<LoadedRun, "runId" | "scenarioName" | "variant" | "timestamp" | "durationS" | "completed" | "failed" | "model">): string {
-  if (run.runId !== null) return `id:${run.runId}\u0000${run.scenarioName}\u0000${run.variant}`;
+export function runKey(run: Pick<LoadedRun, "runId" | "scenarioName" | "variant" | "shard" | "timestamp" | "durationS" | "completed" | "failed" | "model">): string {
+  if (run.runId !== null) return `id:${run.runId}\u0000${run.scenarioName}\u0000${run.variant}\u0000${run.shard ?? ""}`;
   return `v:${run.timestamp}|${run.durationS}|${run.completed}|${run.failed}|${run.model}`;
 }
 
@@ -117,6 +117,7 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
   const parsedTime = timestamp ? Date.parse(timestamp) : NaN;
   // Derived from the full document (vbench's run id, scenario and config live in it); a standardized file read for the same run replaces it (load.ts).
   const standardized = isStd ? doc : standardizeVllmResult(doc);
+  const shard = obj(obj(standardized.source)?.shard);
   const run: Omit<LoadedRun, "key"> = {
     runId: str(isStd ? obj(doc.source)?.run_id : vb?.run_id),
     sourcePath,
@@ -124,6 +125,7 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     scenario: runLabel(scenarioName, variant),
     scenarioName,
     variant,
+    shard: shard ? `${num(shard.index)}/${num(shard.count)}` : null,
     maxConcurrency: num(params?.max_concurrency),
     requestRate: rateOf(params?.request_rate),
     model: str(isStd ? doc.model : doc.model_id),

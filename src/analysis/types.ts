@@ -42,7 +42,7 @@ export interface PerRequestData {
  * also the ThresholdSubject the one evaluator judges (src/core/thresholds.ts).
  */
 export interface LoadedRun {
-  /** Identity across files: run id, scenario name and variant (a vLLM file: what it and its standardized copy share). */
+  /** Identity across files: run id, scenario name, variant and shard (a vLLM file: what it and its standardized copy share). */
   key: string;
   /** vbench's run_id (shared by every scenario and sweep point of one run); null for vLLM's files. */
   runId: string | null;
@@ -54,6 +54,8 @@ export interface LoadedRun {
   scenarioName: string;
   /** The sweep point (`c8`, `r10`, `c8-rep2`), "" when none. */
   variant: string;
+  /** `2/4` for one shard's share of a sharded run (`vbench run --shard`), null otherwise (a merged or unsharded result). */
+  shard: string | null;
   /** Configured max_concurrency (null: unlimited or unknown). */
   maxConcurrency: number | null;
   /** Configured request rate, req/s (Infinity for "inf"; null when unknown). */

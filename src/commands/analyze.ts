@@ -91,7 +91,7 @@ export async function runAnalyzeCommand(path: string, opts: AnalyzeCommandOption
         skipped: problems.map((p) => ({ path: p.path, reason: p.reason })),
         check: {
           passed: failures.length === 0,
-          failures: failures.map((f) => ({ source: f.run.sourcePath, scenario: f.run.scenario, timestamp: f.run.timestamp, ...f.verdict, by: f.by, by_relative: f.byRelative })),
+          failures: failures.map((f) => ({ source: f.run.sourcePath, run_id: f.run.runId, scenario: f.run.scenario, variant: f.run.variant, timestamp: f.run.timestamp, ...f.verdict, by: f.by, by_relative: f.byRelative })),
         },
       });
     } else {

@@ -147,6 +147,8 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
       tool_version: str(vb?.tool_version),
       run_id: str(vb?.run_id),
       interrupted: vb ? vb.interrupted === true : null,
+      // One shard's share of a sharded run: a result of its own, not the merged one (src/analysis/normalize.ts runKey).
+      ...(obj(vb?.shard) ? { shard: { index: num(obj(vb?.shard)!.index), count: num(obj(vb?.shard)!.count) } } : {}),
     },
   });
 }

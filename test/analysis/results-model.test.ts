@@ -15,6 +15,9 @@ import { runAggregateCommand } from "../../src/commands/aggregate.ts";
 import { runCompareCommand } from "../../src/commands/compare.ts";
 import { runReportCommand } from "../../src/commands/report.ts";
 import { loadRuns } from "../../src/analysis/load.ts";
+import { toLoadedRun } from "../../src/analysis/normalize.ts";
+import { buildBenchmarkResults, buildStandardized, toJsonValue } from "../../src/core/result-docs.ts";
+import { sampleResult } from "../exporters/sample-result.ts";
 import { REPO, writeConfig } from "../helpers/vbench.ts";
 import { BIN, cleanup, scratchDir, sink } from "./sim.ts";
 
@@ -142,5 +145,22 @@ describe("a CONCURRENCY_LEVELS sweep is one curve", () => {
       ["max_concurrency", "4"],
       ["max_concurrency", "8"],
     ]);
+  });
+});
+
+describe("identity", () => {
+  test("run id + scenario + sweep point + shard: a shard's share is not the merged result; a result and its standardized copy are one", () => {
+    const shardOf = (index: number) => {
+      const r = sampleResult({ variant: "c8" });
+      r.run.shard = { index, count: 2, configHash: "h", startAtIso: null };
+      return r;
+    };
+    const loaded = (r: ReturnType<typeof sampleResult>) => toLoadedRun(toJsonValue(buildBenchmarkResults(r)), "vbench", "/x.json", 0);
+    const [s0, s1, merged, other] = [loaded(shardOf(0)), loaded(shardOf(1)), loaded(sampleResult({ variant: "c8" })), loaded(sampleResult({ variant: "c16" }))];
+    expect(new Set([s0.key, s1.key, merged.key, other.key]).size).toBe(4);
+    expect(s0.shard).toBe("0/2");
+    expect(merged.shard).toBeNull();
+    const copy = toLoadedRun(buildStandardized(shardOf(0)), "standardized", "/p.json", 0);
+    expect(copy.key).toBe(s0.key);
   });
 });
