@@ -94,7 +94,9 @@ export async function startMockServer(partial: Partial<MockOptions> = {}, hooks:
 
     let raw: unknown;
     try {
-      raw = await req.json();
+      const body = await req.text();
+      truth.setBodyHash(h, Bun.hash(body).toString(16));
+      raw = JSON.parse(body);
     } catch {
       return answer(kind === "tgi" ? 422 : 400, "request body is not valid JSON");
     }

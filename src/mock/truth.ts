@@ -31,6 +31,11 @@ export interface TruthRecord {
   /** Tokens actually sent. */
   outputTokens: number;
   promptTokens: number;
+  /**
+   * Bun.hash (wyhash) of the request body, hex: equal bodies give equal digests, so two runs can be
+   * shown to have sent the same requests (a sharded run against an unsharded one). "" when unread.
+   */
+  bodyHash: string;
 }
 
 export const TRUTH_PATHS = ["/v1/chat/completions", "/v1/completions", "/generate_stream", "/generate"] as const;
@@ -56,6 +61,7 @@ export class TruthStore {
   /** Index of the first record held (records are appended in index order). */
   private firstIndex = 0;
   private ids: string[] = [];
+  private bodyHashes: string[] = [];
   private faultNames: string[] = [""];
   private received = new Float64Array(1024);
   private started = new Float64Array(1024);
@@ -92,6 +98,7 @@ export class TruthStore {
       this.chunkCap = grow(this.chunkCap, need);
     }
     this.ids[r] = requestId;
+    this.bodyHashes[r] = "";
     this.received[r] = receivedAtMs;
     this.started[r] = this.first[r] = this.done[r] = NaN;
     this.status[r] = 0;
@@ -117,6 +124,11 @@ export class TruthStore {
     let code = this.faultNames.indexOf(name);
     if (code < 0) code = this.faultNames.push(name) - 1;
     this.fault[r] = code;
+  }
+
+  setBodyHash(h: number, hash: string): void {
+    const r = this.slot(h);
+    if (r >= 0) this.bodyHashes[r] = hash;
   }
 
   setPromptTokens(h: number, tokens: number): void {
@@ -175,6 +187,7 @@ export class TruthStore {
     this.n = 0;
     this.poolUsed = 0;
     this.ids = [];
+    this.bodyHashes = [];
   }
 
   get count(): number {
@@ -200,6 +213,7 @@ export class TruthStore {
       doneAtMs: orNull(this.done[r]),
       outputTokens: this.outTokens[r],
       promptTokens: this.promptTokens[r],
+      bodyHash: this.bodyHashes[r] ?? "",
     };
   }
 

@@ -12,6 +12,7 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { REPO, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
+import { docBlock } from "../container/doc-blocks.ts";
 
 type Doc = Record<string, any>;
 
@@ -29,7 +30,15 @@ function validate(doc: Doc): void {
   new model(doc as never).validate();
 }
 
-const README_ARGS = ["k8s-job", "--shards", "3", "--config", "configs/demo.json", "--image", "vbench:0.1.0", "--run-id", "demo-1", "--start-at", "2026-12-02T18:00:00Z"];
+/** deploy/k8s's examples: the README's command with a fixed common start instead of --start-in. */
+const EXAMPLE_ARGS = ["k8s-job", "--shards", "3", "--config", "configs/sharded.json", "--image", "vbench:0.1.0", "--run-id", "bench-1", "--start-at", "2026-12-02T18:00:00Z", "--base-url", "http://vllm.default.svc:8000"];
+const README_ARGS = EXAMPLE_ARGS;
+
+/** The `vbench k8s-job` commands of the README's Kubernetes block, as argument lists (kubectl is not here). */
+function readmeCommands(): string[][] {
+  const lines = docBlock("shards-k8s").replace(/\\\n\s*/g, "").split("\n");
+  return lines.filter((l) => l.startsWith("vbench k8s-job")).map((l) => l.replace(/\|.*$/, "").trim().split(/\s+/).slice(1));
+}
 
 describe("vbench k8s-job", () => {
   test("prints a ConfigMap with the scenario file byte for byte and an Indexed Job that passes Kubernetes' schema", async () => {
@@ -39,7 +48,7 @@ describe("vbench k8s-job", () => {
     expect(docs.map((d) => d.kind)).toEqual(["ConfigMap", "Job"]);
     for (const d of docs) validate(d);
     const [cm, job] = docs as [Doc, Doc];
-    expect(cm.data["scenario.json"]).toBe(readFileSync(join(REPO, "configs/demo.json"), "utf8"));
+    expect(cm.data["scenario.json"]).toBe(readFileSync(join(REPO, "configs/sharded.json"), "utf8"));
     expect(job.spec).toMatchObject({ completionMode: "Indexed", completions: 3, parallelism: 3, backoffLimit: 0 });
     const pod = job.spec.template.spec;
     const term = pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
@@ -47,10 +56,10 @@ describe("vbench k8s-job", () => {
     // The anti-affinity selects the Job's own pods: no two shards on one node.
     expect(job.spec.template.metadata.labels).toMatchObject(term.labelSelector.matchLabels);
     const env = Object.fromEntries(pod.containers[0].env.map((e: Doc) => [e.name, e.value ?? e.valueFrom.fieldRef.fieldPath]));
-    expect(env).toEqual({ JOB_COMPLETION_INDEX: "metadata.annotations['batch.kubernetes.io/job-completion-index']", VBENCH_SHARDS: "3", VBENCH_RUN_ID: "demo-1", VBENCH_START_AT: "2026-12-02T18:00:00.000Z" });
-    expect(pod.containers[0].args).toContain("/results/demo-1/shard-$(JOB_COMPLETION_INDEX)");
+    expect(env).toEqual({ JOB_COMPLETION_INDEX: "metadata.annotations['batch.kubernetes.io/job-completion-index']", VBENCH_SHARDS: "3", VBENCH_RUN_ID: "bench-1", VBENCH_START_AT: "2026-12-02T18:00:00.000Z" });
+    expect(pod.containers[0].args).toContain("/results/bench-1/shard-$(JOB_COMPLETION_INDEX)");
     expect(pod.volumes.map((v: Doc) => v.configMap?.name ?? v.persistentVolumeClaim?.claimName)).toEqual([cm.metadata.name, "vbench-results"]);
-    expect(out.stderr).toContain("kubectl wait --for=condition=complete job/vbench-demo-1");
+    expect(out.stderr).toContain("kubectl wait --for=condition=complete job/vbench-bench-1");
   });
 
   test("--merge prints the merge Job over every shard folder", async () => {
@@ -60,7 +69,25 @@ describe("vbench k8s-job", () => {
     expect(docs.map((d) => d.kind)).toEqual(["Job"]);
     validate(docs[0]!);
     const c = docs[0]!.spec.template.spec.containers[0];
-    expect([...c.command, ...c.args]).toEqual(["/usr/local/bin/vbench", "merge", "/results/demo-1/shard-0", "/results/demo-1/shard-1", "/results/demo-1/shard-2", "--output-dir", "/results/demo-1/merged", "--allow-partial"]);
+    expect([...c.command, ...c.args]).toEqual(["/usr/local/bin/vbench", "merge", "/results/bench-1/shard-0", "/results/bench-1/shard-1", "/results/bench-1/shard-2", "--output-dir", "/results/bench-1/merged", "--allow-partial"]);
+  });
+
+  test("the README's commands print manifests that pass the schema, and name the Jobs its kubectl lines wait for", async () => {
+    const [shardsCmd, mergeCmd] = readmeCommands() as [string[], string[]];
+    expect(mergeCmd).toContain("--merge");
+    const block = docBlock("shards-k8s");
+    const jobs: string[] = [];
+    for (const args of [shardsCmd, mergeCmd]) {
+      const out = await vbench(args);
+      expect(out.code).toBe(0);
+      for (const doc of parseStream(out.stdout)) {
+        validate(doc);
+        if (doc.kind === "Job") jobs.push(doc.metadata.name);
+      }
+    }
+    expect(jobs).toEqual(["vbench-bench-1", "vbench-bench-1-merge"]);
+    for (const name of jobs) expect(block).toContain(`job/${name}`);
+    expect(block).toContain("deploy/k8s/results-pvc.yaml");
   });
 
   test("--start-in sets the common start that far from now, in whole seconds", async () => {
