@@ -166,6 +166,8 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     live?.begin({ runId, scenario: s.name, variant, model: s.model, backend: s.backend, metrics: s.percentileMetrics });
     const executed = await executeScenario(scenario, { openOutput, client, log, runId, scenarioDir, signal: abort.signal, setFlush: (f) => (flushRecords = f), live, dispatchThreads, backendBuiltIn: registry.isBuiltInBackend(s.backend), shard: sharding.shard, startAtEpochMs: sharding.startAtEpochMs });
     live?.end();
+    const pool = client.stats;
+    log.debug(`connections of this thread so far: ${pool.opened} opened, ${pool.reused} reuses, ${pool.expired} idle ones closed unused (server keep-alive limit), ${pool.resent} requests re-sent after a reused connection closed`);
     runInfo.interrupted = executed.interrupted;
     runInfo.t0EpochMs = executed.t0EpochMs;
     const verdicts = evaluateThresholds(s.thresholds, executed.summary);

@@ -13,6 +13,10 @@
  * Connections are kept alive and reused per origin, like vLLM's aiohttp
  * client; a reused connection that the server had already closed is retried
  * once on a fresh one (only when not a byte of the response had arrived).
+ * A server that announces its idle limit (`Keep-Alive: timeout=N`, e.g.
+ * llama-server's 5 s) closes connections idle that long: one idle past
+ * N − margin is not reused but closed, and one whose server has ended it is
+ * dropped from the pool at once, so neither meets a request (and its re-send).
  */
 import type { Socket } from "bun";
 
@@ -86,6 +90,8 @@ class Exchange {
   sizeLine = "";
   nextPos = 0;
   keepAlive = true;
+  /** The server's `Keep-Alive: timeout=N`, in ms (Infinity when not announced). */
+  keepAliveTimeoutMs = Infinity;
   receivedAny = false;
   written = 0;
   constructor(
@@ -110,6 +116,38 @@ interface ConnState {
   origin: Origin;
   client: HttpClient;
   idle: boolean;
+  /** performance.now() when it went back to the pool. */
+  idleSinceMs: number;
+  /** The idle limit the server announced on its last response (Infinity: none). */
+  keepAliveTimeoutMs: number;
+}
+
+/** What the pool did, for the run's log and the tests. */
+export interface HttpClientStats {
+  /** Connections opened. */
+  opened: number;
+  /** Requests sent on a kept-alive connection. */
+  reused: number;
+  /** Idle connections closed unused: idle past the server's Keep-Alive timeout minus the margin, or ended by the server. */
+  expired: number;
+  /** Requests re-sent on a fresh connection because the reused one closed before any response. */
+  resent: number;
+}
+
+/**
+ * How long before the server's announced idle limit a connection stops being
+ * reused: the request must reach the server before it closes the connection,
+ * and the two clocks start at slightly different moments (1 s of a 5 s limit;
+ * a quarter of shorter ones).
+ */
+export function keepAliveMarginMs(timeoutMs: number): number {
+  return Math.min(1000, timeoutMs / 4);
+}
+
+/** `Keep-Alive: timeout=5, max=100` → 5000; Infinity when absent or unreadable. */
+export function keepAliveTimeoutMs(header: string | undefined): number {
+  const m = header === undefined ? null : /(?:^|[\s,;])timeout\s*=\s*(\d+(?:\.\d+)?)/i.exec(header);
+  return m ? Number(m[1]) * 1000 : Infinity;
 }
 
 type Conn = Socket<ConnState>;
@@ -136,6 +174,8 @@ const socketHandlers = {
     socket.data.client.closed(socket, error);
   },
   end(socket: Conn) {
+    // The server is closing: an idle connection must leave the pool now, not when the close arrives.
+    socket.data.client.unpool(socket);
     socket.end();
   },
   connectError(socket: Conn, error: Error) {
@@ -151,6 +191,7 @@ function writeRest(socket: Conn, ex: Exchange): void {
 export class HttpClient {
   private readonly idle = new Map<string, Conn[]>();
   private readonly open = new Set<Conn>();
+  readonly stats: HttpClientStats = { opened: 0, reused: 0, expired: 0, resent: 0 };
 
   /**
    * Send a pre-encoded request and stream the response into `sink`.
@@ -159,13 +200,40 @@ export class HttpClient {
    */
   send(origin: Origin, payload: Uint8Array, sink: ResponseSink): { abort(): void } {
     const ex = new Exchange(sink, payload, false);
-    const reused = this.idle.get(origin.authority)?.pop();
+    const reused = this.takeIdle(origin.authority, performance.now());
     if (reused) {
-      reused.data.idle = false;
       ex.retryable = true;
+      this.stats.reused++;
       this.start(reused, ex);
     } else void this.connect(origin, ex);
     return ex;
+  }
+
+  /** The most recently used idle connection still inside its server's keep-alive limit; the others found are closed. */
+  private takeIdle(authority: string, now: number): Conn | undefined {
+    const pool = this.idle.get(authority);
+    if (!pool) return undefined;
+    for (let socket = pool.pop(); socket; socket = pool.pop()) {
+      const state = socket.data;
+      state.idle = false;
+      const limit = state.keepAliveTimeoutMs;
+      if (now - state.idleSinceMs < limit - keepAliveMarginMs(limit)) return socket;
+      // The server may close it any moment now: a request sent on it could meet the close.
+      this.stats.expired++;
+      socket.end();
+    }
+    return undefined;
+  }
+
+  /** Take a connection out of the idle pool (the server ended it). */
+  unpool(socket: Conn): void {
+    const state = socket.data;
+    if (!state.idle) return;
+    state.idle = false;
+    this.stats.expired++;
+    const pool = this.idle.get(state.origin.authority);
+    const at = pool ? pool.indexOf(socket) : -1;
+    if (pool && at >= 0) pool.splice(at, 1);
   }
 
   private start(socket: Conn, ex: Exchange): void {
@@ -175,7 +243,8 @@ export class HttpClient {
   }
 
   private async connect(origin: Origin, ex: Exchange): Promise<void> {
-    const state: ConnState = { exchange: ex, origin, client: this, idle: false };
+    const state: ConnState = { exchange: ex, origin, client: this, idle: false, idleSinceMs: NaN, keepAliveTimeoutMs: Infinity };
+    this.stats.opened++;
     try {
       const socket = await Bun.connect<ConnState>({
         hostname: origin.hostname,
@@ -223,6 +292,7 @@ export class HttpClient {
     if (!ex.receivedAny && ex.retryable) {
       // A kept-alive connection the server had closed: the request never reached it.
       ex.retryable = false;
+      this.stats.resent++;
       ex.written = 0;
       ex.socket = null;
       void this.connect(state.origin, ex);
@@ -323,6 +393,7 @@ export class HttpClient {
     }
     const connection = headers.get("connection")?.toLowerCase() ?? "";
     ex.keepAlive = match[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
+    ex.keepAliveTimeoutMs = keepAliveTimeoutMs(headers.get("keep-alive"));
     if (status >= 100 && status < 200) {
       // Interim response (100 Continue): wait for the real one.
       return true;
@@ -349,7 +420,7 @@ export class HttpClient {
     socket.data.exchange = null;
     // Back to the pool first: onEnd may send the next request at once (a closed
     // loop), and it must reuse this connection rather than open a new one.
-    this.release(socket, ex.keepAlive);
+    this.release(socket, ex.keepAlive, ex.keepAliveTimeoutMs, now);
     ex.sink.onEnd(now);
   }
 
@@ -360,7 +431,7 @@ export class HttpClient {
     ex.sink.onFail("truncated", message, now);
   }
 
-  private release(socket: Conn, keepAlive: boolean): void {
+  private release(socket: Conn, keepAlive: boolean, keepAliveTimeoutMs: number, now: number): void {
     if (!keepAlive) {
       socket.end();
       return;
@@ -369,6 +440,8 @@ export class HttpClient {
     let pool = this.idle.get(key);
     if (!pool) this.idle.set(key, (pool = []));
     socket.data.idle = true;
+    socket.data.idleSinceMs = now;
+    socket.data.keepAliveTimeoutMs = keepAliveTimeoutMs;
     pool.push(socket);
   }
 

@@ -33,6 +33,11 @@ export const mockFlagDefinitions: readonly MockFlag[] = [
     default: undefined,
   },
   { flag: "--die-after <n>", description: "Exit the process when generation request n+1 arrives (simulates a killed server)", default: undefined },
+  {
+    flag: "--keep-alive-timeout-s <s>",
+    description: "As llama-server: send Keep-Alive: timeout=S and close a connection idle S seconds after a response (0 = never)",
+    default: MOCK_DEFAULTS.keepAliveTimeoutS,
+  },
 ];
 
 function num(name: string, v: unknown): number | undefined {
@@ -61,6 +66,7 @@ export function mockOptionsFromFlags(flags: Readonly<Record<string, unknown>>): 
     exactPromptTokens: flags.exactPromptTokens === undefined ? undefined : flags.exactPromptTokens !== false,
     faults,
     dieAfter: dieAfter === undefined ? null : dieAfter,
+    keepAliveTimeoutS: num("keep-alive-timeout-s", flags.keepAliveTimeoutS),
   });
 }
 
@@ -82,5 +88,6 @@ export function mockOptionsToArgs(options: Partial<MockOptions>): string[] {
   if (!o.exactPromptTokens) args.push("--no-exact-prompt-tokens");
   for (const f of o.faults) args.push("--fault", formatFault(f));
   if (o.dieAfter !== null) args.push("--die-after", String(o.dieAfter));
+  if (o.keepAliveTimeoutS > 0) args.push("--keep-alive-timeout-s", String(o.keepAliveTimeoutS));
   return args;
 }

@@ -30,6 +30,11 @@ export interface MockOptions {
   faults: FaultSpec[];
   /** Exit the process when generation request number dieAfter + 1 arrives (null = never). */
   dieAfter: number | null;
+  /**
+   * llama-server's keep-alive: send `Keep-Alive: timeout=N` and close a
+   * connection idle for N seconds after a response (0 = off: connections stay open).
+   */
+  keepAliveTimeoutS: number;
 }
 
 export const MOCK_DEFAULTS: Readonly<MockOptions> = Object.freeze({
@@ -46,6 +51,7 @@ export const MOCK_DEFAULTS: Readonly<MockOptions> = Object.freeze({
   exactPromptTokens: true,
   faults: [],
   dieAfter: null,
+  keepAliveTimeoutS: 0,
 });
 
 /** Output length when a request names none (OpenAI's and vLLM's default for completions). */
@@ -77,6 +83,7 @@ export function resolveMockOptions(partial: Partial<MockOptions> = {}): MockOpti
   checkNumber("seed", o.seed, 0, true);
   if (typeof o.exactPromptTokens !== "boolean") fail("mock option exactPromptTokens must be a boolean");
   if (o.dieAfter !== null) checkNumber("dieAfter", o.dieAfter, 0, true);
+  checkNumber("keepAliveTimeoutS", o.keepAliveTimeoutS, 0, false, 3600);
   return o;
 }
 

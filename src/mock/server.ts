@@ -15,6 +15,7 @@ import { Ticker } from "./ticker.ts";
 import { TruthStore, type TruthPath, type TruthRecord } from "./truth.ts";
 import { createWire, openAiError, tgiError, type ApiKind } from "./wire.ts";
 import { discoveryRoutes, summarize, truthRoutes, type TruthDeps, type TruthSummary } from "./routes.ts";
+import { startKeepAliveFront, withKeepAliveHeader } from "./keep-alive.ts";
 
 export interface MockServer {
   port: number;
@@ -127,35 +128,45 @@ export async function startMockServer(partial: Partial<MockOptions> = {}, hooks:
     return (kind === "tgi" ? stream : r.stream) ? gen.streamResponse(headers) : gen.bodyResponse();
   };
 
+  const keepAliveS = o.keepAliveTimeoutS;
+  /** In keep-alive mode every response says how long the server keeps an idle connection. */
+  const headed = <A extends unknown[]>(handler: (...args: A) => Response | Promise<Response>) =>
+    keepAliveS > 0 ? async (...args: A) => withKeepAliveHeader(await handler(...args), keepAliveS) : handler;
+  const routes: Record<string, Record<string, (req: Request) => Response | Promise<Response>>> = {
+    ...discoveryRoutes(o.model),
+    ...truthRoutes(truthDeps),
+    "/v1/chat/completions": { POST: (req) => generate(req, "/v1/chat/completions", "chat", true) },
+    "/v1/completions": { POST: (req) => generate(req, "/v1/completions", "completion", true) },
+    "/generate_stream": { POST: (req) => generate(req, "/generate_stream", "tgi", true) },
+    "/generate": { POST: (req) => generate(req, "/generate", "tgi", false) },
+  };
+  for (const methods of Object.values(routes)) for (const method of Object.keys(methods)) methods[method] = headed(methods[method]!);
+
   const server = Bun.serve({
-    hostname: o.host,
-    port: o.port,
+    // In keep-alive mode the front (./keep-alive.ts) owns the public port and relays to this one.
+    hostname: keepAliveS > 0 ? "127.0.0.1" : o.host,
+    port: keepAliveS > 0 ? 0 : o.port,
     // Streams and queued requests may be silent for long; never time a connection out.
     idleTimeout: 0,
     development: false,
-    routes: {
-      ...discoveryRoutes(o.model),
-      ...truthRoutes(truthDeps),
-      "/v1/chat/completions": { POST: (req) => generate(req, "/v1/chat/completions", "chat", true) },
-      "/v1/completions": { POST: (req) => generate(req, "/v1/completions", "completion", true) },
-      "/generate_stream": { POST: (req) => generate(req, "/generate_stream", "tgi", true) },
-      "/generate": { POST: (req) => generate(req, "/generate", "tgi", false) },
-    },
-    fetch: () => new Response(openAiError("Not Found", "NotFoundError", 404), { status: 404, headers: { "content-type": "application/json" } }),
+    routes,
+    fetch: headed(() => new Response(openAiError("Not Found", "NotFoundError", 404), { status: 404, headers: { "content-type": "application/json" } })),
   });
+  const front = keepAliveS > 0 ? startKeepAliveFront({ host: o.host, port: o.port, innerPort: server.port!, timeoutS: keepAliveS }) : null;
 
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     ticker.stop();
+    front?.stop();
     await server.stop(true);
   };
   function dieInProcess(): void {
     void stop();
   }
 
-  const port = server.port!;
+  const port = front ? front.port : server.port!;
   return {
     port,
     url: `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${port}`,
