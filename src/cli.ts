@@ -421,7 +421,7 @@ function joinFlagValues(argv: string[]): string[] {
 try {
   cli.parse(joinFlagValues(process.argv), { run: false });
   if (!cli.matchedCommand && cli.args.length > 0) {
-    throw new VbenchError("unknown_command", `unknown command "${cli.args[0]}"`, { hint: "Commands: run, validate, mock, plugins, export, standardize, analyze, compare, aggregate, report, search, calibrate. See `vbench --help`." });
+    throw new VbenchError("unknown_command", `unknown command "${cli.args[0]}"`, { hint: "Commands: run, validate, mock, plugins, export, standardize, analyze, compare, aggregate, report, search, calibrate, merge, k8s-job. See `vbench --help`." });
   }
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) cli.outputHelp();
   else if (cli.matchedCommand) await cli.runMatchedCommand();
