@@ -36,7 +36,7 @@ describe("the README's pipeline section", () => {
   });
 
   test("every tested block exists once", () => {
-    expect([...docBlocks().keys()].sort()).toEqual(["ci-gate", "clickhouse-query", "clickhouse-resend", "clickhouse-run", "docker-build", "docker-run", "docker-run-custom", "grafana-import", "live", "pushgateway"]);
+    expect([...docBlocks().keys()].sort()).toEqual(["ci-gate", "clickhouse-query", "clickhouse-resend", "clickhouse-run", "docker-build", "docker-run", "docker-run-custom", "grafana-import", "live", "pushgateway", "shards-k8s", "shards-local"]);
   });
 
   test("docker build names the Dockerfile and the image the run blocks use", () => {
