@@ -75,6 +75,10 @@ function mergeScenario(label: string, shards: LoadedShard[], missing: number[], 
     const how = s.report === null ? "no result file (the shard died or was stopped): merged from requests.jsonl" : `its result and requests.jsonl${s.report.interrupted ? " (it was interrupted)" : ""}`;
     log.info(`  shard ${s.manifest.shard.index}/${s.manifest.shard.count}: ${s.records.length} records from ${how}${s.badLines ? `; ${s.badLines} unreadable line(s) skipped` : ""} [${s.dir}]`);
   }
+  const t0s = shards.filter((s) => s.records.length > 0 && s.t0EpochMs !== null).map((s) => s.t0EpochMs!);
+  if (first.manifest.start_at === null && t0s.length > 1) {
+    log.warn(`scenario "${label}": the shards had no common start (--start-at); their schedules began ${(Math.max(...t0s) - Math.min(...t0s)).toFixed(1)} ms apart by their clocks, and the merged schedule is that much skewed`);
+  }
   if (missing.length) log.warn(`scenario "${label}" is partial: shard(s) ${missing.join(", ")} of ${shards[0]!.manifest.shard.count} missing`);
   return result;
 }

@@ -12,7 +12,7 @@ import { checkBelongTogether, checkScenarioShards, unionRecords } from "../../sr
 import { VbenchError } from "../../src/core/errors.ts";
 import type { RequestRecord } from "../../src/core/types.ts";
 import { sampleRecord } from "../helpers/records.ts";
-import { tempDir } from "../helpers/vbench.ts";
+import { tempDir, vbench } from "../helpers/vbench.ts";
 import { testScenario } from "../helpers/scenario.ts";
 
 function failedRecord(index: number): RequestRecord {
@@ -107,6 +107,14 @@ describe("which shards belong together", () => {
     const merged = unionRecords("sc", shards);
     expect(merged.t0EpochMs).toBe(5000);
     expect(merged.records.map((r) => [r.index, r.sentAtMs])).toEqual([[0, 0], [1, 11], [2, 2]]);
+  });
+
+  test("vbench merge says when shards had no common start, and by how much their schedules were apart", async () => {
+    const dirs = [writeShard(root, { index: 0, records: [sampleRecord(0)], t0EpochMs: 5000 }), writeShard(root, { index: 1, records: [sampleRecord(1)], t0EpochMs: 5010 }), writeShard(root, { index: 2, records: [sampleRecord(2)], t0EpochMs: 5004 })];
+    const out = await vbench(["merge", ...dirs, "--output-dir", join(root, "merged"), "--export", "json"]);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain("the shards had no common start (--start-at); their schedules began 10.0 ms apart");
+    expect(out.stderr).toContain("shard 0/3: 1 records from no result file (the shard died or was stopped): merged from requests.jsonl; 1 unreadable line(s) skipped");
   });
 
   test("one request recorded by two shards is refused", () => {
