@@ -57,7 +57,8 @@ export function flatFailures(raw: Obj): ThresholdSubject["failures"] & { failed:
 /** What the thresholds of a flat result document are judged against. */
 export function flatSubject(raw: Obj): ThresholdSubject {
   const { failed, byCategory } = flatFailures(raw);
-  return { completed: num(raw.completed) ?? 0, failed, failures: { byCategory }, outputThroughput: num(raw.output_throughput), metrics: flatMetricStats(raw) };
+  const shortOutputs = { minRatio: num(obj(obj(raw.vbench)?.short_outputs)?.min_ratio) };
+  return { completed: num(raw.completed) ?? 0, failed, failures: { byCategory }, outputThroughput: num(raw.output_throughput), metrics: flatMetricStats(raw), extras: { shortOutputs } };
 }
 
 /**

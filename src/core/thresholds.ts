@@ -29,7 +29,7 @@ export function parseLatencyKey(key: string): LatencyThreshold | undefined {
 
 /** Keys offered by "did you mean": the fixed ones, then every common latency key. */
 function candidateKeys(): string[] {
-  const keys = ["ttft_p95_ms", "tpot_mean_ms", "throughput_min", "success_rate"];
+  const keys = ["ttft_p95_ms", "tpot_mean_ms", "throughput_min", "success_rate", "output_ratio_min"];
   for (const metric of METRIC_NAMES) {
     for (const stat of [...SIMPLE_STATS, "p50", "p90", "p95", "p99", "p99.9"]) keys.push(`${metric}_${stat}_ms`);
   }
@@ -41,6 +41,7 @@ function aliasHint(key: string): string | undefined {
   const mean = key.replace(/_(avg|average)_/, "_mean_");
   if (mean !== key && parseLatencyKey(mean) !== undefined) return `; did you mean "${mean}"?`;
   if (/^(min_)?(output_)?throughput(_tok_s)?$/.test(key)) return '; did you mean "throughput_min"?';
+  if (/^min_output_(ratio|tokens)$/.test(key)) return '; did you mean "output_ratio_min"?';
   return undefined;
 }
 
@@ -52,19 +53,19 @@ export function validateThresholdKeys(thresholds: Readonly<Record<string, number
   const errors: string[] = [];
   let candidates: string[] | undefined;
   for (const [key, limit] of Object.entries(thresholds)) {
-    const known = key === "throughput_min" || key === "success_rate" || parseLatencyKey(key) !== undefined;
+    const known = key === "throughput_min" || key === "success_rate" || key === "output_ratio_min" || parseLatencyKey(key) !== undefined;
     if (!known) {
       candidates ??= candidateKeys();
       errors.push(
         `unknown threshold "${key}"${aliasHint(key) ?? didYouMean(key, candidates)} ` +
-          `(known: throughput_min, success_rate, {ttft|tpot|itl|e2el}_{mean|median|std|min|max|pNN}_ms)`,
+          `(known: throughput_min, success_rate, output_ratio_min, {ttft|tpot|itl|e2el}_{mean|median|std|min|max|pNN}_ms)`,
       );
       continue;
     }
     if (typeof limit !== "number" || !Number.isFinite(limit)) {
       errors.push(`threshold "${key}" must be a finite number, got ${JSON.stringify(limit)}`);
-    } else if (key === "success_rate" && (limit < 0 || limit > 1)) {
-      errors.push(`threshold "success_rate" is a fraction in [0, 1], got ${limit}`);
+    } else if ((key === "success_rate" || key === "output_ratio_min") && (limit < 0 || limit > 1)) {
+      errors.push(`threshold "${key}" is a fraction in [0, 1], got ${limit}`);
     }
   }
   return errors;
@@ -114,6 +115,8 @@ export interface ThresholdSubject {
   metrics: Readonly<Partial<Record<MetricName, MeasuredStats>>>;
   /** Statistics computed only for thresholds (a metric or percentile not reported); read first. */
   thresholdStats?: Readonly<Partial<Record<MetricName, MeasuredStats>>>;
+  /** For `output_ratio_min`: the smallest output/requested ratio of a successful request (absent or null: not known). */
+  extras?: { shortOutputs?: { minRatio: number | null } };
 }
 
 function measureLatency(parsed: LatencyThreshold, subject: ThresholdSubject): number {
@@ -138,6 +141,7 @@ export function successRate(subject: ThresholdSubject): number {
 function measure(key: string, subject: ThresholdSubject): number {
   if (key === "throughput_min") return subject.outputThroughput ?? NaN;
   if (key === "success_rate") return successRate(subject);
+  if (key === "output_ratio_min") return subject.extras?.shortOutputs?.minRatio ?? NaN;
   const parsed = parseLatencyKey(key);
   return parsed === undefined ? NaN : measureLatency(parsed, subject);
 }
@@ -156,8 +160,9 @@ export function withImplicitSuccessRate(verdicts: ThresholdVerdict[], subject: T
 /**
  * One verdict per threshold, in the config's key order, then the implicit
  * success_rate one when it fails (withImplicitSuccessRate). Latencies pass
- * when `measured <= limit`; `throughput_min` (output token throughput, tok/s)
- * and `success_rate` when `measured >= limit`. A value that could not be
+ * when `measured <= limit`; `throughput_min` (output token throughput, tok/s),
+ * `success_rate` and `output_ratio_min` (every successful request got at least
+ * this fraction of the tokens it asked for) when `measured >= limit`. A value that could not be
  * measured is NaN and fails. Unknown keys or non-numeric limits are a
  * configuration error (exit 2), with the did-you-mean of validateThresholdKeys.
  */
@@ -170,7 +175,7 @@ export function evaluateThresholds(thresholds: Readonly<Record<string, unknown>>
   for (const [key, value] of Object.entries(thresholds)) {
     const limit = value as number;
     const measured = measure(key, subject);
-    const comparison = key === "throughput_min" || key === "success_rate" ? ">=" : "<=";
+    const comparison = key === "throughput_min" || key === "success_rate" || key === "output_ratio_min" ? ">=" : "<=";
     const passed = comparison === "<=" ? measured <= limit : measured >= limit;
     verdicts.push({ key, limit, measured, comparison, passed });
   }

@@ -9,6 +9,8 @@ import openaiChat from "../../plugins/backends/openai-chat.ts";
 import openai from "../../plugins/backends/openai.ts";
 import { summarize } from "../../src/core/metrics.ts";
 import { formatExtras } from "../../src/core/report.ts";
+import { evaluateThresholds, validateThresholdKeys } from "../../src/core/thresholds.ts";
+import { flatSubject } from "../../src/core/flat-result.ts";
 import { joinReads, sseEvents, timedReplay } from "../helpers/timed-replay.ts";
 import { client, scenario } from "./summary-fixtures.ts";
 
@@ -110,5 +112,32 @@ describe("outputs shorter than requested", () => {
     const t = summarize([full], scenario(), client());
     expect(t.extras.shortOutputs).toEqual({ count: 0, byFinishReason: {}, minRatio: 1 });
     expect(formatExtras(t, scenario(), [])).not.toContain("short outputs");
+  });
+});
+
+describe("the output_ratio_min threshold: CI rejects outputs shorter than requested", () => {
+  const full = timedReplay(openaiChat, events("chat_stream.sse"), { inputTokens: 8, requestedOutputTokens: 8 });
+  const cut = timedReplay(openai, events("completions_stream_no_usage.sse"), { inputTokens: 1020, requestedOutputTokens: 32 });
+
+  test("fails when a successful request got less than that fraction of what it asked for", () => {
+    const s = summarize([full, cut], scenario(), client());
+    expect(evaluateThresholds({ output_ratio_min: 0.9 }, s)).toEqual([{ key: "output_ratio_min", limit: 0.9, measured: 0.125, comparison: ">=", passed: false }]);
+    expect(evaluateThresholds({ output_ratio_min: 0.125 }, s)[0]!.passed).toBe(true);
+  });
+
+  test("passes when every output is as long as requested; nothing finished cannot pass", () => {
+    expect(evaluateThresholds({ output_ratio_min: 1 }, summarize([full], scenario(), client()))[0]!.passed).toBe(true);
+    expect(evaluateThresholds({ output_ratio_min: 0 }, summarize([], scenario(), client()))[0]!.passed).toBe(false);
+  });
+
+  test("judged from a saved result's vbench.short_outputs.min_ratio too", () => {
+    expect(evaluateThresholds({ output_ratio_min: 0.5 }, flatSubject({ completed: 2, failed: 0, vbench: { short_outputs: { min_ratio: 0.25 } } }))[0]!.measured).toBe(0.25);
+  });
+
+  test("the key is validated: a fraction, and the likely misspellings point to it", () => {
+    expect(validateThresholdKeys({ output_ratio_min: 0.9 })).toEqual([]);
+    expect(validateThresholdKeys({ output_ratio_min: 2 })).toEqual(['threshold "output_ratio_min" is a fraction in [0, 1], got 2']);
+    expect(validateThresholdKeys({ min_output_ratio: 1 })[0]).toContain('did you mean "output_ratio_min"?');
+    expect(validateThresholdKeys({ min_output_tokens: 1 })[0]).toContain('did you mean "output_ratio_min"?');
   });
 });
