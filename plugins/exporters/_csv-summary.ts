@@ -11,6 +11,7 @@ import type { ScenarioResult, SeriesStats } from "../../src/core/types.ts";
 import { METRIC_NAMES } from "../../src/core/types.ts";
 import { percentileWord, runLevelFields } from "../../src/core/result-docs.ts";
 import { redactUrl } from "../../src/core/redact.ts";
+import { RESPONSE_EXTRA_COLUMNS, responseExtrasCells } from "../../src/core/response-extras.ts";
 import { findSweeps, type SweepParameter } from "../../src/analysis/sweeps.ts";
 
 type Row = Record<string, unknown>;
@@ -28,7 +29,7 @@ const TRAILING = [
   "mean_client_queue_ms", "p99_client_queue_ms", "max_client_queue_ms",
   "p99_send_lag_ms", "p99_dispatch_lag_ms", "mean_e2el_incl_queue_ms", "p99_e2el_incl_queue_ms",
   "event_loop_lag_p99_ms", "client_cpu_s", "client_bound",
-  "token_source_server", "token_source_tokenizer", "interrupted", "thresholds_failed", "passed",
+  "token_source_server", "token_source_tokenizer", ...RESPONSE_EXTRA_COLUMNS, "interrupted", "thresholds_failed", "passed",
 ];
 
 export function summaryColumns(results: ScenarioResult[]): string[] {
@@ -90,6 +91,7 @@ export function summaryRow(result: ScenarioResult, sweep?: { parameter: SweepPar
     client_bound: x.clientBound,
     token_source_server: x.tokenSources.server,
     token_source_tokenizer: x.tokenSources.tokenizer,
+    ...responseExtrasCells(x),
     interrupted: run.interrupted,
     thresholds_failed: result.thresholds.filter((v) => !v.passed).map((v) => v.key).join(" "),
     passed: result.thresholds.every((v) => v.passed),

@@ -11,7 +11,7 @@
  * with the samples of every result under it.
  */
 import { dirname, join } from "node:path";
-import type { MetricName, ScenarioResult } from "../../src/core/types.ts";
+import type { MetricName, ScenarioResult, SummaryExtras } from "../../src/core/types.ts";
 import { defineExporter } from "../../src/core/registry.ts";
 import { checkWritableDir, writeFileAtomic } from "../../src/core/atomic-write.ts";
 import { PromText, summaryOfStats, type Labels } from "../../src/monitoring/prom-text.ts";
@@ -43,7 +43,10 @@ function addResult(fam: PromText, r: ScenarioResult): void {
     fam.gauge("vbench_request_failures", "Failed requests by failure category.", [...base, ["category", category]], n ?? 0);
   }
   fam.gauge("vbench_success_ratio", "Successful requests divided by all requests.", base, sum.total > 0 ? sum.completed / sum.total : 0);
-  fam.gauge("vbench_input_tokens", "Total input tokens of successful requests.", base, sum.totalInputTokens);
+  fam.gauge("vbench_input_tokens", "Total input tokens of successful requests: the prompt lengths vbench built (vLLM's total_input_tokens).", base, sum.totalInputTokens);
+  if (x.serverInputTokens) {
+    fam.gauge("vbench_server_input_tokens", "The server's own prompt-token count (usage.prompt_tokens, chat template included) of the successful requests that reported one.", base, x.serverInputTokens.total);
+  }
   fam.gauge("vbench_output_tokens", "Total generated tokens of successful requests.", base, sum.totalOutputTokens);
   fam.gauge("vbench_request_throughput_requests_per_second", "Successful requests per second.", base, sum.requestThroughput);
   if (sum.requestGoodput !== null) {
@@ -62,6 +65,7 @@ function addResult(fam: PromText, r: ScenarioResult): void {
     const st = sum.metrics[m];
     if (st) fam.summary(`vbench_${m}_seconds`, LATENCY_HELP[m], base, summaryOfStats(st));
   }
+  addResponseExtras(fam, base, x);
   fam.summary("vbench_client_queue_seconds", "Time requests waited for a max_concurrency slot, seconds.", base, summaryOfStats(x.clientQueueMs));
   fam.summary("vbench_e2el_including_queue_seconds", "End-to-end latency from the scheduled time, including client queueing, seconds.", base, summaryOfStats(x.e2elInclQueueMs));
   for (const v of r.thresholds) {
@@ -70,6 +74,23 @@ function addResult(fam: PromText, r: ScenarioResult): void {
     fam.gauge("vbench_threshold_limit", "The threshold's configured limit, in the threshold key's unit.", labels, v.limit);
     fam.gauge("vbench_threshold_measured", "The measured value the threshold compared, in the threshold key's unit.", labels, v.measured);
   }
+}
+
+/** Content ITL, messages without text and short outputs (absent from results written before they existed). */
+function addResponseExtras(fam: PromText, base: Labels, x: SummaryExtras): void {
+  if (x.contentItlMs) {
+    fam.summary("vbench_content_itl_seconds", "Inter-token latency between stream messages that carried generated text (role-only and empty finish messages left out), seconds.", base, summaryOfStats(x.contentItlMs));
+  }
+  if (x.noTextMessages !== undefined) {
+    fam.gauge("vbench_messages_without_text", "Token-bearing stream messages of successful requests that carried no generated text.", base, x.noTextMessages);
+  }
+  const short = x.shortOutputs;
+  if (!short) return;
+  fam.gauge("vbench_short_outputs", "Successful requests that got fewer tokens than requested.", base, short.count);
+  for (const [reason, n] of Object.entries(short.byFinishReason)) {
+    fam.gauge("vbench_short_outputs_by_finish_reason", "Successful requests that got fewer tokens than requested, by the server's finish_reason.", [...base, ["finish_reason", reason]], n);
+  }
+  if (short.minRatio !== null) fam.gauge("vbench_output_ratio_min", "Smallest output/requested token ratio of a successful request.", base, short.minRatio);
 }
 
 /** The text exposition of any number of scenario results (one HELP/TYPE per family). */

@@ -83,3 +83,44 @@ export class ResponseTally {
     return out;
   }
 }
+
+/**
+ * The extras in benchmark_results.json's `vbench` object; null where not
+ * measured (a result written before they existed, re-rendered by `vbench export`).
+ */
+export function responseExtrasJson(x: SummaryExtras): Record<string, unknown> {
+  const server = x.serverInputTokens;
+  const short = x.shortOutputs;
+  return {
+    server_input_tokens: server?.total ?? null,
+    server_input_overhead: server
+      ? { requests: server.requests, built_input_tokens: server.builtTotal, mean_tokens_per_request: (server.total - server.builtTotal) / server.requests }
+      : null,
+    content_itl_ms: x.contentItlMs ?? null,
+    messages_without_text: x.noTextMessages ?? null,
+    short_outputs: short ? { count: short.count, by_finish_reason: short.byFinishReason, min_ratio: short.minRatio } : null,
+  };
+}
+
+/** summary.csv columns of the extras, in order (cells from {@link responseExtrasCells}). */
+export const RESPONSE_EXTRA_COLUMNS = [
+  "server_input_tokens", "mean_content_itl_ms", "p50_content_itl_ms", "p99_content_itl_ms", "messages_without_text",
+  "short_outputs", "short_outputs_by_finish_reason", "output_ratio_min",
+] as const;
+
+/** summary.csv cells; undefined (an empty cell) where not measured. */
+export function responseExtrasCells(x: SummaryExtras): Record<(typeof RESPONSE_EXTRA_COLUMNS)[number], unknown> {
+  const c = x.contentItlMs && x.contentItlMs.count > 0 ? x.contentItlMs : undefined;
+  const short = x.shortOutputs;
+  return {
+    server_input_tokens: x.serverInputTokens?.total,
+    mean_content_itl_ms: c?.mean,
+    p50_content_itl_ms: c?.percentiles.p50,
+    p99_content_itl_ms: c?.percentiles.p99,
+    messages_without_text: x.noTextMessages,
+    short_outputs: short?.count,
+    // `length:2 stop:1`: the finish reasons are the server's words, so not a fixed set of columns.
+    short_outputs_by_finish_reason: short ? Object.entries(short.byFinishReason).map(([reason, n]) => `${reason}:${n}`).join(" ") : undefined,
+    output_ratio_min: short?.minRatio ?? undefined,
+  };
+}

@@ -8,6 +8,7 @@
  * (`mean_ttft_ms`), detailed arrays in seconds (`ttfts`, `itls`).
  */
 import { redactHeaders, redactUrl } from "./redact.ts";
+import { responseExtrasJson } from "./response-extras.ts";
 import type { MetricName, RequestRecord, ResolvedScenario, ScenarioResult, SeriesStats, Summary, ThresholdVerdict } from "./types.ts";
 
 export { buildStandardized, standardizeVllmResult } from "./standardized.ts";
@@ -172,6 +173,7 @@ function vbenchObject(result: ScenarioResult): Record<string, unknown> {
       mismatch_mean_abs: x.tokenSources.mismatchMeanAbs,
       mismatch_count: x.tokenSources.mismatchCount,
     },
+    ...responseExtrasJson(x),
     failures: { by_category: sum.failures.byCategory, samples: sum.failures.samples },
     host: run.host,
     seed: s.seed,

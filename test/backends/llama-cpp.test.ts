@@ -97,8 +97,8 @@ describe("records", () => {
       const bytes = bytesOf(fixture);
       for (let cut = 0; cut <= bytes.length; cut++) {
         const r = recordAt(backend, bytes, cut);
-        const got = { success: r.success, outputTokens: r.outputTokens, source: r.outputTokenSource, serverInputTokens: r.serverInputTokens, inputTokens: r.inputTokens, finishReason: r.finishReason, text: r.generatedText, chunks: r.chunkAtMs.length };
-        const want = { success: true, outputTokens: parsed.outputTokens, source: "server", serverInputTokens: parsed.promptTokens, inputTokens: 5, finishReason: "length", text: parsed.text, chunks: parsed.tokenBearing };
+        const got: Record<string, unknown> = { success: r.success, outputTokens: r.outputTokens, source: r.outputTokenSource, serverInputTokens: r.serverInputTokens, inputTokens: r.inputTokens, finishReason: r.finishReason, text: r.generatedText, chunks: r.chunkAtMs.length };
+        const want: Record<string, unknown> = { success: true, outputTokens: parsed.outputTokens, source: "server", serverInputTokens: parsed.promptTokens, inputTokens: 5, finishReason: "length", text: parsed.text, chunks: parsed.tokenBearing };
         if (!Bun.deepEquals(got, want)) expect({ fixture, cut, got }).toEqual({ fixture, cut, got: want });
       }
     }
@@ -113,7 +113,7 @@ describe("records", () => {
     const bytes = bytesOf("chat_stream_error.sse");
     for (let cut = 0; cut <= bytes.length; cut++) {
       const r = recordAt(openaiChat, bytes, cut);
-      const got = { success: r.success, error: r.error };
+      const got: Record<string, unknown> = { success: r.success, error: r.error };
       const want = { success: false, error: { category: "stream", message: "The model produced output that does not match the expected peg-native format" } };
       if (!Bun.deepEquals(got, want)) expect({ cut, got }).toEqual({ cut, got: want });
     }
@@ -124,7 +124,7 @@ describe("records", () => {
     const body = new TextEncoder().encode(http.slice(http.indexOf("\r\n\r\n") + 4));
     for (let cut = 0; cut <= body.length; cut++) {
       const r = recordAt(openaiChat, body, cut, 400, "application/json; charset=utf-8");
-      const got = { success: r.success, category: r.error?.category, status: r.error?.status, quotesServer: r.error?.message.includes(SERVER_400) };
+      const got: Record<string, unknown> = { success: r.success, category: r.error?.category, status: r.error?.status, quotesServer: r.error?.message.includes(SERVER_400) };
       const want = { success: false, category: "http", status: 400, quotesServer: true };
       if (!Bun.deepEquals(got, want)) expect({ cut, got, message: r.error?.message }).toEqual({ cut, got: want, message: r.error?.message });
     }

@@ -161,9 +161,12 @@ describe("container entrypoint with the seed's environment", () => {
     const [t] = docs(image("tokenizer").path("/app/results"));
     expect(g!.tokenizer_id).toBe("gpt2");
     expect(t!.tokenizer_id).toBe(image("tokenizer").path("/tokenizers/tiny/tokenizer.json"));
-    // The simulator counts prompt tokens with GPT-2: exact for gpt2-built prompts, different for the tiny vocabulary's.
+    // total_input_tokens counts the prompt lengths each tokenizer built (vLLM's number). The simulator counts
+    // the prompts with GPT-2: exact for gpt2-built prompts, different for the tiny vocabulary's.
     expect(g!.total_input_tokens).toBe(4 * 24);
-    expect(t!.total_input_tokens).not.toBe(g!.total_input_tokens);
+    expect(t!.total_input_tokens).toBe(4 * 24);
+    expect(g!.vbench.server_input_tokens).toBe(4 * 24);
+    expect(t!.vbench.server_input_tokens).not.toBe(4 * 24);
     // A missing tokenizer file stops the run before traffic.
     expect(run("noTokenizer").code).toBe(2);
     expect(run("noTokenizer").stderr).toContain("none.json");
