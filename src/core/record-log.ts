@@ -50,6 +50,8 @@ export function recordToJsonLine(r: RequestRecord, t0EpochMs = NaN): string {
     sent_ms: r.sentAtMs,
     sent_epoch_ms: Number.isNaN(sentEpochMs) ? null : sentEpochMs,
     chunk_ms: Array.from(r.chunkAtMs),
+    // Indexes into chunk_ms of messages without generated text (content ITL); left out when there were none.
+    no_text_chunks: r.noTextChunks,
     end_ms: Number.isNaN(r.endAtMs) ? null : r.endAtMs,
     done_ms: r.doneAtMs,
     input_tokens: r.inputTokens,

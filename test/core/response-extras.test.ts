@@ -11,6 +11,8 @@ import { summarize } from "../../src/core/metrics.ts";
 import { formatExtras } from "../../src/core/report.ts";
 import { evaluateThresholds, validateThresholdKeys } from "../../src/core/thresholds.ts";
 import { flatSubject } from "../../src/core/flat-result.ts";
+import { recordToJsonLine } from "../../src/core/record-log.ts";
+import { parseRecordLine } from "../../src/core/record-line.ts";
 import { joinReads, sseEvents, timedReplay } from "../helpers/timed-replay.ts";
 import { client, scenario } from "./summary-fixtures.ts";
 
@@ -139,5 +141,23 @@ describe("the output_ratio_min threshold: CI rejects outputs shorter than reques
     expect(validateThresholdKeys({ output_ratio_min: 2 })).toEqual(['threshold "output_ratio_min" is a fraction in [0, 1], got 2']);
     expect(validateThresholdKeys({ min_output_ratio: 1 })[0]).toContain('did you mean "output_ratio_min"?');
     expect(validateThresholdKeys({ min_output_tokens: 1 })[0]).toContain('did you mean "output_ratio_min"?');
+  });
+});
+
+describe("requests.jsonl keeps what the extras need", () => {
+  test("the server's prompt count and the messages without text survive the line and its reading back (vbench merge)", () => {
+    const e = events("chat_stream.sse");
+    const r = timedReplay(openaiChat, [joinReads(e[0]!, e[1]!), ...e.slice(2, 8), joinReads(...e.slice(8))], { inputTokens: 8, requestedOutputTokens: 8, readAtMs: [10, 15, 20, 25, 30, 35, 40, 45] });
+    const line = JSON.parse(recordToJsonLine(r));
+    expect(line.server_input_tokens).toBe(34);
+    expect(line.no_text_chunks).toEqual([0, 9]);
+    const back = parseRecordLine(recordToJsonLine(r))!.record;
+    expect(summarize([back], scenario(), client()).extras.contentItlMs).toEqual(summarize([r], scenario(), client()).extras.contentItlMs);
+    expect(summarize([back], scenario(), client()).extras.contentItlMs!.count).toBe(7);
+  });
+
+  test("a record whose messages all carried text writes no no_text_chunks", () => {
+    const r = timedReplay(openai, events("completions_stream.sse").slice(0, 8).concat(events("completions_stream.sse").slice(9)), { inputTokens: 8, requestedOutputTokens: 8 });
+    expect("no_text_chunks" in JSON.parse(recordToJsonLine(r))).toBe(false);
   });
 });
