@@ -22,10 +22,16 @@ function clock(seconds: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/** A time-bound run's `total` is its duration in seconds; elapsed time past it is the drain. */
 export function formatProgress(c: ProgressCounters, elapsedS: number, timeBound: boolean): string {
   const rate = elapsedS > 0 ? c.done / elapsedS : 0;
   const failed = c.failed > 0 ? `, ${c.failed} failed` : "";
-  if (timeBound) return `${c.done} done${failed} [${clock(elapsedS)} of ${clock(c.total)}, ${rate.toFixed(2)} req/s]`;
+  if (timeBound) {
+    // Past the duration nothing new is sent: the requests in flight finish (the drain), timed on their own.
+    const drainS = elapsedS - c.total;
+    const dispatching = drainS < 0 ? `${clock(Math.floor(elapsedS))} of ${clock(c.total)}` : `${clock(c.total)} of ${clock(c.total)}, draining ${clock(Math.floor(drainS))}`;
+    return `${c.done} done${failed} [${dispatching}, ${rate.toFixed(2)} req/s]`;
+  }
   const fraction = c.total > 0 ? Math.min(1, c.done / c.total) : 0;
   const filled = Math.round(fraction * BAR_WIDTH);
   const eta = rate > 0 ? (c.total - c.done) / rate : Infinity;
