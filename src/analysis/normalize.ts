@@ -146,6 +146,7 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     flat,
     // The standardized document holds the stored verdicts of every kind, the implicit success_rate included (standardized.ts).
     thresholds: storedVerdicts(standardized.thresholds),
+    extras: { shortOutputs: { minRatio: num(obj(vb?.short_outputs)?.min_ratio) } },
     requests,
     standardized,
   };

@@ -84,6 +84,8 @@ export interface LoadedRun {
   flat: Record<string, unknown>;
   /** Threshold verdicts stored with the run (empty when it was run without thresholds). */
   thresholds: ThresholdVerdict[];
+  /** vbench's response extras a threshold can judge (`output_ratio_min`); null ratio: not stored. */
+  extras: { shortOutputs: { minRatio: number | null } };
   /** Detailed per-request data, or null for summary-only files. */
   requests: PerRequestData | null;
   /** The standardized document: the one read for this run, else derived from the result file. */

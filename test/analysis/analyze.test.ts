@@ -107,6 +107,21 @@ describe("vbench analyze --check on vbench and vLLM-format files", () => {
     expect(r.err).not.toMatch(/FAIL .*vbench_run/);
   });
 
+  test("--config output_ratio_min judges the short-output ratio a vbench result stored", async () => {
+    // runA's result saved without thresholds, with one request that got half of what it asked for.
+    const dir = scratchDir("vbench-analyze-ratio-");
+    const doc = readJson(runA.resultsPath);
+    const vb = doc.vbench as Record<string, unknown>;
+    delete vb.thresholds;
+    vb.short_outputs = { count: 1, by_finish_reason: { length: 1 }, min_ratio: 0.5 };
+    writeFileSync(join(dir, "benchmark_results.json"), JSON.stringify(doc));
+    const strict = await analyze(dir, { check: true, config: config({ output_ratio_min: 0.9 }) });
+    expect(strict.code).toBe(ExitCode.threshold);
+    expect(strict.err).toMatch(/FAIL output_ratio_min.*0\.5/);
+    const lenient = await analyze(dir, { check: true, config: config({ output_ratio_min: 0.4 }) });
+    expect(lenient.code).toBe(ExitCode.ok);
+  });
+
   test("without --check a failing threshold is reported but the exit code is 0", async () => {
     const r = await analyze(mixed, { config: config({ ttft_p95_ms: vllmP95 * 0.5 }) });
     expect(r.code).toBe(ExitCode.ok);
