@@ -96,7 +96,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   }
 
   const prepared: PreparedScenario[] = [];
-  for (const run of runs) prepared.push(await prepareScenario(run, registry.backend(run.scenario.backend), tokenizers.get(run.scenario.tokenizer)!, options.apiKey, log));
+  for (const run of runs) prepared.push(await prepareScenario(run, registry.backend(run.scenario.backend), tokenizers.get(run.scenario.tokenizer)!, options.apiKey));
   if (sharding.shard && prepared.some((p) => p.sessions)) {
     throw new VbenchError("shard_sessions", "multi-turn session workloads cannot be sharded yet", { hint: "Run session workloads from one machine, or shard a single-turn workload.", exitCode: ExitCode.config });
   }

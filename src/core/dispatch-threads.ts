@@ -22,6 +22,8 @@ import type { RequestRecord } from "./types.ts";
 import type { LoadOptions, LoadResult } from "./loadgen.ts";
 import { createReleaseClock, type ReleaseClock } from "./release-clock.ts";
 import { Claim, type DispatcherInit, type FromDispatcher, type ToDispatcher } from "./dispatcher.ts";
+import type { FeedPort } from "./request-feed.ts";
+import type { PreparedRequest } from "./request.ts";
 import { VbenchError, ExitCode } from "./errors.ts";
 
 export const DEFAULT_DISPATCH_THREADS = 2;
@@ -42,10 +44,10 @@ export function dispatchThreadCount(env: Record<string, string | undefined> = pr
 }
 
 /** Why this load keeps the single event loop, or null when dispatch threads can run it. */
-export function singleLoopReason(options: Pick<LoadOptions, "offsetsMs" | "maxConcurrency" | "backend">, threads: number, backendBuiltIn: boolean): string | null {
-  const offsets = options.offsetsMs;
+export function singleLoopReason(options: Pick<LoadOptions, "schedule" | "maxConcurrency" | "backend">, threads: number, backendBuiltIn: boolean): string | null {
+  const { schedule } = options;
   if (threads < 2) return "VBENCH_DISPATCH_THREADS=1";
-  if (offsets.length < 2 || offsets[offsets.length - 1]! <= 0) return "every request is released at once (request rate inf)";
+  if (schedule.count < 2 || schedule.allAtStart) return "every request is released at once (request rate inf)";
   if (options.maxConcurrency !== null) return "max_concurrency is set (its queue lives in one thread)";
   if (!backendBuiltIn) return `backend "${options.backend.name}" is loaded from disk (dispatch threads load only the built-in backends)`;
   return null;
@@ -56,8 +58,12 @@ function workerSpecifier(): string {
   return import.meta.url.includes("/$bunfs/") ? "./dispatch-worker.ts" : new URL("../dispatch-worker.ts", import.meta.url).href;
 }
 
-export interface ThreadedLoadOptions extends Omit<LoadOptions, "onRecord" | "onDispatch" | "signal" | "client"> {
+export interface ThreadedLoadOptions extends Omit<LoadOptions, "onRecord" | "onDispatch" | "signal" | "client" | "requests"> {
   threads: number;
+  /** Request bytes: one producer port per thread (./request-feed.ts), or one fixed list every thread uses. */
+  requests: { kind: "ports"; ends: FeedPort[] } | { kind: "list"; list: PreparedRequest[] };
+  /** Bytes of the warm-up requests (request w uses warmupRequests[w mod length]). */
+  warmupRequests: PreparedRequest[];
   /** Warm-up requests, shared out between the threads and sent before the clock starts (each thread opens its own connections). */
   warmups: number;
   warmupPrefix: string;
@@ -82,7 +88,9 @@ export interface DispatchThreads {
  * uses the single event loop.
  */
 export async function startDispatchThreads(options: ThreadedLoadOptions): Promise<DispatchThreads | null> {
-  const { offsetsMs, threads } = options;
+  const { threads } = options;
+  // Every thread and clock walks the schedule on its own copy.
+  const offsetsMs = options.schedule.offsets();
   const count = offsetsMs.length;
   const claimBuffer = new SharedArrayBuffer(8);
   const claim = new Int32Array(claimBuffer);
@@ -173,7 +181,8 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
         kind: "init",
         origin: options.origin,
         backendName: options.backend.name,
-        pool: options.pool,
+        requests: options.requests.kind === "list" ? options.requests : { kind: "port", end: options.requests.ends[k]! },
+        warmupRequests: options.warmupRequests,
         offsetsMs,
         requestIdPrefix: options.requestIdPrefix,
         timeoutMs: options.timeoutMs,
@@ -185,7 +194,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
         claim: claimBuffer,
         wakePorts,
       };
-      worker.postMessage(init, wakePorts);
+      worker.postMessage(init, options.requests.kind === "ports" ? [...wakePorts, options.requests.ends[k]!.port] : wakePorts);
     }
   } catch {
     stopAll();

@@ -11,12 +11,17 @@
  *
  * A thread sends, reads and times its own requests exactly as the
  * single-thread load generator does (the same HttpClient and TimedRequest)
- * and passes finished records to the main thread in small batches.
+ * and passes finished records to the main thread in small batches. Request
+ * bytes come from the request producer, every batch to every thread
+ * (./request-feed.ts): a thread claims request i only once its bytes are
+ * here.
  */
 import type { BackendPlugin, RequestRecord } from "./types.ts";
 import { HttpClient, type Origin } from "./http.ts";
 import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
 import { runLoad } from "./loadgen.ts";
+import { listFeed, openFeed, type FeedPort, type RequestFeed } from "./request-feed.ts";
+import { arraySchedule, atStart, type Schedule } from "./schedule.ts";
 
 /** Slots of the shared Int32Array. */
 export const enum Claim {
@@ -30,7 +35,10 @@ export interface DispatcherInit {
   kind: "init";
   origin: Origin;
   backendName: string;
-  pool: PreparedRequest[];
+  /** Where request bytes come from: the producer's batches, or one fixed list (request i uses list[i mod length]). */
+  requests: { kind: "port"; end: FeedPort } | { kind: "list"; list: PreparedRequest[] };
+  /** Bytes of the warm-up requests, built before the clock starts. */
+  warmupRequests: PreparedRequest[];
   offsetsMs: Float64Array;
   requestIdPrefix: string;
   timeoutMs: number;
@@ -82,6 +90,8 @@ export function serveDispatcher(findBackend: (name: string) => BackendPlugin | u
 class Dispatcher {
   private readonly client = new HttpClient();
   private readonly claim: Int32Array;
+  private readonly schedule: Schedule;
+  private readonly requests: RequestFeed;
   private readonly inFlight = new Set<TimedRequest>();
   private batch: RequestRecord[] = [];
   private t0 = 0;
@@ -104,12 +114,15 @@ class Dispatcher {
     private readonly post: (message: FromDispatcher) => void,
   ) {
     this.claim = new Int32Array(init.claim);
+    this.schedule = arraySchedule(init.offsetsMs);
+    // Batches every thread has claimed past are dropped as new ones arrive.
+    this.requests = init.requests.kind === "list" ? listFeed(init.requests.list) : openFeed(init.requests.end, { floor: () => Atomics.load(this.claim, Claim.Next) });
   }
 
   async warmUp(): Promise<void> {
     const { init } = this;
     if (init.warmups === 0) return;
-    await runLoad({ client: this.client, origin: init.origin, backend: this.backend, pool: init.pool, offsetsMs: new Float64Array(init.warmups), maxConcurrency: null, requestIdPrefix: init.warmupPrefix, timeoutMs: init.timeoutMs, idleTimeoutMs: init.idleTimeoutMs, onRecord: () => {} });
+    await runLoad({ client: this.client, origin: init.origin, backend: this.backend, requests: listFeed(init.warmupRequests), schedule: atStart(init.warmups), maxConcurrency: null, requestIdPrefix: init.warmupPrefix, timeoutMs: init.timeoutMs, idleTimeoutMs: init.idleTimeoutMs, onRecord: () => {} });
   }
 
   start(t0EpochMs: number): void {
@@ -125,6 +138,10 @@ class Dispatcher {
       if (!this.tickQueued) this.tick();
     };
     for (const port of this.init.wakePorts) port.onmessage = onWake;
+    // Bytes the producer was behind on: the release waiting for them can be claimed now.
+    this.requests.onArrival = () => {
+      if (!this.tickQueued && this.started && !this.finished) this.tick();
+    };
     this.sweeper = setInterval(() => {
       const nowMs = performance.now() - this.t0;
       if (this.init.deadlineMs !== null && nowMs > this.init.deadlineMs) Atomics.store(this.claim, Claim.Stop, 1);
@@ -147,13 +164,15 @@ class Dispatcher {
     this.tickQueued = false;
     if (this.safetyTimer) clearTimeout(this.safetyTimer);
     this.safetyTimer = null;
-    const { offsetsMs, deadlineMs } = this.init;
-    const count = offsetsMs.length;
+    const { deadlineMs } = this.init;
+    const { schedule, requests } = this;
+    const count = schedule.count;
     const nowMs = performance.now() - this.t0;
     let sent = 0;
     while (sent < BURST_SLICE && Atomics.load(this.claim, Claim.Stop) === 0) {
       const i = Atomics.load(this.claim, Claim.Next);
-      if (i >= count || offsetsMs[i]! > nowMs) break;
+      // Not due, or its bytes not here yet (their arrival ticks again).
+      if (i >= count || schedule.at(i) > nowMs || !requests.has(i)) break;
       if (deadlineMs !== null && nowMs > deadlineMs) {
         Atomics.store(this.claim, Claim.Stop, 1);
         break;
@@ -165,14 +184,14 @@ class Dispatcher {
     }
     const next = Atomics.load(this.claim, Claim.Next);
     if (next >= count || Atomics.load(this.claim, Claim.Stop) !== 0) return this.finishIfDone();
-    if (sent === BURST_SLICE && offsetsMs[next]! <= performance.now() - this.t0) return this.queueTick();
+    if (sent === BURST_SLICE && schedule.at(next) <= performance.now() - this.t0 && requests.has(next)) return this.queueTick();
     this.scheduleTick(next);
   };
 
   /** Spin for a release a wake has announced; otherwise sleep, with a timer 2 ms after the release as the safety net. */
   private scheduleTick(next: number): void {
     if (next <= this.wokenThrough) return this.queueTick();
-    const waitMs = this.init.offsetsMs[next]! - (performance.now() - this.t0);
+    const waitMs = this.schedule.at(next) - (performance.now() - this.t0);
     this.safetyTimer = setTimeout(this.tick, Math.max(0, waitMs) + 2);
   }
 
@@ -187,7 +206,7 @@ class Dispatcher {
     if (Number.isNaN(this.firstDispatchMs)) this.firstDispatchMs = nowMs;
     this.lastDispatchMs = nowMs;
     const g = init.indexMap === null ? i : init.indexMap.first + i * init.indexMap.step;
-    const request = new TimedRequest(g, init.requestIdPrefix + g, init.pool[g % init.pool.length]!, this.backend, this.t0, init.offsetsMs[i]!, nowMs, this.onDone);
+    const request = new TimedRequest(g, init.requestIdPrefix + g, this.requests.get(i), this.backend, this.t0, this.schedule.at(i), nowMs, this.onDone);
     this.inFlight.add(request);
     sendTimed(this.client, init.origin, request, this.t0);
   }
@@ -207,7 +226,7 @@ class Dispatcher {
 
   private finishIfDone(): void {
     if (this.finished || !this.started || this.inFlight.size > 0) return;
-    const claimingOver = Atomics.load(this.claim, Claim.Stop) !== 0 || Atomics.load(this.claim, Claim.Next) >= this.init.offsetsMs.length;
+    const claimingOver = Atomics.load(this.claim, Claim.Stop) !== 0 || Atomics.load(this.claim, Claim.Next) >= this.schedule.count;
     if (!claimingOver) return;
     this.finished = true;
     if (this.safetyTimer) clearTimeout(this.safetyTimer);
@@ -217,6 +236,8 @@ class Dispatcher {
       port.onmessage = null;
       port.close();
     }
+    this.requests.onArrival = null;
+    if (this.init.requests.kind === "port") (this.requests as ReturnType<typeof openFeed>).close();
     this.flush();
     this.client.closeAll();
     this.post({ kind: "done", dispatched: this.dispatched, firstDispatchMs: this.firstDispatchMs, lastDispatchMs: this.lastDispatchMs });

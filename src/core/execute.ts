@@ -17,14 +17,17 @@ import { sanitizeForTerminal } from "./log.ts";
 import { redactUrl } from "./redact.ts";
 import { runLoad } from "./loadgen.ts";
 import { startDispatchThreads, singleLoopReason, type DispatchThreads } from "./dispatch-threads.ts";
-import { buildSchedule } from "./schedule.ts";
+import { atStart, runSchedule, strided } from "./schedule.ts";
+import { listFeed } from "./request-feed.ts";
+import { supplyRequests } from "./request-supply.ts";
+import type { Workload } from "../workload/datasets.ts";
 import { RecordLog } from "./record-log.ts";
 import { SHORT_SLICE_NS, shortSliceForMainThread } from "./thread-slice.ts";
 import { startClientMonitor } from "./client-monitor.ts";
 import { Progress, type ProgressCounters } from "./progress.ts";
 import { summarize, type SummaryWithThresholdStats } from "./metrics.ts";
 import { ExitCode, VbenchError } from "./errors.ts";
-import { indexMap, shardConcurrency, shardOffsets, type ShardSpec } from "./shard.ts";
+import { indexMap, shardConcurrency, type ShardSpec } from "./shard.ts";
 import { runOrigin } from "./common-start.ts";
 import type { LiveRun } from "../monitoring/live-state.ts";
 
@@ -32,17 +35,16 @@ export interface PreparedScenario {
   run: PlannedRun;
   backend: BackendPlugin;
   origin: Origin;
-  pool: PreparedRequest[];
+  /** What is sent (its dataset read, no request built yet; a trace's arrival offsets, a prefix dataset's groups). */
+  workload: Workload;
+  /** Global request g's bytes, built in this thread (the initial test request, warmups, or where no producer thread runs). */
+  requestAt(g: number): PreparedRequest;
   /** Requests to schedule (a time-bound run may stop earlier). */
   count: number;
   tokenizer: Tokenizer;
   notes: string[];
-  /** Arrival offsets from a trace workload, used instead of the rate schedule. */
-  offsetsMs?: Float64Array;
   /** Multi-turn sessions: turns are built as answers arrive (src/core/sessions.ts). */
   sessions?: SessionWorkload;
-  /** Shared-prefix workloads: the group of pool item i. */
-  groups?: Int32Array;
   headers: Record<string, string>;
   ignoreEos: boolean;
 }
@@ -81,20 +83,36 @@ export interface Executed {
 
 /** Records whose tokenizer count is computed for the server/tokenizer mismatch statistic. */
 const MISMATCH_SAMPLE = 100_000;
+/** Warm-ups send the run's first requests, at most this many distinct ones (cycled). */
+const WARMUP_DISTINCT = 64;
 
 export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext): Promise<Executed> {
   const { scenario } = p.run;
   const { log } = ctx;
-  const loadBase = { client: ctx.client, origin: p.origin, backend: p.backend, pool: p.pool, timeoutMs: scenario.timeoutS * 1000, idleTimeoutMs: scenario.idleTimeoutS * 1000 };
+  const loadBase = { client: ctx.client, origin: p.origin, backend: p.backend, timeoutMs: scenario.timeoutS * 1000, idleTimeoutMs: scenario.idleTimeoutS * 1000 };
 
   // Before the first load: the release clock's worker inherits the slice from this thread.
   if (shortSliceForMainThread()) log.debug(`dispatcher thread: short scheduler slice (${SHORT_SLICE_NS / 1000} µs)`);
   else log.debug("dispatcher thread: default scheduler slice (VBENCH_DEFAULT_SLICE=1, or short slices unavailable: they need Linux 6.12+)");
+  const sessionCount = p.sessions?.plan.length ?? 0;
+  const shard = ctx.shard ?? null;
+  // A shard sends its own share of the global schedule, with its share of the concurrency limit.
+  const maxConcurrency = shardConcurrency(scenario.maxConcurrency, shard);
+  const byIndex = indexMap(shard);
+  const globalSchedule = runSchedule({ count: p.sessions ? sessionCount : p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS }, p.workload.offsetsMs);
+  const schedule = strided(globalSchedule, byIndex);
+  let singleLoop = p.sessions ? "multi-turn sessions" : singleLoopReason({ schedule, maxConcurrency, backend: p.backend }, ctx.dispatchThreads, ctx.backendBuiltIn);
+  // Requests are built as they are needed, by the producer thread, a look-ahead ahead of the dispatchers;
+  // it starts now so that loading its tokenizer overlaps the initial test request.
+  const supplyStarting = p.sessions || ctx.signal.aborted ? Promise.resolve(null) : supplyRequests(p, { schedule, maxConcurrency, indexMap: byIndex, consumers: singleLoop === null ? ctx.dispatchThreads : 1, backendBuiltIn: ctx.backendBuiltIn, log });
+  // The producer thread would keep the process alive: every way out before the run stops it.
+  const stopSupply = () => supplyStarting.then((started) => started?.finish());
   log.info("Starting initial single prompt test run...");
-  const test = await runLoad({ ...loadBase, pool: [p.pool[0]!], offsetsMs: new Float64Array(1), maxConcurrency: 1, requestIdPrefix: `${ctx.runId}-test-`, onRecord: () => {}, signal: ctx.signal });
+  const test = await runLoad({ ...loadBase, requests: listFeed([p.requestAt(0)]), schedule: atStart(1), maxConcurrency: 1, requestIdPrefix: `${ctx.runId}-test-`, onRecord: () => {}, signal: ctx.signal });
   const first = test.records[0];
   // Cancelled by Ctrl-C is not the server's fault: carry on to an empty, interrupted result (exit 130, not 3).
   if (first && !first.success && !ctx.signal.aborted) {
+    await stopSupply();
     const e = first.error!;
     const detail = e.category === "http" ? `HTTP ${e.status}: ${sanitizeForTerminal(e.body ?? "").slice(0, 500)}` : sanitizeForTerminal(e.message);
     throw new VbenchError("initial_request_failed", `the initial test request to ${redactUrl(scenario.baseUrl)}${scenario.endpointPath} failed (${e.category}): ${detail}`, {
@@ -102,26 +120,25 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
       exitCode: ExitCode.preflight,
     });
   }
-  await ctx.openOutput?.();
+  await ctx.openOutput?.().catch(async (error: unknown) => {
+    await stopSupply();
+    throw error;
+  });
 
-  const sessionCount = p.sessions?.plan.length ?? 0;
-  const shard = ctx.shard ?? null;
-  // A shard sends its own share of the global schedule, with its share of the concurrency limit.
-  const maxConcurrency = shardConcurrency(scenario.maxConcurrency, shard);
-  const byIndex = indexMap(shard);
-  const globalOffsetsMs = p.offsetsMs ?? buildSchedule({ count: p.sessions ? sessionCount : p.count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS });
-  const offsetsMs = shardOffsets(globalOffsetsMs, shard);
-  const singleLoop = p.sessions ? "multi-turn sessions" : singleLoopReason({ offsetsMs, maxConcurrency, backend: p.backend }, ctx.dispatchThreads, ctx.backendBuiltIn);
+  // Warmups send the run's first few requests again (built here, before the clock starts).
+  const warmupRequests = Array.from({ length: Math.min(scenario.warmups, WARMUP_DISTINCT, Math.max(1, p.count)) }, (_, w) => p.requestAt(w));
   const warmUpHere = async () => {
     if (scenario.warmups === 0 || ctx.signal.aborted) return;
     log.info(`Warming up with ${scenario.warmups} request(s)...`);
-    await runLoad({ ...loadBase, offsetsMs: new Float64Array(scenario.warmups), maxConcurrency, requestIdPrefix: `${ctx.runId}-warmup-`, onRecord: () => {}, signal: ctx.signal });
+    await runLoad({ ...loadBase, requests: listFeed(warmupRequests), schedule: atStart(scenario.warmups), maxConcurrency, requestIdPrefix: `${ctx.runId}-warmup-`, onRecord: () => {}, signal: ctx.signal });
   };
+  const supply = await supplyStarting;
+  if (singleLoop === null && !supply?.forThreads()) singleLoop = "no request producer thread";
   // Dispatch threads warm up their own connections; the single loop warms up this thread's.
   let threads: DispatchThreads | null = null;
   if (singleLoop === null && !ctx.signal.aborted) {
     if (scenario.warmups > 0) log.info(`Warming up with ${scenario.warmups} request(s) across ${ctx.dispatchThreads} dispatch threads...`);
-    threads = await startDispatchThreads({ ...loadBase, offsetsMs, indexMap: byIndex, maxConcurrency: null, requestIdPrefix: `${ctx.runId}-${scenario.name}-`, deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000, threads: ctx.dispatchThreads, warmups: scenario.warmups, warmupPrefix: `${ctx.runId}-warmup-` });
+    threads = await startDispatchThreads({ ...loadBase, schedule, requests: supply!.forThreads()!, warmupRequests, indexMap: byIndex, maxConcurrency: null, requestIdPrefix: `${ctx.runId}-${scenario.name}-`, deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000, threads: ctx.dispatchThreads, warmups: scenario.warmups, warmupPrefix: `${ctx.runId}-warmup-` });
     if (threads) log.debug(`dispatch: ${ctx.dispatchThreads} dispatch threads`);
     else log.warn("dispatch threads could not start; dispatching from the main thread");
   } else log.debug(`dispatch: the main thread (${singleLoop ?? "interrupted"})`);
@@ -131,15 +148,16 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
     log.info(`Traffic request rate: ${Number.isFinite(scenario.requestRate) ? scenario.requestRate : "inf"} RPS.`);
     log.info(`Burstiness factor: ${formatBurstiness(scenario.burstiness)}`);
     log.info(`Maximum request concurrency: ${scenario.maxConcurrency ?? "None"}`);
-    if (shard) log.info(`Shard ${shard.index}/${shard.count}: ${offsetsMs.length} of ${globalOffsetsMs.length} requests (i mod ${shard.count} = ${shard.index}), concurrency limit ${maxConcurrency ?? "None"}`);
+    if (shard) log.info(`Shard ${shard.index}/${shard.count}: ${schedule.count} of ${globalSchedule.count} requests (i mod ${shard.count} = ${shard.index}), concurrency limit ${maxConcurrency ?? "None"}`);
     if (scenario.rampUp) log.info(`Ramp-up: ${scenario.rampUp.strategy} from ${scenario.rampUp.startRps} to ${scenario.rampUp.endRps} RPS`);
     if (scenario.durationS !== null) log.info(`Time-bound: dispatching for ${scenario.durationS} s, then draining`);
   }
 
   const recordLog = new RecordLog();
   // The threads would keep the process alive: stop them if the records file cannot be opened.
-  await recordLog.open(join(ctx.scenarioDir, "requests.jsonl")).catch((error: unknown) => {
+  await recordLog.open(join(ctx.scenarioDir, "requests.jsonl")).catch(async (error: unknown) => {
     threads?.close();
+    await stopSupply();
     throw error;
   });
   ctx.setFlush(() => recordLog.flush());
@@ -147,12 +165,13 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   // The wait may refuse (the instant passed): stop the threads, which would keep the process alive.
   const origin = await runOrigin(ctx.startAtEpochMs ?? null, ctx.signal).catch(async (error: unknown) => {
     threads?.close();
+    await stopSupply();
     await recordLog.close();
     throw error;
   });
   recordLog.t0EpochMs = origin.t0EpochMs;
 
-  const requestTotal = p.sessions ? p.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : offsetsMs.length;
+  const requestTotal = p.sessions ? p.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : schedule.count;
   const counters: ProgressCounters = { done: 0, failed: 0, total: scenario.durationS ?? requestTotal };
   // A quiet logger's caller (search, calibrate) prints its own line per step: no progress lines beside it.
   const progress = log.quiet ? null : new Progress(counters, scenario.durationS !== null);
@@ -165,6 +184,11 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
     recordLog.add(record);
     ctx.live?.onRecord(record);
   };
+  // The producer failing mid-run stops the run as an interruption would (what finished is kept).
+  const runStop = new AbortController();
+  const runSignal = AbortSignal.any([ctx.signal, runStop.signal]);
+  let producerFailure: string | null = null;
+  if (supply) supply.onFailure = (message) => ((producerFailure = message), runStop.abort());
   const monitor = startClientMonitor();
   progress?.start();
   ctx.live?.startClock();
@@ -176,7 +200,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
         headers: p.headers,
         ignoreEos: p.ignoreEos,
         sessions: p.sessions.plan,
-        startOffsetsMs: offsetsMs,
+        startOffsetsMs: schedule.offsets(),
         maxConcurrency: scenario.maxConcurrency,
         thinkTimeMs: p.sessions.thinkTimeMs,
         requestIdPrefix: `${ctx.runId}-${scenario.name}-s`,
@@ -186,19 +210,24 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
         signal: ctx.signal,
       }).then((r) => ({ records: r.records, endMs: r.endMs, cancelled: r.cancelled, notDispatched: r.turnsSkipped }))
     : threads
-      ? await threads.run({ signal: ctx.signal, onRecord, onDispatch, t0Ms: origin.t0Ms })
+      ? await threads.run({ signal: runSignal, onRecord, onDispatch, t0Ms: origin.t0Ms })
       : await runLoad({
         ...loadBase,
-        offsetsMs,
+        requests: supply?.forMainThread() ?? listFeed([]),
+        schedule,
         indexMap: byIndex,
         t0Ms: origin.t0Ms,
         maxConcurrency,
         requestIdPrefix: `${ctx.runId}-${scenario.name}-`,
         deadlineMs: scenario.durationS === null ? undefined : scenario.durationS * 1000,
-        signal: ctx.signal,
+        signal: runSignal,
         onRecord,
         onDispatch,
       });
+  const supplied = await supply?.finish();
+  if (producerFailure) log.error(`the request producer thread failed during the run (${producerFailure}); the run stopped there and every request that finished is kept. Please report this.`);
+  if (supplied && "dispatched" in load) log.debug(`request bodies built: ${supplied.built ?? "(not counted)"} for ${load.dispatched} sent (look-ahead ${supply!.lookAhead})`);
+  for (const note of supplied?.notes ?? []) log.info(note);
   if ("dispatchedPerThread" in load) log.debug(`requests sent per dispatch thread: ${(load.dispatchedPerThread as number[]).join(", ")}`);
   if ("failure" in load && load.failure) log.error(`${load.failure}. Set VBENCH_DISPATCH_THREADS=1 to dispatch from the main thread only, and please report this.`);
   const client = monitor.stop();
@@ -226,7 +255,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   // A shard's own slots decide which of its requests waited for one (the client-side extras).
   const summary = summarize(records, shard ? { ...scenario, maxConcurrency } : scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, clientCpuS: client.clientCpuS });
   if (p.sessions) summary.extras.perTurn = perTurnStats(records, scenario.metricPercentiles);
-  if (p.groups) summary.extras.prefixGroups = prefixGroupStats(records, p.groups, scenario.metricPercentiles);
+  if (p.workload.groupOf) summary.extras.prefixGroups = prefixGroupStats(records, p.workload.groupOf, scenario.metricPercentiles);
   return { records, summary, interrupted: load.cancelled, t0EpochMs: origin.t0EpochMs, ...(recordsError ? { recordsError } : {}) };
 }
 
@@ -252,13 +281,13 @@ function perTurnStats(records: readonly RequestRecord[], percentiles: number[]):
 }
 
 /** First request of each prefix group (cold) against the rest (a cache can hit), by send time. */
-function prefixGroupStats(records: readonly RequestRecord[], groups: Int32Array, percentiles: number[]): NonNullable<SummaryExtras["prefixGroups"]> {
+function prefixGroupStats(records: readonly RequestRecord[], groupOf: (g: number) => number, percentiles: number[]): NonNullable<SummaryExtras["prefixGroups"]> {
   const seen = new Set<number>();
   const first: number[] = [];
   const repeat: number[] = [];
   const bySend = records.filter((r) => r.success).sort((a, b) => a.sentAtMs - b.sentAtMs);
   for (const r of bySend) {
-    const group = groups[r.index % groups.length]!;
+    const group = groupOf(r.index);
     const ttft = r.chunkAtMs[0]! - r.sentAtMs;
     if (seen.has(group)) repeat.push(ttft);
     else {
@@ -266,5 +295,5 @@ function prefixGroupStats(records: readonly RequestRecord[], groups: Int32Array,
       first.push(ttft);
     }
   }
-  return { groups: new Set(groups).size, firstTtftMs: computeStats(first, percentiles), repeatTtftMs: computeStats(repeat, percentiles) };
+  return { groups: new Set(records.map((r) => groupOf(r.index))).size, firstTtftMs: computeStats(first, percentiles), repeatTtftMs: computeStats(repeat, percentiles) };
 }

@@ -1,25 +1,29 @@
 /**
- * The open-loop load generator. Request i is released at t0 + offsetsMs[i]
+ * The open-loop load generator. Request i is released at t0 + schedule.at(i)
  * (absolute, never relative sleeps), waits for a `max_concurrency` slot if
- * needed (a FIFO semaphore, as vLLM), and is sent at once. Every timestamp is
- * taken here or in the HTTP client on one monotonic clock.
+ * needed (a FIFO semaphore, as vLLM), and is sent at once, its bytes taken
+ * from the request feed (built ahead by the producer thread,
+ * ./request-feed.ts). Every timestamp is taken here or in the HTTP client on
+ * one monotonic clock.
  *
  * Released-but-waiting requests are always a contiguous index range (release
  * order is index order), so the semaphore's queue is two counters.
  */
 import type { BackendPlugin, RequestRecord } from "./types.ts";
 import type { HttpClient, Origin } from "./http.ts";
-import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
+import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest } from "./request.ts";
 import { createReleaseClock, EARLY_MS, type ReleaseClock } from "./release-clock.ts";
+import type { RequestFeed } from "./request-feed.ts";
+import { releasedBy, type Schedule } from "./schedule.ts";
 
 export interface LoadOptions {
   client: HttpClient;
   origin: Origin;
   backend: BackendPlugin;
-  /** Request i uses pool[i % pool.length] (prompts prepared before the clock starts). */
-  pool: PreparedRequest[];
-  /** Release offsets from t0 in ms; its length is the number of requests. */
-  offsetsMs: Float64Array;
+  /** Request i's bytes (built ahead of the schedule, ./request-feed.ts). */
+  requests: RequestFeed;
+  /** Release i at t0 + schedule.at(i) ms; its count is the number of requests. */
+  schedule: Schedule;
   maxConcurrency: number | null;
   /** `x-request-id` of request i is `${requestIdPrefix}${i}`. */
   requestIdPrefix: string;
@@ -73,15 +77,14 @@ const SPIN_WINDOW_MS = 1.5;
  * schedules that release everything at t0 (rate inf, warmups) need none.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const offsets = options.offsetsMs;
-  const spread = offsets.length > 1 && offsets[offsets.length - 1]! > 0;
+  const spread = options.schedule.count > 1 && !options.schedule.allAtStart;
   const clock = spread ? await createReleaseClock() : null;
   return runWithClock(options, clock);
 }
 
 function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise<LoadResult> {
-  const { client, origin, backend, pool, offsetsMs, maxConcurrency, requestIdPrefix } = options;
-  const count = offsetsMs.length;
+  const { client, origin, backend, requests, schedule, maxConcurrency, requestIdPrefix } = options;
+  const count = schedule.count;
   const limit = maxConcurrency ?? Number.POSITIVE_INFINITY;
   const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
   const records: RequestRecord[] = [];
@@ -110,6 +113,7 @@ function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise
       if (dispatchTimer) clearTimeout(dispatchTimer);
       clock?.stop();
       options.signal?.removeEventListener("abort", onAbort);
+      requests.onArrival = null;
       resolve({ records, t0, endMs, dispatched, firstDispatchMs, lastDispatchMs, notDispatched: count - dispatched, cancelled });
     };
 
@@ -119,7 +123,7 @@ function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise
       if (record.doneAtMs > endMs) endMs = record.doneAtMs;
       options.onRecord(record);
       // A slot freed: the longest-waiting released request takes it.
-      if (!stopped && dispatched < released) dispatch(dispatched, performance.now() - t0);
+      if (!stopped && dispatched < released && requests.has(dispatched)) dispatch(dispatched, performance.now() - t0);
       finishIfDone();
     };
 
@@ -133,7 +137,7 @@ function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise
       if (Number.isNaN(firstDispatchMs)) firstDispatchMs = nowMs;
       lastDispatchMs = nowMs;
       const g = first + i * step;
-      const request = new TimedRequest(g, requestIdPrefix + g, pool[g % pool.length]!, backend, t0, offsetsMs[i]!, nowMs, onDone);
+      const request = new TimedRequest(g, requestIdPrefix + g, requests.get(i), backend, t0, schedule.at(i), nowMs, onDone);
       inFlight.add(request);
       sendTimed(client, origin, request, t0);
     };
@@ -144,20 +148,31 @@ function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise
       if (stopped) return finishIfDone();
       const nowMs = performance.now() - t0;
       const before = released;
-      let sent = 0;
-      while (released < count && offsetsMs[released]! <= nowMs && sent < BURST_SLICE) {
-        released++;
-        if (dispatched === released - 1 && inFlight.size < limit) {
-          dispatch(released - 1, nowMs);
-          sent++;
-        }
-        if (stopped) return finishIfDone();
-      }
+      // Every release due by now, at once: a release beyond a full concurrency limit only joins the queue.
+      released = releasedBy(schedule, nowMs, released);
       if (released > before) woken = false;
-      if (released >= count) return finishIfDone();
+      const sent = sendWaiting(nowMs);
+      if (stopped) return finishIfDone();
       // A burst continues after the event loop has read the sockets (see BURST_SLICE).
-      if (sent === BURST_SLICE && offsetsMs[released]! <= performance.now() - t0) return void setImmediate(tick);
-      scheduleTick(offsetsMs[released]! - (performance.now() - t0));
+      if (sent === BURST_SLICE && dispatched < released && inFlight.size < limit) return void setImmediate(tick);
+      if (released >= count) return finishIfDone();
+      scheduleTick(schedule.at(released) - (performance.now() - t0));
+    };
+
+    /** Send released requests, oldest first, while slots are free and their bytes are here; returns how many. */
+    const sendWaiting = (nowMs: number): number => {
+      let sent = 0;
+      while (!stopped && dispatched < released && inFlight.size < limit && sent < BURST_SLICE && requests.has(dispatched)) {
+        dispatch(dispatched, nowMs);
+        sent++;
+      }
+      return sent;
+    };
+    // Bytes the producer was behind on: the requests waiting for them go now.
+    requests.onArrival = () => {
+      if (stopped || dispatched >= released || inFlight.size >= limit) return;
+      if (sendWaiting(performance.now() - t0) === BURST_SLICE) setImmediate(tick);
+      if (stopped) finishIfDone();
     };
 
     const scheduleTick = (waitMs: number) => {
@@ -194,12 +209,12 @@ function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise
     else options.signal?.addEventListener("abort", onAbort);
 
     if (count === 0) return finishIfDone();
-    clock?.start(offsetsMs, t0, (last) => {
+    clock?.start(schedule.offsets(), t0, (last) => {
       // A wake for releases a spin or a late message already handled needs nothing.
       if (last < released) return;
       woken = true;
       tick();
     });
-    scheduleTick(offsetsMs[0]! - (performance.now() - t0));
+    scheduleTick(schedule.at(0) - (performance.now() - t0));
   });
 }

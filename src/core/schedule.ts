@@ -87,3 +87,52 @@ function buildTimedRamp(rampUp: RampUp, durationS: number, burstiness: number, s
   }
   return Float64Array.from(offsets);
 }
+
+/**
+ * A run's releases: request i (the i-th this process sends) at t0 + at(i)
+ * ms. A schedule that releases everything at t0 (rate inf, warmups) holds no
+ * array, so its length costs no memory.
+ */
+export interface Schedule {
+  readonly count: number;
+  /** Offset of release i, ms from t0; never less than at(i − 1). */
+  at(i: number): number;
+  /** Every release is at t0: nothing to wait for, no release clock. */
+  readonly allAtStart: boolean;
+  /** The offsets as one array, for threads that walk the schedule on their own (release clocks, dispatch threads). */
+  offsets(): Float64Array;
+}
+
+export function arraySchedule(offsetsMs: Float64Array): Schedule {
+  const count = offsetsMs.length;
+  return { count, at: (i) => offsetsMs[i]!, allAtStart: count === 0 || offsetsMs[count - 1]! <= 0, offsets: () => offsetsMs };
+}
+
+/** `count` releases at t0. */
+export function atStart(count: number): Schedule {
+  return { count, at: () => 0, allAtStart: true, offsets: () => new Float64Array(count) };
+}
+
+/** The run's schedule: the trace's offsets when given, else the rate schedule (see buildSchedule). */
+export function runSchedule(options: ScheduleOptions, traceOffsetsMs?: Float64Array): Schedule {
+  if (traceOffsetsMs) return arraySchedule(traceOffsetsMs);
+  if (!options.rampUp && !Number.isFinite(options.rateRps)) return atStart(options.count);
+  return arraySchedule(buildSchedule(options));
+}
+
+/** Every `step`-th release from `first` (a shard's share, ./shard.ts): release i is s's release first + i·step. */
+export function strided(s: Schedule, map: { first: number; step: number } | undefined): Schedule {
+  if (!map || (map.first === 0 && map.step === 1)) return s;
+  const { first, step } = map;
+  const count = s.count > first ? Math.ceil((s.count - first) / step) : 0;
+  if (s.allAtStart) return atStart(count);
+  return arraySchedule(Float64Array.from({ length: count }, (_, i) => s.at(first + i * step)));
+}
+
+/** Releases due by `nowMs`: the first index from `from` whose offset is later. */
+export function releasedBy(s: Schedule, nowMs: number, from: number): number {
+  if (s.allAtStart) return nowMs >= 0 ? s.count : from;
+  let i = from;
+  while (i < s.count && s.at(i) <= nowMs) i++;
+  return i;
+}

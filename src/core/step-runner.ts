@@ -52,7 +52,7 @@ export class StepRunner {
     const scenario: ResolvedScenario = Object.freeze({ ...this.base, ...overrides });
     const backend = this.options.registry.backend(scenario.backend);
     mkdirSync(dir, { recursive: true });
-    const prepared = await prepareScenario({ scenario, variant }, backend, this.tokenizer!, this.options.apiKey, this.options.log);
+    const prepared = await prepareScenario({ scenario, variant }, backend, this.tokenizer!, this.options.apiKey);
     const executed = await executeScenario(prepared, {
       client: this.client,
       log: this.options.log,

@@ -9,11 +9,14 @@ import { createServer } from "node:http";
 export interface RecordingServer {
   url: string;
   bodies: string[];
+  /** The x-request-id of each body, in the same order. */
+  ids: string[];
   stop(): Promise<void>;
 }
 
 export async function startRecordingServer(): Promise<RecordingServer> {
   const bodies: string[] = [];
+  const ids: string[] = [];
   const server = createServer((req, res) => {
     if (req.method === "GET" && req.url === "/v1/models") {
       res.writeHead(200, { "Content-Type": "application/json" });
@@ -25,6 +28,7 @@ export async function startRecordingServer(): Promise<RecordingServer> {
     req.on("data", (c: string) => (body += c));
     req.on("end", () => {
       bodies.push(body);
+      ids.push(String(req.headers["x-request-id"] ?? ""));
       const parsed = JSON.parse(body) as { max_completion_tokens?: number };
       const n = parsed.max_completion_tokens ?? 1;
       res.writeHead(200, { "Content-Type": "text/event-stream" });
@@ -39,6 +43,7 @@ export async function startRecordingServer(): Promise<RecordingServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     bodies,
+    ids,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

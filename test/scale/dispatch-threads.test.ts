@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { dispatchThreadCount, singleLoopReason, startDispatchThreads } from "../../src/core/dispatch-threads.ts";
 import { parseOrigin } from "../../src/core/http.ts";
 import { prepareRequest } from "../../src/core/prepare.ts";
-import { buildSchedule } from "../../src/core/schedule.ts";
+import { arraySchedule, atStart, buildSchedule } from "../../src/core/schedule.ts";
 import openai from "../../plugins/backends/openai.ts";
 import type { RequestRecord, ResolvedScenario } from "../../src/core/types.ts";
 import { startMock } from "../helpers/vbench.ts";
@@ -28,11 +28,11 @@ describe("choosing dispatch threads", () => {
   });
 
   test("only spread-out open-loop schedules with a built-in backend leave the main thread", () => {
-    const spread = Float64Array.from([0, 1, 2]);
-    const base = { offsetsMs: spread, maxConcurrency: null, backend: openai };
+    const spread = arraySchedule(Float64Array.from([0, 1, 2]));
+    const base = { schedule: spread, maxConcurrency: null, backend: openai };
     expect(singleLoopReason(base, 2, true)).toBeNull();
     expect(singleLoopReason(base, 1, true)).toContain("VBENCH_DISPATCH_THREADS=1");
-    expect(singleLoopReason({ ...base, offsetsMs: new Float64Array(5) }, 2, true)).toContain("inf");
+    expect(singleLoopReason({ ...base, schedule: atStart(5) }, 2, true)).toContain("inf");
     expect(singleLoopReason({ ...base, maxConcurrency: 4 }, 2, true)).toContain("max_concurrency");
     expect(singleLoopReason(base, 2, false)).toContain("loaded from disk");
   });
@@ -55,8 +55,9 @@ describe("dispatch threads against the simulator", () => {
     return startDispatchThreads({
       origin,
       backend: openai,
-      pool,
-      offsetsMs,
+      requests: { kind: "list", list: pool },
+      warmupRequests: pool,
+      schedule: arraySchedule(offsetsMs),
       maxConcurrency: null,
       requestIdPrefix: "dt-",
       timeoutMs: extra.timeoutMs ?? 30_000,

@@ -7,7 +7,8 @@ import { createReleaseClock } from "../../src/core/release-clock.ts";
 import { runLoad } from "../../src/core/loadgen.ts";
 import { HttpClient, parseOrigin } from "../../src/core/http.ts";
 import { prepareRequest } from "../../src/core/prepare.ts";
-import { buildSchedule } from "../../src/core/schedule.ts";
+import { arraySchedule, buildSchedule } from "../../src/core/schedule.ts";
+import { listFeed } from "../../src/core/request-feed.ts";
 import openai from "../../plugins/backends/openai.ts";
 import type { ResolvedScenario } from "../../src/core/types.ts";
 import { startMock } from "../helpers/vbench.ts";
@@ -86,7 +87,7 @@ describe("runLoad on a spread-out schedule", () => {
     const client = new HttpClient();
     try {
       const offsetsMs = buildSchedule({ count: 200, rateRps: 400, burstiness: 1, rampUp: null, seed: 7 });
-      const load = await runLoad({ client, origin, backend: openai, pool, offsetsMs, maxConcurrency: null, requestIdPrefix: "clock-", timeoutMs: 30_000, idleTimeoutMs: 30_000, onRecord: () => {} });
+      const load = await runLoad({ client, origin, backend: openai, requests: listFeed(pool), schedule: arraySchedule(offsetsMs), maxConcurrency: null, requestIdPrefix: "clock-", timeoutMs: 30_000, idleTimeoutMs: 30_000, onRecord: () => {} });
       expect(load.dispatched).toBe(200);
       expect(load.records.every((r) => r.success)).toBe(true);
       const byIndex = [...load.records].sort((a, b) => a.index - b.index);

@@ -1,0 +1,148 @@
+/**
+ * The main side of the request producer (./request-producer.ts): start its
+ * thread, size its look-ahead, hand each dispatcher (the main loop, or every
+ * dispatch thread) a port the batches arrive on, and stop it when the run
+ * ends.
+ *
+ * The look-ahead covers about a second of the schedule (the busiest second
+ * of it), twice max_concurrency for a closed loop at rate inf, and at most
+ * MAX_LOOK_AHEAD requests and MAX_BYTES_AHEAD bytes: what the run may send
+ * before the producer, which wakes at least every 5 ms, adds more.
+ */
+import type { BackendPlugin, ResolvedScenario } from "./types.ts";
+import type { Origin } from "./http.ts";
+import type { Schedule } from "./schedule.ts";
+import { PRODUCER_SLOTS, ProducerSlot, type FeedPort } from "./request-feed.ts";
+import type { FromProducer, ProducerInit } from "./request-producer.ts";
+import type { WorkloadData } from "../workload/datasets.ts";
+
+export const MIN_LOOK_AHEAD = 16;
+export const MAX_LOOK_AHEAD = 16_384;
+export const MAX_BYTES_AHEAD = 64 * 1024 * 1024;
+
+/** Requests to build ahead of the dispatchers for this schedule. */
+export function lookAheadFor(schedule: Schedule, maxConcurrency: number | null): number {
+  let wanted: number;
+  if (schedule.allAtStart) wanted = maxConcurrency === null ? schedule.count : 2 * maxConcurrency;
+  else wanted = busiestSecond(schedule);
+  return Math.max(1, Math.min(schedule.count, Math.max(MIN_LOOK_AHEAD, Math.min(MAX_LOOK_AHEAD, wanted))));
+}
+
+/** Most releases within any one second of the schedule. */
+function busiestSecond(schedule: Schedule): number {
+  let most = 0;
+  let from = 0;
+  for (let i = 0; i < schedule.count; i++) {
+    while (schedule.at(i) - schedule.at(from) >= 1000) from++;
+    if (i - from + 1 > most) most = i - from + 1;
+    if (most >= MAX_LOOK_AHEAD) break;
+  }
+  return most;
+}
+
+export interface ProducerOptions {
+  data: WorkloadData;
+  tokenizer: string;
+  backend: BackendPlugin;
+  /** A built-in backend builds bytes in the producer; one loaded from disk gets items, its bodies built by the dispatcher. */
+  backendBuiltIn: boolean;
+  scenario: ResolvedScenario;
+  origin: Origin;
+  headers: Record<string, string>;
+  ignoreEos: boolean;
+  /** Local requests; local j is global request first + j·step. */
+  count: number;
+  indexMap?: { first: number; step: number };
+  lookAhead: number;
+  /** Dispatchers, each given every batch. */
+  consumers: number;
+}
+
+export interface ProducerThread {
+  /** One per consumer. */
+  feeds: FeedPort[];
+  /** Resolves once the first look-ahead was sent; rejects when the thread failed before. */
+  filled: Promise<void>;
+  /** Set when the thread failed; the run cannot go on without it. */
+  failure: string | null;
+  /** Called once if the thread fails. */
+  onFailure: ((message: string) => void) | null;
+  /** Stop building: how many requests were built, and the notes known only after building. */
+  stop(): Promise<{ built: number; notes: string[] }>;
+}
+
+/** Where the thread's entry lives: beside cli.ts in the source tree, and in the compiled binary (build.ts). */
+function workerSpecifier(): string {
+  return import.meta.url.includes("/$bunfs/") ? "./request-worker.ts" : new URL("../request-worker.ts", import.meta.url).href;
+}
+
+/** Start the producer thread; null when no thread can start (the caller then builds requests itself). */
+export function startProducerThread(o: ProducerOptions): ProducerThread | null {
+  let worker: Worker;
+  try {
+    worker = new Worker(workerSpecifier());
+  } catch {
+    return null;
+  }
+  const control = new SharedArrayBuffer(4 * PRODUCER_SLOTS);
+  const flags = new Int32Array(control);
+  const feeds: FeedPort[] = [];
+  const ports: MessagePort[] = [];
+  for (let k = 0; k < o.consumers; k++) {
+    const channel = new MessageChannel();
+    ports.push(channel.port1);
+    feeds.push({ port: channel.port2, control, lowWater: Math.floor(o.lookAhead / 2) });
+  }
+  let filledSettle: { resolve(): void; reject(e: Error): void } = { resolve() {}, reject() {} };
+  const filled = new Promise<void>((resolve, reject) => (filledSettle = { resolve, reject }));
+  filled.catch(() => {}); // a failure is also reported through `failure` and onFailure
+  let finish: (result: { built: number; notes: string[] }) => void = () => {};
+  const finished = new Promise<{ built: number; notes: string[] }>((resolve) => (finish = resolve));
+  const thread: ProducerThread = { feeds, filled, failure: null, onFailure: null, stop };
+  const fail = (message: string) => {
+    if (thread.failure !== null) return;
+    thread.failure = message;
+    filledSettle.reject(new Error(message));
+    finish({ built: 0, notes: [] });
+    thread.onFailure?.(message);
+  };
+  worker.onmessage = (event: MessageEvent) => {
+    const message = event.data as FromProducer;
+    if (message.kind === "filled") filledSettle.resolve();
+    else if (message.kind === "done") finish({ built: message.built, notes: message.notes });
+    else fail(message.message);
+  };
+  worker.onerror = (event: ErrorEvent) => fail(event.message || "the request producer thread stopped");
+  const init: ProducerInit = {
+    kind: "init",
+    data: o.data,
+    tokenizer: o.tokenizer,
+    backendName: o.backendBuiltIn ? o.backend.name : null,
+    scenario: o.scenario,
+    origin: o.origin,
+    headers: o.headers,
+    ignoreEos: o.ignoreEos,
+    count: o.count,
+    first: o.indexMap?.first ?? 0,
+    step: o.indexMap?.step ?? 1,
+    lookAhead: o.lookAhead,
+    maxBytesAhead: MAX_BYTES_AHEAD,
+    control,
+    ports,
+  };
+  worker.postMessage(init, ports);
+
+  let stopping: Promise<{ built: number; notes: string[] }> | null = null;
+  function stop(): Promise<{ built: number; notes: string[] }> {
+    stopping ??= (async () => {
+      Atomics.store(flags, ProducerSlot.Stop, 1);
+      Atomics.notify(flags, ProducerSlot.Wake);
+      // A batch in progress finishes first (a few ms); a thread stuck longer is not waited for.
+      const result = await Promise.race([finished, Bun.sleep(2000).then(() => ({ built: -1, notes: [] }))]);
+      worker.terminate();
+      return result;
+    })();
+    return stopping;
+  }
+  return thread;
+}
