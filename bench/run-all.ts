@@ -1,16 +1,18 @@
 /**
- * `npm run bench`: every figure of docs/performance.md, the compiled binary
- * against the simulator in separate processes. Takes about 6–8 minutes on 2
+ * `npm run bench`: every figure of docs/performance.md and the compare rates of docs/analysis.md, the compiled binary
+ * against the simulator in separate processes. Takes about 10–12 minutes on 2
  * cores (the 1,000,000-request run is most of it).
  *
- *   npm run bench [-- --skip-1m] [-- --quick]
+ *   npm run bench [-- --skip-1m] [-- --quick] [-- --skip-compare]
  *   npx bun bench/run-all.ts --skip-1m
  *
- * --skip-1m  leave out the 1,000,000-request memory run
- * --quick    fewer points: accuracy at 16 and 1024 streams (steady only), schedule at 1000 req/s, 100,000 requests for memory
+ * --skip-1m       leave out the 1,000,000-request memory run
+ * --quick         fewer points: accuracy at 16 and 1024 streams (steady only), schedule at 1000 req/s, 100,000 requests for memory,
+ *                 3 rounds of compare-noise instead of 10
+ * --skip-compare  leave out compare-noise.ts (`compare` on A/A pairs and on a 30% TTFT change; 3–4 minutes for 10 rounds)
  * The schedule at 1000 req/s runs a second time beside bench/floor.ts (the machine's own wake-up lag).
  * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
- * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts. VBENCH_BINARY=path measures another build.
+ * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts. VBENCH_BINARY=path measures another build.
  */
 import { BINARY, benchArgs, machineLoad, REPO } from "./_lib.ts";
 import { benchStartup } from "./startup.ts";
@@ -19,6 +21,7 @@ import { benchAccuracy } from "./accuracy.ts";
 import { benchSchedule } from "./schedule.ts";
 import { benchMemory } from "./memory.ts";
 import { benchClientCpu } from "./client-cpu.ts";
+import { benchCompareNoise } from "./compare-noise.ts";
 
 const args = benchArgs();
 const quick = args.has("quick");
@@ -53,4 +56,5 @@ await benchSchedule(quick ? new Map([["rates", "1000"]]) : new Map());
 await benchSchedule(new Map([["rates", "1000"], ["floor", "true"]]));
 if (!args.has("skip-1m")) await benchMemory(new Map([["requests", quick ? "100000" : "1000000"]]));
 microBench("summarize.ts");
+if (!args.has("skip-compare")) await benchCompareNoise(new Map([["pairs", quick ? "3" : "10"]]));
 console.log(`\n# done in ${((performance.now() - started) / 1000).toFixed(0)} s; machine at end: ${machineLoad()}`);

@@ -249,7 +249,8 @@ cli
   .option("--out <file>", "Write the JSON here")
   .option("--fail-on-regression", "Exit 6 when any metric regressed (a CI gate)")
   .option("--alpha <a>", "Family-wise error rate per scenario; each interval is Bonferroni-adjusted (docs/analysis.md)", { default: 0.05 })
-  .option("--tolerance <t>", "Relative change that counts: the practical floor with per-request data, the whole test without it", { default: 0.05 })
+  .option("--tolerance <t>", "Practical floor: regressed only when the whole interval lies beyond this relative change (without an interval: the change itself)", { default: 0.05 })
+  .option("--tail-tolerance <t>", "The floor for a p99 judged from one run a side (tails move most between runs; docs/analysis.md)", { default: 0.2 })
   .option("--resamples <n>", "Bootstrap resamples (at least 1000)", { default: 4000 })
   .option("--seed <n>", "Seed of the resampling", { default: 0 })
   .option("--verbose", "Say which files were skipped and why")
@@ -262,6 +263,7 @@ cli
         failOnRegression: Boolean(options.failOnRegression),
         alpha: Number(options.alpha),
         tolerance: Number(options.tolerance),
+        tailTolerance: Number(options.tailTolerance),
         resamples: Number(options.resamples),
         seed: Number(options.seed),
         verbose: Boolean(options.verbose),

@@ -3,13 +3,13 @@
  * pooled per-request values, for `vbench compare` (docs/analysis.md).
  *
  * A sample is a list of runs; a run is a list of units; a unit is a group of
- * values that belong together. A unit is one request: its TTFT (one value)
- * or all its inter-token gaps (ITL, several values: gaps of one request are
- * correlated, so they are resampled together, a cluster bootstrap). One
- * resample draws runs with replacement, then units with replacement within
- * each drawn run, and computes the statistics of the pooled values. With one
- * run per side this is the ordinary (cluster) bootstrap; with several, the
- * run-to-run variation is part of the interval.
+ * values that belong together and are resampled together (a cluster
+ * bootstrap). compare gives one run a side, its units blocks of time
+ * (time-blocks.ts: the slow values of a run come in bursts), or requests
+ * when the run has no send times. One resample draws runs with replacement,
+ * then units with replacement within each drawn run, and computes the
+ * statistics of the pooled values. (Several runs a side are judged between
+ * runs instead, by Student t: repeat.ts differenceInterval.)
  *
  * A resample is represented by how often each value was drawn (counts over
  * the values sorted once), so a percentile costs one pass instead of a sort:

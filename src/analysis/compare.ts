@@ -1,51 +1,77 @@
 /**
  * Baseline vs candidate, per scenario and statistic, with a verdict:
- * improved, regressed or within noise (docs/analysis.md "compare").
+ * improved, regressed or within noise (docs/analysis.md "compare", where the
+ * false-alarm and detection rates measured by bench/compare-noise.ts are).
  *
- * - Per-request data on both sides: a seeded bootstrap interval of the
- *   difference (candidate − baseline) of the statistic. Regressed when the
- *   interval excludes 0 on the worse side AND the relative change exceeds
- *   the tolerance (the practical floor); improved symmetrically.
- * - Throughputs (one number per run) with per-request data: the requests
- *   are resampled and replayed through the run's load pattern
- *   (throughput-replay.ts), the same interval-and-tolerance rule.
- * - Summary-only data: with two or more runs on both sides, the same
- *   bootstrap over the runs' values; with a single run on either side, the
- *   relative tolerance alone decides.
- * - The intervals of one scenario are Bonferroni-adjusted: with k statistics
- *   judged by interval, each is a (1 − alpha/k) interval, so the chance that
- *   an unchanged scenario gets any "regressed" stays at most alpha.
+ * The rule, for every statistic judged by an interval: **regressed** when the
+ * whole interval of candidate − baseline lies beyond the tolerance on the
+ * worse side (worse by more than the tolerance, with the scenario's joint
+ * confidence 1 − alpha); improved symmetrically; else within noise.
+ *
+ * Which interval:
+ * - Two or more runs on a side (`vbench run --repeat N`): Student t over the
+ *   runs' values (repeat.ts differenceInterval), so the variation between
+ *   runs (a busier machine during one of them) is measured, not assumed.
+ * - One run a side with per-request data: a seeded bootstrap of the
+ *   statistic over blocks of time (time-blocks.ts; bursts of slow values stay
+ *   together), throughputs by replaying resampled requests through the run's
+ *   load pattern (throughput-replay.ts).
+ * - One run a side, summary only: no interval. A mean or median is judged by
+ *   the tolerance alone; a tail percentile is not judged (too-few-runs).
+ * - A percentile with fewer than MIN_TAIL_VALUES values beyond it is
+ *   reported, not judged (too-few-values).
+ * - The intervals of one scenario are Bonferroni-adjusted: with k of them,
+ *   each is a (1 − alpha/k) interval.
  */
 import { METRIC_NAMES, type MetricName } from "../core/types.ts";
 import { createRng } from "../core/rng.ts";
+import { runLabel } from "../core/result-docs.ts";
 import { computeStats } from "../core/stats.ts";
 import { buildSample, differenceReplicates, percentileInterval, type Statistic } from "./bootstrap.ts";
+import { differenceInterval } from "./repeat.ts";
 import { metricLabel, runValue } from "./summary.ts";
 import { throughputReplicates, type ThroughputKey } from "./throughput-replay.ts";
-import type { LoadedRun, PerRequestData } from "./types.ts";
+import { resamplingUnits } from "./time-blocks.ts";
+import type { LoadedRun } from "./types.ts";
 
 export type Verdict = "improved" | "regressed" | "within-noise" | "n/a";
 
 export interface CompareOptions {
   /** Family-wise error rate per scenario (1 − joint confidence of its intervals). */
   alpha: number;
-  /** Relative change below which nothing is called improved or regressed (both methods). */
+  /** Relative change the interval must lie beyond to be called improved or regressed (the practical floor). */
   tolerance: number;
+  /**
+   * The floor for a tail percentile (p99) judged from one run a side. Its
+   * interval covers the noise within the two runs, not a machine busier
+   * during one of them, which moves a tail far more than a mean (measured in
+   * docs/analysis.md); between repeated runs the variation is measured and
+   * `tolerance` applies.
+   */
+  tailTolerance: number;
   resamples: number;
   seed: number;
   /** Values per side kept for the bootstrap (thinned beyond). */
   maxValues?: number;
 }
 
-export const DEFAULT_COMPARE: CompareOptions = { alpha: 0.05, tolerance: 0.05, resamples: 4000, seed: 0, maxValues: 10_000 };
+export const DEFAULT_COMPARE: CompareOptions = { alpha: 0.05, tolerance: 0.05, tailTolerance: 0.2, resamples: 4000, seed: 0, maxValues: 10_000 };
 
 /**
  * A percentile p of n values is only judged when at least this many values
- * lie beyond it (n·min(p, 100 − p)/100): the bootstrap of a tail percentile
- * only reshuffles the few largest values, and its interval is far too narrow
- * below that (p99 of 64 requests is essentially their maximum).
+ * lie beyond it (n·min(p, 100 − p)/100): below that it is one of the few
+ * largest values, and neither a bootstrap nor a run-to-run spread says much
+ * about it (p99 of 64 requests is essentially their maximum).
  */
 export const MIN_TAIL_VALUES = 10;
+
+/**
+ * bootstrap: per-request values, one run a side, time blocks resampled; replay: throughputs from
+ * resampled requests replayed through the run's load pattern; runs-t: Student t over the runs' values
+ * (two or more runs on a side); tolerance: one summary-only run a side, the change alone decides;
+ * too-few-values / too-few-runs: not judged (see `note`); none: missing on a side.
+ */
+export type CompareMethod = "bootstrap" | "replay" | "runs-t" | "tolerance" | "too-few-values" | "too-few-runs" | "none";
 
 export interface MetricComparison {
   /** `ttft_median`, `output_throughput`, ... */
@@ -56,18 +82,15 @@ export interface MetricComparison {
   candidate: number | null;
   change: number | null;
   changeRelative: number | null;
-  /**
-   * bootstrap: per-request values; replay: throughputs from requests resampled and replayed
-   * through the run's load pattern (throughput-replay.ts); run-bootstrap: the runs' values (≥ 2 runs a side);
-   * tolerance: one run on a side and no per-request data; too-few-values: a tail
-   * percentile with fewer than MIN_TAIL_VALUES values beyond it (not judged);
-   * none: missing on a side.
-   */
-  method: "bootstrap" | "replay" | "run-bootstrap" | "tolerance" | "too-few-values" | "none";
-  /** Interval of candidate − baseline (the statistic's unit) at `intervalLevel`; bootstrap methods only. */
+  method: CompareMethod;
+  /** Interval of candidate − baseline (the statistic's unit) at `intervalLevel`; null without one. */
   interval: [number, number] | null;
   intervalLevel: number | null;
+  /** The relative change the interval (or, for method tolerance, the change) must lie beyond: tolerance or tailTolerance. */
+  tolerance: number;
   verdict: Verdict;
+  /** Why a statistic was not judged, for the reader (too-few-values, too-few-runs); else null. */
+  note: string | null;
 }
 
 export interface ScenarioComparison {
@@ -92,130 +115,162 @@ const RUN_LEVEL: { key: ThroughputKey; label: string }[] = [
   { key: "total_token_throughput", label: "Total tok/s" },
 ];
 
-/** A comparison before its interval level is known. */
+type Draft = Omit<MetricComparison, "change" | "changeRelative" | "interval" | "intervalLevel" | "tolerance" | "verdict">;
+/** A comparison before its interval level is known: `interval(a)` gives the (1 − a) interval. */
 interface Pending {
-  partial: Omit<MetricComparison, "change" | "changeRelative" | "interval" | "intervalLevel" | "verdict">;
-  replicates: Float64Array | null;
+  partial: Draft;
+  interval: ((alphaEach: number) => [number, number]) | null;
 }
 
-/** Units of one metric of one run: one per successful request (its value, or all its ITL gaps). */
-function units(data: PerRequestData, m: MetricName | "success"): Float64Array[] {
-  if (m === "success") return data.success.map((ok) => Float64Array.of(ok ? 1 : 0));
-  if (m === "itl") return data.itlMs.filter((g, i) => data.success[i] && g.length > 0);
-  const series = m === "ttft" ? data.ttftMs : m === "tpot" ? data.tpotMs : data.e2elMs;
-  const out: Float64Array[] = [];
-  for (const v of series) if (!Number.isNaN(v)) out.push(Float64Array.of(v));
-  return out;
-}
-
-function pooled(runs: LoadedRun[], m: MetricName | "success"): Float64Array {
-  const parts = runs.flatMap((r) => units(r.requests!, m));
-  const out = new Float64Array(parts.reduce((n, u) => n + u.length, 0));
+function pooled(units: Float64Array[]): Float64Array {
+  const out = new Float64Array(units.reduce((n, u) => n + u.length, 0));
   let at = 0;
-  for (const u of parts) {
+  for (const u of units) {
     out.set(u, at);
     at += u.length;
   }
   return out;
 }
 
-/** Per-request statistics of metric m: replicates of the difference, point estimates from all values. */
-function perRequest(scenario: string, m: MetricName | "success", base: LoadedRun[], cand: LoadedRun[], opts: CompareOptions, stats: { name: string; stat: Statistic }[]): { n: number; point: [number[], number[]]; replicates: Float64Array[] } | null {
-  const bs = buildSample(base.map((r) => units(r.requests!, m)), opts.maxValues);
-  const cs = buildSample(cand.map((r) => units(r.requests!, m)), opts.maxValues);
-  if (bs.sorted.length === 0 || cs.sorted.length === 0) return null;
-  const replicates = differenceReplicates(bs, cs, stats.map((s) => s.stat), { resamples: opts.resamples, rng: createRng(opts.seed, `compare:${scenario}:${m}`) });
-  const point = (runs: LoadedRun[]) => {
-    const st = computeStats(pooled(runs, m), [50, 99]);
-    return stats.map((s) => (s.name === "mean" ? st.mean : s.name === "median" ? st.median : st.percentiles.p99!));
-  };
-  const n = Math.min(pooled(base, m).length, pooled(cand, m).length);
-  return { n, point: [point(base), point(cand)], replicates };
+/** A tail percentile's key (`itl_p99`): a percentile at least 25 points from the median. */
+function isTail(key: string): boolean {
+  const p = /_p(\d+(?:\.\d+)?)$/.exec(key);
+  return p !== null && Math.min(Number(p[1]), 100 - Number(p[1])) < 25;
 }
 
-/** Run-level values of `key`: bootstrap over runs with ≥ 2 runs a side, else the tolerance. */
-function runLevel(key: string, label: string, lowerIsBetter: boolean, base: LoadedRun[], cand: LoadedRun[], opts: CompareOptions): Pending {
+/** One percentile's "fewer than MIN_TAIL_VALUES beyond it" note, or null when n values are enough. */
+function tooFewValues(stat: Statistic, n: number): string | null {
+  if (stat.kind !== "percentile") return null;
+  const share = Math.min(stat.p, 100 - stat.p) / 100;
+  if (n * share >= MIN_TAIL_VALUES) return null;
+  const name = stat.p === 50 ? "median" : `p${stat.p}`;
+  return `too few values for a ${name} verdict: ${n} values, a ${name} needs ${Math.ceil(MIN_TAIL_VALUES / share)} (${MIN_TAIL_VALUES} beyond it)`;
+}
+
+/** Per-request statistics of metric m, one run a side: the bootstrap replicates and point estimates from all values. */
+function perRequest(scenario: string, m: MetricName | "success", base: LoadedRun, cand: LoadedRun, opts: CompareOptions, stats: Statistic[]): { n: number; point: [number[], number[]]; replicates: Float64Array[] } | null {
+  const [bu, cu] = [resamplingUnits(base.requests!, m), resamplingUnits(cand.requests!, m)];
+  const bs = buildSample([bu], opts.maxValues);
+  const cs = buildSample([cu], opts.maxValues);
+  if (bs.sorted.length === 0 || cs.sorted.length === 0) return null;
+  const replicates = differenceReplicates(bs, cs, stats, { resamples: opts.resamples, rng: createRng(opts.seed, `compare:${scenario}:${m}`) });
+  const point = (units: Float64Array[]) => {
+    const st = computeStats(pooled(units), [50, 99]);
+    return stats.map((s) => (s.kind === "mean" ? st.mean : s.p === 50 ? st.median : st.percentiles.p99!));
+  };
+  const [bp, cp] = [pooled(bu), pooled(cu)];
+  return { n: Math.min(bp.length, cp.length), point: [point(bu), point(cu)], replicates };
+}
+
+const fromReplicates = (replicates: Float64Array) => (a: number) => percentileInterval(replicates, a);
+
+/**
+ * A statistic from the runs' own values: Student t with two or more runs on
+ * a side, else the tolerance alone (a tail percentile: not judged).
+ * `stat` is null for run-level numbers (throughputs, success rate).
+ */
+function fromRuns(key: string, label: string, lowerIsBetter: boolean, base: LoadedRun[], cand: LoadedRun[], stat: Statistic | null, count: number | null): Pending {
   const bv = base.map((r) => runValue(r, key)).filter((v): v is number => v !== null);
   const cv = cand.map((r) => runValue(r, key)).filter((v): v is number => v !== null);
   const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
-  let replicates: Float64Array | null = null;
-  if (bv.length >= 2 && cv.length >= 2) {
-    const asRuns = (v: number[]) => buildSample(v.map((x) => [Float64Array.of(x)]));
-    replicates = differenceReplicates(asRuns(bv), asRuns(cv), [{ kind: "mean" }], { resamples: opts.resamples, rng: createRng(opts.seed, `compare:${key}`) })[0]!;
+  const partial: Draft = { key, label, lowerIsBetter, baseline: mean(bv), candidate: mean(cv), method: "none", note: null };
+  if (bv.length === 0 || cv.length === 0) return { partial, interval: null };
+  const few = stat && count !== null ? tooFewValues(stat, count) : null;
+  if (few) return { partial: { ...partial, method: "too-few-values", note: few }, interval: null };
+  if (bv.length >= 2 || cv.length >= 2) return { partial: { ...partial, method: "runs-t" }, interval: (a) => differenceInterval(bv, cv, a)!.interval };
+  if (stat?.kind === "percentile" && stat.p !== 50) {
+    const note = `not judged: a p${stat.p} from one run a side without per-request data; tails vary from run to run by more than the tolerance (docs/analysis.md). Compare results with their detailed arrays, or --repeat runs`;
+    return { partial: { ...partial, method: "too-few-runs", note }, interval: null };
   }
-  const method = bv.length === 0 || cv.length === 0 ? "none" : replicates ? "run-bootstrap" : "tolerance";
-  return { partial: { key, label, lowerIsBetter, baseline: mean(bv), candidate: mean(cv), method }, replicates };
+  return { partial: { ...partial, method: "tolerance" }, interval: null };
 }
 
-function judge(m: Omit<MetricComparison, "verdict">, tolerance: number): Verdict {
-  if (m.baseline === null || m.candidate === null || m.change === null || m.method === "none" || m.method === "too-few-values") return "n/a";
-  const rel = m.changeRelative ?? (m.change === 0 ? 0 : Infinity);
-  const big = Math.abs(rel) > tolerance;
+/** Fewest values of metric m in any one run (null when a file does not say). */
+function fewestValues(runs: LoadedRun[], m: MetricName): number | null {
+  const counts = runs.map((r) => r.metrics[m]?.count ?? null);
+  return counts.includes(null) ? null : Math.min(...(counts as number[]));
+}
+
+function judge(m: Omit<MetricComparison, "verdict">): Verdict {
+  const tolerance = m.tolerance;
+  if (m.baseline === null || m.candidate === null || m.change === null || !["bootstrap", "replay", "runs-t", "tolerance"].includes(m.method)) return "n/a";
+  const base = m.baseline;
+  const rel = (x: number) => (base !== 0 ? x / Math.abs(base) : x === 0 ? 0 : Math.sign(x) * Infinity);
+  // The whole interval beyond the tolerance on one side (without an interval: the change itself).
+  const [lo, hi] = m.interval ? [rel(m.interval[0]), rel(m.interval[1])] : [rel(m.change), rel(m.change)];
   // For latencies an increase is worse; for throughputs and success rate a decrease.
-  const up = m.interval ? m.interval[0] > 0 : m.change > 0;
-  const down = m.interval ? m.interval[1] < 0 : m.change < 0;
+  const [up, down] = [lo > tolerance, hi < -tolerance];
   const [worse, better] = m.lowerIsBetter ? [up, down] : [down, up];
-  if (worse && big) return "regressed";
-  if (better && big) return "improved";
-  return "within-noise";
+  return worse ? "regressed" : better ? "improved" : "within-noise";
+}
+
+/** Latency statistics, throughputs and success rate of one scenario, before the Bonferroni level is known. */
+function pendingStatistics(scenario: string, base: LoadedRun[], cand: LoadedRun[], opts: CompareOptions, oneRunWithRequests: boolean): Pending[] {
+  const pending: Pending[] = [];
+  for (const m of METRIC_NAMES) {
+    if (!base.some((r) => r.metrics[m]) && !cand.some((r) => r.metrics[m])) continue;
+    const pr = oneRunWithRequests ? perRequest(scenario, m, base[0]!, cand[0]!, opts, STATS.map((s) => s.stat)) : null;
+    const count = fewestValues([...base, ...cand], m);
+    STATS.forEach((s, i) => {
+      const key = `${m}_${s.name}`;
+      const label = `${metricLabel(m)} ${s.name} (ms)`;
+      if (!pr) return pending.push(fromRuns(key, label, true, base, cand, s.stat, count));
+      const note = tooFewValues(s.stat, pr.n);
+      const partial: Draft = { key, label, lowerIsBetter: true, baseline: pr.point[0][i]!, candidate: pr.point[1][i]!, method: note ? "too-few-values" : "bootstrap", note };
+      pending.push({ partial, interval: note ? null : fromReplicates(pr.replicates[i]!) });
+    });
+  }
+  const replay = (runs: LoadedRun[], side: string) => (oneRunWithRequests ? throughputReplicates(runs, opts.resamples, createRng(opts.seed, `compare:${scenario}:throughput:${side}`)) : null);
+  const [bt, ct] = [replay(base, "baseline"), replay(cand, "candidate")];
+  for (const r of RUN_LEVEL) {
+    const p = fromRuns(r.key, r.label, false, base, cand, null, null);
+    if (bt && ct && p.partial.method !== "none") {
+      p.partial.method = "replay";
+      p.interval = fromReplicates(ct[r.key].map((v, i) => v - bt[r.key][i]!));
+    }
+    pending.push(p);
+  }
+  const sr = oneRunWithRequests ? perRequest(scenario, "success", base[0]!, cand[0]!, opts, [{ kind: "mean" }]) : null;
+  if (sr) {
+    pending.push({ partial: { key: "success_rate", label: "Success rate", lowerIsBetter: false, baseline: sr.point[0][0]!, candidate: sr.point[1][0]!, method: "bootstrap", note: null }, interval: fromReplicates(sr.replicates[0]!) });
+  } else pending.push(fromRuns("success_rate", "Success rate", false, base, cand, null, null));
+  return pending;
 }
 
 /** Every statistic of one scenario. */
 export function compareScenario(scenario: string, base: LoadedRun[], cand: LoadedRun[], opts: CompareOptions = DEFAULT_COMPARE): ScenarioComparison {
-  const pending: Pending[] = [];
-  const hasRequests = base.every((r) => r.requests) && cand.every((r) => r.requests);
-  for (const m of METRIC_NAMES) {
-    if (!base.some((r) => r.metrics[m]) && !cand.some((r) => r.metrics[m])) continue;
-    const pr = hasRequests ? perRequest(scenario, m, base, cand, opts, STATS) : null;
-    STATS.forEach((s, i) => {
-      const key = `${m}_${s.name}`;
-      const label = `${metricLabel(m)} ${s.name} (ms)`;
-      if (!pr) return pending.push(runLevel(key, label, true, base, cand, opts));
-      const thin = s.stat.kind === "percentile" && (pr.n * Math.min(s.stat.p, 100 - s.stat.p)) / 100 < MIN_TAIL_VALUES;
-      pending.push({
-        partial: { key, label, lowerIsBetter: true, baseline: pr.point[0][i]!, candidate: pr.point[1][i]!, method: thin ? "too-few-values" : "bootstrap" },
-        replicates: thin ? null : pr.replicates[i]!,
-      });
-    });
-  }
-  const replay = (runs: LoadedRun[], side: string) => (hasRequests ? throughputReplicates(runs, opts.resamples, createRng(opts.seed, `compare:${scenario}:throughput:${side}`)) : null);
-  const [bt, ct] = [replay(base, "baseline"), replay(cand, "candidate")];
-  for (const r of RUN_LEVEL) {
-    const p = runLevel(r.key, r.label, false, base, cand, opts);
-    if (bt && ct && p.partial.method !== "none") {
-      p.partial.method = "replay";
-      p.replicates = ct[r.key].map((v, i) => v - bt[r.key][i]!);
-    }
-    pending.push(p);
-  }
-  const sr = hasRequests ? perRequest(scenario, "success", base, cand, opts, [STATS[0]!]) : null;
-  if (sr) {
-    pending.push({ partial: { key: "success_rate", label: "Success rate", lowerIsBetter: false, baseline: sr.point[0][0]!, candidate: sr.point[1][0]!, method: "bootstrap" }, replicates: sr.replicates[0]! });
-  } else pending.push(runLevel("success_rate", "Success rate", false, base, cand, opts));
-
-  const k = pending.filter((p) => p.replicates).length;
+  const oneRunWithRequests = base.length === 1 && cand.length === 1 && base[0]!.requests !== null && cand[0]!.requests !== null;
+  const pending = pendingStatistics(scenario, base, cand, opts, oneRunWithRequests);
+  const k = pending.filter((p) => p.interval).length;
   const level = k > 0 ? 1 - opts.alpha / k : null;
-  const metrics = pending.map(({ partial, replicates }) => {
+  const metrics = pending.map(({ partial, interval }) => {
     const { baseline, candidate } = partial;
     const change = baseline !== null && candidate !== null ? candidate - baseline : null;
     const changeRelative = change !== null && baseline !== null && baseline !== 0 ? change / Math.abs(baseline) : null;
-    const interval = replicates ? percentileInterval(replicates, opts.alpha / k) : null;
-    const m = { ...partial, change, changeRelative, interval, intervalLevel: replicates ? level : null };
-    return { ...m, verdict: judge(m, opts.tolerance) };
+    const tail = partial.method === "bootstrap" && isTail(partial.key);
+    const m = { ...partial, change, changeRelative, interval: interval ? interval(opts.alpha / k) : null, intervalLevel: interval ? level : null, tolerance: tail ? Math.max(opts.tolerance, opts.tailTolerance) : opts.tolerance };
+    return { ...m, verdict: judge(m) };
   });
   const verdict = metrics.some((m) => m.verdict === "regressed") ? "regressed" : metrics.some((m) => m.verdict === "improved") ? "improved" : "within-noise";
   return { scenario, baselineRuns: base, candidateRuns: cand, metrics, intervals: k, verdict };
 }
 
+/** The label runs are paired by: the repetitions of one scenario and sweep point (`--repeat`: variant `rep2`, `c8-rep2`) form one group. */
+export function pairingLabel(run: LoadedRun): string {
+  const variant = run.variant.replace(/(^|-)rep\d+$/, "");
+  return variant === run.variant ? run.scenario : runLabel(run.scenarioName, variant);
+}
+
 /**
- * Pair scenarios by label. When each side holds exactly one scenario they
- * are compared whatever their names (two result files of differently named
- * runs). Returns the pairs and the labels found on one side only.
+ * Pair scenarios by label (repetitions grouped, pairingLabel). When each
+ * side holds exactly one scenario they are compared whatever their names
+ * (two result files of differently named runs). Returns the pairs and the
+ * labels found on one side only.
  */
 export function matchScenarios(base: LoadedRun[], cand: LoadedRun[]): { pairs: { scenario: string; base: LoadedRun[]; cand: LoadedRun[] }[]; onlyBaseline: string[]; onlyCandidate: string[] } {
   const bySc = (runs: LoadedRun[]) => {
     const m = new Map<string, LoadedRun[]>();
-    for (const r of runs) m.set(r.scenario, [...(m.get(r.scenario) ?? []), r]);
+    for (const r of runs) m.set(pairingLabel(r), [...(m.get(pairingLabel(r)) ?? []), r]);
     return m;
   };
   const b = bySc(base);

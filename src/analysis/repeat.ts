@@ -68,6 +68,37 @@ export function meanInterval(values: number[], confidence = REPEAT_CONFIDENCE): 
   return { mean, std, halfWidth, ciLow: mean - halfWidth, ciHigh: mean + halfWidth };
 }
 
+/**
+ * Interval at level 1 − alpha of mean(candidate) − mean(baseline) from one
+ * value per run (`vbench compare` with repeated runs): the variation between
+ * runs is measured, not assumed, so machine-load changes from run to run are
+ * in it. Both sides with two or more runs: Welch's t (unequal variances,
+ * Welch–Satterthwaite degrees of freedom). One side with a single run: that
+ * run is judged against the other side's spread, s·√(1/n + 1) with n − 1
+ * degrees of freedom (the single run is assumed to vary as much as the
+ * repeated ones). Null when neither side has two runs.
+ */
+export function differenceInterval(baseline: number[], candidate: number[], alpha: number): { interval: [number, number]; df: number } | null {
+  const [b, c] = [meanInterval(baseline), meanInterval(candidate)];
+  const diff = c.mean - b.mean;
+  const [nb, nc] = [baseline.length, candidate.length];
+  let se: number;
+  let df: number;
+  if (nb >= 2 && nc >= 2) {
+    const [vb, vc] = [b.std ** 2 / nb, c.std ** 2 / nc];
+    se = Math.sqrt(vb + vc);
+    // Welch–Satterthwaite; two constant sides have no spread at all (a zero-width interval).
+    df = se === 0 ? nb + nc - 2 : (vb + vc) ** 2 / (vb ** 2 / (nb - 1) + vc ** 2 / (nc - 1));
+  } else if ((nb >= 2 && nc === 1) || (nb === 1 && nc >= 2)) {
+    const many = nb >= 2 ? b : c;
+    const n = Math.max(nb, nc);
+    se = many.std * Math.sqrt(1 / n + 1);
+    df = n - 1;
+  } else return null;
+  const half = se === 0 ? 0 : studentTQuantile(1 - alpha / 2, df) * se;
+  return { interval: [diff - half, diff + half], df };
+}
+
 export function summarizeRepeats(summaries: Summary[], confidence = REPEAT_CONFIDENCE): RepeatSummary {
   const n = summaries.length;
   return {

@@ -1,17 +1,20 @@
 /**
  * `vbench compare BASELINE CANDIDATE [--fail-on-regression] [--alpha 0.05]
  * [--tolerance 0.05] [--format table|json]`: per scenario and statistic the
- * change and a verdict (improved / regressed / within noise), decided by a
- * seeded bootstrap on per-request data or a relative tolerance on
- * summary-only data (docs/analysis.md). Deterministic: the same inputs give
- * the same intervals.
+ * change and a verdict (improved / regressed / within noise): regressed when
+ * the whole interval lies beyond the tolerance, the interval from Student t
+ * over repeated runs or a seeded time-block bootstrap of one run a side
+ * (analysis/compare.ts, docs/analysis.md). Says under each table what the
+ * verdicts rest on and which statistics had too few values to judge.
+ * Deterministic: the same inputs give the same intervals.
  */
 import { ExitCode, VbenchError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/atomic-write.ts";
 import { formatJson } from "../core/result-docs.ts";
 import { loadRuns } from "../analysis/load.ts";
-import { DEFAULT_COMPARE, compareScenario, matchScenarios, type MetricComparison, type ScenarioComparison } from "../analysis/compare.ts";
+import { DEFAULT_COMPARE, compareScenario, matchScenarios, type CompareOptions, type MetricComparison, type ScenarioComparison } from "../analysis/compare.ts";
 import { cell, clean, formatTable, percentCell } from "../analysis/table.ts";
+import { TIME_BLOCKS } from "../analysis/time-blocks.ts";
 import type { LoadedRun } from "../analysis/types.ts";
 
 export const COMPARISON_SCHEMA = "vbench.comparison/1";
@@ -23,6 +26,7 @@ export interface CompareCommandOptions {
   failOnRegression?: boolean;
   alpha?: number;
   tolerance?: number;
+  tailTolerance?: number;
   resamples?: number;
   seed?: number;
   verbose?: boolean;
@@ -47,7 +51,25 @@ function describeSide(runs: LoadedRun[]): string {
   return `${runs.length} run${runs.length === 1 ? "" : "s"} (${data})`;
 }
 
-export function formatComparison(c: ScenarioComparison, alpha: number): string {
+/** What the verdicts of one scenario rest on, one sentence per basis (printed under its table, and in the JSON). */
+export function scenarioNotes(c: ScenarioComparison, opts: CompareOptions): string[] {
+  const used = new Set(c.metrics.map((m) => m.method));
+  const [nb, nc] = [c.baselineRuns.length, c.candidateRuns.length];
+  const notes: string[] = [];
+  if (used.has("runs-t")) {
+    const single = nb === 1 || nc === 1 ? "; the single run is judged against the spread of the other side's runs" : "";
+    notes.push(`between runs: Student t over the runs' values (${nb} vs ${nc} runs)${single}`);
+  }
+  if (used.has("bootstrap")) {
+    const tail = Math.max(opts.tolerance, opts.tailTolerance) * 100;
+    notes.push(`one run a side: intervals from ${TIME_BLOCKS} blocks of each run's time, resampled; they cover the noise within the runs, not a machine busier during one run than the other, which moves tails most: a p99 is called only when its interval lies beyond ±${tail}% (--tail-tolerance). For a test between runs, run both sides with --repeat 3 or more`);
+  }
+  if (used.has("tolerance")) notes.push("summary only, one run a side: no interval; a mean or median is called when its change alone exceeds the tolerance");
+  return notes;
+}
+
+export function formatComparison(c: ScenarioComparison, opts: CompareOptions): string {
+  const alpha = opts.alpha;
   const level = c.metrics.find((m) => m.intervalLevel !== null)?.intervalLevel ?? null;
   const head = `\n== ${clean(c.scenario)}: baseline ${describeSide(c.baselineRuns)} vs candidate ${describeSide(c.candidateRuns)} → ${c.verdict.toUpperCase()}\n`;
   const rows = c.metrics.map((m) => {
@@ -56,16 +78,18 @@ export function formatComparison(c: ScenarioComparison, alpha: number): string {
     return [m.label, cell(m.baseline, digits), cell(m.candidate, digits), percentCell(m.changeRelative), intervalCell(m), m.method, mark];
   });
   const conf = level === null ? "interval" : `${(level * 100).toFixed(2)}% interval`;
-  const note = level === null ? "" : `  (${c.intervals} intervals, each at ${(level * 100).toFixed(2)}%: jointly ${((1 - alpha) * 100).toFixed(0)}% (Bonferroni); change and interval relative to the baseline)\n`;
-  return head + formatTable(["statistic", "baseline", "candidate", "change", conf, "method", "verdict"], rows, { align: ["l", "r", "r", "r", "r", "l", "l"] }) + note;
+  const note = level === null ? "" : `  (${c.intervals} intervals, each at ${(level * 100).toFixed(2)}%: jointly ${((1 - alpha) * 100).toFixed(0)}% (Bonferroni); change and interval relative to the baseline; regressed or improved when the whole interval lies beyond the tolerance)\n`;
+  const notes = [...scenarioNotes(c, opts).map((n) => `  note: ${n}\n`), ...c.metrics.filter((m) => m.note).map((m) => `  ${m.label}: ${m.note}\n`)].join("");
+  return head + formatTable(["statistic", "baseline", "candidate", "change", conf, "method", "verdict"], rows, { align: ["l", "r", "r", "r", "r", "l", "l"] }) + note + notes;
 }
 
-function comparisonJson(c: ScenarioComparison): Record<string, unknown> {
+function comparisonJson(c: ScenarioComparison, opts: CompareOptions): Record<string, unknown> {
   return {
     scenario: c.scenario,
     verdict: c.verdict,
     baseline_runs: c.baselineRuns.map((r) => r.sourcePath),
     candidate_runs: c.candidateRuns.map((r) => r.sourcePath),
+    notes: scenarioNotes(c, opts),
     statistics: c.metrics.map((m) => ({
       key: m.key,
       lower_is_better: m.lowerIsBetter,
@@ -76,8 +100,10 @@ function comparisonJson(c: ScenarioComparison): Record<string, unknown> {
       method: m.method,
       interval: m.interval,
       interval_level: m.intervalLevel,
+      tolerance: m.tolerance,
       interval_relative: m.interval && m.baseline ? m.interval.map((x) => x / Math.abs(m.baseline!)) : null,
       verdict: m.verdict,
+      note: m.note,
     })),
   };
 }
@@ -92,11 +118,13 @@ export async function runCompareCommand(baseline: string, candidate: string, opt
     ...DEFAULT_COMPARE,
     alpha: opts.alpha ?? DEFAULT_COMPARE.alpha,
     tolerance: opts.tolerance ?? DEFAULT_COMPARE.tolerance,
+    tailTolerance: opts.tailTolerance ?? DEFAULT_COMPARE.tailTolerance,
     resamples: opts.resamples ?? DEFAULT_COMPARE.resamples,
     seed: opts.seed ?? DEFAULT_COMPARE.seed,
   };
   checkFraction("alpha", settings.alpha, 1);
   checkFraction("tolerance", settings.tolerance, 10);
+  checkFraction("tail-tolerance", settings.tailTolerance, 10);
   if (!Number.isInteger(settings.resamples) || settings.resamples < 1000) throw new VbenchError("compare_option", `--resamples must be an integer >= 1000, got ${settings.resamples}`);
   const log = { warn: (m: string) => err(`warning: ${clean(m)}\n`), debug: (m: string) => (opts.verbose ? err(`debug: ${clean(m)}\n`) : undefined) };
   const base = await loadRuns(baseline, log);
@@ -109,19 +137,19 @@ export async function runCompareCommand(baseline: string, candidate: string, opt
     });
   }
   const comparisons = pairs.map((p) => compareScenario(p.scenario, p.base, p.cand, settings));
-  for (const c of comparisons) err(formatComparison(c, settings.alpha));
+  for (const c of comparisons) err(formatComparison(c, settings));
   for (const n of onlyBaseline) err(`only in the baseline: ${clean(n)}\n`);
   for (const n of onlyCandidate) err(`only in the candidate: ${clean(n)}\n`);
   const regressed = comparisons.filter((c) => c.verdict === "regressed");
-  err(`\n${regressed.length === 0 ? "no regression" : `REGRESSED: ${regressed.map((c) => clean(c.scenario)).join(", ")}`} (${comparisons.length} scenario${comparisons.length === 1 ? "" : "s"}; alpha ${settings.alpha}, tolerance ${settings.tolerance * 100}%, ${settings.resamples} resamples, seed ${settings.seed})\n`);
+  err(`\n${regressed.length === 0 ? "no regression" : `REGRESSED: ${regressed.map((c) => clean(c.scenario)).join(", ")}`} (${comparisons.length} scenario${comparisons.length === 1 ? "" : "s"}; alpha ${settings.alpha}, tolerance ${settings.tolerance * 100}% (one-run p99 ${settings.tailTolerance * 100}%), ${settings.resamples} resamples, seed ${settings.seed})\n`);
 
   if (format === "json") {
     const text = formatJson({
       schema: COMPARISON_SCHEMA,
       baseline,
       candidate,
-      method: { alpha: settings.alpha, tolerance: settings.tolerance, resamples: settings.resamples, seed: settings.seed },
-      scenarios: comparisons.map(comparisonJson),
+      method: { alpha: settings.alpha, tolerance: settings.tolerance, tail_tolerance: settings.tailTolerance, resamples: settings.resamples, seed: settings.seed, time_blocks: TIME_BLOCKS, rule: "interval beyond tolerance" },
+      scenarios: comparisons.map((c) => comparisonJson(c, settings)),
       only_baseline: onlyBaseline,
       only_candidate: onlyCandidate,
       regressed: regressed.length > 0,

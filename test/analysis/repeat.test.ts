@@ -1,7 +1,7 @@
 /** Repeated-run statistics on hand-computed values. */
 import { describe, expect, test } from "bun:test";
 import type { Summary } from "../../src/core/types.ts";
-import { formatRepeatTable, meanInterval, repeatJson, summarizeRepeats } from "../../src/analysis/repeat.ts";
+import { differenceInterval, formatRepeatTable, meanInterval, repeatJson, summarizeRepeats } from "../../src/analysis/repeat.ts";
 import { sampleSummary } from "../exporters/sample-result.ts";
 
 /** A summary whose output throughput and TTFT mean/p99 are the given numbers. */
@@ -57,5 +57,31 @@ describe("summarizeRepeats", () => {
     const text = formatRepeatTable(r, "basic");
     expect(text).toContain("basic: 4 runs, mean with 95% CI (Student t, 3 df, t = 3.182)");
     expect(text).toMatch(/Output token throughput \(tok\/s\)\s+20\.00\s+± 0\.00\s+\[20\.00, 20\.00\]/);
+  });
+});
+
+describe("differenceInterval (compare with repeated runs)", () => {
+  test("Welch's t on hand-computed values", () => {
+    // 10, 12, 14 vs 20, 22, 24: difference 10, se = √(4/3 + 4/3) = 1.632993, df = (8/3)² / (2·(4/3)²/2) = 4, t(0.975, 4) = 2.776445.
+    const r = differenceInterval([10, 12, 14], [20, 22, 24], 0.05)!;
+    expect(r.df).toBeCloseTo(4, 10);
+    expect(r.interval[0]).toBeCloseTo(10 - 4.533916, 5);
+    expect(r.interval[1]).toBeCloseTo(10 + 4.533916, 5);
+    // Unequal spreads: 10, 12, 14 (s² = 4) vs 20, 30 (s² = 50): df = (4/3 + 25)² / ((4/3)²/2 + 25²/1) = 1.107939.
+    expect(differenceInterval([10, 12, 14], [20, 30], 0.05)!.df).toBeCloseTo(1.107939, 5);
+  });
+
+  test("one run against three: judged against the three runs' spread, s·√(1/3 + 1) with 2 df", () => {
+    // 20 − 12 = 8; se = 2·√(4/3) = 2.309401; t(0.975, 2) = 4.302653; half-width 9.936551.
+    const r = differenceInterval([10, 12, 14], [20], 0.05)!;
+    expect(r.df).toBe(2);
+    expect(r.interval[0]).toBeCloseTo(8 - 9.936551, 5);
+    expect(r.interval[1]).toBeCloseTo(8 + 9.936551, 5);
+    expect(differenceInterval([20], [10, 12, 14], 0.05)!.interval[0]).toBeCloseTo(-8 - 9.936551, 5);
+  });
+
+  test("one run a side has no between-run interval; constant runs a zero-width one", () => {
+    expect(differenceInterval([10], [20], 0.05)).toBeNull();
+    expect(differenceInterval([5, 5, 5], [7, 7], 0.05)!.interval).toEqual([2, 2]);
   });
 });
