@@ -128,19 +128,6 @@ export function shardConcurrency(maxConcurrency: number | null, shard: ShardSpec
   return Math.floor(maxConcurrency / shard.count) + (shard.index < maxConcurrency % shard.count ? 1 : 0);
 }
 
-/** How many of `total` global requests shard `index` of `count` sends: i = index, index + count, ... */
-export function shardRequestCount(total: number, shard: ShardSpec): number {
-  return total > shard.index ? Math.ceil((total - shard.index) / shard.count) : 0;
-}
-
-/** The shard's release offsets: global offsets index, index + count, ... (local j is global index + j*count). */
-export function shardOffsets(offsetsMs: Float64Array, shard: ShardSpec | null): Float64Array {
-  if (shard === null) return offsetsMs;
-  const out = new Float64Array(shardRequestCount(offsetsMs.length, shard));
-  for (let j = 0; j < out.length; j++) out[j] = offsetsMs[shard.index + j * shard.count]!;
-  return out;
-}
-
 /** Local release j is global request `first + j * step`; the unsharded run is {0, 1}. */
 export interface IndexMap {
   first: number;

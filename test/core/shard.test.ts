@@ -1,6 +1,7 @@
 /** Sharded runs: who is which shard, its slice of the schedule, its share of the concurrency limit. */
 import { describe, expect, test } from "bun:test";
-import { configHash, parseShard, parseStartAt, shardConcurrency, shardOffsets, shardOptions, shardRequestCount } from "../../src/core/shard.ts";
+import { configHash, indexMap, parseShard, parseStartAt, shardConcurrency, shardOptions } from "../../src/core/shard.ts";
+import { arraySchedule, atStart, strided } from "../../src/core/schedule.ts";
 import { VbenchError } from "../../src/core/errors.ts";
 import { testScenario } from "../helpers/scenario.ts";
 
@@ -78,11 +79,12 @@ describe("a shard's share", () => {
 
   test("shard I sends global requests I, I+N, ... at their global offsets, and the shards cover every request once", () => {
     const offsets = Float64Array.from({ length: 11 }, (_, i) => i * 10);
-    expect(Array.from(shardOffsets(offsets, { index: 1, count: 3 }))).toEqual([10, 40, 70, 100]);
-    expect(Array.from(shardOffsets(offsets, { index: 2, count: 3 }))).toEqual([20, 50, 80]);
-    expect([0, 1, 2].map((index) => shardRequestCount(11, { index, count: 3 }))).toEqual([4, 4, 3]);
-    expect(shardRequestCount(2, { index: 2, count: 3 })).toBe(0);
-    expect(shardOffsets(offsets, null)).toBe(offsets);
+    const share = (index: number, s = arraySchedule(offsets)) => strided(s, indexMap({ index, count: 3 }));
+    expect(Array.from(share(1).offsets())).toEqual([10, 40, 70, 100]);
+    expect(Array.from(share(2).offsets())).toEqual([20, 50, 80]);
+    expect([0, 1, 2].map((index) => share(index).count)).toEqual([4, 4, 3]);
+    expect(strided(atStart(2), indexMap({ index: 2, count: 3 })).count).toBe(0);
+    expect(indexMap(null)).toBeUndefined();
   });
 });
 
