@@ -101,6 +101,8 @@ class Dispatcher {
   private wokenThrough = -1;
   /** A tick is queued with setImmediate (spinning or catching up): wakes leave it to that tick. */
   private tickQueued = false;
+  /** A due release's bytes had not arrived: the next batch ticks. */
+  private waitingForBytes = false;
   private safetyTimer: ReturnType<typeof setTimeout> | null = null;
   private sweeper: ReturnType<typeof setInterval> | null = null;
   private flusher: ReturnType<typeof setInterval> | null = null;
@@ -140,7 +142,7 @@ class Dispatcher {
     for (const port of this.init.wakePorts) port.onmessage = onWake;
     // Bytes the producer was behind on: the release waiting for them can be claimed now.
     this.requests.onArrival = () => {
-      if (!this.tickQueued && this.started && !this.finished) this.tick();
+      if (this.waitingForBytes && !this.tickQueued && !this.finished) this.tick();
     };
     this.sweeper = setInterval(() => {
       const nowMs = performance.now() - this.t0;
@@ -171,8 +173,10 @@ class Dispatcher {
     let sent = 0;
     while (sent < BURST_SLICE && Atomics.load(this.claim, Claim.Stop) === 0) {
       const i = Atomics.load(this.claim, Claim.Next);
-      // Not due, or its bytes not here yet (their arrival ticks again).
-      if (i >= count || schedule.at(i) > nowMs || !requests.has(i)) break;
+      if (i >= count || schedule.at(i) > nowMs) break;
+      // Its bytes are not here yet: their arrival ticks again.
+      this.waitingForBytes = !requests.has(i);
+      if (this.waitingForBytes) break;
       if (deadlineMs !== null && nowMs > deadlineMs) {
         Atomics.store(this.claim, Claim.Stop, 1);
         break;

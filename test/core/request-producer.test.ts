@@ -52,6 +52,23 @@ describe("the producer thread", () => {
     feed.close();
   });
 
+  test("refills in chunks, and builds the last few requests of the run too", async () => {
+    const producer = startProducerThread({ data, tokenizer: "gpt2", backend: openaiChat, backendBuiltIn: true, scenario, origin, headers, ignoreEos: true, count: 50, lookAhead: 40, consumers: 1 });
+    const feed = openFeed(producer!.feeds[0]!);
+    await producer!.filled;
+    await until(() => feed.received >= 40);
+    // Fewer than a quarter of the look-ahead taken: no refill yet.
+    for (let j = 0; j < 5; j++) feed.get(j);
+    await Bun.sleep(100);
+    expect(feed.received).toBe(40);
+    // The 10 left are fewer than the refill chunk, and still come.
+    for (let j = 5; j < 40; j++) feed.get(j);
+    await until(() => feed.received >= 50);
+    expect(feed.received).toBe(50);
+    expect((await producer!.stop()).built).toBe(50);
+    feed.close();
+  });
+
   test("a shard's producer builds only its own requests: local j is global first + j·step", async () => {
     const producer = startProducerThread({ data, tokenizer: "gpt2", backend: openaiChat, backendBuiltIn: false, scenario, origin, headers, ignoreEos: true, count: 5, indexMap: { first: 1, step: 3 }, lookAhead: 5, consumers: 1 });
     const source = openSource(data, gpt2);
