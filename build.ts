@@ -13,7 +13,7 @@ const outfile = process.env.VBENCH_OUTFILE ?? "dist/vbench";
 mkdirSync("dist", { recursive: true });
 const started = performance.now();
 const proc = Bun.spawnSync(
-  [process.execPath, "build", "--compile", "--bytecode", "--format=esm", "--splitting", "--minify-syntax", "--minify-whitespace", "src/cli.ts", "src/dispatch-worker.ts", "src/request-worker.ts", "--outfile", outfile],
+  [process.execPath, "build", "--compile", "--bytecode", "--format=esm", "--splitting", "--minify-syntax", "--minify-whitespace", "src/cli.ts", "src/dispatch-worker.ts", "src/request-worker.ts", "src/release-clock-worker.ts", "--outfile", outfile],
   { stdout: "pipe", stderr: "pipe" },
 );
 const output = proc.stdout.toString() + proc.stderr.toString();

@@ -89,9 +89,9 @@ export interface DispatchThreads {
  */
 export async function startDispatchThreads(options: ThreadedLoadOptions): Promise<DispatchThreads | null> {
   const { threads } = options;
-  // Every thread and clock walks the schedule on its own copy.
-  const offsetsMs = options.schedule.offsets();
-  const count = offsetsMs.length;
+  // Every thread and clock walks the schedule on its own, from its spec.
+  const { spec } = options.schedule;
+  const count = options.schedule.count;
   const claimBuffer = new SharedArrayBuffer(8);
   const claim = new Int32Array(claimBuffer);
   // Started side by side (each takes about 15 ms); if any cannot start, none is used.
@@ -183,7 +183,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
         backendName: options.backend.name,
         requests: options.requests.kind === "list" ? options.requests : { kind: "port", end: options.requests.ends[k]! },
         warmupRequests: options.warmupRequests,
-        offsetsMs,
+        schedule: spec,
         requestIdPrefix: options.requestIdPrefix,
         timeoutMs: options.timeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,
@@ -233,7 +233,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
       state[k] = "running";
       workers[k]!.postMessage({ kind: "start", t0EpochMs } satisfies ToDispatcher);
     }
-    for (let c = 0; c < threads; c++) clocks[c]!.startPorts(offsetsMs, t0EpochMs, clockPorts[c]!);
+    for (let c = 0; c < threads; c++) clocks[c]!.startPorts(spec, t0EpochMs, clockPorts[c]!);
 
     // Live dispatch counts come from the shared counter (the threads send no message per request).
     let counted = 0;

@@ -21,7 +21,7 @@ import { HttpClient, type Origin } from "./http.ts";
 import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
 import { runLoad } from "./loadgen.ts";
 import { listFeed, openFeed, type FeedPort, type RequestFeed } from "./request-feed.ts";
-import { arraySchedule, atStart, type Schedule } from "./schedule.ts";
+import { atStart, openSchedule, type Schedule, type ScheduleSpec } from "./schedule.ts";
 
 /** Slots of the shared Int32Array. */
 export const enum Claim {
@@ -39,7 +39,8 @@ export interface DispatcherInit {
   requests: { kind: "port"; end: FeedPort } | { kind: "list"; list: PreparedRequest[] };
   /** Bytes of the warm-up requests, built before the clock starts. */
   warmupRequests: PreparedRequest[];
-  offsetsMs: Float64Array;
+  /** The release schedule, walked by this thread from its spec. */
+  schedule: ScheduleSpec;
   requestIdPrefix: string;
   timeoutMs: number;
   idleTimeoutMs: number;
@@ -116,7 +117,7 @@ class Dispatcher {
     private readonly post: (message: FromDispatcher) => void,
   ) {
     this.claim = new Int32Array(init.claim);
-    this.schedule = arraySchedule(init.offsetsMs);
+    this.schedule = openSchedule(init.schedule);
     // Batches every thread has claimed past are dropped as new ones arrive.
     this.requests = init.requests.kind === "list" ? listFeed(init.requests.list) : openFeed(init.requests.end, { floor: () => Atomics.load(this.claim, Claim.Next) });
   }
@@ -187,6 +188,7 @@ class Dispatcher {
       sent++;
     }
     const next = Atomics.load(this.claim, Claim.Next);
+    schedule.forgetBelow(next);
     if (next >= count || Atomics.load(this.claim, Claim.Stop) !== 0) return this.finishIfDone();
     if (sent === BURST_SLICE && schedule.at(next) <= performance.now() - this.t0 && requests.has(next)) return this.queueTick();
     this.scheduleTick(next);

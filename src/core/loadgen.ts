@@ -137,6 +137,8 @@ function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise
       if (Number.isNaN(firstDispatchMs)) firstDispatchMs = nowMs;
       lastDispatchMs = nowMs;
       const g = first + i * step;
+      // Requests below the oldest waiting one are never looked up again (a generated schedule drops its chunks).
+      if ((i & 1023) === 0) schedule.forgetBelow(i);
       const request = new TimedRequest(g, requestIdPrefix + g, requests.get(i), backend, t0, schedule.at(i), nowMs, onDone);
       inFlight.add(request);
       sendTimed(client, origin, request, t0);
@@ -209,7 +211,7 @@ function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise
     else options.signal?.addEventListener("abort", onAbort);
 
     if (count === 0) return finishIfDone();
-    clock?.start(schedule.offsets(), t0, (last) => {
+    clock?.start(schedule.spec, t0, (last) => {
       // A wake for releases a spin or a late message already handled needs nothing.
       if (last < released) return;
       woken = true;

@@ -28,11 +28,14 @@ export function lookAheadFor(schedule: Schedule, maxConcurrency: number | null):
   return Math.max(1, Math.min(schedule.count, Math.max(MIN_LOOK_AHEAD, Math.min(MAX_LOOK_AHEAD, wanted))));
 }
 
-/** Most releases within any one second of the schedule. */
+/** Releases looked at to find the busiest second (a generated schedule is not walked to its end for it). */
+const SCANNED = 65_536;
+
+/** Most releases within any one second of the schedule's first SCANNED. */
 function busiestSecond(schedule: Schedule): number {
   let most = 0;
   let from = 0;
-  for (let i = 0; i < schedule.count; i++) {
+  for (let i = 0; i < Math.min(schedule.count, SCANNED); i++) {
     while (schedule.at(i) - schedule.at(from) >= 1000) from++;
     if (i - from + 1 > most) most = i - from + 1;
     if (most >= MAX_LOOK_AHEAD) break;

@@ -11,57 +11,50 @@
  * only the last EARLY_MS. Measured at 1000 req/s Poisson: p99 wake-up lag
  * 0.23 ms at 0.2 s CPU per 5 s, against 0.21 ms at 2.7 s CPU for the spin.
  *
- * The worker is created from inline source (a Blob URL), so the compiled
- * binary needs no extra entry point. Where workers are unavailable,
+ * The worker (src/release-clock-worker.ts, an entry point of the compiled
+ * binary) walks the schedule from its spec, generating it as it goes, so it
+ * holds no array of a billion offsets. Where workers are unavailable,
  * createReleaseClock resolves null and the caller keeps its own timers.
  */
+import type { ScheduleSpec } from "./schedule.ts";
 
 /** The worker wakes the main thread this long before a release; the main thread spins the rest. */
 export const EARLY_MS = 0.25;
 
-// Runs in the worker. Clocks: both threads read performance.timeOrigin + performance.now() (epoch ms).
-const WORKER_SOURCE = `
-self.onmessage = (event) => {
-  const { offsetsMs, t0EpochMs, earlyMs, stop, ports } = event.data;
-  const flag = new Int32Array(stop);
-  const now = () => performance.timeOrigin + performance.now();
-  let i = 0;
-  while (i < offsetsMs.length && Atomics.load(flag, 0) === 0) {
-    const due = t0EpochMs + offsetsMs[i] - earlyMs;
-    const waitMs = due - now();
-    // Woken early by stop() (the flag changes) or by the timeout.
-    if (waitMs > 0) { Atomics.wait(flag, 0, 0, waitMs); continue; }
-    // Coalesce: one message for every release already due.
-    let last = i;
-    const t = now();
-    while (last + 1 < offsetsMs.length && t0EpochMs + offsetsMs[last + 1] - earlyMs <= t) last++;
-    if (ports) for (const port of ports) port.postMessage(last);
-    else postMessage(last);
-    i = last + 1;
-  }
-};
-`;
+/** What the worker is told to walk. */
+export interface ClockStart {
+  schedule: ScheduleSpec;
+  /** t0 as performance.timeOrigin + performance.now(), the same in every thread. */
+  t0EpochMs: number;
+  earlyMs: number;
+  /** One Int32: non-zero stops the walk (Atomics.notify wakes the worker). */
+  stop: SharedArrayBuffer;
+  /** Post each wake to these ports; without them, to the creating thread. */
+  ports?: MessagePort[];
+}
 
 export interface ReleaseClock {
   /**
-   * Walk `offsetsMs` from t0 (this thread's performance.now()); `onWake(last)` runs EARLY_MS before
+   * Walk the schedule from t0 (this thread's performance.now()); `onWake(last)` runs EARLY_MS before
    * each release, `last` being the highest index due by then (releases due together share a call).
    */
-  start(offsetsMs: Float64Array, t0: number, onWake: (last: number) => void): void;
+  start(schedule: ScheduleSpec, t0: number, onWake: (last: number) => void): void;
   /** The same walk from t0EpochMs (performance.timeOrigin + performance.now()), each wake posted to every port. */
-  startPorts(offsetsMs: Float64Array, t0EpochMs: number, ports: MessagePort[]): void;
+  startPorts(schedule: ScheduleSpec, t0EpochMs: number, ports: MessagePort[]): void;
   /** Stop the worker (idempotent). */
   stop(): void;
 }
 
-let workerUrl: string | null = null;
+/** Where the worker's entry lives: beside cli.ts in the source tree, and in the compiled binary (build.ts). */
+function workerSpecifier(): string {
+  return import.meta.url.includes("/$bunfs/") ? "./release-clock-worker.ts" : new URL("../release-clock-worker.ts", import.meta.url).href;
+}
 
 /** Start the worker (about 15 ms) before the clock starts; null when no worker can be started. */
 export async function createReleaseClock(): Promise<ReleaseClock | null> {
   let worker: Worker;
   try {
-    workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" }));
-    worker = new Worker(workerUrl);
+    worker = new Worker(workerSpecifier());
   } catch {
     return null;
   }
@@ -85,14 +78,14 @@ export async function createReleaseClock(): Promise<ReleaseClock | null> {
     return null;
   }
   return {
-    start(offsetsMs, t0, onWake) {
+    start(schedule, t0, onWake) {
       worker.onmessage = (event: MessageEvent) => {
         if (!stopped) onWake(event.data as number);
       };
-      worker.postMessage({ offsetsMs, t0EpochMs: performance.timeOrigin + t0, earlyMs: EARLY_MS, stop: stopBuffer });
+      worker.postMessage({ schedule, t0EpochMs: performance.timeOrigin + t0, earlyMs: EARLY_MS, stop: stopBuffer } satisfies ClockStart);
     },
-    startPorts(offsetsMs, t0EpochMs, ports) {
-      worker.postMessage({ offsetsMs, t0EpochMs, earlyMs: EARLY_MS, stop: stopBuffer, ports }, ports);
+    startPorts(schedule, t0EpochMs, ports) {
+      worker.postMessage({ schedule, t0EpochMs, earlyMs: EARLY_MS, stop: stopBuffer, ports } satisfies ClockStart, ports);
     },
     stop,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildSchedule, rampRate } from "../../src/core/schedule.ts";
+import { buildSchedule, openSchedule, rampRate, releasedBy, runSchedule, strided } from "../../src/core/schedule.ts";
 
 const base = { count: 1000, rateRps: 10, burstiness: 1, rampUp: null, seed: 0 };
 
@@ -73,5 +73,38 @@ describe("time-bound ramp-up", () => {
     const lastSecond = offsets.filter((o) => o >= 9000).length;
     expect(firstSecond).toBeLessThan(8);
     expect(lastSecond).toBeGreaterThan(90);
+  });
+});
+
+describe("a generated schedule, walked in order", () => {
+  test("gives the same offsets as the whole array, across chunks, after forgetting, and from a spec in another place", () => {
+    const options = { count: 20_000, rateRps: 50, burstiness: 1, rampUp: null, seed: 4 };
+    const whole = buildSchedule(options);
+    const walked = runSchedule(options);
+    expect(walked.spec.type).toBe("rate");
+    for (let i = 0; i < 20_000; i += 7) expect(walked.at(i)).toBe(whole[i]!);
+    walked.forgetBelow(15_000);
+    // Asked again for a forgotten chunk: generated again, the same bits.
+    expect(walked.at(3)).toBe(whole[3]!);
+    const elsewhere = openSchedule(walked.spec);
+    expect(elsewhere.at(19_999)).toBe(whole[19_999]!);
+    expect(whole[19_999]).toBeCloseTo(400_000, 6); // N/r, rescaled
+  });
+
+  test("a billion requests at a finite rate: nothing is drawn ahead, the gaps are not rescaled", () => {
+    const schedule = runSchedule({ count: 1_000_000_000, rateRps: 100, burstiness: 1, rampUp: null, seed: 4 });
+    expect(schedule.count).toBe(1_000_000_000);
+    expect(schedule.spec).toMatchObject({ type: "rate", factor: 1 });
+    expect(schedule.at(1000)).toBeGreaterThan(schedule.at(999));
+    expect(releasedBy(schedule, schedule.at(1000), 0)).toBe(1001);
+  });
+
+  test("a shard's share of a generated schedule is every N-th offset", () => {
+    const options = { count: 10_000, rateRps: 20, burstiness: 2, rampUp: null, seed: 1 };
+    const whole = buildSchedule(options);
+    const share = strided(runSchedule(options), { first: 2, step: 3 });
+    expect(share.count).toBe(3333);
+    expect(share.at(3332)).toBe(whole[2 + 3 * 3332]!);
+    expect(openSchedule(share.spec).at(100)).toBe(whole[302]!);
   });
 });

@@ -7,7 +7,7 @@ import { createReleaseClock } from "../../src/core/release-clock.ts";
 import { runLoad } from "../../src/core/loadgen.ts";
 import { HttpClient, parseOrigin } from "../../src/core/http.ts";
 import { prepareRequest } from "../../src/core/prepare.ts";
-import { arraySchedule, buildSchedule } from "../../src/core/schedule.ts";
+import { arraySchedule, buildSchedule, openSchedule } from "../../src/core/schedule.ts";
 import { listFeed } from "../../src/core/request-feed.ts";
 import openai from "../../plugins/backends/openai.ts";
 import type { ResolvedScenario } from "../../src/core/types.ts";
@@ -18,11 +18,11 @@ describe("release clock", () => {
   test("wakes for every release in order, coalescing releases due together", async () => {
     const clock = await createReleaseClock();
     expect(clock).not.toBeNull();
-    // Two groups of releases due at the same instant, then single ones.
-    const offsets = Float64Array.from([5, 5, 5, 10, 12, 12, 20]);
+    // Two groups of releases due at the same instant, then single ones (50 ms in: the thread has started by then).
+    const offsets = Float64Array.from([55, 55, 55, 60, 62, 62, 70]);
     const wakes: number[] = [];
     await new Promise<void>((resolve) => {
-      clock!.start(offsets, performance.now(), (last) => {
+      clock!.start({ type: "array", offsetsMs: offsets }, performance.now(), (last) => {
         wakes.push(last);
         if (last === offsets.length - 1) resolve();
       });
@@ -51,7 +51,7 @@ describe("release clock", () => {
           }),
       ),
     );
-    clock!.startPorts(offsets, performance.timeOrigin + performance.now(), channels.map((c) => c.port1));
+    clock!.startPorts({ type: "array", offsetsMs: offsets }, performance.timeOrigin + performance.now(), channels.map((c) => c.port1));
     await bothDone;
     clock!.stop();
     for (const channel of channels) channel.port2.close();
@@ -60,10 +60,27 @@ describe("release clock", () => {
     for (let i = 1; i < heard[0]!.length; i++) expect(heard[0]![i]!).toBeGreaterThan(heard[0]![i - 1]!);
   });
 
+  test("walks a generated rate schedule of a billion releases without an array, in order", async () => {
+    const clock = await createReleaseClock();
+    const spec = { type: "rate" as const, count: 1_000_000_000, rateRps: 20_000, burstiness: 1, rampUp: null, seed: 3, factor: 1 };
+    const wakes: number[] = [];
+    await new Promise<void>((resolve) => {
+      clock!.start(spec, performance.now(), (last) => {
+        wakes.push(last);
+        if (last >= 5000) resolve();
+      });
+    });
+    clock!.stop();
+    for (let i = 1; i < wakes.length; i++) expect(wakes[i]!).toBeGreaterThan(wakes[i - 1]!);
+    // The same offsets as generated here: the wake for `last` came no earlier than EARLY_MS before it was due.
+    const here = openSchedule(spec);
+    expect(here.at(5000)).toBeGreaterThan(here.at(4999));
+  });
+
   test("stop() ends the wakes", async () => {
     const clock = await createReleaseClock();
     let calls = 0;
-    clock!.start(Float64Array.from([30, 60, 90]), performance.now(), () => calls++);
+    clock!.start({ type: "array", offsetsMs: Float64Array.from([30, 60, 90]) }, performance.now(), () => calls++);
     clock!.stop();
     clock!.stop(); // idempotent
     await Bun.sleep(120);
