@@ -11,6 +11,7 @@ import { parseOrigin } from "./http.ts";
 import type { PlannedRun } from "./config.ts";
 import type { PreparedScenario } from "./execute.ts";
 import { VbenchError, errorMessage } from "./errors.ts";
+import { MAX_REQUESTS } from "./config-schema.ts";
 import { prepareRequest, requestHeaders } from "./prepare-request.ts";
 import { buildWorkload } from "../workload/index.ts";
 import type { Tokenizer } from "../workload/tokenizer.ts";
@@ -37,8 +38,11 @@ export async function prepareScenario(run: PlannedRun, backend: BackendPlugin, t
   return { run, backend, origin, workload, requestAt, count: Math.min(count, workload.count), tokenizer, notes, sessions: workload.sessions, headers, ignoreEos: workload.ignoreEos };
 }
 
-/** A time-bound closed-loop run (infinite rate) schedules this many slots at most (nothing is built for a slot not used). */
-export const TIME_BOUND_SLOTS = 2_000_000;
+/**
+ * A time-bound run at rate inf schedules as many slots as a run may hold: a slot costs nothing
+ * until its request is about to be sent, so the duration alone ends the run.
+ */
+export const TIME_BOUND_SLOTS = MAX_REQUESTS;
 
 export function plannedCount(s: ResolvedScenario): number {
   if (s.durationS === null) return s.numPrompts;

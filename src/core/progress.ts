@@ -29,7 +29,7 @@ export function formatProgress(c: ProgressCounters, elapsedS: number, timeBound:
   if (timeBound) {
     // Past the duration nothing new is sent: the requests in flight finish (the drain), timed on their own.
     const drainS = elapsedS - c.total;
-    const dispatching = drainS < 0 ? `${clock(Math.floor(elapsedS))} of ${clock(c.total)}` : `${clock(c.total)} of ${clock(c.total)}, draining ${clock(Math.floor(drainS))}`;
+    const dispatching = drainS < 0 ? `${clock(Math.floor(elapsedS))} of ${clock(c.total)}` : `${clock(c.total)} of ${clock(c.total)}, draining ${clock(drainS)}`;
     return `${c.done} done${failed} [${dispatching}, ${rate.toFixed(2)} req/s]`;
   }
   const fraction = c.total > 0 ? Math.min(1, c.done / c.total) : 0;
