@@ -146,7 +146,8 @@ describe("compare on the simulator", () => {
     // Sequential: runs in parallel would disturb each other's timing on a 2-core machine.
     base = await simulate({ mockSeed: 1, ttftMs: 50, jitterMs: 5 });
     same = await simulate({ mockSeed: 2, ttftMs: 50, jitterMs: 5 });
-    slow = await simulate({ mockSeed: 3, ttftMs: 65, jitterMs: 5 });
+    // 60% slower, not the bench's 30%: a test on a loaded machine needs a margin; bench/compare-noise.ts measures the 30% detection rate.
+    slow = await simulate({ mockSeed: 3, ttftMs: 80, jitterMs: 5 });
   }, 90_000);
 
   async function compare(a: string, b: string, opts: Parameters<typeof runCompareCommand>[2] = {}): Promise<{ code: number; doc: Doc; err: string }> {
@@ -171,7 +172,7 @@ describe("compare on the simulator", () => {
     expect(JSON.stringify(again.doc)).toBe(JSON.stringify(first.doc));
   });
 
-  test("TTFT 50 → 65 ms (30%): regressed, exit code 6", async () => {
+  test("TTFT 50 → 80 ms (60%): regressed, exit code 6", async () => {
     const { code, doc, err } = await compare(same.outputDir, slow.outputDir);
     // On failure the message shows the statistic, not just the exit code.
     expect({ code, regressed: doc.regressed, ttft: stat(doc, "ttft_mean") }).toMatchObject({ code: ExitCode.regression, regressed: true, ttft: { verdict: "regressed" } });
@@ -185,12 +186,12 @@ describe("compare on the simulator", () => {
     expect(stat(strict.doc, "ttft_mean")).toMatchObject({ method: "tolerance", interval_relative: null, verdict: "regressed" });
     expect(strict.code).toBe(ExitCode.regression);
     for (const s of strict.doc.scenarios[0]!.statistics.filter((x) => x.key.endsWith("_p99"))) expect(s.verdict).toBe("n/a");
-    const loose = await compare(parsed(same), parsed(slow), { tolerance: 0.5 });
+    const loose = await compare(parsed(same), parsed(slow), { tolerance: 0.9 });
     expect(stat(loose.doc, "ttft_mean").verdict).toBe("within-noise");
     // With the tolerance alone, exactly the changes beyond it are called.
     for (const s of loose.doc.scenarios[0]!.statistics) {
       if (s.method !== "tolerance") continue;
-      expect(s.verdict === "within-noise").toBe(Math.abs(s.change_relative!) <= 0.5);
+      expect(s.verdict === "within-noise").toBe(Math.abs(s.change_relative!) <= 0.9);
     }
   });
 
