@@ -29,7 +29,8 @@ const event = (k: number) =>
 
 /** A stand-in for a Bun socket: the client only reads `data` and calls these. */
 function fakeSocket(client: HttpClient) {
-  return { data: { exchange: null as unknown, origin, client, idle: true }, write: (b: Uint8Array) => b.byteLength, end() {}, terminate() {}, setNoDelay() {} };
+  // Idle since 0 with no announced limit: the pool hands it out like a fresh kept-alive connection.
+  return { data: { exchange: null as unknown, origin, client, idle: true, idleSinceMs: 0, keepAliveTimeoutMs: Infinity }, write: (b: Uint8Array) => b.byteLength, end() {}, terminate() {}, setNoDelay() {} };
 }
 
 /** CPU seconds of `requests` requests of `events` token events each, fed read by read. */

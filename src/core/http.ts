@@ -19,6 +19,9 @@
  * dropped from the pool at once, so neither meets a request (and its re-send).
  */
 import type { Socket } from "bun";
+import { Framed, ResponseFraming, type ResponseHandler } from "./http-response.ts";
+
+export { keepAliveTimeoutMs } from "./http-response.ts";
 
 /** Receives one response. All callbacks run synchronously inside the socket callback. */
 export interface ResponseSink {
@@ -63,46 +66,32 @@ export function encodeRequest(origin: Origin, method: string, path: string, head
   return out;
 }
 
-const enum Phase {
-  Head,
-  ChunkSize,
-  ChunkData,
-  ChunkDataEnd,
-  Trailers,
-  Fixed,
-  UntilClose,
-  Done,
-}
-
-/** A chunk-size line (RFC 9112 §7.1): hex digits, optional whitespace and `;extensions`, the CR. */
-const CHUNK_SIZE = /^[0-9a-fA-F]+[ \t]*(?:;[^\r]*)?\r?$/;
-const CR = 13;
-const LF = 10;
-const MAX_HEAD_BYTES = 64 * 1024;
-
-/** One request/response on one connection. Holds the HTTP framing state. */
-class Exchange {
+/** One request/response on one connection: the bytes to send and the response's framing. */
+class Exchange implements ResponseHandler {
   socket: Conn | null = null;
   aborted = false;
-  phase = Phase.Head;
-  headBuf: Uint8Array | null = null;
-  remaining = 0;
-  sizeLine = "";
-  nextPos = 0;
-  keepAlive = true;
-  /** The server's `Keep-Alive: timeout=N`, in ms (Infinity when not announced). */
-  keepAliveTimeoutMs = Infinity;
-  receivedAny = false;
   written = 0;
+  /** The clock of the read being parsed (performance.now()), passed to the sink with what it carries. */
+  nowMs = 0;
+  readonly framing = new ResponseFraming(this);
   constructor(
     readonly sink: ResponseSink,
     readonly payload: Uint8Array,
     public retryable: boolean,
   ) {}
 
+  onHead(status: number, headers: Map<string, string>): void {
+    this.sink.onHead(status, headers, this.nowMs);
+  }
+
+  onBody(bytes: Uint8Array): void {
+    this.sink.onBody(bytes, this.nowMs);
+  }
+
   /** Stop this exchange without any further sink callback (the caller records why). */
   abort(): void {
     this.aborted = true;
+    this.framing.stop();
     const socket = this.socket;
     if (socket && socket.data.exchange === this) {
       socket.data.exchange = null;
@@ -142,12 +131,6 @@ export interface HttpClientStats {
  */
 export function keepAliveMarginMs(timeoutMs: number): number {
   return Math.min(1000, timeoutMs / 4);
-}
-
-/** `Keep-Alive: timeout=5, max=100` → 5000; Infinity when absent or unreadable. */
-export function keepAliveTimeoutMs(header: string | undefined): number {
-  const m = header === undefined ? null : /(?:^|[\s,;])timeout\s*=\s*(\d+(?:\.\d+)?)/i.exec(header);
-  return m ? Number(m[1]) * 1000 : Infinity;
 }
 
 type Conn = Socket<ConnState>;
@@ -284,12 +267,11 @@ export class HttpClient {
     if (!ex) return;
     state.exchange = null;
     const now = performance.now();
-    if (ex.phase === Phase.UntilClose) {
-      ex.phase = Phase.Done;
+    if (ex.framing.close()) {
       ex.sink.onEnd(now);
       return;
     }
-    if (!ex.receivedAny && ex.retryable) {
+    if (!ex.framing.started && ex.retryable) {
       // A kept-alive connection the server had closed: the request never reached it.
       ex.retryable = false;
       this.stats.resent++;
@@ -298,7 +280,7 @@ export class HttpClient {
       void this.connect(state.origin, ex);
       return;
     }
-    if (!ex.receivedAny) {
+    if (!ex.framing.started) {
       // Still `connect` (no response at all), but a request that went out to a dying server was not refused: say so.
       const message =
         ex.written > 0
@@ -311,122 +293,24 @@ export class HttpClient {
     ex.sink.onFail("truncated", `connection closed before the response ended${why}`, now);
   }
 
-  /** Parse HTTP framing of `data` and hand body bytes to the sink. */
+  /** One read of `socket`: the framing hands body bytes to the sink; a complete or malformed response ends the exchange. */
   feed(socket: Conn, ex: Exchange, data: Uint8Array, now: number): void {
-    ex.receivedAny = true;
-    let pos = 0;
-    const len = data.byteLength;
-    while (pos < len && ex.phase !== Phase.Done) {
-      switch (ex.phase) {
-        case Phase.Head: {
-          const buf = ex.headBuf ? concat(ex.headBuf, data.subarray(pos)) : data.subarray(pos);
-          const end = findHeadEnd(buf);
-          if (end < 0) {
-            if (buf.byteLength > MAX_HEAD_BYTES) return this.fail(socket, ex, "response headers larger than 64 KiB", now);
-            ex.headBuf = buf.slice();
-            return;
-          }
-          const consumedFromData = end - (ex.headBuf ? ex.headBuf.byteLength : 0);
-          ex.headBuf = null;
-          if (!this.parseHead(ex, buf.subarray(0, end), now)) return this.fail(socket, ex, "malformed HTTP response head", now);
-          pos += consumedFromData;
-          // A response without a body (Content-Length: 0, 204, 304) is complete with its head.
-          if ((ex.phase as Phase) === Phase.Done) return this.finish(socket, ex, now);
-          break;
-        }
-        case Phase.Fixed:
-          pos = passBody(ex, data, pos, now);
-          if (ex.remaining === 0) this.finish(socket, ex, now);
-          break;
-        case Phase.UntilClose:
-          ex.sink.onBody(data.subarray(pos), now);
-          pos = len;
-          break;
-        case Phase.ChunkSize: {
-          const line = takeLine(ex, data, pos);
-          pos = ex.nextPos;
-          if (line === null) break;
-          // parseInt alone would take "-5", "+3" and "0x10"; test() allocates nothing.
-          if (!CHUNK_SIZE.test(line)) return this.fail(socket, ex, `malformed chunk size "${line.trim().slice(0, 40)}"`, now);
-          const size = parseInt(line, 16); // stops at the extensions and the CR
-          if (size === 0) ex.phase = Phase.Trailers;
-          else {
-            ex.remaining = size;
-            ex.phase = Phase.ChunkData;
-          }
-          break;
-        }
-        case Phase.ChunkData:
-          pos = passBody(ex, data, pos, now);
-          if (ex.remaining === 0) ex.phase = Phase.ChunkDataEnd;
-          break;
-        case Phase.ChunkDataEnd: {
-          // The CRLF after a chunk's data (possibly split across reads).
-          const byte = data[pos++];
-          if (byte === LF) ex.phase = Phase.ChunkSize;
-          else if (byte !== CR) return this.fail(socket, ex, "malformed chunked encoding", now);
-          break;
-        }
-        case Phase.Trailers: {
-          const line = takeLine(ex, data, pos);
-          pos = ex.nextPos;
-          if (line === "" || line === "\r") this.finish(socket, ex, now);
-          break;
-        }
-      }
-    }
-  }
-
-  private parseHead(ex: Exchange, head: Uint8Array, now: number): boolean {
-    const text = latin1(head, 0, head.byteLength);
-    const lines = text.split("\r\n");
-    const statusLine = lines[0] ?? "";
-    const match = /^HTTP\/1\.([01]) (\d{3})/.exec(statusLine);
-    if (!match) return false;
-    const status = Number(match[2]);
-    const headers = new Map<string, string>();
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(":");
-      if (colon <= 0) continue;
-      headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-    }
-    const connection = headers.get("connection")?.toLowerCase() ?? "";
-    ex.keepAlive = match[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
-    ex.keepAliveTimeoutMs = keepAliveTimeoutMs(headers.get("keep-alive"));
-    if (status >= 100 && status < 200) {
-      // Interim response (100 Continue): wait for the real one.
-      return true;
-    }
-    ex.sink.onHead(status, headers, now);
-    const transfer = headers.get("transfer-encoding")?.toLowerCase() ?? "";
-    const length = headers.get("content-length");
-    if (transfer.includes("chunked")) ex.phase = Phase.ChunkSize;
-    else if (length !== undefined) {
-      ex.remaining = Number(length);
-      if (!Number.isFinite(ex.remaining) || ex.remaining < 0) return false;
-      ex.phase = Phase.Fixed;
-      if (ex.remaining === 0) ex.phase = Phase.Done;
-    } else if (status === 204 || status === 304) ex.phase = Phase.Done;
-    else {
-      ex.phase = Phase.UntilClose;
-      ex.keepAlive = false;
-    }
-    return true;
+    ex.nowMs = now;
+    const framed = ex.framing.push(data);
+    if (framed === Framed.Complete) this.finish(socket, ex, now);
+    else if (framed === Framed.Malformed) this.fail(socket, ex, ex.framing.error, now);
   }
 
   private finish(socket: Conn, ex: Exchange, now: number): void {
-    ex.phase = Phase.Done;
     socket.data.exchange = null;
     // Back to the pool first: onEnd may send the next request at once (a closed
     // loop), and it must reuse this connection rather than open a new one.
-    this.release(socket, ex.keepAlive, ex.keepAliveTimeoutMs, now);
+    this.release(socket, ex.framing.keepAlive, ex.framing.keepAliveTimeoutMs, now);
     ex.sink.onEnd(now);
   }
 
   private fail(socket: Conn, ex: Exchange, message: string, now: number): void {
     socket.data.exchange = null;
-    ex.phase = Phase.Done;
     socket.terminate();
     ex.sink.onFail("truncated", message, now);
   }
@@ -467,53 +351,4 @@ function errorCode(error: unknown): string {
 
 function connectMessage(origin: Origin, error: unknown): string {
   return `cannot connect to ${originText(origin)}: ${errorCode(error)}`;
-}
-
-/** Hand the sink up to `ex.remaining` body bytes from `pos` (a fixed-length body or one chunk); returns the new position. */
-function passBody(ex: Exchange, data: Uint8Array, pos: number, now: number): number {
-  const take = Math.min(ex.remaining, data.byteLength - pos);
-  ex.sink.onBody(data.subarray(pos, pos + take), now);
-  ex.remaining -= take;
-  return pos + take;
-}
-
-/**
- * A line of the chunked framing (size line or trailer), possibly split across
- * reads: the part before a line feed is carried in `ex.sizeLine`. Returns
- * null until the line is complete; `ex.nextPos` is where parsing continues
- * (a field, not a returned object: this runs once per chunk).
- */
-function takeLine(ex: Exchange, data: Uint8Array, pos: number): string | null {
-  const lf = data.indexOf(LF, pos);
-  if (lf < 0) {
-    ex.sizeLine += latin1(data, pos, data.byteLength);
-    ex.nextPos = data.byteLength;
-    return null;
-  }
-  const text = ex.sizeLine + latin1(data, pos, lf);
-  ex.sizeLine = "";
-  ex.nextPos = lf + 1;
-  return text;
-}
-
-function findHeadEnd(buf: Uint8Array): number {
-  let i = buf.indexOf(LF);
-  while (i >= 0) {
-    if (i >= 3 && buf[i - 1] === CR && buf[i - 2] === LF && buf[i - 3] === CR) return i + 1;
-    i = buf.indexOf(LF, i + 1);
-  }
-  return -1;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
-
-function latin1(bytes: Uint8Array, start: number, end: number): string {
-  let s = "";
-  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
 }

@@ -1,15 +1,13 @@
 /**
- * Property tests of the HTTP client's response framing (src/core/http.ts):
+ * Property tests of the HTTP response framing (src/core/http-response.ts):
  * the chunked and Content-Length state machines fed a response split at
- * random points, exactly as socket reads would deliver it.
- *
- * The client is driven through its public `send` and `feed` with a stand-in
- * socket put in its keep-alive pool, so every split is exact (a real loopback
- * socket may merge writes). Real sockets are covered by test/core/http.test.ts.
+ * random points, exactly as socket reads would deliver it. The framing is a
+ * pure parser, so every split is exact (a real loopback socket may merge
+ * writes); the client on real sockets is covered by test/core/http.test.ts.
  */
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { HttpClient, parseOrigin, type ResponseSink } from "../../src/core/http.ts";
+import { Framed, ResponseFraming } from "../../src/core/http-response.ts";
 import { splitAt as splitBytes } from "../backends/replay.ts";
 
 const FC = { seed: 424242, numRuns: 400 };
@@ -23,31 +21,19 @@ interface Outcome {
   fails: { kind: string; message: string }[];
 }
 
-/** A client whose next request goes to a stand-in socket; returns how to feed it reads. */
+/** A fresh framing and how to feed it reads, as the client's socket handler does: nothing after the response ended. */
 function exchange(): { feed(bytes: Uint8Array): void; outcome: Outcome } {
-  const client = new HttpClient();
-  const origin = parseOrigin("http://127.0.0.1:1");
   const outcome: Outcome = { status: [], body: "", ends: 0, fails: [] };
-  const socket = {
-    data: { exchange: null as unknown, origin, client, idle: true },
-    write: (bytes: Uint8Array) => bytes.byteLength,
-    terminate() {},
-    end() {},
-  };
-  (client as unknown as { idle: Map<string, unknown[]> }).idle.set(origin.authority, [socket]);
-  const sink: ResponseSink = {
+  const framing = new ResponseFraming({
     onHead: (status) => outcome.status.push(status),
     onBody: (bytes) => (outcome.body += Buffer.from(bytes).toString("hex")),
-    onEnd: () => outcome.ends++,
-    onFail: (kind, message) => outcome.fails.push({ kind, message }),
-  };
-  client.send(origin, enc.encode("GET / HTTP/1.1\r\n\r\n"), sink);
-  const ex = socket.data.exchange;
-  if (!ex) throw new Error("the stand-in socket was not used");
+  });
   return {
-    // As the socket's data handler: bytes arriving after the exchange ended go nowhere.
     feed: (bytes) => {
-      if (socket.data.exchange === ex) client.feed(socket as never, ex as never, bytes, 0);
+      if (framing.done) return;
+      const framed = framing.push(bytes);
+      if (framed === Framed.Complete) outcome.ends++;
+      else if (framed === Framed.Malformed) outcome.fails.push({ kind: "truncated", message: framing.error });
     },
     outcome,
   };
@@ -149,6 +135,22 @@ test("random bytes as the whole response never throw", () => {
       for (const part of splitAt(junk, cuts)) feed(part);
       expect(outcome.ends + outcome.fails.length).toBeLessThanOrEqual(1);
       expect(outcome.status.length).toBeLessThanOrEqual(1);
+    }),
+    FC,
+  );
+});
+
+test("a close-delimited body under any split: every byte, no end until the close, which ends it cleanly", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.nat(10_000), { maxLength: 20 }), (body, cuts) => {
+      const outcome: Outcome = { status: [], body: "", ends: 0, fails: [] };
+      const framing = new ResponseFraming({ onHead: (s) => outcome.status.push(s), onBody: (b) => (outcome.body += Buffer.from(b).toString("hex")) });
+      const head = enc.encode("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n");
+      const results = splitAt(concat([head, body]), cuts).map((part) => framing.push(part));
+      expect(results.every((r) => r === Framed.More)).toBe(true);
+      expect(framing.close()).toBe(true);
+      expect(outcome.body).toBe(hex([body]));
+      expect(framing.keepAlive).toBe(false);
     }),
     FC,
   );
