@@ -11,12 +11,17 @@
  * per read, and HTTP framing tells a clean end from a cut stream exactly.
  *
  * Connections are kept alive and reused per origin, like vLLM's aiohttp
- * client; a reused connection that the server had already closed is retried
- * once on a fresh one (only when not a byte of the response had arrived).
- * A server that announces its idle limit (`Keep-Alive: timeout=N`, e.g.
- * llama-server's 5 s) closes connections idle that long: one idle past
+ * client. A server that announces its idle limit (`Keep-Alive: timeout=N`,
+ * e.g. llama-server's 5 s) closes connections idle that long: one idle past
  * N − margin is not reused but closed, and one whose server has ended it is
- * dropped from the pool at once, so neither meets a request (and its re-send).
+ * dropped from the pool at once, so neither meets a request. A request whose
+ * reused connection still closes before a single byte of the response (the
+ * server closed it as the request went out) is sent once more on a fresh
+ * connection, and the sink is told (`onResend`), so the re-send is on the
+ * record, never silent; a second such close fails the request as `connect`.
+ *
+ * The response framing is a pure parser (./http-response.ts); this file owns
+ * the sockets, the pool and the clock.
  */
 import type { Socket } from "bun";
 import { Framed, ResponseFraming, type ResponseHandler } from "./http-response.ts";
@@ -33,6 +38,12 @@ export interface ResponseSink {
   onEnd(nowMs: number): void;
   /** The exchange failed; `kind` tells connect errors from cut responses. */
   onFail(kind: "connect" | "truncated", message: string, nowMs: number): void;
+  /**
+   * The request is being sent once more, on a new connection: the kept-alive
+   * one it went out on closed before any byte of a response. Called just
+   * before the new connection is opened, at most once per send.
+   */
+  onResend?(nowMs: number): void;
 }
 
 export interface Origin {
@@ -272,11 +283,12 @@ export class HttpClient {
       return;
     }
     if (!ex.framing.started && ex.retryable) {
-      // A kept-alive connection the server had closed: the request never reached it.
+      // A kept-alive connection the server closed as the request went out: most likely it never saw it.
       ex.retryable = false;
       this.stats.resent++;
       ex.written = 0;
       ex.socket = null;
+      ex.sink.onResend?.(now);
       void this.connect(state.origin, ex);
       return;
     }

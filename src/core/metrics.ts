@@ -5,7 +5,7 @@
  * One pass over the records with scalar locals and typed-array series, so a
  * million records summarise without per-record objects.
  */
-import { clientExtras, type ClientStats } from "./client-metrics.ts";
+import { clientExtras, EXTRA_PERCENTILES, type ClientStats } from "./client-metrics.ts";
 import { ResponseTally } from "./response-extras.ts";
 import { percentileKey, SeriesBuilder, unionPercentiles as union } from "./stats.ts";
 import { peakOverlap, peakTokensPerSecond } from "./sweeps.ts";
@@ -70,6 +70,7 @@ export function summarize(
   const e2el = series(completed);
   const queue = series(records.length);
   const sendLag = series(records.length);
+  const resentWait = new SeriesBuilder({ capacity: 16, valueBudget: budget });
   const e2elInclQueue = series(completed);
   const starts = new Float64Array(completed);
   const ends = new Float64Array(completed);
@@ -99,8 +100,10 @@ export function summarize(
       dispatched++;
       if (dispatchedAt > lastDispatchMs) lastDispatchMs = dispatchedAt;
       queue.push(dispatchedAt - r.scheduledAtMs);
-      if (r.sentAtMs === r.sentAtMs) sendLag.push(r.sentAtMs - dispatchedAt);
+      // A re-sent request's wait before the re-send is the connection's, not the client's lateness: counted on its own.
+      if (r.sentAtMs === r.sentAtMs) sendLag.push((r.firstSentAtMs ?? r.sentAtMs) - dispatchedAt);
     }
+    if (r.resent) resentWait.push(r.sentAtMs - (r.firstSentAtMs ?? r.sentAtMs));
     if (!r.success) {
       const category: FailureCategory = r.error?.category ?? "stream";
       failures.byCategory[category] = (failures.byCategory[category] ?? 0) + 1;
@@ -171,6 +174,7 @@ export function summarize(
     tokenSources: { server: fromServer, tokenizer: fromTokenizer, mismatchMeanAbs: compared > 0 ? mismatchAbs / compared : null, mismatchCount: mismatched },
   });
   Object.assign(extras, tally.extras());
+  extras.resent = { requests: resentWait.count, waitMs: resentWait.stats(EXTRA_PERCENTILES) };
 
   return {
     completed,

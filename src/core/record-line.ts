@@ -52,5 +52,9 @@ export function parseRecordLine(text: string): RecordLine | null {
   if (typeof o.server_input_tokens === "number") record.serverInputTokens = o.server_input_tokens;
   if (typeof o.finish_reason === "string") record.finishReason = o.finish_reason;
   if (Array.isArray(o.no_text_chunks) && o.no_text_chunks.length > 0) record.noTextChunks = o.no_text_chunks as number[];
+  if (typeof o.resent === "number" && o.resent > 0) {
+    record.resent = o.resent;
+    record.firstSentAtMs = time(o.first_sent_ms);
+  }
   return { record, sentEpochMs: time(o.sent_epoch_ms) };
 }

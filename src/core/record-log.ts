@@ -60,6 +60,9 @@ export function recordToJsonLine(r: RequestRecord, t0EpochMs = NaN): string {
     output_token_source: r.outputTokenSource,
     requested_output_tokens: r.requestedOutputTokens,
     finish_reason: r.finishReason ?? null,
+    // Re-sent on a new connection (the kept-alive one closed before any response): sent_ms is the re-send.
+    resent: r.resent,
+    first_sent_ms: r.firstSentAtMs,
   });
 }
 

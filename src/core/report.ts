@@ -141,6 +141,10 @@ export function formatExtras(summary: Summary, scenario: ResolvedScenario, verdi
     const c = x.contentItlMs;
     line("Content ITL (ms):", `${c.count > 0 ? stat3(c) : "n/a"} (${c.count} gaps; ${x.noTextMessages ?? 0} messages without text left out)`);
   }
+  if (x.resent && x.resent.requests > 0) {
+    const w = x.resent.waitMs;
+    line("Re-sent requests:", `${x.resent.requests} (kept-alive connection closed before any response; re-send cost mean ${f2(w.mean)} ms, max ${f2(w.max)} ms, left out of TTFT and send lag)`);
+  }
   const loop = x.eventLoopLagMs;
   line("Event-loop lag (ms):", `p50 ${f2(loop.p50)}, p99 ${f2(loop.p99)}, max ${f2(loop.max)} (${loop.samples} samples)`);
   line("Client CPU (s):", f2(x.clientCpuS));

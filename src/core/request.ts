@@ -59,6 +59,9 @@ export class TimedRequest implements ResponseSink {
   private framer: SseFramer | null = null;
   private readonly parser: ResponseParser;
   sentAtMs = NaN;
+  /** The first send's time when the request was re-sent (NaN otherwise). */
+  private firstSentAtMs = NaN;
+  private resends = 0;
   private plainBody: string[] | null = null;
   private plainBodyChars = 0;
   /** The first HTTP_BODY_KEEP bytes of a non-200 body, decoded once at the end (a character may span reads). */
@@ -90,6 +93,16 @@ export class TimedRequest implements ResponseSink {
   markSent(sentAtMs: number): void {
     this.sentAtMs = sentAtMs;
     this.lastActivityMs = sentAtMs;
+  }
+
+  /**
+   * Sent again on a new connection (the kept-alive one closed before any
+   * response): TTFT and E2EL count from this send, the one the server
+   * answered; the first send's time stays on the record.
+   */
+  onResend(now: number): void {
+    if (this.resends++ === 0) this.firstSentAtMs = this.sentAtMs;
+    this.markSent(now - this.t0);
   }
 
   onHead(status: number, headers: Map<string, string>, now: number): void {
@@ -229,6 +242,10 @@ export class TimedRequest implements ResponseSink {
       requestedOutputTokens: this.prepared.requestedOutputTokens,
     };
     if (this.noTextCount > 0) record.noTextChunks = this.noTextIndexes();
+    if (this.resends > 0) {
+      record.resent = this.resends;
+      record.firstSentAtMs = this.firstSentAtMs;
+    }
     if (state.promptTokens !== undefined) record.serverInputTokens = state.promptTokens;
     if (state.outputTokens === undefined) record.outputTokenSource = "tokenizer";
     if (state.finishReason !== undefined) record.finishReason = state.finishReason;

@@ -174,6 +174,7 @@ function vbenchObject(result: ScenarioResult): Record<string, unknown> {
       mismatch_count: x.tokenSources.mismatchCount,
     },
     ...responseExtrasJson(x),
+    resent_requests: x.resent ? { count: x.resent.requests, wait_ms: x.resent.waitMs } : null,
     failures: { by_category: sum.failures.byCategory, samples: sum.failures.samples },
     host: run.host,
     seed: s.seed,

@@ -183,6 +183,15 @@ export interface RequestRecord {
   requestedOutputTokens: number;
   finishReason?: string;
   generatedText?: string;
+  /**
+   * Times the request was sent again on a new connection because the
+   * kept-alive one it went out on closed before any byte of a response (at
+   * most 1); absent when it was not. sentAtMs is then the re-send's time, so
+   * TTFT and E2EL count from the request the server answered.
+   */
+  resent?: number;
+  /** The first send's time, when the request was re-sent: `sentAtMs − firstSentAtMs` is the time the re-send cost. */
+  firstSentAtMs?: number;
   /** Multi-turn workloads: session and turn index. */
   session?: number;
   turn?: number;
@@ -270,6 +279,13 @@ export interface SummaryExtras {
    * none finished).
    */
   shortOutputs?: { count: number; byFinishReason: Record<string, number>; minRatio: number | null };
+  /**
+   * Requests re-sent on a new connection because their kept-alive one closed
+   * before any response (successes and failures), and the time each re-send
+   * cost (re-send − first send, ms; count 0 when none). Absent in results
+   * written before it existed.
+   */
+  resent?: { requests: number; waitMs: SeriesStats };
   /** Time from the last dispatch to the last finish (time-bound runs report it). */
   drainS: number;
   /** Multi-turn runs: TTFT and E2EL by turn index (0-based), successful requests only. */
