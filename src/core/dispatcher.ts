@@ -118,6 +118,7 @@ class Dispatcher {
   ) {
     this.claim = new Int32Array(init.claim);
     this.schedule = openSchedule(init.schedule);
+    this.schedule.at(0); // its first chunk generated now, not at t0
     // Batches every thread has claimed past are dropped as new ones arrive.
     this.requests = init.requests.kind === "list" ? listFeed(init.requests.list) : openFeed(init.requests.end, { floor: () => Atomics.load(this.claim, Claim.Next) });
   }

@@ -6,8 +6,10 @@
  *
  * The look-ahead covers about a second of the schedule (the busiest second
  * of it), twice max_concurrency for a closed loop at rate inf, and at most
- * MAX_LOOK_AHEAD requests and MAX_BYTES_AHEAD bytes: what the run may send
- * before the producer, which wakes at least every 5 ms, adds more.
+ * MAX_LOOK_AHEAD requests and MAX_BYTES_AHEAD bytes. The producer builds
+ * again once a quarter of it was taken (the dispatcher that takes it wakes
+ * the producer), so three quarters of it are the margin for the producer to
+ * catch up.
  */
 import type { BackendPlugin, ResolvedScenario } from "./types.ts";
 import type { Origin } from "./http.ts";
@@ -30,6 +32,11 @@ export function lookAheadFor(schedule: Schedule, maxConcurrency: number | null):
 
 /** Releases looked at to find the busiest second (a generated schedule is not walked to its end for it). */
 const SCANNED = 65_536;
+
+/** Requests taken before the producer builds again: a quarter of the look-ahead, so batches are few and large. */
+export function refillChunk(lookAhead: number): number {
+  return Math.max(1, Math.floor(lookAhead / 4));
+}
 
 /** Most releases within any one second of the schedule's first SCANNED. */
 function busiestSecond(schedule: Schedule): number {
@@ -87,6 +94,7 @@ export function startProducerThread(o: ProducerOptions): ProducerThread | null {
   } catch {
     return null;
   }
+  const refill = refillChunk(o.lookAhead);
   const control = new SharedArrayBuffer(4 * PRODUCER_SLOTS);
   const flags = new Int32Array(control);
   const feeds: FeedPort[] = [];
@@ -94,7 +102,8 @@ export function startProducerThread(o: ProducerOptions): ProducerThread | null {
   for (let k = 0; k < o.consumers; k++) {
     const channel = new MessageChannel();
     ports.push(channel.port1);
-    feeds.push({ port: channel.port2, control, lowWater: Math.floor(o.lookAhead / 2) });
+    // The dispatchers wake the producer as soon as a refill is due; its own polling is only the safety net.
+    feeds.push({ port: channel.port2, control, lowWater: o.lookAhead - refill });
   }
   let filledSettle: { resolve(): void; reject(e: Error): void } = { resolve() {}, reject() {} };
   const filled = new Promise<void>((resolve, reject) => (filledSettle = { resolve, reject }));
@@ -129,6 +138,7 @@ export function startProducerThread(o: ProducerOptions): ProducerThread | null {
     first: o.indexMap?.first ?? 0,
     step: o.indexMap?.step ?? 1,
     lookAhead: o.lookAhead,
+    refill,
     maxBytesAhead: MAX_BYTES_AHEAD,
     control,
     ports,

@@ -19,6 +19,7 @@ import { prepareRequest } from "./prepare-request.ts";
 import { ProducerSlot, type BytesBatch, type ItemsBatch } from "./request-feed.ts";
 import { openSource, type WorkloadData } from "../workload/datasets.ts";
 import { loadTokenizer } from "../workload/tokenizer.ts";
+import { idleThread } from "./thread-slice.ts";
 
 export interface ProducerInit {
   kind: "init";
@@ -36,6 +37,8 @@ export interface ProducerInit {
   first: number;
   step: number;
   lookAhead: number;
+  /** Build again once this many were taken (producer-thread.ts refillChunk): fewer, larger batches. */
+  refill: number;
   maxBytesAhead: number;
   /** PRODUCER_SLOTS Int32 slots (ProducerSlot, ./request-feed.ts), shared with the dispatchers. */
   control: SharedArrayBuffer;
@@ -48,8 +51,8 @@ export type FromProducer =
   | { kind: "done"; built: number; notes: string[] }
   | { kind: "failed"; message: string };
 
-/** How long the producer sleeps when it is far enough ahead, unless woken. */
-const POLL_MS = 5;
+/** How long the producer sleeps when it is far enough ahead, unless a dispatcher wakes it (a safety net). */
+const POLL_MS = 50;
 /** A batch is sent when it holds this many requests or bytes, or has taken this long to build. */
 const BATCH_MAX = 64;
 const BATCH_MAX_BYTES = 256 * 1024;
@@ -63,9 +66,7 @@ export async function produce(init: ProducerInit, findBackend: (name: string) =>
   const backend = init.backendName === null ? null : findBackend(init.backendName);
   if (init.backendName !== null && !backend) throw new Error(`backend "${init.backendName}" is not built in`);
   const control = new Int32Array(init.control);
-  const { count, lookAhead } = init;
-  // Refill in chunks, not one request at a time: fewer, larger batches for the dispatchers to receive.
-  const refill = Math.max(1, Math.floor(lookAhead / 4));
+  const { count, lookAhead, refill } = init;
   // totalBefore[(i) mod R]: bytes of local requests before i; i is never more than lookAhead behind.
   const ring = lookAhead + 1;
   const totalBefore = new Float64Array(ring);
@@ -118,11 +119,13 @@ export async function produce(init: ProducerInit, findBackend: (name: string) =>
 }
 
 /**
- * Nice +10 for this thread only (Linux applies setpriority to the calling thread): the dispatchers and
- * the release clocks, which must wake on time, then take a core from the producer at once, and it
- * builds in the time they leave. A second of look-ahead covers what it loses when the machine is busy.
+ * The producer builds in the time the dispatchers and release clocks leave: SCHED_IDLE where Linux
+ * allows it (a core only when no normal thread wants one), else nice +10 for this thread only (Linux
+ * applies setpriority to the calling thread). Three quarters of a second of look-ahead cover what it
+ * loses when the machine is busy.
  */
 function lowerPriority(): void {
+  if (idleThread()) return;
   try {
     setPriority(0, Math.min(19, getPriority(0) + 10));
   } catch {

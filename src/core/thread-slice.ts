@@ -54,6 +54,22 @@ export function threadPolicy(): number {
 
 /** Set the calling thread's slice (0: back to the kernel's default); true when the kernel took it. */
 export function setThreadSlice(sliceNs: number): boolean {
+  return schedSetattr(SCHED_OTHER, sliceNs);
+}
+
+const SCHED_IDLE = 5;
+
+/**
+ * Run the calling thread under SCHED_IDLE: it gets a core only when no
+ * normal thread of the machine wants it (the request producer, which works
+ * ahead of the schedule: src/core/request-producer.ts). No privilege is
+ * needed to lower one's own policy. True when the kernel took it.
+ */
+export function idleThread(): boolean {
+  return schedSetattr(SCHED_IDLE, 0);
+}
+
+function schedSetattr(policy: number, sliceNs: number): boolean {
   if (process.platform !== "linux") return false;
   const number = process.arch === "x64" ? SYS_SCHED_SETATTR_X64 : process.arch === "arm64" ? SYS_SCHED_SETATTR_ARM64 : 0;
   if (number === 0) return false;
@@ -65,7 +81,7 @@ export function setThreadSlice(sliceNs: number): boolean {
       const attr = new Uint8Array(SCHED_ATTR_SIZE);
       const view = new DataView(attr.buffer);
       view.setUint32(0, SCHED_ATTR_SIZE, true); // size
-      view.setUint32(4, 0, true); // SCHED_OTHER, no flags
+      view.setUint32(4, policy, true); // no flags
       // The call sets the nice value too: keep the one the user started us with (`nice -n 10 vbench ...`).
       view.setInt32(16, getPriority(), true);
       view.setBigUint64(24, BigInt(sliceNs), true); // sched_runtime: the slice
