@@ -87,8 +87,12 @@ function discoveryError(url: string, error: unknown): VbenchError {
   }
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const what = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  // An https server whose certificate the runtime does not trust (self-signed, a private CA): say what to do.
+  const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i.test(what);
   return new VbenchError("unreachable", `cannot reach the server: GET ${url} failed (${what})`, {
-    hint: "Check that the server is running and listening there, and that MODEL_ENDPOINT / --base-url is right (scheme, host and port).",
+    hint: untrusted
+      ? "The server's TLS certificate is not trusted: start vbench with NODE_EXTRA_CA_CERTS=/path/to/ca.pem (the CA or the self-signed certificate, PEM)."
+      : "Check that the server is running and listening there, and that MODEL_ENDPOINT / --base-url is right (scheme, host and port).",
     exitCode: ExitCode.preflight,
     cause: error,
   });

@@ -120,6 +120,8 @@ interface ConnState {
   idleSinceMs: number;
   /** The idle limit the server announced on its last response (Infinity: none). */
   keepAliveTimeoutMs: number;
+  /** Why the TLS handshake failed (an untrusted certificate): the close that follows carries no error of its own. */
+  tlsError?: Error;
 }
 
 /** What the pool did, for the run's log and the tests. */
@@ -174,6 +176,10 @@ const socketHandlers = {
   },
   connectError(socket: Conn, error: Error) {
     socket.data.client.closed(socket, error);
+  },
+  handshake(socket: Conn, success: boolean, authorizationError: Error | null) {
+    // A certificate the runtime does not trust fails the handshake, and Bun then closes the socket.
+    if (!success) socket.data.tlsError = authorizationError ?? new Error("TLS handshake failed");
   },
 };
 
@@ -292,6 +298,10 @@ export class HttpClient {
       void this.connect(state.origin, ex);
       return;
     }
+    if (state.tlsError) {
+      ex.sink.onFail("connect", tlsMessage(state.origin, state.tlsError), now);
+      return;
+    }
     if (!ex.framing.started) {
       // Still `connect` (no response at all), but a request that went out to a dying server was not refused: say so.
       const message =
@@ -363,4 +373,11 @@ function errorCode(error: unknown): string {
 
 function connectMessage(origin: Origin, error: unknown): string {
   return `cannot connect to ${originText(origin)}: ${errorCode(error)}`;
+}
+
+/** A failed TLS handshake, with what to do: the runtime trusts the system's CAs plus NODE_EXTRA_CA_CERTS. */
+function tlsMessage(origin: Origin, error: Error): string {
+  const code = (error as { code?: string }).code;
+  const what = code && code !== error.message ? `${error.message} (${code})` : error.message;
+  return `cannot connect to ${originText(origin)}: TLS handshake failed: ${what}; a private CA or self-signed certificate is trusted with NODE_EXTRA_CA_CERTS=/path/to/ca.pem`;
 }
