@@ -61,7 +61,9 @@ export function checkScenarioShards(label: string, shards: readonly LoadedShard[
 /** A record with every time moved by shiftMs (a copy; the shard's own stays as read). */
 function shifted(r: RequestRecord, shiftMs: number): RequestRecord {
   if (shiftMs === 0) return r;
-  return { ...r, scheduledAtMs: r.scheduledAtMs + shiftMs, dispatchedAtMs: r.dispatchedAtMs + shiftMs, sentAtMs: r.sentAtMs + shiftMs, chunkAtMs: r.chunkAtMs.map((t) => t + shiftMs), endAtMs: r.endAtMs + shiftMs, doneAtMs: r.doneAtMs + shiftMs };
+  const out = { ...r, scheduledAtMs: r.scheduledAtMs + shiftMs, dispatchedAtMs: r.dispatchedAtMs + shiftMs, sentAtMs: r.sentAtMs + shiftMs, chunkAtMs: r.chunkAtMs.map((t) => t + shiftMs), endAtMs: r.endAtMs + shiftMs, doneAtMs: r.doneAtMs + shiftMs };
+  if (r.firstSentAtMs !== undefined) out.firstSentAtMs = r.firstSentAtMs + shiftMs;
+  return out;
 }
 
 export interface MergedRecords {

@@ -23,6 +23,7 @@ describe("requests.jsonl read back", () => {
   test("every field a line carries comes back as it was, NaN times included", () => {
     const records: RequestRecord[] = [
       { ...sampleRecord(3), serverInputTokens: 11, finishReason: "length" },
+      { ...sampleRecord(6), resent: 1, firstSentAtMs: 5.5 },
       failedRecord(4),
       { ...sampleRecord(5), dispatchedAtMs: NaN, sentAtMs: NaN, success: false, chunkAtMs: new Float64Array(0), endAtMs: NaN, error: { category: "cancelled", message: "run interrupted" } },
     ];
@@ -115,6 +116,12 @@ describe("which shards belong together", () => {
     expect(out.code).toBe(0);
     expect(out.stderr).toContain("the shards had no common start (--start-at); their schedules began 10.0 ms apart");
     expect(out.stderr).toContain("shard 0/3: 1 records from no result file (the shard died or was stopped): merged from requests.jsonl; 1 unreadable line(s) skipped");
+  });
+
+  test("a re-sent request's first send moves with its shard's t0, like its other times", () => {
+    const resent = { ...sampleRecord(1), resent: 1, firstSentAtMs: 0.5 };
+    const merged = unionRecords("sc", load([writeShard(root, { index: 0, records: [sampleRecord(0)], t0EpochMs: 5000 }), writeShard(root, { index: 1, records: [resent], t0EpochMs: 5010 })]));
+    expect(merged.records.map((r) => [r.index, r.sentAtMs, r.firstSentAtMs, r.resent])).toEqual([[0, 0, undefined, undefined], [1, 11, 10.5, 1]]);
   });
 
   test("one request recorded by two shards is refused", () => {
