@@ -18,15 +18,12 @@ export interface ResponseHandler {
   onBody(bytes: Uint8Array): void;
 }
 
-/** What a push left the response as. */
-export const Framed = {
-  /** More bytes are needed (or the body runs until the connection closes). */
-  More: 0,
-  /** The response ended per its framing; bytes after it in the same read are not part of it. */
-  Complete: 1,
-  /** The bytes are not an HTTP/1.1 response; `error` says why. */
-  Malformed: 2,
-} as const;
+/**
+ * What a push left the response as: More bytes needed (or a body that runs
+ * until the close); Complete per its framing (later bytes of the read are not
+ * part of it); Malformed, not an HTTP/1.1 response (`error` says why).
+ */
+export const Framed = { More: 0, Complete: 1, Malformed: 2 } as const;
 export type Framed = (typeof Framed)[keyof typeof Framed];
 
 const enum Phase {
@@ -174,14 +171,8 @@ export class ResponseFraming {
     while (pos < len) {
       const b = data[pos++]!;
       const phase = this.phase;
-      if (phase === Phase.SizeCr) {
-        if (b !== LF) return this.badSize(b, len);
-        return this.sizeLineEnd(pos);
-      }
-      if (b === LF) {
-        if (phase === Phase.SizeStart) return this.badSize(b, len);
-        return this.sizeLineEnd(pos);
-      }
+      if (phase === Phase.SizeCr) return b === LF ? this.sizeLineEnd(pos) : this.badSize(b, len);
+      if (b === LF) return phase === Phase.SizeStart ? this.badSize(b, len) : this.sizeLineEnd(pos);
       if (phase === Phase.SizeExtension) {
         if (b === CR) this.phase = Phase.SizeCr;
         continue;
