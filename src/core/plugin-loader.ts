@@ -64,7 +64,7 @@ export async function loadPluginFiles(paths: readonly string[], registry: Regist
     const plugins = Array.isArray(exported) ? exported : [exported];
     for (const plugin of plugins) {
       const problem = shapeProblem(plugin);
-      if (problem) throw new VbenchError("plugin_invalid", `${at}plugin ${path}: ${problem}`, { hint: "See the README's \"Writing a plugin\" section." });
+      if (problem) throw new VbenchError("plugin_invalid", `${at}plugin ${path}: ${problem}`, { hint: "See docs/plugins.md (writing a plugin)." });
       registry.register(plugin as Plugin, file);
     }
   }

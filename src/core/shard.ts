@@ -1,5 +1,5 @@
 /**
- * Sharded runs (README "Beyond one machine"): N vbench processes, usually the
+ * Sharded runs (docs/sharding.md): N vbench processes, usually the
  * pods of a Kubernetes Indexed Job, each derive the same global workload and
  * schedule from the same config and seed and send only their share. Request i
  * goes to shard i mod N at its global release time, so the union of the

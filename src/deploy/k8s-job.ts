@@ -1,5 +1,5 @@
 /**
- * Kubernetes manifests for a sharded run (README "Beyond one machine"):
+ * Kubernetes manifests for a sharded run (docs/sharding.md):
  *
  * - a ConfigMap holding the scenario file;
  * - an Indexed Job of N pods (completions = parallelism = N), each running

@@ -1,17 +1,24 @@
 /**
- * The commands of the README's pipeline section, as the tests run them: a fenced block
+ * The commands of the README and docs/ pages, as the tests run them: a fenced block
  * preceded by `<!-- test: NAME -->` is taken verbatim, its `localhost`
  * addresses pointed at the test's servers, and run by bash with `vbench`
  * meaning the compiled binary.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, REPO, requireBinary, type RunOutput } from "../helpers/vbench.ts";
 
 export const DOC = join(REPO, "README.md");
+const DOCS_DIR = join(REPO, "docs");
+
+/** The README and every docs/ page, one text: a tested block may stand in any of them. */
+export function documentation(): string {
+  const pages = readdirSync(DOCS_DIR).filter((f) => f.endsWith(".md")).sort();
+  return [DOC, ...pages.map((f) => join(DOCS_DIR, f))].map((path) => readFileSync(path, "utf8")).join("\n");
+}
 
 /** Every tested block by name. */
-export function docBlocks(text = readFileSync(DOC, "utf8")): Map<string, string> {
+export function docBlocks(text = documentation()): Map<string, string> {
   const blocks = new Map<string, string>();
   for (const m of text.matchAll(/<!-- test: ([\w-]+) -->\n```\w*\n([\s\S]*?)```/g)) {
     if (blocks.has(m[1]!)) throw new Error(`duplicate doc block ${m[1]}`);
@@ -22,7 +29,7 @@ export function docBlocks(text = readFileSync(DOC, "utf8")): Map<string, string>
 
 export function docBlock(name: string): string {
   const block = docBlocks().get(name);
-  if (!block) throw new Error(`the README's pipeline section has no block marked <!-- test: ${name} -->`);
+  if (!block) throw new Error(`the README and docs/ have no block marked <!-- test: ${name} -->`);
   return block;
 }
 

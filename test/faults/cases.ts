@@ -1,7 +1,7 @@
 /**
  * The fault cases: one list drives both the fault matrix test
  * (test/faults/matrix.test.ts runs each against the simulator through the
- * compiled binary) and the "what happens when..." table in README.md
+ * compiled binary) and the "what happens when..." table in docs/faults.md
  * (scripts/fault-table.ts prints it; test/faults/table.test.ts keeps the doc
  * in step). Change a case here and both follow.
  *

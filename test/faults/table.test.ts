@@ -1,5 +1,5 @@
 /**
- * README.md carries the "what happens when..." table generated from the
+ * docs/faults.md carries the "what happens when..." table generated from the
  * cases the fault tests run; this keeps the two in step.
  */
 import { expect, test } from "bun:test";
@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { DOC_PATH, faultTable, withTable } from "../../scripts/fault-table.ts";
 import { MATRIX_CASES, OTHER_CASES } from "./cases.ts";
 
-test("README.md has the current table (regenerate: npx bun scripts/fault-table.ts --write)", () => {
+test("docs/faults.md has the current table (regenerate: npx bun scripts/fault-table.ts --write)", () => {
   const doc = readFileSync(DOC_PATH, "utf8");
   expect(doc).toBe(withTable(doc));
   expect(doc).toContain(faultTable());
