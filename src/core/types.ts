@@ -32,7 +32,7 @@ export interface ChatMessage {
   content: string;
 }
 
-/** One request of a workload, produced before the clock starts. */
+/** One request of a workload, built when the request is about to be needed (src/core/request-producer.ts). */
 export interface WorkloadItem {
   /** The prompt text (for chat backends: the last user message). */
   prompt: string;
