@@ -9,11 +9,11 @@ import { recordToJsonLine } from "../../src/core/record-log.ts";
 import { parseRecordLine } from "../../src/core/record-line.ts";
 import { loadShard, shardScenarioDirs } from "../../src/core/shard-load.ts";
 import { checkBelongTogether, checkScenarioShards, unionRecords } from "../../src/core/shard-merge.ts";
-import { VbenchError } from "../../src/core/errors.ts";
 import type { RequestRecord } from "../../src/core/types.ts";
 import { sampleRecord } from "../helpers/records.ts";
 import { tempDir, vbench } from "../helpers/vbench.ts";
 import { testScenario } from "../helpers/scenario.ts";
+import { thrown } from "../helpers/errors.ts";
 
 function failedRecord(index: number): RequestRecord {
   return { ...sampleRecord(index), success: false, chunkAtMs: new Float64Array(0), endAtMs: NaN, outputTokens: 0, error: { category: "http", message: "HTTP 500", status: 500, body: "boom" } };
@@ -66,23 +66,13 @@ function load(dirs: string[]) {
   return dirs.flatMap(shardScenarioDirs).map(loadShard);
 }
 
-function errorOf(fn: () => unknown): VbenchError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof VbenchError) return error;
-    throw error;
-  }
-  throw new Error("expected a VbenchError");
-}
-
 describe("which shards belong together", () => {
   const root = tempDir("vbench-merge-");
 
   test("a different run id, seed or shard count is refused, naming both shards", () => {
     for (const [field, odd] of [["run id", { runId: "r2" }], ["seed", { seed: 5 }], ["shard count N", { count: 4 }]] as const) {
       const shards = load([writeShard(root, { index: 0 }), writeShard(root, { index: 1, ...odd })]);
-      const e = errorOf(() => checkBelongTogether(shards));
+      const e = thrown(() => checkBelongTogether(shards));
       expect(e.message).toContain(field);
       expect(e.message).toContain(shards[0]!.dir);
       expect(e.message).toContain(shards[1]!.dir);
@@ -91,9 +81,9 @@ describe("which shards belong together", () => {
 
   test("a different config hash, or the same shard twice, is refused", () => {
     const odd = load([writeShard(root, { index: 0 }), writeShard(root, { index: 1, hash: "h2" })]);
-    expect(errorOf(() => checkScenarioShards("sc", odd)).message).toContain("config hash");
+    expect(thrown(() => checkScenarioShards("sc", odd)).message).toContain("config hash");
     const twice = load([writeShard(root, { index: 1 }), writeShard(root, { index: 1 })]);
-    const e = errorOf(() => checkScenarioShards("sc", twice));
+    const e = thrown(() => checkScenarioShards("sc", twice));
     expect(e.message).toContain("shard 1/3");
     expect(e.message).toContain("given twice");
   });
@@ -126,6 +116,6 @@ describe("which shards belong together", () => {
 
   test("one request recorded by two shards is refused", () => {
     const shards = load([writeShard(root, { index: 0, records: [sampleRecord(0)] }), writeShard(root, { index: 1, records: [sampleRecord(0)] })]);
-    expect(errorOf(() => unionRecords("sc", shards)).message).toContain("request 0");
+    expect(thrown(() => unionRecords("sc", shards)).message).toContain("request 0");
   });
 });

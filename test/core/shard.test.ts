@@ -2,18 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { configHash, indexMap, parseShard, parseStartAt, shardConcurrency, shardOptions } from "../../src/core/shard.ts";
 import { arraySchedule, atStart, strided } from "../../src/core/schedule.ts";
-import { VbenchError } from "../../src/core/errors.ts";
 import { testScenario } from "../helpers/scenario.ts";
-
-function errorOf(fn: () => unknown): VbenchError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof VbenchError) return error;
-    throw error;
-  }
-  throw new Error("expected a VbenchError");
-}
+import { thrown } from "../helpers/errors.ts";
 
 describe("which shard this process is", () => {
   test("--shard wins over VBENCH_SHARD, which wins over JOB_COMPLETION_INDEX with VBENCH_SHARDS", () => {
@@ -25,23 +15,23 @@ describe("which shard this process is", () => {
 
   test("an Indexed Job without VBENCH_SHARDS is not sharded; VBENCH_SHARDS without an index is an error", () => {
     expect(shardOptions({}, { JOB_COMPLETION_INDEX: "2" }).shard).toBeNull();
-    expect(errorOf(() => shardOptions({}, { VBENCH_SHARDS: "3", VBENCH_RUN_ID: "r" })).message).toContain("JOB_COMPLETION_INDEX is not");
+    expect(thrown(() => shardOptions({}, { VBENCH_SHARDS: "3", VBENCH_RUN_ID: "r" })).message).toContain("JOB_COMPLETION_INDEX is not");
   });
 
   test("bad shard text is refused with the source named", () => {
     for (const text of ["3/3", "1", "-1/3", "a/b", "0/0"]) {
-      const e = errorOf(() => parseShard(text, "--shard"));
+      const e = thrown(() => parseShard(text, "--shard"));
       expect(e.exitCode).toBe(2);
       expect(e.message).toContain("--shard");
     }
   });
 
   test("a shard needs the shared run id", () => {
-    const e = errorOf(() => shardOptions({ shard: "0/2" }, {}));
+    const e = thrown(() => shardOptions({ shard: "0/2" }, {}));
     expect(e.message).toContain("run id");
     expect(e.hint).toContain("--run-id");
     expect(shardOptions({ shard: "0/2", runId: "bench-1" }, {}).runId).toBe("bench-1");
-    expect(errorOf(() => shardOptions({ runId: "has space" }, {})).message).toContain("run id");
+    expect(thrown(() => shardOptions({ runId: "has space" }, {})).message).toContain("run id");
   });
 });
 
@@ -54,7 +44,7 @@ describe("--start-at", () => {
 
   test("local offsets, dates that do not exist and other formats are refused", () => {
     for (const text of ["2026-12-02T16:30:00+01:00", "2026-02-30T00:00:00Z", "2026-12-02 16:30", "tomorrow", "2026-12-02T24:00:00Z"]) {
-      expect(errorOf(() => parseStartAt(text, "VBENCH_START_AT")).message).toContain("VBENCH_START_AT");
+      expect(thrown(() => parseStartAt(text, "VBENCH_START_AT")).message).toContain("VBENCH_START_AT");
     }
   });
 });
@@ -72,7 +62,7 @@ describe("a shard's share", () => {
   });
 
   test("fewer slots than shards is a configuration error", () => {
-    const e = errorOf(() => shardConcurrency(2, { index: 0, count: 3 }));
+    const e = thrown(() => shardConcurrency(2, { index: 0, count: 3 }));
     expect(e.exitCode).toBe(2);
     expect(e.message).toContain("3 shards");
   });
