@@ -51,9 +51,8 @@ export class TimedRequest implements ResponseSink {
   /** Run-relative clock of the current read, shared by all events in it. */
   private nowMs = 0;
   private chunkAtMs: Float64Array;
-  /** 1 where the message at that index carried no generated text (PayloadKind.TokenNoText). */
-  private chunkNoText: Uint8Array;
-  private noTextCount = 0;
+  /** Indexes into chunkAtMs of messages that carried no generated text (PayloadKind.TokenNoText); made on the first. */
+  private noTextChunks: number[] | null = null;
   private chunks = 0;
   private status = 0;
   private framer: SseFramer | null = null;
@@ -85,7 +84,6 @@ export class TimedRequest implements ResponseSink {
   ) {
     this.parser = backend.createParser();
     this.chunkAtMs = new Float64Array(Math.max(4, prepared.requestedOutputTokens + 2));
-    this.chunkNoText = new Uint8Array(this.chunkAtMs.length);
     this.lastActivityMs = dispatchedAtMs;
   }
 
@@ -146,8 +144,7 @@ export class TimedRequest implements ResponseSink {
       this.chunkAtMs[this.chunks++] = this.nowMs;
     } else if (kind === PayloadKind.TokenNoText || kind === PayloadKind.TokenNoTextAndDone) {
       if (this.chunks === this.chunkAtMs.length) this.grow();
-      this.chunkNoText[this.chunks] = 1;
-      this.noTextCount++;
+      (this.noTextChunks ??= []).push(this.chunks);
       this.chunkAtMs[this.chunks++] = this.nowMs;
     } else if (kind === PayloadKind.Error && this.streamError === null) {
       this.streamError = this.parser.state.error ?? "error event in stream";
@@ -158,9 +155,6 @@ export class TimedRequest implements ResponseSink {
     const grown = new Float64Array(this.chunkAtMs.length * 2);
     grown.set(this.chunkAtMs);
     this.chunkAtMs = grown;
-    const flags = new Uint8Array(grown.length);
-    flags.set(this.chunkNoText);
-    this.chunkNoText = flags;
   }
 
   onEnd(now: number): void {
@@ -241,7 +235,7 @@ export class TimedRequest implements ResponseSink {
       outputTokenSource: "server",
       requestedOutputTokens: this.prepared.requestedOutputTokens,
     };
-    if (this.noTextCount > 0) record.noTextChunks = this.noTextIndexes();
+    if (this.noTextChunks) record.noTextChunks = this.noTextChunks;
     if (this.resends > 0) {
       record.resent = this.resends;
       record.firstSentAtMs = this.firstSentAtMs;
@@ -260,12 +254,6 @@ export class TimedRequest implements ResponseSink {
       }
     }
     this.done(this, record);
-  }
-
-  private noTextIndexes(): number[] {
-    const out: number[] = [];
-    for (let k = 0; k < this.chunks; k++) if (this.chunkNoText[k] === 1) out.push(k);
-    return out;
   }
 }
 
