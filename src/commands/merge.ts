@@ -28,8 +28,6 @@ export interface MergeCommandOptions {
   format: string;
 }
 
-export const MERGE_DEFAULT_EXPORTS = "json,csv,msgpack,prometheus";
-
 /** Shards grouped by scenario label (name plus sweep variant), in the order first seen. */
 function byLabel(shards: LoadedShard[]): Map<string, LoadedShard[]> {
   const groups = new Map<string, LoadedShard[]>();
