@@ -4,7 +4,6 @@
  * lengths.ts for what mean/stdev mean). Prompts are built to exact length as
  * for the random dataset, request by request (random.ts lengthSource).
  */
-import type { WorkloadItem } from "../core/types.ts";
 import { sampleLength, type Distribution } from "./lengths.ts";
 import { lengthSource } from "./random.ts";
 import type { ItemSource } from "./source.ts";
@@ -21,12 +20,4 @@ export interface SyntheticData {
 
 export function syntheticSource(d: Omit<SyntheticData, "type">, tokenizer: Tokenizer): ItemSource {
   return lengthSource(d.seed, tokenizer, (rng) => ({ prefixIds: [], inputTokens: sampleLength(rng, d.input), outputTokens: sampleLength(rng, d.output) }));
-}
-
-/** `numPrompts` synthetic items, request 0 first. */
-export function buildSyntheticWorkload(opts: Omit<SyntheticData, "type"> & { numPrompts: number }, tokenizer: Tokenizer, notes?: string[]): WorkloadItem[] {
-  const source = syntheticSource(opts, tokenizer);
-  const items = Array.from({ length: opts.numPrompts }, (_, g) => source.item(g));
-  notes?.push(...source.lateNotes());
-  return items;
 }
