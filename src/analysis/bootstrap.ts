@@ -1,15 +1,13 @@
 /**
- * Seeded hierarchical bootstrap of statistics (mean, percentiles) of
- * pooled per-request values, for `vbench compare` (docs/analysis.md).
+ * Seeded cluster bootstrap of statistics (mean, percentiles) of one run's
+ * values, for `vbench compare` (docs/analysis.md).
  *
- * A sample is a list of runs; a run is a list of units; a unit is a group of
- * values that belong together and are resampled together (a cluster
- * bootstrap). compare gives one run a side, its units blocks of time
+ * A sample is a list of units; a unit is a group of values that belong
+ * together and are resampled together. compare's units are blocks of time
  * (time-blocks.ts: the slow values of a run come in bursts), or requests
- * when the run has no send times. One resample draws runs with replacement,
- * then units with replacement within each drawn run, and computes the
- * statistics of the pooled values. (Several runs a side are judged between
- * runs instead, by Student t: repeat.ts differenceInterval.)
+ * when the run has no send times. One resample draws units with replacement
+ * and computes the statistics of their values. (Several runs a side are
+ * judged between runs instead, by Student t: repeat.ts differenceInterval.)
  *
  * A resample is represented by how often each value was drawn (counts over
  * the values sorted once), so a percentile costs one pass instead of a sort:
@@ -18,10 +16,12 @@
 import type { Rng } from "../core/rng.ts";
 import { percentileOfSorted } from "../core/stats.ts";
 
-/** Pooled values sorted once, and for each run and unit the positions of the unit's values in that order. */
+/** The values sorted once, and for each unit the positions of its values in that order. */
 export interface BootstrapSample {
   sorted: Float64Array;
-  runs: { unitStart: Int32Array; positions: Int32Array }[];
+  /** Unit u's values are positions[unitStart[u]] .. positions[unitStart[u + 1] - 1]. */
+  unitStart: Int32Array;
+  positions: Int32Array;
   /** True when values were thinned to the budget (see buildSample). */
   thinned: boolean;
 }
@@ -33,45 +33,35 @@ export type Statistic = { kind: "mean" } | { kind: "percentile"; p: number };
 export const DEFAULT_MAX_VALUES = 20_000;
 
 /**
- * Build a sample from runs → units → values. Past `maxValues` values the
- * sample is thinned deterministically: every s-th value of each run in
- * order (s = ceil(total / maxValues)); units left empty are dropped. Thinning
- * keeps the distribution and widens the interval slightly (fewer values),
- * so it errs toward "within noise".
+ * Build a sample from units → values. Past `maxValues` values the sample is
+ * thinned deterministically: every s-th value in order (s = ceil(total /
+ * maxValues)); units left empty are dropped. Thinning keeps the distribution
+ * and widens the interval slightly (fewer values), so it errs toward
+ * "within noise".
  */
-export function buildSample(runs: Float64Array[][], maxValues = DEFAULT_MAX_VALUES): BootstrapSample {
+export function buildSample(units: Float64Array[], maxValues = DEFAULT_MAX_VALUES): BootstrapSample {
   let total = 0;
-  for (const run of runs) for (const unit of run) total += unit.length;
+  for (const unit of units) total += unit.length;
   const stride = total > maxValues ? Math.ceil(total / maxValues) : 1;
   const kept: number[] = [];
-  const shapes: { unitStart: number[]; ids: number[] }[] = [];
-  for (const run of runs) {
-    const unitStart = [0];
-    const ids: number[] = [];
-    let k = 0;
-    for (const unit of run) {
-      for (const v of unit) {
-        if (k++ % stride !== 0 || Number.isNaN(v)) continue;
-        ids.push(kept.length);
-        kept.push(v);
-      }
-      if (ids.length > unitStart[unitStart.length - 1]!) unitStart.push(ids.length);
+  const unitStart = [0];
+  let k = 0;
+  for (const unit of units) {
+    for (const v of unit) {
+      if (k++ % stride !== 0 || Number.isNaN(v)) continue;
+      kept.push(v);
     }
-    if (ids.length > 0) shapes.push({ unitStart, ids });
+    if (kept.length > unitStart[unitStart.length - 1]!) unitStart.push(kept.length);
   }
   // Rank of each kept value in sorted order (typed sort, then binary search; ties take consecutive slots).
   const sorted = Float64Array.from(kept).sort();
   const used = new Int32Array(sorted.length);
-  const rank = new Int32Array(kept.length);
+  const positions = new Int32Array(kept.length);
   for (let id = 0; id < kept.length; id++) {
     const at = lowerBound(sorted, kept[id]!);
-    rank[id] = at + used[at]++;
+    positions[id] = at + used[at]++;
   }
-  return {
-    sorted,
-    runs: shapes.map((s) => ({ unitStart: Int32Array.from(s.unitStart), positions: Int32Array.from(s.ids, (id) => rank[id]!) })),
-    thinned: stride > 1,
-  };
+  return { sorted, unitStart: Int32Array.from(unitStart), positions, thinned: stride > 1 };
 }
 
 function lowerBound(sorted: Float64Array, v: number): number {
@@ -117,21 +107,18 @@ export function statisticsOfCounts(sorted: Float64Array, counts: Uint32Array, st
 /** `resamples` bootstrap replicates of each statistic: result[stat][replicate]. */
 export function bootstrapStatistics(sample: BootstrapSample, stats: Statistic[], resamples: number, rng: Rng): Float64Array[] {
   const out = stats.map(() => new Float64Array(resamples));
-  const counts = new Uint32Array(sample.sorted.length);
-  const runs = sample.runs;
-  if (runs.length === 0) {
+  const { unitStart, positions } = sample;
+  const units = unitStart.length - 1;
+  if (units === 0) {
     for (const o of out) o.fill(NaN);
     return out;
   }
+  const counts = new Uint32Array(sample.sorted.length);
   for (let b = 0; b < resamples; b++) {
     counts.fill(0);
-    for (let r = 0; r < runs.length; r++) {
-      const run = runs[runs.length === 1 ? 0 : rng.int(0, runs.length - 1)]!;
-      const units = run.unitStart.length - 1;
-      for (let u = 0; u < units; u++) {
-        const pick = rng.int(0, units - 1);
-        for (let k = run.unitStart[pick]!; k < run.unitStart[pick + 1]!; k++) counts[run.positions[k]!]++;
-      }
+    for (let u = 0; u < units; u++) {
+      const pick = rng.int(0, units - 1);
+      for (let k = unitStart[pick]!; k < unitStart[pick + 1]!; k++) counts[positions[k]!]++;
     }
     const values = statisticsOfCounts(sample.sorted, counts, stats);
     for (let s = 0; s < stats.length; s++) out[s]![b] = values[s]!;

@@ -150,8 +150,8 @@ function tooFewValues(stat: Statistic, n: number): string | null {
 /** Per-request statistics of metric m, one run a side: the bootstrap replicates and point estimates from all values. */
 function perRequest(scenario: string, m: MetricName | "success", base: LoadedRun, cand: LoadedRun, opts: CompareOptions, stats: Statistic[]): { n: number; point: [number[], number[]]; replicates: Float64Array[] } | null {
   const [bu, cu] = [resamplingUnits(base.requests!, m), resamplingUnits(cand.requests!, m)];
-  const bs = buildSample([bu], opts.maxValues);
-  const cs = buildSample([cu], opts.maxValues);
+  const bs = buildSample(bu, opts.maxValues);
+  const cs = buildSample(cu, opts.maxValues);
   if (bs.sorted.length === 0 || cs.sorted.length === 0) return null;
   const replicates = differenceReplicates(bs, cs, stats, { resamples: opts.resamples, rng: createRng(opts.seed, `compare:${scenario}:${m}`) });
   const point = (units: Float64Array[]) => {
