@@ -25,6 +25,7 @@ import { Claim, type DispatcherInit, type FromDispatcher, type ToDispatcher } fr
 import type { FeedPort } from "./request-feed.ts";
 import type { PreparedRequest } from "./request.ts";
 import { VbenchError, ExitCode } from "./errors.ts";
+import { workerEntry } from "./worker-entry.ts";
 
 export const DEFAULT_DISPATCH_THREADS = 2;
 const MAX_DISPATCH_THREADS = 16;
@@ -51,11 +52,6 @@ export function singleLoopReason(options: Pick<LoadOptions, "schedule" | "maxCon
   if (options.maxConcurrency !== null) return "max_concurrency is set (its queue lives in one thread)";
   if (!backendBuiltIn) return `backend "${options.backend.name}" is loaded from disk (dispatch threads load only the built-in backends)`;
   return null;
-}
-
-/** Where the dispatch thread's entry lives: beside cli.ts in the source tree, and in the compiled binary (build.ts). */
-function workerSpecifier(): string {
-  return import.meta.url.includes("/$bunfs/") ? "./dispatch-worker.ts" : new URL("../dispatch-worker.ts", import.meta.url).href;
 }
 
 export interface ThreadedLoadOptions extends Omit<LoadOptions, "onRecord" | "onDispatch" | "signal" | "client" | "requests"> {
@@ -165,7 +161,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
   const started = phase();
   try {
     for (let k = 0; k < threads; k++) {
-      const worker = new Worker(workerSpecifier());
+      const worker = new Worker(workerEntry("dispatch-worker.ts"));
       state.push("starting");
       dispatchedPerThread.push(0);
       worker.onmessage = (event: MessageEvent) => onMessage(k, event.data as FromDispatcher);

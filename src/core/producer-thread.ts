@@ -17,6 +17,7 @@ import type { Schedule } from "./schedule.ts";
 import { PRODUCER_SLOTS, ProducerSlot, type FeedPort } from "./request-feed.ts";
 import type { FromProducer, ProducerInit } from "./request-producer.ts";
 import type { WorkloadData } from "../workload/datasets.ts";
+import { workerEntry } from "./worker-entry.ts";
 
 export const MIN_LOOK_AHEAD = 16;
 export const MAX_LOOK_AHEAD = 16_384;
@@ -81,16 +82,11 @@ export interface ProducerThread {
   stop(): Promise<{ built: number; notes: string[] }>;
 }
 
-/** Where the thread's entry lives: beside cli.ts in the source tree, and in the compiled binary (build.ts). */
-function workerSpecifier(): string {
-  return import.meta.url.includes("/$bunfs/") ? "./request-worker.ts" : new URL("../request-worker.ts", import.meta.url).href;
-}
-
 /** Start the producer thread; null when no thread can start (the caller then builds requests itself). */
 export function startProducerThread(o: ProducerOptions): ProducerThread | null {
   let worker: Worker;
   try {
-    worker = new Worker(workerSpecifier());
+    worker = new Worker(workerEntry("request-worker.ts"));
   } catch {
     return null;
   }

@@ -17,6 +17,7 @@
  * createReleaseClock resolves null and the caller keeps its own timers.
  */
 import type { ScheduleSpec } from "./schedule.ts";
+import { workerEntry } from "./worker-entry.ts";
 
 /** The worker wakes the main thread this long before a release; the main thread spins the rest. */
 export const EARLY_MS = 0.25;
@@ -45,16 +46,11 @@ export interface ReleaseClock {
   stop(): void;
 }
 
-/** Where the worker's entry lives: beside cli.ts in the source tree, and in the compiled binary (build.ts). */
-function workerSpecifier(): string {
-  return import.meta.url.includes("/$bunfs/") ? "./release-clock-worker.ts" : new URL("../release-clock-worker.ts", import.meta.url).href;
-}
-
 /** Start the worker (about 15 ms) before the clock starts; null when no worker can be started. */
 export async function createReleaseClock(): Promise<ReleaseClock | null> {
   let worker: Worker;
   try {
-    worker = new Worker(workerSpecifier());
+    worker = new Worker(workerEntry("release-clock-worker.ts"));
   } catch {
     return null;
   }
