@@ -78,9 +78,11 @@ function batchSize(batch: RequestBatch): number {
 }
 
 /**
- * Batches from a producer, received on `port`. `taken` (single loop) tells the producer how far
- * the dispatcher got; dispatch threads need not, the producer reads their claim counter. `floor`
- * gives the lowest index anyone may still take, so batches below it are dropped as they arrive.
+ * Batches from a producer, received on `port`. `taken` tells the producer how far the dispatchers
+ * got (every feed, the main loop's and each dispatch thread's, stores there the index after the
+ * one it takes; two threads' stores may land out of order, which only holds the producer back a
+ * request or two until the next take). `floor` gives the lowest index anyone may still take, so
+ * batches below it are dropped as they arrive.
  */
 export class BatchFeed implements RequestFeed {
   private readonly batches: RequestBatch[] = [];
@@ -92,9 +94,9 @@ export class BatchFeed implements RequestFeed {
     private readonly port: MessagePort,
     private readonly options: {
       toBytes?: (item: WorkloadItem) => PreparedRequest;
-      taken?: { counters: Int32Array; slot: number; wakeSlot: number; lowWater: number };
+      taken: { counters: Int32Array; slot: number; wakeSlot: number; lowWater: number };
       floor?: () => number;
-    } = {},
+    },
   ) {
     port.onmessage = (event) => this.receive(event.data as RequestBatch);
   }
@@ -111,12 +113,10 @@ export class BatchFeed implements RequestFeed {
   get(j: number): PreparedRequest {
     // j only grows: batches wholly below it are done with.
     while (this.batches.length > 1 && this.batches[0]!.first + batchSize(this.batches[0]!) <= j) this.batches.shift();
-    const taken = this.options.taken;
-    if (taken) {
-      Atomics.store(taken.counters, taken.slot, j + 1);
-      // Wake the producer when the look-ahead runs low; it also looks on its own every few ms.
-      if (this.end - (j + 1) <= taken.lowWater) Atomics.notify(taken.counters, taken.wakeSlot);
-    }
+    const { taken } = this.options;
+    Atomics.store(taken.counters, taken.slot, j + 1);
+    // Wake the producer when the look-ahead runs low; it also looks on its own every few ms.
+    if (this.end - (j + 1) <= taken.lowWater) Atomics.notify(taken.counters, taken.wakeSlot);
     let k = 0;
     while (this.batches[k]!.first + batchSize(this.batches[k]!) <= j) k++;
     const batch = this.batches[k]!;
