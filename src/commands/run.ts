@@ -62,7 +62,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
 
   // Preflight, in the order that fails cheapest first; nothing is sent until all pass.
   // The local checks are `vbench validate`'s too (output directories, tokenizers, datasets).
-  const { tokenizers } = await checkBeforeSending(plan, { outputDir: options.outputDir, parsedDir: options.parsedDir, dryRun: false });
+  const { tokenizers, workloads } = await checkBeforeSending(plan, { outputDir: options.outputDir, parsedDir: options.parsedDir, dryRun: false });
   const mainLog = join(options.outputDir, `vllm_benchmark_main_${timestamp}.log`);
   log.addFile(mainLog);
   log.debug(`vbench ${VERSION} run ${runId}; config ${plan.configPath ?? "(none)"}; ${plan.runs.length} planned run(s)`);
@@ -96,7 +96,8 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   }
 
   const prepared: PreparedScenario[] = [];
-  for (const run of runs) prepared.push(await prepareScenario(run, registry.backend(run.scenario.backend), tokenizers.get(run.scenario.tokenizer)!, options.apiKey));
+  // runs[i] is plan.runs[i] with the discovered model; the pre-flight built its workload.
+  for (const [i, run] of runs.entries()) prepared.push(await prepareScenario(run, registry.backend(run.scenario.backend), tokenizers.get(run.scenario.tokenizer)!, options.apiKey, workloads.get(plan.runs[i]!)));
   if (sharding.shard && prepared.some((p) => p.sessions)) {
     throw new VbenchError("shard_sessions", "multi-turn session workloads cannot be sharded yet", { hint: "Run session workloads from one machine, or shard a single-turn workload.", exitCode: ExitCode.config });
   }

@@ -6,9 +6,10 @@
  * creates no directory, so the two accept the same scenarios and reject the
  * others with the same messages.
  */
-import type { RunPlan } from "./config.ts";
+import type { PlannedRun, RunPlan } from "./config.ts";
 import { checkWritableDir } from "./atomic-write.ts";
 import { ExitCode, VbenchError, errorMessage } from "./errors.ts";
+import { plannedCount } from "./prepare.ts";
 import { buildWorkload } from "../workload/index.ts";
 import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
 
@@ -25,8 +26,14 @@ interface Problem {
   error: VbenchError;
 }
 
-/** Run every check, collect every problem, and throw them together. Returns the loaded tokenizers for reuse. */
-export async function checkBeforeSending(plan: RunPlan, options: PreflightOptions): Promise<{ tokenizers: Map<string, Tokenizer> }> {
+/** A run's workload as the pre-flight built it (its dataset file read): prepareScenario takes it instead of reading the file again. */
+export type BuiltWorkload = Awaited<ReturnType<typeof buildWorkload>>;
+
+/**
+ * Run every check, collect every problem, and throw them together. Returns
+ * the loaded tokenizers and, unless `dryRun`, each run's workload, for reuse.
+ */
+export async function checkBeforeSending(plan: RunPlan, options: PreflightOptions): Promise<{ tokenizers: Map<string, Tokenizer>; workloads: Map<PlannedRun, BuiltWorkload> }> {
   const problems: Problem[] = [];
   const attempt = async <T>(where: string | undefined, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -50,14 +57,19 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
     else failedTokenizers.add(scenario.tokenizer);
   }
 
-  // Building one request runs the dataset's own checks: type, options, the file read through to its first malformed line.
-  const checked = new Set<string>();
-  for (const { scenario, places } of plan.runs) {
+  // Building the workload runs the dataset's own checks: type, options, the file read through to its first malformed line.
+  // validate builds one request per scenario; run builds each run's workload once, here, and keeps it.
+  const workloads = new Map<PlannedRun, BuiltWorkload>();
+  // A scenario's sweep points share its dataset: one that failed (or, for validate, was checked) is not built again.
+  const settled = new Set<string>();
+  for (const run of plan.runs) {
+    const { scenario, places } = run;
     const key = JSON.stringify([scenario.name, scenario.datasetType, scenario.dataset, scenario.tokenizer]);
     const tokenizer = tokenizers.get(scenario.tokenizer);
-    if (checked.has(key) || !tokenizer) continue;
-    checked.add(key);
-    await attempt(places?.dataset, () => buildWorkload(scenario, tokenizer, 1));
+    if (settled.has(key) || !tokenizer) continue;
+    const workload = await attempt(places?.dataset, () => buildWorkload(scenario, tokenizer, options.dryRun ? 1 : plannedCount(scenario)));
+    if (workload && !options.dryRun) workloads.set(run, workload);
+    else settled.add(key);
   }
 
   if (problems.length === 1) {
@@ -68,7 +80,7 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
     const lines = problems.map(({ where, error }) => `${where ? `${where}: ` : ""}${error.message}${error.hint ? ` (${error.hint})` : ""}`);
     throw new VbenchError("preflight_failed", `${problems.length} problems found before sending; nothing was sent`, { details: lines, exitCode: ExitCode.config });
   }
-  return { tokenizers };
+  return { tokenizers, workloads };
 }
 
 /** A failure that is not ours (a bug in a dataset reader) still stops the run before it sends anything. */

@@ -14,17 +14,21 @@ import { VbenchError, errorMessage } from "./errors.ts";
 import { MAX_REQUESTS } from "./config-schema.ts";
 import { prepareRequest, requestHeaders } from "./prepare-request.ts";
 import { buildWorkload } from "../workload/index.ts";
+import type { BuiltWorkload } from "./preflight.ts";
 import type { Tokenizer } from "../workload/tokenizer.ts";
 
 export { prepareRequest, requestHeaders } from "./prepare-request.ts";
 
-/** Check and load a scenario's workload: everything that must happen before the clock starts. */
-export async function prepareScenario(run: PlannedRun, backend: BackendPlugin, tokenizer: Tokenizer, apiKey: string | undefined): Promise<PreparedScenario> {
+/**
+ * Check and load a scenario's workload: everything that must happen before the clock starts.
+ * `built`: the workload `vbench run`'s pre-flight already built for this run (its dataset file read once).
+ */
+export async function prepareScenario(run: PlannedRun, backend: BackendPlugin, tokenizer: Tokenizer, apiKey: string | undefined, built?: BuiltWorkload): Promise<PreparedScenario> {
   const scenario: ResolvedScenario = run.scenario;
   const count = plannedCount(scenario);
-  let workload;
+  let workload = built;
   try {
-    workload = await buildWorkload(scenario, tokenizer, count);
+    workload ??= await buildWorkload(scenario, tokenizer, count);
   } catch (error) {
     if (error instanceof VbenchError) throw error;
     throw new VbenchError("workload_failed", `cannot build the ${scenario.datasetType} workload of scenario ${scenario.name}: ${errorMessage(error)}`, { cause: error });
