@@ -220,8 +220,8 @@ function pendingStatistics(scenario: string, base: LoadedRun[], cand: LoadedRun[
       pending.push({ partial, interval: note ? null : fromReplicates(pr.replicates[i]!) });
     });
   }
-  const replay = (runs: LoadedRun[], side: string) => (oneRunWithRequests ? throughputReplicates(runs, opts.resamples, createRng(opts.seed, `compare:${scenario}:throughput:${side}`)) : null);
-  const [bt, ct] = [replay(base, "baseline"), replay(cand, "candidate")];
+  const replay = (run: LoadedRun, side: string) => (oneRunWithRequests ? throughputReplicates(run, opts.resamples, createRng(opts.seed, `compare:${scenario}:throughput:${side}`)) : null);
+  const [bt, ct] = [replay(base[0]!, "baseline"), replay(cand[0]!, "candidate")];
   for (const r of RUN_LEVEL) {
     const p = fromRuns(r.key, r.label, false, base, cand, null, null);
     if (bt && ct && p.partial.method !== "none") {

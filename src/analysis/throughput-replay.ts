@@ -115,39 +115,28 @@ export function replayable(run: LoadedRun): Replayable | null {
   return r.baseS > 0 && known ? r : null;
 }
 
-/**
- * Replicates of the three throughputs for a side (one or more runs; with
- * several, runs are drawn with replacement and their throughputs averaged).
- * Null when any run cannot be replayed.
- */
-export function throughputReplicates(runs: LoadedRun[], resamples: number, rng: Rng): Record<ThroughputKey, Float64Array> | null {
-  const reps = runs.map(replayable);
-  if (reps.some((r) => r === null) || reps.length === 0) return null;
+/** Replicates of the three throughputs of one run; null when it cannot be replayed. */
+export function throughputReplicates(run: LoadedRun, resamples: number, rng: Rng): Record<ThroughputKey, Float64Array> | null {
+  const r = replayable(run);
+  if (r === null) return null;
   const out = { output_throughput: new Float64Array(resamples), request_throughput: new Float64Array(resamples), total_token_throughput: new Float64Array(resamples) };
-  const drawn = new Int32Array(Math.max(...reps.map((r) => r!.durS.length)));
+  const n = r.durS.length;
+  const drawn = new Int32Array(n);
   const pick = (i: number) => drawn[i]!;
   for (let b = 0; b < resamples; b++) {
-    let o = 0, q = 0, t = 0;
-    for (let k = 0; k < reps.length; k++) {
-      const r = reps[reps.length === 1 ? 0 : rng.int(0, reps.length - 1)]!;
-      const n = r.durS.length;
-      let tokens = 0, inputs = 0, done = 0;
-      for (let i = 0; i < n; i++) {
-        const j = rng.int(0, n - 1);
-        drawn[i] = j;
-        tokens += r.out[j]!;
-        inputs += r.inp[j]!;
-        done += r.ok[j]!;
-      }
-      // Relative to the replay of the original outcomes, applied to the run's measured throughputs.
-      const speed = r.baseS / replayDuration(r, pick);
-      o += r.measured.output * ratio(tokens, r.totals.out) * speed;
-      q += r.measured.request * ratio(done, r.totals.ok) * speed;
-      t += r.measured.total * ratio(tokens + inputs, r.totals.out + r.totals.inp) * speed;
+    let tokens = 0, inputs = 0, done = 0;
+    for (let i = 0; i < n; i++) {
+      const j = rng.int(0, n - 1);
+      drawn[i] = j;
+      tokens += r.out[j]!;
+      inputs += r.inp[j]!;
+      done += r.ok[j]!;
     }
-    out.output_throughput[b] = o / reps.length;
-    out.request_throughput[b] = q / reps.length;
-    out.total_token_throughput[b] = t / reps.length;
+    // Relative to the replay of the original outcomes, applied to the run's measured throughputs.
+    const speed = r.baseS / replayDuration(r, pick);
+    out.output_throughput[b] = r.measured.output * ratio(tokens, r.totals.out) * speed;
+    out.request_throughput[b] = r.measured.request * ratio(done, r.totals.ok) * speed;
+    out.total_token_throughput[b] = r.measured.total * ratio(tokens + inputs, r.totals.out + r.totals.inp) * speed;
   }
   return out;
 }

@@ -135,7 +135,7 @@ describe("throughput replay", () => {
     const { throughputReplicates } = await import("../../src/analysis/throughput-replay.ts");
     const { toLoadedRun } = await import("../../src/analysis/normalize.ts");
     const run = toLoadedRun(docOf([2, 2, 2, 2, 2, 2], { request_rate: "inf", max_concurrency: 2 }), "vllm", "/s.json", 0);
-    const reps = throughputReplicates([run], 200, createRng(1))!;
+    const reps = throughputReplicates(run, 200, createRng(1))!;
     for (const v of reps.output_throughput) expect(v).toBeCloseTo(4, 9);
     for (const v of reps.total_token_throughput) expect(v).toBeCloseTo(8, 9);
   });
