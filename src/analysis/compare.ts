@@ -154,12 +154,12 @@ function perRequest(scenario: string, m: MetricName | "success", base: LoadedRun
   const cs = buildSample(cu, opts.maxValues);
   if (bs.sorted.length === 0 || cs.sorted.length === 0) return null;
   const replicates = differenceReplicates(bs, cs, stats, { resamples: opts.resamples, rng: createRng(opts.seed, `compare:${scenario}:${m}`) });
-  const point = (units: Float64Array[]) => {
-    const st = computeStats(pooled(units), [50, 99]);
+  const point = (values: Float64Array) => {
+    const st = computeStats(values, [50, 99]);
     return stats.map((s) => (s.kind === "mean" ? st.mean : s.p === 50 ? st.median : st.percentiles.p99!));
   };
   const [bp, cp] = [pooled(bu), pooled(cu)];
-  return { n: Math.min(bp.length, cp.length), point: [point(bu), point(cu)], replicates };
+  return { n: Math.min(bp.length, cp.length), point: [point(bp), point(cp)], replicates };
 }
 
 const fromReplicates = (replicates: Float64Array) => (a: number) => percentileInterval(replicates, a);
