@@ -11,8 +11,8 @@
 import type { ScenarioResult } from "./types.ts";
 import { ExitCode, VbenchError } from "./errors.ts";
 import { buildBenchmarkResults, toJsonValue } from "./result-docs.ts";
-import { evaluateThresholds, withImplicitSuccessRate } from "./thresholds.ts";
-import { flatFailures, flatMetricStats, flatSubject, num, obj, storedVerdicts, type Obj } from "./flat-result.ts";
+import { evaluateThresholds, withImplicitSuccessRate, type ThresholdSubject } from "./thresholds.ts";
+import { flatSubject, num, obj, storedVerdicts, type Obj } from "./flat-result.ts";
 
 export const STANDARDIZED_SCHEMA = "vbench.standardized/1";
 export const DEFAULT_TASK_NAME = "vllm_benchmark";
@@ -48,9 +48,9 @@ export function vllmDateToIso(date: unknown): string | null {
 }
 
 /** `{mean, median, std, p25, ...}` (ms) per metric found in the flat keys, percentiles ascending. */
-function metricsFromFlat(raw: Obj): Obj {
+function metricsJson(metrics: ThresholdSubject["metrics"]): Obj {
   const out: Obj = {};
-  for (const [m, st] of Object.entries(flatMetricStats(raw))) out[m] = { mean: st.mean, median: st.median, std: st.std, ...st.percentiles };
+  for (const [m, st] of Object.entries(metrics)) out[m] = { mean: st.mean, median: st.median, std: st.std, ...st.percentiles };
   return out;
 }
 
@@ -104,13 +104,12 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
   const sc = configScenario(opts.config, scenarioName);
   const defaults = obj(opts.config?.defaults);
 
-  const completed = num(raw.completed) ?? 0;
-  // Older vLLM files carry no `failed`: the non-empty error strings are counted instead.
-  const { failed } = flatFailures(raw);
+  // Older vLLM files carry no `failed`: the non-empty error strings are counted instead (flat-result.ts).
+  const subject = flatSubject(raw);
+  const { completed, failed } = subject;
   const total = completed + failed;
 
   // The config's thresholds when given, else those vbench stored; either way the implicit success_rate gate (thresholds.ts).
-  const subject = flatSubject(raw);
   const verdicts = opts.config ? evaluateThresholds(configThresholds(opts.config, sc), subject) : withImplicitSuccessRate(storedVerdicts(vb?.thresholds), subject);
   const thresholds: Obj = {};
   for (const v of verdicts) thresholds[v.key] = { limit: v.limit, measured: v.measured, comparison: v.comparison, passed: v.passed, ...(v.implicit ? { implicit: true } : {}) };
@@ -139,7 +138,7 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
     total_token_throughput: num(raw.total_token_throughput),
     max_output_tokens_per_s: num(raw.max_output_tokens_per_s),
     max_concurrent_requests: num(raw.max_concurrent_requests),
-    metrics: metricsFromFlat(raw),
+    metrics: metricsJson(subject.metrics),
     thresholds,
     passed: verdicts.every((v) => v.passed),
     source: {
