@@ -110,6 +110,8 @@ export function startProducerThread(o: ProducerOptions): ProducerThread | null {
   const fail = (message: string) => {
     if (thread.failure !== null) return;
     thread.failure = message;
+    // The thread builds nothing more: end it, so an idle thread keeps neither the process nor its ports alive.
+    worker.terminate();
     filledSettle.reject(new Error(message));
     finish({ built: 0, notes: [] });
     thread.onFailure?.(message);

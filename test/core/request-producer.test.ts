@@ -83,6 +83,24 @@ describe("the producer thread", () => {
     expect((await producer!.stop()).built).toBe(5);
     feed.close();
   });
+
+  test("a thread that failed before its first look-ahead is ended: nothing keeps the process alive", async () => {
+    // Its own process, which must end by itself once the failure is reported (a live thread would keep it running).
+    const code = `
+      import openaiChat from ${JSON.stringify(`${import.meta.dir}/../../plugins/backends/openai-chat.ts`)};
+      import { startProducerThread } from ${JSON.stringify(`${import.meta.dir}/../../src/core/producer-thread.ts`)};
+      const scenario = ${JSON.stringify(scenario)};
+      const producer = startProducerThread({ data: ${JSON.stringify(data)}, tokenizer: "no-such-tokenizer.json", backend: openaiChat, backendBuiltIn: true, scenario, origin: ${JSON.stringify(origin)}, headers: {}, ignoreEos: true, count: 10, lookAhead: 4, consumers: 1 });
+      await producer.filled.catch((error) => console.log("failed: " + error.message));
+    `;
+    const child = Bun.spawn([process.execPath, "-e", code], { stdout: "pipe", stderr: "pipe" });
+    const killer = setTimeout(() => child.kill(), 30_000);
+    const [exitCode, stdout] = await Promise.all([child.exited, new Response(child.stdout).text()]);
+    clearTimeout(killer);
+    expect(stdout).toContain("failed: Cannot load tokenizer no-such-tokenizer.json");
+    expect(child.signalCode).toBeNull();
+    expect(exitCode).toBe(0);
+  }, 60_000);
 });
 
 describe("look-ahead", () => {
