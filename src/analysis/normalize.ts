@@ -9,7 +9,7 @@ import type { MetricName, ScenarioResult } from "../core/types.ts";
 import { METRIC_NAMES } from "../core/types.ts";
 import { standardizeVllmResult, vllmDateToIso } from "../core/standardized.ts";
 import { buildBenchmarkResults, runLabel, toJsonValue } from "../core/result-docs.ts";
-import { flatFailures, flatMetricStats, num, obj, storedVerdicts } from "../core/flat-result.ts";
+import { flatSubject, num, obj, storedVerdicts } from "../core/flat-result.ts";
 import { DETAILED_KEYS, definedValues, perRequestFromDetailed, pooledItlMs } from "./per-request.ts";
 import type { LoadedRun, PerRequestData, RunMetricStats, RunSourceKind } from "./types.ts";
 
@@ -105,8 +105,8 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     // vLLM's older files carry no `failed`; thresholds on success_rate need it.
     if (num(flat.failed) === null) flat = { ...flat, failed: requests ? requests.success.filter((s) => !s).length : 0 };
   }
-  // vbench's metric_stats (count, min, max) live in its `vbench` object; the standardized document has none.
-  const metrics = flatMetricStats(isStd ? flat : doc);
+  // vbench's metric_stats (count, min, max), failure categories and short outputs live in its `vbench` object; the standardized document has none.
+  const { metrics, failures, extras } = flatSubject(isStd ? flat : doc);
   for (const m of METRIC_NAMES) if (metrics[m]) completeStats(metrics[m]!, m, requests);
   const completed = num(flat.completed) ?? 0;
   const failed = num(flat.failed) ?? 0;
@@ -134,7 +134,7 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     timeMs: Number.isFinite(parsedTime) ? parsedTime : mtimeMs,
     completed,
     failed,
-    failures: { byCategory: flatFailures(isStd ? flat : doc).byCategory },
+    failures: { byCategory: failures.byCategory },
     successRate: completed + failed > 0 ? completed / (completed + failed) : 0,
     durationS: num(flat.duration) ?? 0,
     requestThroughput: num(flat.request_throughput),
@@ -146,7 +146,7 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     flat,
     // The standardized document holds the stored verdicts of every kind, the implicit success_rate included (standardized.ts).
     thresholds: storedVerdicts(standardized.thresholds),
-    extras: { shortOutputs: { minRatio: num(obj(vb?.short_outputs)?.min_ratio) } },
+    extras,
     requests,
     standardized,
   };

@@ -54,8 +54,8 @@ export function flatFailures(raw: Obj): ThresholdSubject["failures"] & { failed:
   return { failed, byCategory };
 }
 
-/** What the thresholds of a flat result document are judged against. */
-export function flatSubject(raw: Obj): ThresholdSubject {
+/** What the thresholds of a flat result document are judged against (extras always present: null ratio when not stored). */
+export function flatSubject(raw: Obj): ThresholdSubject & { extras: { shortOutputs: { minRatio: number | null } } } {
   const { failed, byCategory } = flatFailures(raw);
   const shortOutputs = { minRatio: num(obj(obj(raw.vbench)?.short_outputs)?.min_ratio) };
   return { completed: num(raw.completed) ?? 0, failed, failures: { byCategory }, outputThroughput: num(raw.output_throughput), metrics: flatMetricStats(raw), extras: { shortOutputs } };
