@@ -43,10 +43,6 @@ function ratio(x: number, base: number): number {
 
 const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
 
-function num(v: unknown): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
-
 /** Requests beyond which throughputs are left to the tolerance: their drain is a negligible part of the run. */
 export const MAX_REPLAY_REQUESTS = 20_000;
 
@@ -89,8 +85,8 @@ export function replayable(run: LoadedRun): Replayable | null {
   const d = run.requests;
   if (!d || d.success.length === 0 || d.success.length > MAX_REPLAY_REQUESTS) return null;
   const n = d.success.length;
-  const slots = num(run.flat.max_concurrency) ?? Infinity;
-  const rateInf = run.flat.request_rate === "inf" || run.flat.request_rate === null || run.flat.request_rate === undefined;
+  const slots = run.maxConcurrency ?? Infinity;
+  const rateInf = run.requestRate === null || run.requestRate === Infinity;
   let scheduleS: Float64Array;
   if (rateInf) scheduleS = new Float64Array(n);
   else {
