@@ -9,7 +9,7 @@
  */
 import { METRIC_NAMES, type MetricName } from "../core/types.ts";
 import { groupRuns } from "./load.ts";
-import { definedValues, pooledItlMs } from "./per-request.ts";
+import { metricValuesMs } from "./per-request.ts";
 import { metricLabel } from "./summary.ts";
 import { escapeHtml as esc, lineChart, PALETTE } from "./svg.ts";
 import { cdfPoints, concurrencyOverTime, hasTimeline, throughputOverTime } from "./timeseries.ts";
@@ -69,10 +69,6 @@ function runsTable(group: RunGroup): string {
   return `<div class="wrap"><table><thead><tr>${head.map((h, i) => `<th class="${i === 0 ? "l" : ""}">${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div><p class="note">Latencies in ms. Hover a run for its file.</p>`;
 }
 
-function metricValues(run: LoadedRun, m: MetricName): Float64Array {
-  const d = run.requests!;
-  return m === "itl" ? pooledItlMs(d) : definedValues(m === "ttft" ? d.ttftMs : m === "tpot" ? d.tpotMs : d.e2elMs);
-}
 
 function charts(group: RunGroup): string {
   const drawn = group.runs.slice(-MAX_CHART_RUNS).filter((r) => r.requests);
@@ -80,7 +76,7 @@ function charts(group: RunGroup): string {
   const out: string[] = [];
   for (const m of METRIC_NAMES) {
     if (!drawn.some((r) => r.metrics[m])) continue;
-    const series = drawn.map((r) => ({ name: runLabel(r), points: cdfPoints(metricValues(r, m)) }));
+    const series = drawn.map((r) => ({ name: runLabel(r), points: cdfPoints(metricValuesMs(r.requests!, m)) }));
     out.push(lineChart({ title: `${metricLabel(m)} distribution (CDF)`, xLabel: `${metricLabel(m)} (ms)`, yLabel: "fraction of values ≤ x", series, step: true, yRange: [0, 1] }));
   }
   const timed = drawn.filter((r) => hasTimeline(r.requests!));

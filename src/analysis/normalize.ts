@@ -10,7 +10,7 @@ import { METRIC_NAMES } from "../core/types.ts";
 import { standardizeVllmResult, vllmDateToIso } from "../core/standardized.ts";
 import { buildBenchmarkResults, runLabel, toJsonValue } from "../core/result-docs.ts";
 import { flatSubject, num, obj, storedVerdicts } from "../core/flat-result.ts";
-import { DETAILED_KEYS, definedValues, perRequestFromDetailed, pooledItlMs } from "./per-request.ts";
+import { DETAILED_KEYS, metricValuesMs, perRequestFromDetailed } from "./per-request.ts";
 import type { LoadedRun, PerRequestData, RunMetricStats, RunSourceKind } from "./types.ts";
 
 type Obj = Record<string, unknown>;
@@ -44,7 +44,7 @@ export function classifyDocument(doc: unknown): { kind: RunSourceKind } | { kind
 /** Count/min/max from the per-request values when the file's own statistics (vbench's metric_stats) lack them. */
 function completeStats(stats: RunMetricStats, m: MetricName, data: PerRequestData | null): void {
   if (!data || (stats.count !== null && stats.min !== null && stats.max !== null)) return;
-  const values = m === "itl" ? pooledItlMs(data) : definedValues(m === "ttft" ? data.ttftMs : m === "tpot" ? data.tpotMs : data.e2elMs);
+  const values = metricValuesMs(data, m);
   stats.count = values.length;
   let min = Infinity, max = -Infinity;
   for (const v of values) {

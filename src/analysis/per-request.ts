@@ -7,6 +7,7 @@
  * gaps (last token-bearing message − sentAt), TPOT is
  * (E2EL − TTFT) / (outputTokens − 1) for requests with more than one token.
  */
+import type { MetricName } from "../core/types.ts";
 import type { PerRequestData } from "./types.ts";
 
 type Obj = Record<string, unknown>;
@@ -99,4 +100,14 @@ export function pooledItlMs(data: PerRequestData): Float64Array {
     j += g.length;
   }
   return out;
+}
+
+/** The one-value-per-request series of a latency metric (NaN for a failed request, and TPOT of a one-token one). */
+export function requestSeriesMs(data: PerRequestData, m: Exclude<MetricName, "itl">): Float64Array {
+  return m === "ttft" ? data.ttftMs : m === "tpot" ? data.tpotMs : data.e2elMs;
+}
+
+/** Every value of metric m in the run: the defined per-request values, or every ITL gap pooled. */
+export function metricValuesMs(data: PerRequestData, m: MetricName): Float64Array {
+  return m === "itl" ? pooledItlMs(data) : definedValues(requestSeriesMs(data, m));
 }

@@ -20,6 +20,7 @@
  * gaps together.
  */
 import type { MetricName } from "../core/types.ts";
+import { requestSeriesMs } from "./per-request.ts";
 import type { PerRequestData } from "./types.ts";
 
 /**
@@ -39,7 +40,7 @@ function valuesOf(data: PerRequestData, i: number, m: MetricName | "success", se
     for (const gap of data.itlMs[i]!) put((t += gap), gap);
     return;
   }
-  const v = m === "ttft" ? data.ttftMs[i]! : m === "tpot" ? data.tpotMs[i]! : data.e2elMs[i]!;
+  const v = requestSeriesMs(data, m)[i]!;
   if (!Number.isNaN(v)) put(sentMs, v);
 }
 
@@ -70,9 +71,8 @@ export function timeBlockUnits(data: PerRequestData, m: MetricName | "success", 
 function requestUnits(data: PerRequestData, m: MetricName | "success"): Float64Array[] {
   if (m === "success") return data.success.map((ok) => Float64Array.of(ok ? 1 : 0));
   if (m === "itl") return data.itlMs.filter((g, i) => data.success[i] && g.length > 0);
-  const series = m === "ttft" ? data.ttftMs : m === "tpot" ? data.tpotMs : data.e2elMs;
   const out: Float64Array[] = [];
-  for (const v of series) if (!Number.isNaN(v)) out.push(Float64Array.of(v));
+  for (const v of requestSeriesMs(data, m)) if (!Number.isNaN(v)) out.push(Float64Array.of(v));
   return out;
 }
 
