@@ -14,7 +14,7 @@ import { Logger } from "../core/log.ts";
 import { writeFileAtomic } from "../core/atomic-write.ts";
 import { recordToJsonLine } from "../core/record-log.ts";
 import { formatExtras, formatResultBlock } from "../core/report.ts";
-import { evaluateThresholds } from "../core/thresholds.ts";
+import { evaluateThresholds, failedVerdictNames } from "../core/thresholds.ts";
 import { hostInfo } from "../core/run-info.ts";
 import { loadShard, shardScenarioDirs, type LoadedShard } from "../core/shard-load.ts";
 import { checkBelongTogether, checkScenarioShards, mergedSummary, mergeInfo, unionRecords } from "../core/shard-merge.ts";
@@ -113,7 +113,7 @@ export async function runMergeCommand(dirs: string[], opts: MergeCommandOptions,
     log.raw(formatExtras(result.summary, result.scenario, result.thresholds));
     log.info(`Results: ${result.run.scenarioDir}`);
   }
-  const failed = results.flatMap((r) => r.thresholds.filter((t) => !t.passed).map((t) => `${r.scenario.name}${r.run.variant ? `/${r.run.variant}` : ""}: ${t.key}`));
+  const failed = failedVerdictNames(results);
   if (failed.length) {
     log.error(`Thresholds failed: ${failed.join(", ")} (exit code ${ExitCode.threshold})`);
     return ExitCode.threshold;

@@ -18,7 +18,7 @@ import { HttpClient } from "../core/http.ts";
 import { prepareScenario, requestHeaders } from "../core/prepare.ts";
 import { executeScenario, type PreparedScenario } from "../core/execute.ts";
 import { formatResultBlock, formatExtras } from "../core/report.ts";
-import { evaluateThresholds } from "../core/thresholds.ts";
+import { evaluateThresholds, failedVerdictNames } from "../core/thresholds.ts";
 import { localTimestamp, hostInfo, newRunId } from "../core/run-info.ts";
 import { VERSION } from "../version.ts";
 import { redactUrl } from "../core/redact.ts";
@@ -234,7 +234,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
     log.warn(`Interrupted: results of the ${results.reduce((n, r) => n + r.summary.completed, 0)} finished requests were written to ${options.outputDir}`);
     return { exitCode: ExitCode.interrupted, results };
   }
-  const failedThresholds = results.flatMap((r) => r.thresholds.filter((t) => !t.passed).map((t) => `${r.scenario.name}${r.run.variant ? `/${r.run.variant}` : ""}: ${t.key}${t.implicit ? " (implicit: requests failed and no success_rate threshold tolerates them)" : ""}`));
+  const failedThresholds = failedVerdictNames(results);
   // A shard's verdicts judge its share only: the run's verdict (and exit code) is `vbench merge`'s. Failing here would also fail a Kubernetes Job whose merge still has to run.
   if (failedThresholds.length && sharding.shard) log.warn(`This shard's own thresholds failed (${failedThresholds.join(", ")}); the run is judged by \`vbench merge\` over every shard`);
   else if (failedThresholds.length) {

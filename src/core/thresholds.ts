@@ -181,3 +181,10 @@ export function evaluateThresholds(thresholds: Readonly<Record<string, unknown>>
   }
   return withImplicitSuccessRate(verdicts, subject);
 }
+
+/** `scenario[/variant]: key` of every failed verdict, for the one line `run` and `merge` end a failed gate with. */
+export function failedVerdictNames(results: readonly { scenario: { name: string }; run: { variant: string }; thresholds: readonly ThresholdVerdict[] }[]): string[] {
+  return results.flatMap((r) =>
+    r.thresholds.filter((t) => !t.passed).map((t) => `${r.scenario.name}${r.run.variant ? `/${r.run.variant}` : ""}: ${t.key}${t.implicit ? " (implicit: requests failed and no success_rate threshold tolerates them)" : ""}`),
+  );
+}
