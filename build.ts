@@ -5,7 +5,7 @@
  * imported command keeps its own node: imports, so `vbench --help` does not
  * build node:crypto & co. at start: 53 → 40 ms, docs/performance.md). Offline: no cross-target,
  * the running Bun is the base binary. The version comes from package.json,
- * bundled through src/version.ts.
+ * bundled through src/base/version.ts.
  */
 import { mkdirSync, statSync } from "node:fs";
 

@@ -8,7 +8,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { spawnMockProcess, type SpawnedMock } from "../src/mock/spawn.ts";
 import type { MockOptions } from "../src/mock/options.ts";
-import { timingFromJsonLine, type MeasuredTiming } from "../src/core/truth-compare.ts";
+import { timingFromJsonLine, type MeasuredTiming } from "../src/results/truth-compare.ts";
 
 export const REPO = resolve(import.meta.dir, "..");
 /** The binary under test: VBENCH_BINARY or dist/vbench (built by `npm run bench`). */

@@ -17,7 +17,7 @@
  * (autoTokensPerChunk: at most 25,000 chunks/s); the table says how many.
  */
 import { autoTokensPerChunk, calibrationScenario } from "../src/commands/calibrate.ts";
-import { compareWithTruth, fetchTruth, type TruthComparison } from "../src/core/truth-compare.ts";
+import { compareWithTruth, fetchTruth, type TruthComparison } from "../src/results/truth-compare.ts";
 import { compareWithWire, startWireCapture, type WireComparison } from "./wire-truth.ts";
 import { benchArgs, machineLoad, ms, numberList, readResults, readTimings, report, runBinary, signed, startSimulator, tempDir, writeScenario } from "./_lib.ts";
 

@@ -1,7 +1,7 @@
 /**
  * The client's own CPU per request and per streamed event, without the
  * network or the kernel: responses are fed to the raw-socket client
- * (src/core/http.ts) through a stand-in socket, one SSE event per read as a
+ * (src/engine/http.ts) through a stand-in socket, one SSE event per read as a
  * token-by-token stream arrives, into TimedRequest with the openai parser
  * (the exact code `vbench run` executes per read). What remains per read in a
  * real run is the runtime's socket callback and the kernel.
@@ -9,10 +9,10 @@
  *   npx bun bench/client-cpu.ts [--requests 20000] [--events 64]
  */
 import openai from "../plugins/backends/openai.ts";
-import { HttpClient, parseOrigin } from "../src/core/http.ts";
-import { TimedRequest, requestBytes } from "../src/core/request.ts";
-import { prepareRequest } from "../src/core/prepare.ts";
-import type { ResolvedScenario, RequestRecord } from "../src/core/types.ts";
+import { HttpClient, parseOrigin } from "../src/engine/http.ts";
+import { TimedRequest, requestBytes } from "../src/engine/request.ts";
+import { prepareRequest } from "../src/engine/prepare.ts";
+import type { ResolvedScenario, RequestRecord } from "../src/base/types.ts";
 import { benchArgs, machineLoad, report } from "./_lib.ts";
 
 const encoder = new TextEncoder();

@@ -18,8 +18,8 @@
  * Prints one JSON line: {"rateRps", "threads", "releases", "p50", "p99", "max"} (ms).
  */
 import { benchArgs } from "./_lib.ts";
-import { buildSchedule } from "../src/core/schedule.ts";
-import { percentileOfSorted } from "../src/core/stats.ts";
+import { buildSchedule } from "../src/engine/schedule.ts";
+import { percentileOfSorted } from "../src/results/stats.ts";
 
 export interface FloorFigure {
   rateRps: number;

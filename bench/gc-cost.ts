@@ -12,10 +12,10 @@
  */
 import { edenGC } from "bun:jsc";
 import openai from "../plugins/backends/openai.ts";
-import { HttpClient, parseOrigin } from "../src/core/http.ts";
-import { TimedRequest, requestBytes } from "../src/core/request.ts";
-import { prepareRequest } from "../src/core/prepare.ts";
-import type { RequestRecord, ResolvedScenario } from "../src/core/types.ts";
+import { HttpClient, parseOrigin } from "../src/engine/http.ts";
+import { TimedRequest, requestBytes } from "../src/engine/request.ts";
+import { prepareRequest } from "../src/engine/prepare.ts";
+import type { RequestRecord, ResolvedScenario } from "../src/base/types.ts";
 import { benchArgs, machineLoad, report } from "./_lib.ts";
 
 const STALL_MS = 0.5;

@@ -1,5 +1,5 @@
 /**
- * CPU of the HTTP response framing alone (src/core/http.ts and its parser):
+ * CPU of the HTTP response framing alone (src/engine/http.ts and its parser):
  * a chunked streaming response fed to the raw-socket client through a
  * stand-in socket into a sink that does nothing, so neither the SSE framer
  * nor a backend parser is in the figure. Cases: one chunk per read (a
@@ -8,7 +8,7 @@
  *
  *   npx bun bench/http-framing.ts [--requests 20000] [--chunks 64]
  */
-import { HttpClient, parseOrigin, type ResponseSink } from "../src/core/http.ts";
+import { HttpClient, parseOrigin, type ResponseSink } from "../src/engine/http.ts";
 import { benchArgs, machineLoad, report } from "./_lib.ts";
 
 const encoder = new TextEncoder();

@@ -2,7 +2,7 @@
  * HTTP stacks compared on the job vbench needs: many concurrent SSE streams,
  * one event per read. The same SSE framer and openai parser run behind each
  * stack, so only the HTTP layer differs:
- * - raw: vbench's client (src/core/http.ts on Bun.connect) with TimedRequest,
+ * - raw: vbench's client (src/engine/http.ts on Bun.connect) with TimedRequest,
  *   exactly the path `vbench run` takes;
  * - fetch: Bun's fetch + body.getReader();
  * - node:http: http.request with a keep-alive agent and no socket cap.
@@ -14,11 +14,11 @@
  */
 import http from "node:http";
 import openai from "../plugins/backends/openai.ts";
-import { HttpClient, parseOrigin } from "../src/core/http.ts";
-import { TimedRequest, requestBytes } from "../src/core/request.ts";
-import { prepareRequest } from "../src/core/prepare.ts";
-import { createSseFramer } from "../src/core/sse.ts";
-import { PayloadKind, type ResolvedScenario } from "../src/core/types.ts";
+import { HttpClient, parseOrigin } from "../src/engine/http.ts";
+import { TimedRequest, requestBytes } from "../src/engine/request.ts";
+import { prepareRequest } from "../src/engine/prepare.ts";
+import { createSseFramer } from "../src/wire/sse.ts";
+import { PayloadKind, type ResolvedScenario } from "../src/base/types.ts";
 import { benchArgs, machineLoad, report, startSimulator } from "./_lib.ts";
 
 type Stack = "raw" | "fetch" | "node:http";

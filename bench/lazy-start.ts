@@ -1,5 +1,5 @@
 /**
- * Requests built as they are needed (src/core/request-producer.ts), measured
+ * Requests built as they are needed (src/engine/request-producer.ts), measured
  * through the compiled binary against the simulator's defaults (50 ms to the
  * first token, 10 ms per token):
  *

@@ -5,7 +5,7 @@
  * Run: `npx bun bench/sse-framer.ts`. Prints one line per case on stdout.
  */
 import openaiChat from "../plugins/backends/openai-chat.ts";
-import { createSseFramer } from "../src/core/sse.ts";
+import { createSseFramer } from "../src/wire/sse.ts";
 
 export interface FramerBenchResult {
   name: string;

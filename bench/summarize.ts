@@ -5,8 +5,8 @@
  *
  *   npx bun bench/summarize.ts [records] [messagesPerRecord]
  */
-import { summarize } from "../src/core/metrics.ts";
-import type { RequestRecord, ResolvedScenario } from "../src/core/types.ts";
+import { summarize } from "../src/results/metrics.ts";
+import type { RequestRecord, ResolvedScenario } from "../src/base/types.ts";
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const messages = Number(process.argv[3] ?? 16);

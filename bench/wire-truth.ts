@@ -14,7 +14,7 @@
  * missing, startWireCapture says why and the caller reports without it.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { errorStats, type ErrorStats, type MeasuredTiming } from "../src/core/truth-compare.ts";
+import { errorStats, type ErrorStats, type MeasuredTiming } from "../src/results/truth-compare.ts";
 
 /** One request as the wire showed it. Times in ms since the epoch (the capture's clock). */
 export interface WireTiming {

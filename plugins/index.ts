@@ -1,9 +1,9 @@
 /**
  * The built-in plugins. A compiled binary bundles only what is imported
  * statically, so every built-in is listed here; plugins from disk are loaded
- * by src/core/plugin-loader.ts.
+ * by src/plugin-host/plugin-loader.ts.
  */
-import type { Plugin } from "../src/core/types.ts";
+import type { Plugin } from "../src/base/types.ts";
 import { builtinBackends } from "./backends.ts";
 import json from "./exporters/json.ts";
 import csv from "./exporters/csv.ts";

@@ -5,12 +5,12 @@
  * command actions so `vbench --help` starts fast.
  */
 import { cac } from "cac";
-import { VERSION, versionLine } from "./version.ts";
-import { ExitCode, VbenchError, isVbenchError } from "./core/errors.ts";
-import { RUN_FLAGS, runFlagHelp, flagsToSources, outputDirs, exporterOptionsFromFlags, metricsPort } from "./cli-flags.ts";
+import { VERSION, versionLine } from "./base/version.ts";
+import { ExitCode, VbenchError, isVbenchError } from "./base/errors.ts";
+import { RUN_FLAGS, runFlagHelp, flagsToSources, outputDirs, exporterOptionsFromFlags, metricsPort } from "./config/cli-flags.ts";
 import { mockFlagDefinitions } from "./mock/flags.ts";
-import { closestMatch } from "./core/suggest.ts";
-import { redactHeaders } from "./core/redact.ts";
+import { closestMatch } from "./base/suggest.ts";
+import { redactHeaders } from "./base/redact.ts";
 
 const cli = cac("vbench");
 
@@ -60,9 +60,9 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>)
 }
 
 async function loadRegistry(pluginFiles: string[], places?: string[]) {
-  const { Registry } = await import("./core/registry.ts");
+  const { Registry } = await import("./plugin-host/registry.ts");
   const { builtinPlugins } = await import("../plugins/index.ts");
-  const { loadPluginFiles } = await import("./core/plugin-loader.ts");
+  const { loadPluginFiles } = await import("./plugin-host/plugin-loader.ts");
   const registry = new Registry();
   for (const plugin of builtinPlugins) registry.register(plugin);
   await loadPluginFiles(pluginFiles, registry, places);
@@ -71,7 +71,7 @@ async function loadRegistry(pluginFiles: string[], places?: string[]) {
 
 /** Plugin files named by the config file and by --plugin, loaded before validation so their names are known. */
 async function registryFor(options: Record<string, unknown>) {
-  const { readConfigFile } = await import("./core/config.ts");
+  const { readConfigFile } = await import("./config/config.ts");
   const sources = flagsToSources(options, process.env);
   let filePlugins: string[] = [];
   let filePlaces: string[] = [];
@@ -104,7 +104,7 @@ addRunFlags(cli.command("run", "Run the scenarios of a scenario file against a s
       const dirs = outputDirs(options, process.env);
       const repeat = Number(options.repeat);
       if (!Number.isInteger(repeat) || repeat < 1) throw new VbenchError("bad_flag", `--repeat: expected a whole number >= 1, found ${String(options.repeat)}`, { hint: "vbench run --repeat 5" });
-      const { shardOptions } = await import("./core/shard.ts");
+      const { shardOptions } = await import("./config/shard.ts");
       const sharding = shardOptions(options, process.env);
       return withMock(options, sources, async () => (await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, repeat, shardOptions: sharding, exporterOptions: exporterOptionsFromFlags(options, process.env), metricsPort: metricsPort(options, process.env), metricsHost: options.metricsHost === undefined ? undefined : String(options.metricsHost), exitNow }, registry)).exitCode);
     }),
@@ -113,8 +113,8 @@ addRunFlags(cli.command("run", "Run the scenarios of a scenario file against a s
 addRunFlags(cli.command("validate", "Check everything run checks before sending (scenario file, flags, plugins, tokenizer, dataset files, output directories) and print the resolved scenarios as JSON on stdout; sends nothing")).action(
   action(async (options: Record<string, unknown>) => {
     const { registry, sources } = await registryFor(options);
-    const { resolveConfig } = await import("./core/config.ts");
-    const { checkBeforeSending } = await import("./core/preflight.ts");
+    const { resolveConfig } = await import("./config/config.ts");
+    const { checkBeforeSending } = await import("./run/preflight.ts");
     const plan = resolveConfig(sources, registry);
     const dirs = outputDirs(options, process.env);
     await checkBeforeSending(plan, { ...dirs, dryRun: true });

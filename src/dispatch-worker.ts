@@ -1,9 +1,9 @@
 /**
- * Entry of a dispatch thread (src/core/dispatcher.ts), a second entry point
+ * Entry of a dispatch thread (src/engine/dispatcher.ts), a second entry point
  * of the compiled binary (build.ts). It loads the built-in backends only.
  */
 import { builtinBackends } from "../plugins/backends.ts";
-import { serveDispatcher, type ToDispatcher } from "./core/dispatcher.ts";
+import { serveDispatcher, type ToDispatcher } from "./engine/dispatcher.ts";
 
 declare const self: Worker;
 const onMessage = serveDispatcher(

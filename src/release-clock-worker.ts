@@ -1,11 +1,11 @@
 /**
- * Entry of a release clock's thread (src/core/release-clock.ts), an entry
+ * Entry of a release clock's thread (src/engine/release-clock.ts), an entry
  * point of the compiled binary (build.ts): sleep with Atomics.wait until
  * EARLY_MS before each release, then post the highest index due by then.
  * Both threads read performance.timeOrigin + performance.now() (epoch ms).
  */
-import type { ClockStart } from "./core/release-clock.ts";
-import { openSchedule } from "./core/schedule.ts";
+import type { ClockStart } from "./engine/release-clock.ts";
+import { openSchedule } from "./engine/schedule.ts";
 
 declare const self: Worker;
 self.onmessage = (event: MessageEvent) => {

@@ -2,8 +2,8 @@
  * OpenAI-compatible chat completions (`/v1/chat/completions`): vLLM, SGLang,
  * TGI's OpenAI route, OpenAI itself. Wire format: spec/wire.md.
  */
-import { defineBackend } from "../../src/core/registry.ts";
-import type { BuildRequestInput } from "../../src/core/types.ts";
+import { defineBackend } from "../../src/plugin-host/registry.ts";
+import type { BuildRequestInput } from "../../src/base/types.ts";
 import { endpointHint, mergeBody, OPENAI_DEFAULT_SAMPLING } from "./_body.ts";
 import type { JsonObject } from "./_body.ts";
 import { createOpenAiParser, parseOpenAiModels } from "./_openai-stream.ts";

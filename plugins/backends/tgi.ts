@@ -3,9 +3,9 @@
  * Wire format: spec/wire.md. TGI sends no `[DONE]`: the event with `details`
  * is the end marker, and output tokens come from `details.generated_tokens`.
  */
-import { defineBackend } from "../../src/core/registry.ts";
-import { PayloadKind } from "../../src/core/types.ts";
-import type { BuildRequestInput, ParsedResponse, ResponseParser } from "../../src/core/types.ts";
+import { defineBackend } from "../../src/plugin-host/registry.ts";
+import { PayloadKind } from "../../src/base/types.ts";
+import type { BuildRequestInput, ParsedResponse, ResponseParser } from "../../src/base/types.ts";
 import { endpointHint, isRecord, malformed, mergeBody } from "./_body.ts";
 import type { JsonObject } from "./_body.ts";
 

@@ -7,11 +7,11 @@
  * is the union over all results, in a fixed order, so a scenario that did not
  * select a metric or percentile leaves those cells empty.
  */
-import type { ScenarioResult, SeriesStats } from "../../src/core/types.ts";
-import { METRIC_NAMES } from "../../src/core/types.ts";
-import { percentileWord, runLevelFields } from "../../src/core/result-docs.ts";
-import { redactUrl } from "../../src/core/redact.ts";
-import { RESPONSE_EXTRA_COLUMNS, responseExtrasCells } from "../../src/core/response-extras.ts";
+import type { ScenarioResult, SeriesStats } from "../../src/base/types.ts";
+import { METRIC_NAMES } from "../../src/base/types.ts";
+import { percentileWord, runLevelFields } from "../../src/results/result-docs.ts";
+import { redactUrl } from "../../src/base/redact.ts";
+import { RESPONSE_EXTRA_COLUMNS, responseExtrasCells } from "../../src/results/response-extras.ts";
 import { findSweeps, type SweepParameter } from "../../src/analysis/sweeps.ts";
 
 type Row = Record<string, unknown>;

@@ -14,10 +14,10 @@
  * stop the remaining scenarios: it is retried in finish() and then reported.
  */
 import * as v from "valibot";
-import type { ExportContext, ScenarioResult } from "../../src/core/types.ts";
-import { defineExporter } from "../../src/core/registry.ts";
+import type { ExportContext, ScenarioResult } from "../../src/base/types.ts";
+import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { parseExporterOptions } from "../../src/monitoring/exporter-options.ts";
-import { ExitCode, VbenchError, errorMessage } from "../../src/core/errors.ts";
+import { ExitCode, VbenchError, errorMessage } from "../../src/base/errors.ts";
 import { chInsert, chQuery, chSelect, clickhouseConnection, identifier, literal, type ClickHouseConnection } from "../../src/monitoring/clickhouse-http.ts";
 import { clickhouseDateTime, createTableSql, requestRows, runRow, REQUEST_COLUMNS, REQUEST_KEY, RUN_COLUMNS, RUN_KEY, type Column } from "../../src/monitoring/clickhouse-rows.ts";
 

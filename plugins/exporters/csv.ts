@@ -6,12 +6,12 @@
  */
 import { join } from "node:path";
 import Papa from "papaparse";
-import { defineExporter } from "../../src/core/registry.ts";
-import { checkWritableDir, writeFileAtomic } from "../../src/core/atomic-write.ts";
-import { requestLatencies } from "../../src/core/result-docs.ts";
-import { percentileOfSorted } from "../../src/core/stats.ts";
+import { defineExporter } from "../../src/plugin-host/registry.ts";
+import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.ts";
+import { requestLatencies } from "../../src/results/result-docs.ts";
+import { percentileOfSorted } from "../../src/results/stats.ts";
 import { summaryColumns, summaryRow, sweepPoints } from "./_csv-summary.ts";
-import { METRIC_NAMES, type ScenarioResult } from "../../src/core/types.ts";
+import { METRIC_NAMES, type ScenarioResult } from "../../src/base/types.ts";
 
 export const REQUESTS_FILE = "requests.csv";
 export const SUMMARY_FILE = "summary.csv";
@@ -32,7 +32,7 @@ export function cell(v: unknown): string {
   return s === "-0" ? "0" : s;
 }
 
-/** Percentile p of unsorted values by the project's one definition (core/stats.ts); NaN (an empty cell) when there are none. */
+/** Percentile p of unsorted values by the project's one definition (results/stats.ts); NaN (an empty cell) when there are none. */
 function percentile(values: number[], p: number): number {
   return values.length === 0 ? NaN : percentileOfSorted(Float64Array.from(values).sort(), p);
 }

@@ -4,9 +4,9 @@
  * (src/analysis/html.ts): self-contained, no network, opens in any browser.
  */
 import { join } from "node:path";
-import type { ScenarioResult } from "../../src/core/types.ts";
-import { defineExporter } from "../../src/core/registry.ts";
-import { checkWritableDir, writeFileAtomic } from "../../src/core/atomic-write.ts";
+import type { ScenarioResult } from "../../src/base/types.ts";
+import { defineExporter } from "../../src/plugin-host/registry.ts";
+import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.ts";
 import { loadedFromResult } from "../../src/analysis/normalize.ts";
 import { renderReport } from "../../src/analysis/html.ts";
 import type { LoadedRun } from "../../src/analysis/types.ts";

@@ -5,10 +5,10 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { ScenarioResult } from "../../src/core/types.ts";
-import { defineExporter } from "../../src/core/registry.ts";
-import { checkWritableDir, writeFileAtomic } from "../../src/core/atomic-write.ts";
-import { buildBenchmarkResults, buildStandardized, formatJson, scenarioLabel } from "../../src/core/result-docs.ts";
+import type { ScenarioResult } from "../../src/base/types.ts";
+import { defineExporter } from "../../src/plugin-host/registry.ts";
+import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.ts";
+import { buildBenchmarkResults, buildStandardized, formatJson, scenarioLabel } from "../../src/results/result-docs.ts";
 
 export const BENCHMARK_RESULTS_FILE = "benchmark_results.json";
 

@@ -1,11 +1,11 @@
 /**
  * msgpack exporter: raw.msgpack, the lossless copy of a scenario result from
- * which `vbench export` re-renders any other format (src/core/raw-records.ts).
+ * which `vbench export` re-renders any other format (src/results/raw-records.ts).
  */
 import { join } from "node:path";
-import { defineExporter } from "../../src/core/registry.ts";
-import { checkWritableDir, writeFileAtomic } from "../../src/core/atomic-write.ts";
-import { encodeRaw } from "../../src/core/raw-records.ts";
+import { defineExporter } from "../../src/plugin-host/registry.ts";
+import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.ts";
+import { encodeRaw } from "../../src/results/raw-records.ts";
 
 export const RAW_FILE = "raw.msgpack";
 

@@ -11,9 +11,9 @@
  * with the samples of every result under it.
  */
 import { dirname, join } from "node:path";
-import type { MetricName, ScenarioResult, SummaryExtras } from "../../src/core/types.ts";
-import { defineExporter } from "../../src/core/registry.ts";
-import { checkWritableDir, writeFileAtomic } from "../../src/core/atomic-write.ts";
+import type { MetricName, ScenarioResult, SummaryExtras } from "../../src/base/types.ts";
+import { defineExporter } from "../../src/plugin-host/registry.ts";
+import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.ts";
 import { PromText, summaryOfStats, type Labels } from "../../src/monitoring/prom-text.ts";
 
 export const PROM_FILE = "metrics.prom";

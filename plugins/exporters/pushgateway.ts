@@ -9,10 +9,10 @@
  * never printed.
  */
 import * as v from "valibot";
-import type { ExportContext } from "../../src/core/types.ts";
-import { defineExporter } from "../../src/core/registry.ts";
+import type { ExportContext } from "../../src/base/types.ts";
+import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { parseExporterOptions } from "../../src/monitoring/exporter-options.ts";
-import { ExitCode, VbenchError } from "../../src/core/errors.ts";
+import { ExitCode, VbenchError } from "../../src/base/errors.ts";
 import { checkPushgateway, pushgatewayPath, pushToGateway } from "../../src/monitoring/pushgateway.ts";
 import { renderPrometheus } from "./prometheus.ts";
 

@@ -13,8 +13,8 @@
  * the values sorted once), so a percentile costs one pass instead of a sort:
  * O(values) per resample.
  */
-import type { Rng } from "../core/rng.ts";
-import { percentileOfSorted } from "../core/stats.ts";
+import type { Rng } from "../base/rng.ts";
+import { percentileOfSorted } from "../results/stats.ts";
 
 /** The values sorted once, and for each unit the positions of its values in that order. */
 export interface BootstrapSample {
@@ -126,7 +126,7 @@ export function bootstrapStatistics(sample: BootstrapSample, stats: Statistic[],
   return out;
 }
 
-/** np.percentile (linear, the project's one definition: core/stats.ts) of unsorted replicates, ignoring NaN. */
+/** np.percentile (linear, the project's one definition: results/stats.ts) of unsorted replicates, ignoring NaN. */
 export function quantile(values: Float64Array, p: number): number {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort();
   return sorted.length === 0 ? NaN : percentileOfSorted(sorted, p);

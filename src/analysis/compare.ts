@@ -23,10 +23,10 @@
  * - The intervals of one scenario are Bonferroni-adjusted: with k of them,
  *   each is a (1 − alpha/k) interval.
  */
-import { METRIC_NAMES, type MetricName } from "../core/types.ts";
-import { createRng } from "../core/rng.ts";
-import { runLabel } from "../core/result-docs.ts";
-import { computeStats } from "../core/stats.ts";
+import { METRIC_NAMES, type MetricName } from "../base/types.ts";
+import { createRng } from "../base/rng.ts";
+import { runLabel } from "../results/result-docs.ts";
+import { computeStats } from "../results/stats.ts";
 import { buildSample, differenceReplicates, percentileInterval, type Statistic } from "./bootstrap.ts";
 import { differenceInterval } from "./repeat.ts";
 import { metricLabel, runValue } from "./summary.ts";

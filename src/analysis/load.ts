@@ -14,9 +14,9 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
-import { parseJsonWithPosition } from "../core/json-position.ts";
-import { parseLenientJson } from "../core/json-position.ts";
+import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
+import { parseJsonWithPosition } from "../base/json-position.ts";
+import { parseLenientJson } from "../base/json-position.ts";
 import { classifyDocument, toLoadedRun } from "./normalize.ts";
 import type { LoadedRun, RunGroup, RunSourceKind } from "./types.ts";
 

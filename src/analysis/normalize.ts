@@ -5,11 +5,11 @@
  * and the standardized document (spec/output.md), whose metrics are turned
  * back into the flat keys so one threshold evaluator serves all three.
  */
-import type { MetricName, ScenarioResult } from "../core/types.ts";
-import { METRIC_NAMES } from "../core/types.ts";
-import { standardizeVllmResult, vllmDateToIso } from "../core/standardized.ts";
-import { buildBenchmarkResults, runLabel, toJsonValue } from "../core/result-docs.ts";
-import { flatSubject, num, obj, storedVerdicts } from "../core/flat-result.ts";
+import type { MetricName, ScenarioResult } from "../base/types.ts";
+import { METRIC_NAMES } from "../base/types.ts";
+import { standardizeVllmResult, vllmDateToIso } from "../results/standardized.ts";
+import { buildBenchmarkResults, runLabel, toJsonValue } from "../results/result-docs.ts";
+import { flatSubject, num, obj, storedVerdicts } from "../results/flat-result.ts";
 import { DETAILED_KEYS, metricValuesMs, perRequestFromDetailed } from "./per-request.ts";
 import type { LoadedRun, PerRequestData, RunMetricStats, RunSourceKind } from "./types.ts";
 

@@ -3,7 +3,7 @@
  * Text from result files (scenario names, paths, error messages) is passed
  * through sanitizeForTerminal so a file cannot drive the terminal.
  */
-import { sanitizeForTerminal } from "../core/log.ts";
+import { sanitizeForTerminal } from "../base/log.ts";
 
 /** Right-aligned columns unless marked "l"; two spaces between columns; each line indented by `indent`. */
 export function formatTable(header: string[], rows: string[][], opts: { align?: ("l" | "r")[]; indent?: string } = {}): string {

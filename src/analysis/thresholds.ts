@@ -1,7 +1,7 @@
 /**
  * Threshold gates over saved runs (`vbench analyze --check`): which
  * thresholds apply to each result, judged by the one evaluator
- * (src/core/thresholds.ts). A result keeps the verdicts it was saved with;
+ * (src/results/thresholds.ts). A result keeps the verdicts it was saved with;
  * `--config FILE` judges results saved without thresholds (vLLM's own files,
  * vbench runs without a `thresholds` block) with that file's thresholds,
  * merged as `vbench run` merges them: the file's, then `defaults`', then the
@@ -9,10 +9,10 @@
  * and no success_rate threshold fails the implicit `success_rate >= 1`, as
  * `vbench run` judged it.
  */
-import { ExitCode, VbenchError } from "../core/errors.ts";
-import { readConfigFile } from "../core/config.ts";
-import { evaluateThresholds, validateThresholdKeys, withImplicitSuccessRate } from "../core/thresholds.ts";
-import type { ThresholdVerdict } from "../core/types.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
+import { readConfigFile } from "../config/config.ts";
+import { evaluateThresholds, validateThresholdKeys, withImplicitSuccessRate } from "../results/thresholds.ts";
+import type { ThresholdVerdict } from "../base/types.ts";
 import type { LoadedRun } from "./types.ts";
 
 /** The threshold parts of a scenario file. */

@@ -13,7 +13,7 @@
  * requests' latencies (the drain) and, under a concurrency limit, the sum
  * of latencies along each slot.
  */
-import type { Rng } from "../core/rng.ts";
+import type { Rng } from "../base/rng.ts";
 import type { LoadedRun } from "./types.ts";
 
 export const THROUGHPUT_KEYS = ["output_throughput", "request_throughput", "total_token_throughput"] as const;

@@ -3,8 +3,8 @@
  * per metric the first, last, best and worst value and the change from
  * first to last, with a text sparkline for terminals.
  */
-import type { MetricName } from "../core/types.ts";
-import { METRIC_NAMES } from "../core/types.ts";
+import type { MetricName } from "../base/types.ts";
+import { METRIC_NAMES } from "../base/types.ts";
 import type { RunGroup } from "./types.ts";
 import { metricLabel, runValue } from "./summary.ts";
 import { cell, clean, formatTable, percentCell, sparkline } from "./table.ts";

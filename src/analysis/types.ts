@@ -3,8 +3,8 @@
  * one saved run, whatever wrote it (vbench's benchmark_results.json, vLLM's
  * saved result, or a standardized document), normalised into LoadedRun.
  */
-import type { FailureCategory, MetricName, ThresholdVerdict } from "../core/types.ts";
-import type { MeasuredStats } from "../core/thresholds.ts";
+import type { FailureCategory, MetricName, ThresholdVerdict } from "../base/types.ts";
+import type { MeasuredStats } from "../results/thresholds.ts";
 
 /** Which kind of file a run was read from. */
 export type RunSourceKind = "vbench" | "vllm" | "standardized";
@@ -39,7 +39,7 @@ export interface PerRequestData {
  * `vbench run`), whatever file it was read from. Its identity is
  * `key` = run id + scenario + sweep point (runKey in load.ts), never the run
  * id alone: one run writes a result per scenario and per sweep point. It is
- * also the ThresholdSubject the one evaluator judges (src/core/thresholds.ts).
+ * also the ThresholdSubject the one evaluator judges (src/results/thresholds.ts).
  */
 export interface LoadedRun {
   /** Identity across files: run id, scenario name, variant and shard (a vLLM file: what it and its standardized copy share). */

@@ -6,9 +6,9 @@
  * benchmark results are always included (they are all vbench collects).
  */
 import Papa from "papaparse";
-import { ExitCode, VbenchError } from "../core/errors.ts";
-import { writeFileAtomic } from "../core/atomic-write.ts";
-import { formatJson } from "../core/result-docs.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
+import { writeFileAtomic } from "../base/atomic-write.ts";
+import { formatJson } from "../results/result-docs.ts";
 import { loadRuns } from "../analysis/load.ts";
 import { aggregateCsvRows, buildAggregate } from "../analysis/aggregate.ts";
 import { clean } from "../analysis/table.ts";

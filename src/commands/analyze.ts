@@ -7,9 +7,9 @@
  * thresholds (ExitCode.threshold when any fails).
  */
 import Papa from "papaparse";
-import { ExitCode, VbenchError } from "../core/errors.ts";
-import { writeFileAtomic } from "../core/atomic-write.ts";
-import { formatJson } from "../core/result-docs.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
+import { writeFileAtomic } from "../base/atomic-write.ts";
+import { formatJson } from "../results/result-docs.ts";
 import { groupRuns, loadRuns } from "../analysis/load.ts";
 import { describeFailure, judgeRuns, readThresholdConfig, thresholdFailures } from "../analysis/thresholds.ts";
 import { formatRunSummary, runSummaryJson, summaryCsvRows } from "../analysis/summary.ts";

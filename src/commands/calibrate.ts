@@ -2,7 +2,7 @@
  * `vbench calibrate`: this machine's client ceiling. Starts the built-in
  * simulator in a child process, drives it with 16, 64, 256, 1024, ...
  * concurrent streams, and compares what the client measured with what the
- * simulator recorded itself doing (src/core/truth-compare.ts). The ceiling is
+ * simulator recorded itself doing (src/results/truth-compare.ts). The ceiling is
  * the largest stream count at which mean TTFT stays within 1 ms and mean ITL
  * within 0.2 ms of the truth. The simulator shares the machine's cores, so
  * the figure is conservative for a client benchmarking a remote server.
@@ -10,12 +10,12 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Registry } from "../core/registry.ts";
-import { resolveConfig } from "../core/config.ts";
-import { ExitCode, VbenchError } from "../core/errors.ts";
-import { Logger } from "../core/log.ts";
-import { StepRunner } from "../core/step-runner.ts";
-import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../core/truth-compare.ts";
+import type { Registry } from "../plugin-host/registry.ts";
+import { resolveConfig } from "../config/config.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
+import { Logger } from "../base/log.ts";
+import { StepRunner } from "../run/step-runner.ts";
+import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../results/truth-compare.ts";
 import { spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
 
 export interface CalibrateOptions {

@@ -8,9 +8,9 @@
  * verdicts rest on and which statistics had too few values to judge.
  * Deterministic: the same inputs give the same intervals.
  */
-import { ExitCode, VbenchError } from "../core/errors.ts";
-import { writeFileAtomic } from "../core/atomic-write.ts";
-import { formatJson } from "../core/result-docs.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
+import { writeFileAtomic } from "../base/atomic-write.ts";
+import { formatJson } from "../results/result-docs.ts";
 import { loadRuns } from "../analysis/load.ts";
 import { DEFAULT_COMPARE, compareScenario, matchScenarios, type CompareOptions, type MetricComparison, type ScenarioComparison } from "../analysis/compare.ts";
 import { cell, clean, formatTable, percentCell } from "../analysis/table.ts";

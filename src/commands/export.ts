@@ -10,11 +10,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { ExportContext, ExporterPlugin, ScenarioResult } from "../core/types.ts";
-import type { Registry } from "../core/registry.ts";
-import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
-import { decodeRaw } from "../core/raw-records.ts";
-import { scenarioLabel } from "../core/result-docs.ts";
+import type { ExportContext, ExporterPlugin, ScenarioResult } from "../base/types.ts";
+import type { Registry } from "../plugin-host/registry.ts";
+import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
+import { decodeRaw } from "../results/raw-records.ts";
+import { scenarioLabel } from "../results/result-docs.ts";
 
 export interface ExportCommandOptions {
   /** Exporter name(s), comma-separated, or "all". */

@@ -7,11 +7,11 @@
  * refused here, before anything reaches the cluster.
  */
 import { readFileSync } from "node:fs";
-import type { Registry } from "../core/registry.ts";
-import { resolveConfig } from "../core/config.ts";
-import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
-import { newRunId } from "../core/run-info.ts";
-import { parseRunId, parseStartAt, shardConcurrency } from "../core/shard.ts";
+import type { Registry } from "../plugin-host/registry.ts";
+import { resolveConfig } from "../config/config.ts";
+import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
+import { newRunId } from "../run/run-info.ts";
+import { parseRunId, parseStartAt, shardConcurrency } from "../config/shard.ts";
 import { configMap, k8sName, mergeJob, mergedFolder, shardJob, type K8sJobOptions } from "../deploy/k8s-job.ts";
 import { toYamlStream } from "../deploy/yaml.ts";
 

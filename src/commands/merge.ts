@@ -1,25 +1,25 @@
 /**
  * `vbench merge SHARD_DIR... --output-dir DIR [--allow-partial]`: one result
- * from the shards of a sharded run (src/core/shard-merge.ts), written in the
+ * from the shards of a sharded run (src/run/shard-merge.ts), written in the
  * layout of `vbench run` (scenario_LABEL_TIMESTAMP/ with
  * benchmark_results.json, requests.jsonl, ...; parsed/; summary.csv;
  * metrics.prom), so analyze, compare, report and export work on it.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Registry } from "../core/registry.ts";
-import type { ScenarioResult } from "../core/types.ts";
-import { ExitCode, VbenchError } from "../core/errors.ts";
-import { Logger } from "../core/log.ts";
-import { writeFileAtomic } from "../core/atomic-write.ts";
-import { recordToJsonLine } from "../core/record-log.ts";
-import { formatExtras, formatResultBlock } from "../core/report.ts";
-import { evaluateThresholds, failedVerdictNames } from "../core/thresholds.ts";
-import { hostInfo } from "../core/run-info.ts";
-import { loadShard, shardScenarioDirs, type LoadedShard } from "../core/shard-load.ts";
-import { checkBelongTogether, checkScenarioShards, mergedSummary, mergeInfo, unionRecords } from "../core/shard-merge.ts";
+import type { Registry } from "../plugin-host/registry.ts";
+import type { ScenarioResult } from "../base/types.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
+import { Logger } from "../base/log.ts";
+import { writeFileAtomic } from "../base/atomic-write.ts";
+import { recordToJsonLine } from "../results/record-log.ts";
+import { formatExtras, formatResultBlock } from "../results/console-block.ts";
+import { evaluateThresholds, failedVerdictNames } from "../results/thresholds.ts";
+import { hostInfo } from "../run/run-info.ts";
+import { loadShard, shardScenarioDirs, type LoadedShard } from "../run/shard-load.ts";
+import { checkBelongTogether, checkScenarioShards, mergedSummary, mergeInfo, unionRecords } from "../run/shard-merge.ts";
 import { exportContext, exportersFor, writeWithExporters } from "./export.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../base/version.ts";
 
 export interface MergeCommandOptions {
   outputDir: string;

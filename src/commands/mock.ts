@@ -7,7 +7,7 @@
 import { mockOptionsFromFlags } from "../mock/flags.ts";
 import { describeMockOptions } from "../mock/options.ts";
 import { startMockServer } from "../mock/server.ts";
-import { setThreadSlice } from "../core/thread-slice.ts";
+import { setThreadSlice } from "../base/thread-slice.ts";
 
 export { mockFlagDefinitions, mockOptionsFromFlags, mockOptionsToArgs, type MockFlag } from "../mock/flags.ts";
 

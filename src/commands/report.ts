@@ -2,8 +2,8 @@
  * `vbench report PATH --out report.html`: the HTML report (src/analysis/html.ts)
  * of every result under PATH, one self-contained file.
  */
-import { ExitCode, VbenchError } from "../core/errors.ts";
-import { writeFileAtomic } from "../core/atomic-write.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
+import { writeFileAtomic } from "../base/atomic-write.ts";
 import { loadRuns } from "../analysis/load.ts";
 import { renderReport } from "../analysis/html.ts";
 import { clean } from "../analysis/table.ts";

@@ -5,27 +5,27 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ExportContext, ScenarioResult, RunInfo } from "../core/types.ts";
-import type { Registry } from "../core/registry.ts";
-import { dispatchThreadCount } from "../core/dispatch-threads.ts";
-import { resolveConfig, type ConfigSources, type PlannedRun } from "../core/config.ts";
-import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
-import { Logger } from "../core/log.ts";
-import { writeError, writeFileAtomic } from "../core/atomic-write.ts";
-import { checkBeforeSending } from "../core/preflight.ts";
-import { discoverModel } from "../core/discovery.ts";
-import { HttpClient } from "../core/http.ts";
-import { prepareScenario, requestHeaders } from "../core/prepare.ts";
-import { executeScenario, type PreparedScenario } from "../core/execute.ts";
-import { formatResultBlock, formatExtras } from "../core/report.ts";
-import { evaluateThresholds, failedVerdictNames } from "../core/thresholds.ts";
-import { localTimestamp, hostInfo, newRunId } from "../core/run-info.ts";
-import { VERSION } from "../version.ts";
-import { redactUrl } from "../core/redact.ts";
+import type { ExportContext, ScenarioResult, RunInfo } from "../base/types.ts";
+import type { Registry } from "../plugin-host/registry.ts";
+import { dispatchThreadCount } from "../engine/dispatch-threads.ts";
+import { resolveConfig, type ConfigSources, type PlannedRun } from "../config/config.ts";
+import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
+import { Logger } from "../base/log.ts";
+import { writeError, writeFileAtomic } from "../base/atomic-write.ts";
+import { checkBeforeSending } from "../run/preflight.ts";
+import { discoverModel } from "../run/discovery.ts";
+import { HttpClient } from "../engine/http.ts";
+import { prepareScenario, requestHeaders } from "../engine/prepare.ts";
+import { executeScenario, type PreparedScenario } from "../engine/execute.ts";
+import { formatResultBlock, formatExtras } from "../results/console-block.ts";
+import { evaluateThresholds, failedVerdictNames } from "../results/thresholds.ts";
+import { localTimestamp, hostInfo, newRunId } from "../run/run-info.ts";
+import { VERSION } from "../base/version.ts";
+import { redactUrl } from "../base/redact.ts";
 import { LiveRun } from "../monitoring/live-state.ts";
-import { configHash, type ShardOptions } from "../core/shard.ts";
-import { assertNotLate } from "../core/common-start.ts";
-import { shardManifest, writeShardManifest } from "../core/shard-manifest.ts";
+import { configHash, type ShardOptions } from "../config/shard.ts";
+import { assertNotLate } from "../engine/common-start.ts";
+import { shardManifest, writeShardManifest } from "../run/shard-manifest.ts";
 import { startLiveMetricsServer } from "../monitoring/live-metrics.ts";
 
 export interface RunCommandOptions {
@@ -42,7 +42,7 @@ export interface RunCommandOptions {
   repeat?: number;
   /** Exit immediately (second Ctrl-C); provided by cli.ts, the only place that exits. */
   exitNow(code: number): never;
-  /** --shard, --run-id, --start-at (src/core/shard.ts). */
+  /** --shard, --run-id, --start-at (src/config/shard.ts). */
   shardOptions?: ShardOptions;
 }
 

@@ -1,22 +1,22 @@
 /**
  * `vbench search --goodput ttft:200,tpot:50`: the highest request rate (or
  * concurrency) at which the SLOs hold for a chosen fraction of requests, by a
- * bounded search of short runs (src/core/slo-search.ts). Each step is a real
+ * bounded search of short runs (src/run/slo-search.ts). Each step is a real
  * measured run of the one selected scenario, records on disk under
  * `<output-dir>/search_<timestamp>/`; the walked curve goes to stderr as a
  * table and to stdout (or --out) as JSON.
  */
 import { join } from "node:path";
-import type { Registry } from "../core/registry.ts";
-import type { ResolvedScenario } from "../core/types.ts";
-import { resolveConfig, type ConfigSources } from "../core/config.ts";
-import { ExitCode, VbenchError } from "../core/errors.ts";
-import { Logger } from "../core/log.ts";
-import { checkWritableDir, writeFileAtomic } from "../core/atomic-write.ts";
-import { localTimestamp } from "../core/run-info.ts";
-import { searchHighestPassing, validateBounds, type SearchBounds, type SearchOutcome, type SearchStep } from "../core/slo-search.ts";
-import { stepFigures, type StepFigures } from "../core/slo-verdict.ts";
-import { StepRunner, stepDir } from "../core/step-runner.ts";
+import type { Registry } from "../plugin-host/registry.ts";
+import type { ResolvedScenario } from "../base/types.ts";
+import { resolveConfig, type ConfigSources } from "../config/config.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
+import { Logger } from "../base/log.ts";
+import { checkWritableDir, writeFileAtomic } from "../base/atomic-write.ts";
+import { localTimestamp } from "../run/run-info.ts";
+import { searchHighestPassing, validateBounds, type SearchBounds, type SearchOutcome, type SearchStep } from "../run/slo-search.ts";
+import { stepFigures, type StepFigures } from "../results/slo-verdict.ts";
+import { StepRunner, stepDir } from "../run/step-runner.ts";
 
 export interface SearchCommandOptions {
   sources: ConfigSources;

@@ -6,10 +6,10 @@
  * output file is given) and evaluates the config's thresholds.
  */
 import { readFile } from "node:fs/promises";
-import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
-import { parseLenientJson } from "../core/json-position.ts";
-import { writeFileAtomic } from "../core/atomic-write.ts";
-import { formatJson, standardizeVllmResult } from "../core/result-docs.ts";
+import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
+import { parseLenientJson } from "../base/json-position.ts";
+import { writeFileAtomic } from "../base/atomic-write.ts";
+import { formatJson, standardizeVllmResult } from "../results/result-docs.ts";
 import { readResultFile } from "../analysis/load.ts";
 
 export interface StandardizeCommandOptions {

@@ -32,7 +32,7 @@
  * Non-streaming requests: cut sends half the JSON body then closes; malformed sends a cut-off body; stall never answers;
  * error-event answers 200 with an error object; huge-event and bad-utf8 apply to the body's text.
  */
-import { VbenchError } from "../core/errors.ts";
+import { VbenchError } from "../base/errors.ts";
 
 export type FaultKind =
   | "status"

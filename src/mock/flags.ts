@@ -2,7 +2,7 @@
  * The flags of `vbench mock` and the conversions between them and
  * MockOptions (both ways: the parent passes options to a child as flags).
  */
-import { VbenchError } from "../core/errors.ts";
+import { VbenchError } from "../base/errors.ts";
 import { formatFault, parseFault, type FaultSpec } from "./faults.ts";
 import { MOCK_DEFAULTS, resolveMockOptions, type MockOptions } from "./options.ts";
 

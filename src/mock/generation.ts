@@ -5,7 +5,7 @@
  * it), later chunks carry `tokensPerChunk` tokens and go out when their last
  * token is generated, so TTFT = ttftMs and TPOT = itlMs for any chunking.
  */
-import type { Rng } from "../core/rng.ts";
+import type { Rng } from "../base/rng.ts";
 import { faultValue, type FaultSpec } from "./faults.ts";
 import type { Slots, SlotUser } from "./slots.ts";
 import type { TickJob, Ticker } from "./ticker.ts";

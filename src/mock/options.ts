@@ -2,7 +2,7 @@
  * Options of the built-in simulator (`vbench mock`): the behaviour knobs, their
  * defaults, and validation. Faults are described in ./faults.ts.
  */
-import { VbenchError } from "../core/errors.ts";
+import { VbenchError } from "../base/errors.ts";
 import { formatFault, type FaultSpec } from "./faults.ts";
 
 export interface MockOptions {

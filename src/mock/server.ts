@@ -4,7 +4,7 @@
  * the simulator's own timing record at /_truth. Real HTTP on Bun.serve; all
  * token timing runs on one central Ticker.
  */
-import { createRng } from "../core/rng.ts";
+import { createRng } from "../base/rng.ts";
 import { faultFor, faultValue, type FaultSpec } from "./faults.ts";
 import { Generation } from "./generation.ts";
 import { resolveMockOptions, type MockOptions } from "./options.ts";

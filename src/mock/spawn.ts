@@ -2,7 +2,7 @@
  * Run the simulator in a child process (`<execArgv...> mock <flags>`), so the
  * server's work never shares an event loop with the measuring client.
  */
-import { ExitCode, VbenchError } from "../core/errors.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
 import { mockOptionsToArgs } from "./flags.ts";
 import type { MockOptions } from "./options.ts";
 

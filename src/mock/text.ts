@@ -5,7 +5,7 @@
  * The seed permutes the list; token i of every request is word[i % 64] of that
  * permutation, so the text depends only on the seed and the length.
  */
-import { createRng } from "../core/rng.ts";
+import { createRng } from "../base/rng.ts";
 
 const WORDS = [
   "the", "of", "and", "to", "in", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on", "not",

@@ -5,7 +5,7 @@
  * a Basic Authorization header, never in the URL, logs or errors.
  */
 import { ofetch } from "ofetch";
-import { ExitCode, VbenchError } from "../core/errors.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
 import { describeFetchError, httpTarget, type HttpTarget } from "./http-target.ts";
 
 export interface ClickHouseConnection {

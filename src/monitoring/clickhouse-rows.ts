@@ -14,9 +14,9 @@
  * Syntax checked against ClickHouse 18.16 (no DateTime64, no
  * input_format_defaults_for_omitted_fields: every column is always sent).
  */
-import type { RequestRecord, ScenarioResult } from "../core/types.ts";
-import { buildStandardized } from "../core/standardized.ts";
-import { requestLatencies } from "../core/result-docs.ts";
+import type { RequestRecord, ScenarioResult } from "../base/types.ts";
+import { buildStandardized } from "../results/standardized.ts";
+import { requestLatencies } from "../results/result-docs.ts";
 
 type Obj = Record<string, unknown>;
 export interface Column<S> {

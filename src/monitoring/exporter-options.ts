@@ -3,7 +3,7 @@
  * reporting every problem at once with its key path.
  */
 import * as v from "valibot";
-import { ExitCode, VbenchError } from "../core/errors.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
 
 export function parseExporterOptions<S extends v.GenericSchema>(name: string, schema: S, options: unknown): v.InferOutput<S> {
   const parsed = v.safeParse(schema, options ?? {}, { abortEarly: false });

@@ -3,7 +3,7 @@
  * not: credentials in the URL (`http://user:pass@host`) become a Basic
  * Authorization header and never appear in logs or error messages.
  */
-import { VbenchError, ExitCode } from "../core/errors.ts";
+import { VbenchError, ExitCode } from "../base/errors.ts";
 
 export interface HttpTarget {
   /** The URL without credentials and without a trailing slash: safe to print. */

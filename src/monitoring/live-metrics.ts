@@ -4,7 +4,7 @@
  * snapshot and renders on each scrape, so the run's hot path never waits on
  * it; a rendering error answers 500 and never touches the run.
  */
-import { ExitCode, VbenchError, errorMessage } from "../core/errors.ts";
+import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
 import type { LiveSnapshot } from "./live-state.ts";
 import { LiveAggregator, renderLiveMetrics } from "./live-render.ts";
 

@@ -4,7 +4,7 @@
  * (quantiles, windowed throughput) is computed when Prometheus scrapes, never
  * while streams are flowing.
  */
-import type { MetricName, RequestRecord } from "../core/types.ts";
+import type { MetricName, RequestRecord } from "../base/types.ts";
 
 /** The current scenario run as the live endpoint sees it. */
 export interface LiveSnapshot {

@@ -8,7 +8,7 @@
  * (empty, or containing `/`) use the gateway's `@base64` form.
  */
 import { ofetch } from "ofetch";
-import { ExitCode, VbenchError } from "../core/errors.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
 import { describeFetchError, httpTarget } from "./http-target.ts";
 
 export interface PushOptions {

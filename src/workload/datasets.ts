@@ -2,8 +2,8 @@
  * One builder per dataset type, chosen by `scenario.datasetType`; options
  * come from `scenario.dataset` and are validated first (options.ts).
  */
-import { VbenchError } from "../core/errors.ts";
-import type { ResolvedScenario, WorkloadItem } from "../core/types.ts";
+import { VbenchError } from "../base/errors.ts";
+import type { ResolvedScenario, WorkloadItem } from "../base/types.ts";
 import { jsonlSource, loadJsonl, type JsonlData } from "./jsonl.ts";
 import {
   DATASET_TYPES,

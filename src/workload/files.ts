@@ -4,7 +4,7 @@
  * datasets can be hundreds of megabytes.
  */
 import { stat } from "node:fs/promises";
-import { VbenchError, errorMessage } from "../core/errors.ts";
+import { VbenchError, errorMessage } from "../base/errors.ts";
 
 /** Throws `dataset_unreadable` unless `path` is a readable regular file. */
 export async function checkDatasetFile(path: string, what: string): Promise<void> {

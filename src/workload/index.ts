@@ -2,9 +2,9 @@
  * Workloads: what is sent. The entry point is {@link buildWorkload}; the
  * dataset types live in their own files. Dataset files are read before the
  * run; each request's prompt is built when the request is needed
- * (src/core/request-producer.ts).
+ * (src/engine/request-producer.ts).
  */
-import type { ResolvedScenario } from "../core/types.ts";
+import type { ResolvedScenario } from "../base/types.ts";
 import { buildDataset, listWorkload, type Workload } from "./datasets.ts";
 import { buildSessions, sessionsOption, type SessionWorkload } from "./sessions.ts";
 import type { Tokenizer } from "./tokenizer.ts";

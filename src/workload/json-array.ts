@@ -7,7 +7,7 @@
  * element ends, then hands that slice to JSON.parse, which does the real
  * validation.
  */
-import { VbenchError, errorMessage } from "../core/errors.ts";
+import { VbenchError, errorMessage } from "../base/errors.ts";
 import { readTextChunks } from "./files.ts";
 
 const enum Phase {

@@ -4,9 +4,9 @@
  * reservoir keeps only the sample in memory, and a record is tokenized when
  * its first request is built.
  */
-import { createRng } from "../core/rng.ts";
-import type { ChatMessage, WorkloadItem } from "../core/types.ts";
-import { VbenchError } from "../core/errors.ts";
+import { createRng } from "../base/rng.ts";
+import type { ChatMessage, WorkloadItem } from "../base/types.ts";
+import { VbenchError } from "../base/errors.ts";
 import { checkDatasetFile, malformed, readJsonl } from "./files.ts";
 import { Oversampler, Reservoir, shuffleInPlace } from "./sampling.ts";
 import type { ItemSource } from "./source.ts";

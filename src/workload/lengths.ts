@@ -3,7 +3,7 @@
  * length distributions of the synthetic dataset.
  */
 import * as v from "valibot";
-import type { Rng } from "../core/rng.ts";
+import type { Rng } from "../base/rng.ts";
 
 /**
  * Integer bounds `[int(L·(1−r)), int(L·(1+r))]`, never below `min`: vLLM's

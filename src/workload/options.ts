@@ -6,7 +6,7 @@
  * DATASET_OPTION_KEYS.
  */
 import * as v from "valibot";
-import { VbenchError } from "../core/errors.ts";
+import { VbenchError } from "../base/errors.ts";
 import { distributionSchema } from "./lengths.ts";
 
 const tokens = v.pipe(v.number(), v.integer(), v.minValue(1));

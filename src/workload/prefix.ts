@@ -10,7 +10,7 @@
  * over the whole run): request g's group is found from its block alone, and
  * a run of any length holds one block.
  */
-import { createRng } from "../core/rng.ts";
+import { createRng } from "../base/rng.ts";
 import { drawRangeLength, rangeBounds } from "./lengths.ts";
 import { PromptBuilder } from "./prompt-builder.ts";
 import { lengthSource } from "./random.ts";

@@ -16,8 +16,8 @@
  * of each word (@huggingface/tokenizers keeps 10k): drawing from all 32k GPT-2
  * words thrashed that cache and made encoding 10x slower.
  */
-import { VbenchError } from "../core/errors.ts";
-import type { Rng } from "../core/rng.ts";
+import { VbenchError } from "../base/errors.ts";
+import type { Rng } from "../base/rng.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 /** Below this many word tokens the pool falls back to the wider vocabulary. */

@@ -11,8 +11,8 @@
  * in any order, by any thread, and a run of a billion requests holds none of
  * them in advance.
  */
-import { createRng, type Rng } from "../core/rng.ts";
-import type { WorkloadItem } from "../core/types.ts";
+import { createRng, type Rng } from "../base/rng.ts";
+import type { WorkloadItem } from "../base/types.ts";
 import { drawRangeLength, rangeBounds } from "./lengths.ts";
 import { PromptBuilder } from "./prompt-builder.ts";
 import type { Tokenizer } from "./tokenizer.ts";

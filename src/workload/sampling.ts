@@ -3,7 +3,7 @@
  * memory at the sample size however large the file), and vLLM-style
  * oversampling with replacement when a dataset is smaller than asked.
  */
-import { createRng, type Rng } from "../core/rng.ts";
+import { createRng, type Rng } from "../base/rng.ts";
 
 /** Fisher–Yates, in place. */
 export function shuffleInPlace<T>(rng: Rng, items: T[]): T[] {

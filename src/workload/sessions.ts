@@ -6,8 +6,8 @@
  * user turns are planned here: the load generator builds each conversation's
  * history from the answers as they arrive.
  */
-import { VbenchError } from "../core/errors.ts";
-import type { ResolvedScenario, WorkloadItem } from "../core/types.ts";
+import { VbenchError } from "../base/errors.ts";
+import type { ResolvedScenario, WorkloadItem } from "../base/types.ts";
 import { buildDataset, checkDatasetType, workloadItems } from "./datasets.ts";
 import { parseDatasetOptions } from "./options.ts";
 import { buildSharegptSessions } from "./sharegpt-sessions.ts";

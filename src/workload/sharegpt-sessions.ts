@@ -5,9 +5,9 @@
  * picked by the seeded shuffle; sessions have fewer turns when their
  * conversation had fewer.
  */
-import { VbenchError } from "../core/errors.ts";
-import { createRng } from "../core/rng.ts";
-import type { WorkloadItem } from "../core/types.ts";
+import { VbenchError } from "../base/errors.ts";
+import { createRng } from "../base/rng.ts";
+import type { WorkloadItem } from "../base/types.ts";
 import { checkDatasetFile } from "./files.ts";
 import { readJsonArray } from "./json-array.ts";
 import { SmallestKeys, oversample } from "./sampling.ts";

@@ -14,9 +14,9 @@
  * Past the last usable conversation, request g picks a kept one at random
  * from its own generator (vLLM oversamples the same way).
  */
-import { VbenchError } from "../core/errors.ts";
-import { createRng } from "../core/rng.ts";
-import type { WorkloadItem } from "../core/types.ts";
+import { VbenchError } from "../base/errors.ts";
+import { createRng } from "../base/rng.ts";
+import type { WorkloadItem } from "../base/types.ts";
 import { checkDatasetFile } from "./files.ts";
 import { readJsonArray } from "./json-array.ts";
 import { Oversampler, SmallestKeys } from "./sampling.ts";

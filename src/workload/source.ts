@@ -2,9 +2,9 @@
  * A workload as a source of items: request g's item is built when asked
  * for, from plain data (options, and the records of a dataset file) that can
  * be handed to another thread, which then builds the same items byte for
- * byte (src/core/request-producer.ts).
+ * byte (src/engine/request-producer.ts).
  */
-import type { WorkloadItem } from "../core/types.ts";
+import type { WorkloadItem } from "../base/types.ts";
 
 export interface ItemSource {
   /**

@@ -7,7 +7,7 @@
  */
 import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { VbenchError, errorMessage } from "../core/errors.ts";
+import { VbenchError, errorMessage } from "../base/errors.ts";
 
 export interface Tokenizer {
   /** `gpt2` or the path the tokenizer was loaded from. */

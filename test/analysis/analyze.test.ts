@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Papa from "papaparse";
-import { ExitCode, VbenchError } from "../../src/core/errors.ts";
+import { ExitCode, VbenchError } from "../../src/base/errors.ts";
 import { runAnalyzeCommand } from "../../src/commands/analyze.ts";
 import { csvPathFor, runAggregateCommand } from "../../src/commands/aggregate.ts";
 import { loadRuns } from "../../src/analysis/load.ts";

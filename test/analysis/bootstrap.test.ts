@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createRng } from "../../src/core/rng.ts";
-import { computeStats } from "../../src/core/stats.ts";
+import { createRng } from "../../src/base/rng.ts";
+import { computeStats } from "../../src/results/stats.ts";
 import { bootstrapStatistics, buildSample, differenceReplicates, percentileInterval, quantile, statisticsOfCounts, type Statistic } from "../../src/analysis/bootstrap.ts";
 import { studentTCdf, studentTQuantile } from "../../src/analysis/student-t.ts";
 

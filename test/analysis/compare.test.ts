@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { readdirSync, writeFileSync } from "node:fs";
-import { ExitCode } from "../../src/core/errors.ts";
+import { ExitCode } from "../../src/base/errors.ts";
 import { runCompareCommand } from "../../src/commands/compare.ts";
 import { compareScenario, matchScenarios, type ScenarioComparison } from "../../src/analysis/compare.ts";
 import { timeBlockUnits } from "../../src/analysis/time-blocks.ts";

@@ -10,8 +10,8 @@ import { runReportCommand } from "../../src/commands/report.ts";
 import { loadRuns } from "../../src/analysis/load.ts";
 import { renderReport } from "../../src/analysis/html.ts";
 import { cdfPoints, concurrencyOverTime, throughputOverTime } from "../../src/analysis/timeseries.ts";
-import { decodeRaw } from "../../src/core/raw-records.ts";
-import type { ExportContext } from "../../src/core/types.ts";
+import { decodeRaw } from "../../src/results/raw-records.ts";
+import type { ExportContext } from "../../src/base/types.ts";
 import htmlExporter from "../../plugins/exporters/html.ts";
 import { type SimRun, cleanup, scratchDir, simulate } from "./sim.ts";
 

@@ -16,8 +16,8 @@
  * ITL 10 ms) spans 11.3–14.8 ms, median 12.2; 30 runs of the same shape
  * against `vbench mock` on a quiet machine gave 11.1–16.0 ms, median 11.9.
  */
-import { createRng } from "../../src/core/rng.ts";
-import { computeStats } from "../../src/core/stats.ts";
+import { createRng } from "../../src/base/rng.ts";
+import { computeStats } from "../../src/results/stats.ts";
 import { toLoadedRun } from "../../src/analysis/normalize.ts";
 import type { LoadedRun } from "../../src/analysis/types.ts";
 

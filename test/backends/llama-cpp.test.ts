@@ -12,10 +12,10 @@ import { join } from "node:path";
 import type { Socket, TCPSocketListener } from "bun";
 import openaiChat from "../../plugins/backends/openai-chat.ts";
 import openai from "../../plugins/backends/openai.ts";
-import { HttpClient, keepAliveTimeoutMs, parseOrigin } from "../../src/core/http.ts";
-import { sendTimed, TimedRequest } from "../../src/core/request.ts";
-import { PayloadKind } from "../../src/core/types.ts";
-import type { BackendPlugin, RequestRecord } from "../../src/core/types.ts";
+import { HttpClient, keepAliveTimeoutMs, parseOrigin } from "../../src/engine/http.ts";
+import { sendTimed, TimedRequest } from "../../src/engine/request.ts";
+import { PayloadKind } from "../../src/base/types.ts";
+import type { BackendPlugin, RequestRecord } from "../../src/base/types.ts";
 import { sseEvents, timedReplay } from "../helpers/timed-replay.ts";
 import { oneBytePieces, replay, splitAt, type ReplaySummary } from "./replay.ts";
 

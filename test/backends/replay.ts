@@ -5,10 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createSseFramer } from "../../src/core/sse.ts";
-import { PayloadKind } from "../../src/core/types.ts";
-import type { BackendPlugin } from "../../src/core/types.ts";
-import type { Rng } from "../../src/core/rng.ts";
+import { createSseFramer } from "../../src/wire/sse.ts";
+import { PayloadKind } from "../../src/base/types.ts";
+import type { BackendPlugin } from "../../src/base/types.ts";
+import type { Rng } from "../../src/base/rng.ts";
 
 export interface ReplaySummary {
   kinds: PayloadKind[];

@@ -67,7 +67,7 @@ describe(".ci/run", () => {
   }
 
   test("a type error (npm test fails before bun test prints a count) is reported as a failure", async () => {
-    const r = await ciRun("src/core/report.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n", 2);
+    const r = await ciRun("src/results/console-block.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n", 2);
     expect(r.last).toBe("0 passed, 1 failed");
     expect(r.code).not.toBe(0);
   });

@@ -5,8 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { RUN_FLAGS } from "../../src/cli-flags.ts";
-import { ENV_TO_KEY } from "../../src/core/config.ts";
+import { RUN_FLAGS } from "../../src/config/cli-flags.ts";
+import { ENV_TO_KEY } from "../../src/config/config.ts";
 import { REPO, vbench } from "../helpers/vbench.ts";
 import { DOCKERFILE, finalImage, parseDockerfile } from "./dockerfile.ts";
 

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parseFault } from "../../src/mock/faults.ts";
-import { ExitCode } from "../../src/core/errors.ts";
+import { ExitCode } from "../../src/base/errors.ts";
 import { startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
 
 const SCENARIO = { name: "dies", num_prompts: 6, max_concurrency: 1, random_input_len: 8, random_output_len: 4 };

@@ -1,5 +1,5 @@
 /**
- * Requests are built as they are needed (src/core/request-producer.ts), not
+ * Requests are built as they are needed (src/engine/request-producer.ts), not
  * all before the clock starts: the compiled binary against the simulator or
  * a recording server on 127.0.0.1.
  */
@@ -10,10 +10,10 @@ import { BINARY, REPO, requireBinary, startMock, tempDir, vbench, writeConfig } 
 import { startRecordingServer } from "../helpers/recording-server.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
-import { resolveConfig } from "../../src/core/config.ts";
-import { Registry } from "../../src/core/registry.ts";
-import { parseOrigin } from "../../src/core/http.ts";
-import { plannedCount, prepareRequest, requestHeaders } from "../../src/core/prepare.ts";
+import { resolveConfig } from "../../src/config/config.ts";
+import { Registry } from "../../src/plugin-host/registry.ts";
+import { parseOrigin } from "../../src/engine/http.ts";
+import { plannedCount, prepareRequest, requestHeaders } from "../../src/engine/prepare.ts";
 import { buildWorkload } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
 

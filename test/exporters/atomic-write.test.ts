@@ -3,8 +3,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "n
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RecordStream, checkWritableDir, ioHint, writeFileAtomic } from "../../src/core/atomic-write.ts";
-import { ExitCode, VbenchError } from "../../src/core/errors.ts";
+import { RecordStream, checkWritableDir, ioHint, writeFileAtomic } from "../../src/base/atomic-write.ts";
+import { ExitCode, VbenchError } from "../../src/base/errors.ts";
 import { rejection } from "../helpers/errors.ts";
 import { ownedByRunner, unprivileged } from "../helpers/unprivileged.ts";
 import { REPO } from "../helpers/vbench.ts";
@@ -75,7 +75,7 @@ describe("checkWritableDir", () => {
     const ro = join(dir, "ro");
     await mkdir(ro);
     ownedByRunner(ro, 0o555);
-    const script = `const { checkWritableDir } = await import(${JSON.stringify(join(REPO, "src/core/atomic-write.ts"))});
+    const script = `const { checkWritableDir } = await import(${JSON.stringify(join(REPO, "src/base/atomic-write.ts"))});
       try { await checkWritableDir(process.argv[1], { create: false }); console.log("{}"); }
       catch (e) { console.log(JSON.stringify({ code: e.code, exitCode: e.exitCode, hint: e.hint })); }`;
     const child = Bun.spawn(unprivileged([process.execPath, "-e", script, ro]), { cwd: REPO, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }, stdout: "pipe", stderr: "pipe" });

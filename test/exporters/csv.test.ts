@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import Papa from "papaparse";
 import { cell, renderRequestsCsv, renderSummaryCsv, REQUEST_COLUMNS } from "../../plugins/exporters/csv.ts";
-import { requestLatencies } from "../../src/core/result-docs.ts";
+import { requestLatencies } from "../../src/results/result-docs.ts";
 import { sampleResult, stats } from "./sample-result.ts";
 
 function parse(text: string): Record<string, string>[] {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { decodeRaw, encodeRaw } from "../../src/core/raw-records.ts";
+import { decodeRaw, encodeRaw } from "../../src/results/raw-records.ts";
 import { encode } from "@msgpack/msgpack";
-import { VbenchError } from "../../src/core/errors.ts";
+import { VbenchError } from "../../src/base/errors.ts";
 import { sampleResult } from "./sample-result.ts";
 
 describe("raw.msgpack", () => {

@@ -11,10 +11,10 @@ import openaiChat from "../../plugins/backends/openai-chat.ts";
 import openai from "../../plugins/backends/openai.ts";
 import { renderSummaryCsv } from "../../plugins/exporters/csv.ts";
 import { renderPrometheus } from "../../plugins/exporters/prometheus.ts";
-import { summarize } from "../../src/core/metrics.ts";
-import { buildBenchmarkResults, formatJson } from "../../src/core/result-docs.ts";
-import type { ScenarioResult } from "../../src/core/types.ts";
-import { client } from "../core/summary-fixtures.ts";
+import { summarize } from "../../src/results/metrics.ts";
+import { buildBenchmarkResults, formatJson } from "../../src/results/result-docs.ts";
+import type { ScenarioResult } from "../../src/base/types.ts";
+import { client } from "../results/summary-fixtures.ts";
 import { joinReads, sseEvents, timedReplay } from "../helpers/timed-replay.ts";
 import { sampleResult } from "./sample-result.ts";
 

@@ -1,9 +1,9 @@
 /**
  * Hand-built ScenarioResult objects for the exporter tests: realistic values,
  * several records including a failed one, Float64Array chunk times. Built
- * without src/core/metrics.ts so these tests do not depend on it.
+ * without src/results/metrics.ts so these tests do not depend on it.
  */
-import type { RequestRecord, ResolvedScenario, ScenarioResult, SeriesStats, Summary } from "../../src/core/types.ts";
+import type { RequestRecord, ResolvedScenario, ScenarioResult, SeriesStats, Summary } from "../../src/base/types.ts";
 import { testScenario } from "../helpers/scenario.ts";
 
 export function stats(count: number, mean: number, spread: number, percentiles: number[] = [25, 50, 75, 90, 95, 99]): SeriesStats {

@@ -2,10 +2,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBenchmarkResults, buildStandardized, formatJson, standardizeVllmResult } from "../../src/core/result-docs.ts";
+import { buildBenchmarkResults, buildStandardized, formatJson, standardizeVllmResult } from "../../src/results/result-docs.ts";
 import { runStandardizeCommand } from "../../src/commands/standardize.ts";
-import { parseLenientJson } from "../../src/core/json-position.ts";
-import { ExitCode, VbenchError } from "../../src/core/errors.ts";
+import { parseLenientJson } from "../../src/base/json-position.ts";
+import { ExitCode, VbenchError } from "../../src/base/errors.ts";
 import { sampleResult } from "./sample-result.ts";
 
 const FIXTURE = join(import.meta.dir, "../fixtures/vllm/vllm_saved_result.json");

@@ -2,7 +2,7 @@
  * Bad configuration and flags, through the compiled binary: every problem is
  * reported at once, with where it is and what would be right, before any
  * traffic (the simulator counts no generation request), with exit code 2.
- * test/core/config.test.ts covers the validator itself; these check what a
+ * test/config/config.test.ts covers the validator itself; these check what a
  * user sees.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

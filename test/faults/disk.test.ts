@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync }
 import { join } from "node:path";
 import { parseFault } from "../../src/mock/faults.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
-import { RecordLog } from "../../src/core/record-log.ts";
-import { ExitCode, VbenchError } from "../../src/core/errors.ts";
+import { RecordLog } from "../../src/results/record-log.ts";
+import { ExitCode, VbenchError } from "../../src/base/errors.ts";
 import { sampleRecord as record } from "../helpers/records.ts";
 import { startMock, tempDir, truthSummary, vbench, writeConfig } from "../helpers/vbench.ts";
 import { ownedByRunner, unprivileged } from "../helpers/unprivileged.ts";

@@ -13,10 +13,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.ts";
-import { resolveConfig, type ConfigSources } from "../../src/core/config.ts";
-import { SCENARIO_KEYS } from "../../src/core/config-schema.ts";
-import { ExitCode, VbenchError } from "../../src/core/errors.ts";
-import { Registry } from "../../src/core/registry.ts";
+import { resolveConfig, type ConfigSources } from "../../src/config/config.ts";
+import { SCENARIO_KEYS } from "../../src/config/schema.ts";
+import { ExitCode, VbenchError } from "../../src/base/errors.ts";
+import { Registry } from "../../src/plugin-host/registry.ts";
 
 const FC = { seed: 777, numRuns: 400 };
 const registry = new Registry();

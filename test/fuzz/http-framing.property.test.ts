@@ -1,13 +1,13 @@
 /**
- * Property tests of the HTTP response framing (src/core/http-response.ts):
+ * Property tests of the HTTP response framing (src/wire/http-response.ts):
  * the chunked and Content-Length state machines fed a response split at
  * random points, exactly as socket reads would deliver it. The framing is a
  * pure parser, so every split is exact (a real loopback socket may merge
- * writes); the client on real sockets is covered by test/core/http.test.ts.
+ * writes); the client on real sockets is covered by test/engine/http.test.ts.
  */
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { Framed, ResponseFraming } from "../../src/core/http-response.ts";
+import { Framed, ResponseFraming } from "../../src/wire/http-response.ts";
 import { splitAt as splitBytes } from "../backends/replay.ts";
 
 const FC = { seed: 424242, numRuns: 400 };

@@ -1,5 +1,5 @@
 /**
- * Property tests of one timed request (src/core/request.ts), the place where
+ * Property tests of one timed request (src/engine/request.ts), the place where
  * HTTP framing, the SSE framer, a backend parser and the record meet: under
  * any split of any bytes, and whether the response ends cleanly or is cut,
  * exactly one record comes out, nothing throws, and its success and failure
@@ -9,8 +9,8 @@ import { expect, test } from "bun:test";
 import fc from "fast-check";
 import openaiChat from "../../plugins/backends/openai-chat.ts";
 import tgi from "../../plugins/backends/tgi.ts";
-import { TimedRequest, type PreparedRequest } from "../../src/core/request.ts";
-import type { BackendPlugin, RequestRecord } from "../../src/core/types.ts";
+import { TimedRequest, type PreparedRequest } from "../../src/engine/request.ts";
+import type { BackendPlugin, RequestRecord } from "../../src/base/types.ts";
 import { splitAt as splitBytes } from "../backends/replay.ts";
 
 const FC = { seed: 20240607, numRuns: 300 };

@@ -1,5 +1,5 @@
 /** The VbenchError a call or a promise fails with; anything else (or no failure) fails the test. */
-import { VbenchError } from "../../src/core/errors.ts";
+import { VbenchError } from "../../src/base/errors.ts";
 
 export async function rejection(p: Promise<unknown>): Promise<VbenchError> {
   try {

@@ -9,10 +9,10 @@
  *   bun test/helpers/timed-client.ts https://127.0.0.1:PORT 3
  */
 import openaiChat from "../../plugins/backends/openai-chat.ts";
-import { HttpClient, parseOrigin } from "../../src/core/http.ts";
-import { recordToJsonLine } from "../../src/core/record-log.ts";
-import { sendTimed, TimedRequest, type PreparedRequest } from "../../src/core/request.ts";
-import type { RequestRecord } from "../../src/core/types.ts";
+import { HttpClient, parseOrigin } from "../../src/engine/http.ts";
+import { recordToJsonLine } from "../../src/results/record-log.ts";
+import { sendTimed, TimedRequest, type PreparedRequest } from "../../src/engine/request.ts";
+import type { RequestRecord } from "../../src/base/types.ts";
 
 const enc = new TextEncoder();
 

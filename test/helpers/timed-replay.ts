@@ -3,8 +3,8 @@
  * backend parser, clock stamps, record), one SSE event per read at a known
  * run-clock time, so tests can assert the record a real stream produces.
  */
-import { TimedRequest } from "../../src/core/request.ts";
-import type { BackendPlugin, RequestRecord } from "../../src/core/types.ts";
+import { TimedRequest } from "../../src/engine/request.ts";
+import type { BackendPlugin, RequestRecord } from "../../src/base/types.ts";
 
 export interface TimedReplay {
   /** Prompt length vbench built. */

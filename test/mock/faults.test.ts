@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { VbenchError } from "../../src/core/errors.ts";
+import { VbenchError } from "../../src/base/errors.ts";
 import { faultFor, formatFault, parseFault, selects } from "../../src/mock/faults.ts";
 import { startMockServer, type MockServer } from "../../src/mock/server.ts";
 import { dechunk, post, rawPost, splitSse } from "./helpers.ts";

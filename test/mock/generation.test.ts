@@ -1,6 +1,6 @@
 /** The timing model of one generation, driven by hand (no real timers): due times are exact. */
 import { describe, expect, test } from "bun:test";
-import { createRng } from "../../src/core/rng.ts";
+import { createRng } from "../../src/base/rng.ts";
 import { Generation } from "../../src/mock/generation.ts";
 import type { Slots, SlotUser } from "../../src/mock/slots.ts";
 import { createTokenText } from "../../src/mock/text.ts";

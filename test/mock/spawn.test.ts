@@ -4,7 +4,7 @@ import { mockOptionsFromFlags, mockOptionsToArgs } from "../../src/mock/flags.ts
 import { resolveMockOptions } from "../../src/mock/options.ts";
 import { spawnMockProcess } from "../../src/mock/spawn.ts";
 import type { TruthSummary } from "../../src/mock/routes.ts";
-import { VbenchError } from "../../src/core/errors.ts";
+import { VbenchError } from "../../src/base/errors.ts";
 import { post } from "./helpers.ts";
 
 const ENTRY = [process.execPath, `${import.meta.dir}/fixtures/mock-entry.ts`];

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ScenarioResult } from "../../src/core/types.ts";
-import { decodeRaw } from "../../src/core/raw-records.ts";
-import { isVbenchError } from "../../src/core/errors.ts";
+import type { ScenarioResult } from "../../src/base/types.ts";
+import { decodeRaw } from "../../src/results/raw-records.ts";
+import { isVbenchError } from "../../src/base/errors.ts";
 import { LiveRun } from "../../src/monitoring/live-state.ts";
 import { LiveAggregator, LIVE_WINDOW_S, renderLiveMetrics } from "../../src/monitoring/live-render.ts";
 import { startLiveMetricsServer, type LiveMetricsServer } from "../../src/monitoring/live-metrics.ts";

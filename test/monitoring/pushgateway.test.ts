@@ -4,7 +4,7 @@
  * gateway's /metrics back, and find every vbench family with its values.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { ExportContext, ScenarioResult } from "../../src/core/types.ts";
+import type { ExportContext, ScenarioResult } from "../../src/base/types.ts";
 import { pushgatewayPath, pushToGateway } from "../../src/monitoring/pushgateway.ts";
 import pushgateway from "../../plugins/exporters/pushgateway.ts";
 import { renderPrometheus } from "../../plugins/exporters/prometheus.ts";

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Registry } from "../../src/core/registry.ts";
+import { Registry } from "../../src/plugin-host/registry.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { calibrate, calibrationLevels, autoTokensPerChunk, calibrationRow, calibrationScenario } from "../../src/commands/calibrate.ts";
 import { runSearchCommand, stepOverrides, type SearchCommandOptions, type SearchReport } from "../../src/commands/search.ts";

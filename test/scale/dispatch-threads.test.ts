@@ -1,20 +1,20 @@
 /**
- * Dispatch threads (src/core/dispatch-threads.ts, src/core/dispatcher.ts):
+ * Dispatch threads (src/engine/dispatch-threads.ts, src/engine/dispatcher.ts):
  * several worker threads claim releases from one counter, each on its own
  * connections, against the simulator over 127.0.0.1. Correctness only (every
  * request exactly once, never early, records intact, interruption, deadline,
  * timeouts); the timing gain is measured in bench/schedule.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { dispatchThreadCount, singleLoopReason, startDispatchThreads } from "../../src/core/dispatch-threads.ts";
-import { parseOrigin } from "../../src/core/http.ts";
-import { prepareRequest } from "../../src/core/prepare.ts";
-import { arraySchedule, atStart, buildSchedule } from "../../src/core/schedule.ts";
+import { dispatchThreadCount, singleLoopReason, startDispatchThreads } from "../../src/engine/dispatch-threads.ts";
+import { parseOrigin } from "../../src/engine/http.ts";
+import { prepareRequest } from "../../src/engine/prepare.ts";
+import { arraySchedule, atStart, buildSchedule } from "../../src/engine/schedule.ts";
 import openai from "../../plugins/backends/openai.ts";
-import type { RequestRecord, ResolvedScenario } from "../../src/core/types.ts";
+import type { RequestRecord, ResolvedScenario } from "../../src/base/types.ts";
 import { startMock } from "../helpers/vbench.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
-import { VbenchError } from "../../src/core/errors.ts";
+import { VbenchError } from "../../src/base/errors.ts";
 import { parseFault } from "../../src/mock/faults.ts";
 
 describe("choosing dispatch threads", () => {

@@ -3,14 +3,14 @@
  * generator driven by it: ordering and "never early", no wall-clock bounds.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createReleaseClock } from "../../src/core/release-clock.ts";
-import { runLoad } from "../../src/core/loadgen.ts";
-import { HttpClient, parseOrigin } from "../../src/core/http.ts";
-import { prepareRequest } from "../../src/core/prepare.ts";
-import { arraySchedule, buildSchedule, openSchedule } from "../../src/core/schedule.ts";
-import { listFeed } from "../../src/core/request-feed.ts";
+import { createReleaseClock } from "../../src/engine/release-clock.ts";
+import { runLoad } from "../../src/engine/loadgen.ts";
+import { HttpClient, parseOrigin } from "../../src/engine/http.ts";
+import { prepareRequest } from "../../src/engine/prepare.ts";
+import { arraySchedule, buildSchedule, openSchedule } from "../../src/engine/schedule.ts";
+import { listFeed } from "../../src/engine/request-feed.ts";
 import openai from "../../plugins/backends/openai.ts";
-import type { ResolvedScenario } from "../../src/core/types.ts";
+import type { ResolvedScenario } from "../../src/base/types.ts";
 import { startMock } from "../helpers/vbench.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
 

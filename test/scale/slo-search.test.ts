@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bisectPoint, roundRate, searchHighestPassing, validateBounds, type SearchBounds } from "../../src/core/slo-search.ts";
+import { bisectPoint, roundRate, searchHighestPassing, validateBounds, type SearchBounds } from "../../src/run/slo-search.ts";
 
 /** A fake server that holds its SLOs up to `capacity` (inclusive). */
 function fake(capacity: number) {

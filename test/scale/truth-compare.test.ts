@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { compareWithTruth, timingFromJsonLine, type MeasuredTiming, type TrueTiming } from "../../src/core/truth-compare.ts";
+import { compareWithTruth, timingFromJsonLine, type MeasuredTiming, type TrueTiming } from "../../src/results/truth-compare.ts";
 
 const m = (requestId: string, sentAtMs: number, chunkAtMs: number[], success = true): MeasuredTiming => ({ requestId, success, sentAtMs, chunkAtMs: Float64Array.from(chunkAtMs) });
 const t = (requestId: string, receivedAtMs: number, chunkAtMs: number[]): TrueTiming => ({ requestId, receivedAtMs, chunkAtMs });

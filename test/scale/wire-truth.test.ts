@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareWithWire, readPcap, wireTimings, type WireTiming } from "../../bench/wire-truth.ts";
-import type { MeasuredTiming } from "../../src/core/truth-compare.ts";
+import type { MeasuredTiming } from "../../src/results/truth-compare.ts";
 
 // A real loopback capture (tcpdump -i lo) of `vbench run` against `vbench mock --ttft-ms 20 --itl-ms 5`:
 // the initial test request and two benchmark requests of 4 output tokens each, one at a time, with the

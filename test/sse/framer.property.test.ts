@@ -6,7 +6,7 @@
  */
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { createSseFramer } from "../../src/core/sse.ts";
+import { createSseFramer } from "../../src/wire/sse.ts";
 
 const FC = { seed: 20240610, numRuns: 400 };
 const enc = new TextEncoder();

@@ -1,6 +1,6 @@
 /** The SSE framer on hand-made byte sequences: one rule of the event-stream format per test. */
 import { describe, expect, test } from "bun:test";
-import { createSseFramer } from "../../src/core/sse.ts";
+import { createSseFramer } from "../../src/wire/sse.ts";
 
 const enc = new TextEncoder();
 

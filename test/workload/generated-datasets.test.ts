@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import * as v from "valibot";
-import { createRng } from "../../src/core/rng.ts";
+import { createRng } from "../../src/base/rng.ts";
 import { drawLengths } from "../../src/workload/lengths.ts";
 import { DATASET_OPTION_KEYS, buildWorkload, syntheticOptionsSchema } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";

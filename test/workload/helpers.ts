@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { ResolvedScenario, WorkloadItem } from "../../src/core/types.ts";
+import type { ResolvedScenario, WorkloadItem } from "../../src/base/types.ts";
 import { workloadItems, type Workload } from "../../src/workload/index.ts";
 import { testScenario } from "../helpers/scenario.ts";
 

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { createRng } from "../../src/core/rng.ts";
+import { createRng } from "../../src/base/rng.ts";
 import { PromptBuilder, promptVocab } from "../../src/workload/prompt-builder.ts";
 import type { Tokenizer } from "../../src/workload/tokenizer.ts";
 

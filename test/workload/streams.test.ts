@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { VbenchError } from "../../src/core/errors.ts";
+import { VbenchError } from "../../src/base/errors.ts";
 import { splitLines } from "../../src/workload/files.ts";
 import { parseJsonArray } from "../../src/workload/json-array.ts";
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VbenchError } from "../../src/core/errors.ts";
+import { VbenchError } from "../../src/base/errors.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
 
 const FIXTURE = join(import.meta.dir, "../fixtures/datasets/tiny-bpe-tokenizer.json");

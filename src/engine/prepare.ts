@@ -1,0 +1,57 @@
+/**
+ * What a scenario sends, made ready before the clock starts: the workload's
+ * options checked and its dataset file read, the headers and the origin.
+ * No request is built here: request g is built when it is about to be
+ * needed, by the request producer's thread (./producer-thread.ts), so memory
+ * does not grow with num_prompts and a time-bound run builds only what it
+ * sends.
+ */
+import type { BackendPlugin, ResolvedScenario } from "../base/types.ts";
+import { parseOrigin } from "./http.ts";
+import type { PlannedRun } from "../config/config.ts";
+import type { PreparedScenario } from "./execute.ts";
+import { VbenchError, errorMessage } from "../base/errors.ts";
+import { MAX_REQUESTS } from "../config/schema.ts";
+import { prepareRequest, requestHeaders } from "./prepare-request.ts";
+import { buildWorkload } from "../workload/index.ts";
+import type { BuiltWorkload } from "../run/preflight.ts";
+import type { Tokenizer } from "../workload/tokenizer.ts";
+
+export { prepareRequest, requestHeaders } from "./prepare-request.ts";
+
+/**
+ * Check and load a scenario's workload: everything that must happen before the clock starts.
+ * `built`: the workload `vbench run`'s pre-flight already built for this run (its dataset file read once).
+ */
+export async function prepareScenario(run: PlannedRun, backend: BackendPlugin, tokenizer: Tokenizer, apiKey: string | undefined, built?: BuiltWorkload): Promise<PreparedScenario> {
+  const scenario: ResolvedScenario = run.scenario;
+  const count = plannedCount(scenario);
+  let workload = built;
+  try {
+    workload ??= await buildWorkload(scenario, tokenizer, count);
+  } catch (error) {
+    if (error instanceof VbenchError) throw error;
+    throw new VbenchError("workload_failed", `cannot build the ${scenario.datasetType} workload of scenario ${scenario.name}: ${errorMessage(error)}`, { cause: error });
+  }
+  const origin = parseOrigin(scenario.baseUrl);
+  const headers = requestHeaders(scenario, backend, apiKey);
+  const notes = [...workload.notes];
+  if (workload.sessions) notes.push(`${workload.sessions.plan.length} sessions, turns sent after each answer (think time ${workload.sessions.thinkTimeMs} ms); the request rate applies to session starts`);
+  const source = workload.source;
+  const requestAt = (g: number) => prepareRequest(origin, scenario, backend, headers, source.item(g), workload.ignoreEos);
+  return { run, backend, origin, workload, requestAt, count: Math.min(count, workload.count), tokenizer, notes, sessions: workload.sessions, headers, ignoreEos: workload.ignoreEos };
+}
+
+/**
+ * A time-bound run at rate inf schedules as many slots as a run may hold: a slot costs nothing
+ * until its request is about to be sent, so the duration alone ends the run.
+ */
+export const TIME_BOUND_SLOTS = MAX_REQUESTS;
+
+export function plannedCount(s: ResolvedScenario): number {
+  if (s.durationS === null) return s.numPrompts;
+  if (Number.isFinite(s.requestRate) && !s.rampUp) return Math.max(1, Math.round(s.requestRate * s.durationS));
+  // A timed ramp never exceeds its higher end rate: enough prompts for that.
+  if (s.rampUp) return Math.max(1, Math.ceil(Math.max(s.rampUp.startRps, s.rampUp.endRps) * s.durationS));
+  return TIME_BOUND_SLOTS;
+}

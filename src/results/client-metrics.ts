@@ -1,0 +1,112 @@
+/**
+ * The client-side extras of a Summary (spec/metrics.md "vbench extras"): how
+ * well the load generator kept its schedule, and whether its own lag makes the
+ * run untrustworthy. They never change the vLLM-named numbers.
+ */
+import { computeStats, SeriesBuilder, unionPercentiles as union } from "./stats.ts";
+import { foundFreeSlot } from "./sweeps.ts";
+import type { RequestRecord, ResolvedScenario, SummaryExtras } from "../base/types.ts";
+
+/** What the load generator measured about itself, on the run clock (ms). */
+export interface ClientStats {
+  /**
+   * Start of the measured run: the schedule origin t0 that arrival offsets
+   * count from (vLLM's benchmark_start_time), after the test request and
+   * warmups. For request_rate=inf it is also the first dispatch.
+   */
+  benchStartMs: number;
+  /** When the last request finished, success or not. */
+  benchEndMs: number;
+  /** Event-loop lag samples (ms). */
+  eventLoopLagMs: Float64Array;
+  /** CPU time the client process used during the run (user + system, s). */
+  clientCpuS: number;
+  /** Override of {@link CLIENT_BOUND_MS}. */
+  dispatchLagBoundMs?: number;
+  /**
+   * Per record position, whether a concurrency slot was free at its release, when the caller knows
+   * better than one FIFO semaphore of scenario.maxConcurrency: a merge of shards, each with its own.
+   */
+  foundFreeSlot?: Uint8Array;
+}
+
+/**
+ * The client is flagged "client-bound" when the p99 of its own lateness
+ * (dispatcher behind schedule, send lag, or event-loop lag) exceeds this.
+ * 5 ms: at 200 req/s arrivals are 5 ms apart, and decode ITLs are typically
+ * 10–50 ms, so a client late by more than 5 ms at p99 no longer keeps the
+ * schedule and shifts latency percentiles by a visible fraction, while GC
+ * pauses and timer granularity (~1 ms) stay well below it.
+ */
+export const CLIENT_BOUND_MS = 5;
+
+/** Percentiles kept for the client-side extras series. */
+export const EXTRA_PERCENTILES: readonly number[] = [50, 90, 99];
+
+export interface ClientSeries {
+  queue: SeriesBuilder;
+  sendLag: SeriesBuilder;
+  e2elInclQueue: SeriesBuilder;
+  dispatched: number;
+  lastDispatchMs: number;
+  tokenSources: SummaryExtras["tokenSources"];
+}
+
+export function clientExtras(
+  records: readonly RequestRecord[],
+  scenario: ResolvedScenario,
+  client: ClientStats,
+  c: ClientSeries,
+): SummaryExtras {
+  const dispatchLag = new SeriesBuilder({ capacity: records.length });
+  // Dispatcher lateness is dispatchedAt − scheduledAt of requests that did not
+  // have to wait for a max_concurrency slot (with no limit: every request);
+  // see foundFreeSlot for how "did not wait" is reconstructed from the records.
+  const free = client.foundFreeSlot ?? (scenario.maxConcurrency === null ? null : foundFreeSlot(records, scenario.maxConcurrency));
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.dispatchedAtMs === r.dispatchedAtMs && (free === null || free[i] === 1)) {
+      dispatchLag.push(r.dispatchedAtMs - r.scheduledAtMs);
+    }
+  }
+  const dispatchLagMs = dispatchLag.stats(EXTRA_PERCENTILES);
+  const sendLagMs = c.sendLag.stats(EXTRA_PERCENTILES);
+  const loop = computeStats(client.eventLoopLagMs, [50, 99]);
+  const eventLoopLagMs = { p50: loop.percentiles.p50!, p99: loop.percentiles.p99!, max: loop.max, samples: loop.count };
+
+  const boundMs = client.dispatchLagBoundMs ?? CLIENT_BOUND_MS;
+  const MIN_LOOP_SAMPLES = 50;
+  const reasons: string[] = [];
+  const check = (what: string, p99: number) => {
+    if (p99 > boundMs) reasons.push(`${what} p99 ${p99.toFixed(2)} ms > ${boundMs} ms`);
+  };
+  check("dispatch lag", dispatchLagMs.percentiles.p99!);
+  check("send lag", sendLagMs.percentiles.p99!);
+  // The probe samples every 20 ms: below ~1 s of samples its "p99" is the
+  // single worst pause (start-up JIT, one GC), which says nothing about the run.
+  if (eventLoopLagMs.samples >= MIN_LOOP_SAMPLES) check("event-loop lag", eventLoopLagMs.p99);
+
+  // Achieved rate: requests dispatched / (last dispatch − t0). vLLM scales its
+  // arrival offsets so the last one falls at exactly N/r after t0, so a perfect
+  // dispatcher gives exactly the configured rate (for every burstiness), and
+  // a late one a lower rate. (n−1)/(last − first) would not: the first offset
+  // is itself a random gap. Null below 2 requests, as the contract says.
+  const windowS = (c.lastDispatchMs - client.benchStartMs) / 1000;
+  const achievedRateRps = c.dispatched >= 2 && windowS > 0 ? c.dispatched / windowS : null;
+
+  return {
+    clientQueueMs: c.queue.stats(EXTRA_PERCENTILES),
+    sendLagMs,
+    dispatchLagMs,
+    e2elInclQueueMs: c.e2elInclQueue.stats(union(EXTRA_PERCENTILES, scenario.metricPercentiles)),
+    configuredRateRps: Number.isFinite(scenario.requestRate) ? scenario.requestRate : "inf",
+    achievedRateRps,
+    tokenSources: c.tokenSources,
+    eventLoopLagMs,
+    clientCpuS: client.clientCpuS,
+    clientBound: reasons.length > 0,
+    ...(reasons.length > 0 ? { clientBoundReason: reasons.join("; ") } : {}),
+    drainS: c.dispatched > 0 ? Math.max(0, (client.benchEndMs - c.lastDispatchMs) / 1000) : 0,
+  };
+}
+

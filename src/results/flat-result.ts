@@ -1,0 +1,79 @@
+/**
+ * Reading a saved result's flat vLLM keys (`completed`, `failed`,
+ * `mean_ttft_ms`, `p99_itl_ms`, ...) and vbench's stored verdicts: the one
+ * reader behind the standardized document (standardized.ts) and the analysis
+ * loader (src/analysis/normalize.ts), so both judge a file the same way
+ * (src/results/thresholds.ts).
+ */
+import { METRIC_NAMES, type FailureCategory, type MetricName, type ThresholdVerdict } from "../base/types.ts";
+import type { MeasuredStats, ThresholdSubject } from "./thresholds.ts";
+
+export type Obj = Record<string, unknown>;
+
+export function obj(v: unknown): Obj | undefined {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+export function num(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * Statistics per metric from the flat keys (`mean_{m}_ms`, `median_`, `std_`,
+ * `p{P}_{m}_ms`, percentiles ascending), with count/min/max from vbench's
+ * `metric_stats` when the file has it. A metric without `mean_{m}_ms` is absent.
+ */
+export function flatMetricStats(raw: Obj): Partial<Record<MetricName, MeasuredStats>> {
+  const metricStats = obj(obj(raw.vbench)?.metric_stats);
+  const out: Partial<Record<MetricName, MeasuredStats>> = {};
+  for (const m of METRIC_NAMES) {
+    const mean = num(raw[`mean_${m}_ms`]);
+    if (mean === null) continue;
+    const re = new RegExp(`^p(\\d+(?:\\.\\d+)?)_${m}_ms$`);
+    const ps = Object.keys(raw)
+      .map((k) => re.exec(k)?.[1])
+      .filter((p): p is string => p !== undefined && num(raw[`p${p}_${m}_ms`]) !== null)
+      .sort((a, b) => Number(a) - Number(b));
+    const percentiles: Record<string, number> = {};
+    for (const p of ps) percentiles[`p${p}`] = raw[`p${p}_${m}_ms`] as number;
+    const extra = obj(metricStats?.[m]);
+    out[m] = { count: num(extra?.count), mean, median: num(raw[`median_${m}_ms`]), std: num(raw[`std_${m}_ms`]), min: num(extra?.min), max: num(extra?.max), percentiles };
+  }
+  return out;
+}
+
+/**
+ * `failed` (older vLLM files have none: the non-empty `errors` strings are
+ * counted instead) and the failures by category vbench stored (empty for
+ * vLLM's files, whose error texts carry no category).
+ */
+export function flatFailures(raw: Obj): ThresholdSubject["failures"] & { failed: number } {
+  const errors = Array.isArray(raw.errors) ? (raw.errors as unknown[]) : [];
+  const failed = num(raw.failed) ?? errors.filter((e) => typeof e === "string" && e !== "").length;
+  const byCategory: Partial<Record<FailureCategory, number>> = {};
+  for (const [k, v] of Object.entries(obj(obj(obj(raw.vbench)?.failures)?.by_category) ?? {})) if (num(v) !== null) byCategory[k as FailureCategory] = v as number;
+  return { failed, byCategory };
+}
+
+/** What the thresholds of a flat result document are judged against (extras always present: null ratio when not stored). */
+export function flatSubject(raw: Obj): ThresholdSubject & { extras: { shortOutputs: { minRatio: number | null } } } {
+  const { failed, byCategory } = flatFailures(raw);
+  const shortOutputs = { minRatio: num(obj(obj(raw.vbench)?.short_outputs)?.min_ratio) };
+  return { completed: num(raw.completed) ?? 0, failed, failures: { byCategory }, outputThroughput: num(raw.output_throughput), metrics: flatMetricStats(raw), extras: { shortOutputs } };
+}
+
+/**
+ * Verdicts as stored: vbench's `thresholds` array (`[{key, limit, ...}]`) or
+ * the standardized map (`{key: {limit, ...}}`). `measured` null → NaN.
+ */
+export function storedVerdicts(stored: unknown): ThresholdVerdict[] {
+  const entries: [string, unknown][] = Array.isArray(stored)
+    ? stored.flatMap((v) => (typeof obj(v)?.key === "string" ? [[obj(v)!.key as string, v] as [string, unknown]] : []))
+    : Object.entries(obj(stored) ?? {});
+  return entries.flatMap(([key, v]) => {
+    const o = obj(v);
+    if (!o) return [];
+    const verdict: ThresholdVerdict = { key, limit: num(o.limit) ?? NaN, measured: num(o.measured) ?? NaN, comparison: o.comparison === ">=" ? ">=" : "<=", passed: o.passed === true };
+    if (o.implicit === true) verdict.implicit = true;
+    return [verdict];
+  });
+}

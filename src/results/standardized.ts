@@ -1,0 +1,159 @@
+/**
+ * The standardized result (spec/output.md "Standardized result"): one flat,
+ * stable JSON document per scenario for aggregation pipelines, the successor
+ * of the seed's scripts/standardize_vllm_benchmark.py.
+ *
+ * There is one code path: a vbench result is first rendered as its
+ * vLLM-compatible document, then standardized exactly like a file written by
+ * vLLM's own benchmark. So `vbench standardize benchmark_results.json` gives
+ * the same document the run wrote to parsed/.
+ */
+import type { ScenarioResult } from "../base/types.ts";
+import { ExitCode, VbenchError } from "../base/errors.ts";
+import { buildBenchmarkResults, toJsonValue } from "./result-docs.ts";
+import { evaluateThresholds, withImplicitSuccessRate, type ThresholdSubject } from "./thresholds.ts";
+import { flatSubject, num, obj, storedVerdicts, type Obj } from "./flat-result.ts";
+
+export const STANDARDIZED_SCHEMA = "vbench.standardized/1";
+export const DEFAULT_TASK_NAME = "vllm_benchmark";
+
+export interface StandardizeOptions {
+  taskName?: string;
+  /** The parsed scenario file (seed format): thresholds, scenarios, defaults. */
+  config?: Obj;
+  /** Which scenario of the config the result belongs to (vLLM's files do not say). */
+  scenarioName?: string;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+/** A number, or vLLM's "inf" string for an unlimited request rate. */
+function rate(v: unknown): number | "inf" | null {
+  return v === "inf" || v === "Infinity" ? "inf" : num(v);
+}
+/** Seed lists come as "25,50,75" strings or arrays. */
+function list(v: unknown): string[] | null {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === "string") return v.split(",").map((x) => x.trim()).filter(Boolean);
+  return null;
+}
+
+/** vLLM's `date` (YYYYMMDD-HHMMSS, local time) as ISO 8601 UTC. */
+export function vllmDateToIso(date: unknown): string | null {
+  const m = typeof date === "string" ? /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})$/.exec(date) : null;
+  if (!m) return null;
+  const d = new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+/** `{mean, median, std, p25, ...}` (ms) per metric found in the flat keys, percentiles ascending. */
+function metricsJson(metrics: ThresholdSubject["metrics"]): Obj {
+  const out: Obj = {};
+  for (const [m, st] of Object.entries(metrics)) out[m] = { mean: st.mean, median: st.median, std: st.std, ...st.percentiles };
+  return out;
+}
+
+function configScenario(config: Obj | undefined, name: string | null): Obj | undefined {
+  const scenarios = Array.isArray(config?.scenarios) ? (config.scenarios as unknown[]).map(obj).filter((s): s is Obj => !!s) : [];
+  if (name !== null) return scenarios.find((s) => s.name === name);
+  return scenarios.length === 1 ? scenarios[0] : undefined;
+}
+
+/** The file's thresholds with the scenario's own merged over them (spec/config.md). */
+function configThresholds(config: Obj, scenario: Obj | undefined): Record<string, unknown> {
+  return { ...(obj(config.thresholds) ?? {}), ...(obj(scenario?.thresholds) ?? {}) };
+}
+
+function parameters(raw: Obj, vbConfig: Obj | undefined, sc: Obj | undefined, defaults: Obj | undefined): Obj {
+  // vbench stored its resolved scenario; for vLLM's file the config (scenario over defaults) fills what the file lacks.
+  const pick = (camel: string, snake: string): unknown => (vbConfig ? vbConfig[camel] : sc?.[snake] ?? defaults?.[snake]);
+  return {
+    dataset_type: str(pick("datasetType", "dataset_type")),
+    num_prompts: num(raw.num_prompts),
+    request_rate: rate(raw.request_rate),
+    burstiness: num(raw.burstiness),
+    max_concurrency: num(raw.max_concurrency),
+    duration_s: num(pick("durationS", "duration")),
+    random_input_len: num(pick("randomInputLen", "random_input_len")),
+    random_output_len: num(pick("randomOutputLen", "random_output_len")),
+    random_range_ratio: num(pick("randomRangeRatio", "random_range_ratio")),
+    random_prefix_len: num(pick("randomPrefixLen", "random_prefix_len")),
+    seed: num(pick("seed", "seed")),
+    tokenizer: str(raw.tokenizer_id),
+    percentile_metrics: list(pick("percentileMetrics", "percentile_metrics")),
+    metric_percentiles: list(pick("metricPercentiles", "metric_percentiles"))?.map(Number) ?? null,
+  };
+}
+
+/**
+ * Standardize a saved result: vLLM's own (flat keys, no `vbench` object) or
+ * vbench's benchmark_results.json. Thresholds come from `opts.config` when
+ * given, else from the verdicts vbench stored; none means `passed: true`.
+ */
+export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): Obj {
+  if (num(raw.completed) === null || num(raw.duration) === null) {
+    throw new VbenchError("result_invalid", "not a benchmark result: the keys `completed` and `duration` are missing", {
+      hint: "Pass the benchmark_results.json written by vbench or the JSON saved by vLLM's benchmark (--save-result).",
+      exitCode: ExitCode.config,
+    });
+  }
+  const vb = obj(raw.vbench);
+  const vbConfig = obj(vb?.config);
+  const scenarioName = str(vb?.scenario) ?? opts.scenarioName ?? null;
+  const sc = configScenario(opts.config, scenarioName);
+  const defaults = obj(opts.config?.defaults);
+
+  // Older vLLM files carry no `failed`: the non-empty error strings are counted instead (flat-result.ts).
+  const subject = flatSubject(raw);
+  const { completed, failed } = subject;
+  const total = completed + failed;
+
+  // The config's thresholds when given, else those vbench stored; either way the implicit success_rate gate (thresholds.ts).
+  const verdicts = opts.config ? evaluateThresholds(configThresholds(opts.config, sc), subject) : withImplicitSuccessRate(storedVerdicts(vb?.thresholds), subject);
+  const thresholds: Obj = {};
+  for (const v of verdicts) thresholds[v.key] = { limit: v.limit, measured: v.measured, comparison: v.comparison, passed: v.passed, ...(v.implicit ? { implicit: true } : {}) };
+
+  return toJsonValue<Obj>({
+    schema: STANDARDIZED_SCHEMA,
+    task_name: opts.taskName ?? DEFAULT_TASK_NAME,
+    scenario: scenarioName ?? str(sc?.name) ?? str(raw.label) ?? "",
+    variant: str(vb?.variant) ?? "",
+    description: str(vb?.description) ?? str(sc?.description) ?? "",
+    timestamp: str(vb?.started_at) ?? vllmDateToIso(raw.date),
+    model: str(raw.model_id),
+    backend: str(raw.backend),
+    endpoint: str(vb?.endpoint) ?? str(sc?.endpoint_path) ?? str(defaults?.endpoint_path),
+    parameters: parameters(raw, vbConfig, sc, defaults),
+    duration_s: num(raw.duration),
+    completed,
+    failed,
+    success_rate: total > 0 ? completed / total : 0,
+    total_input_tokens: num(raw.total_input_tokens),
+    total_output_tokens: num(raw.total_output_tokens),
+    request_throughput: num(raw.request_throughput),
+    // Some vLLM versions saved this key with a stray colon.
+    request_goodput: num(raw.request_goodput ?? raw["request_goodput:"]),
+    output_throughput: num(raw.output_throughput),
+    total_token_throughput: num(raw.total_token_throughput),
+    max_output_tokens_per_s: num(raw.max_output_tokens_per_s),
+    max_concurrent_requests: num(raw.max_concurrent_requests),
+    metrics: metricsJson(subject.metrics),
+    thresholds,
+    passed: verdicts.every((v) => v.passed),
+    source: {
+      tool: vb ? "vbench" : "vllm",
+      tool_version: str(vb?.tool_version),
+      run_id: str(vb?.run_id),
+      interrupted: vb ? vb.interrupted === true : null,
+      // One shard's share of a sharded run: a result of its own, not the merged one (src/analysis/normalize.ts runKey).
+      ...(obj(vb?.shard) ? { shard: { index: num(obj(vb?.shard)!.index), count: num(obj(vb?.shard)!.count) } } : {}),
+    },
+  });
+}
+
+/** The standardized document of a finished vbench run (parsed/NAME_TIMESTAMP_standardized.json). */
+export function buildStandardized(result: ScenarioResult, taskName?: string): Obj {
+  // The detailed arrays are not needed (vbench always writes `failed`) and dominate the cost.
+  return standardizeVllmResult(toJsonValue<Obj>(buildBenchmarkResults(result, { detailed: false })), { taskName });
+}

@@ -1,0 +1,69 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DRAIN_SLICE, FLUSH_INTERVAL_MS, RecordLog, type DrainScheduler } from "../../src/results/record-log.ts";
+import { sampleRecord as record } from "../helpers/records.ts";
+
+const indexes = (path: string): number[] =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { index: number }).index);
+
+const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The drain's timer and its later turns, turned by the test: no real clock to race. */
+class HandTurned implements DrainScheduler {
+  readonly ticks: (() => void)[] = [];
+  readonly intervals: number[] = [];
+  readonly queued: (() => void)[] = [];
+  stopped = 0;
+  every(ms: number, tick: () => void): () => void {
+    this.intervals.push(ms);
+    this.ticks.push(tick);
+    return () => void this.stopped++;
+  }
+  later(step: () => void): void {
+    this.queued.push(step);
+  }
+  /** Run the steps queued so far (one turn of the event loop). */
+  turn(): void {
+    for (const step of this.queued.splice(0)) step();
+  }
+}
+
+describe("RecordLog", () => {
+  test("the timer drains in slices: records added mid-drain and a flush in between each land once, in order", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "vbench-recordlog-")), "requests.jsonl");
+    const clock = new HandTurned();
+    const log = new RecordLog(clock);
+    await log.open(path);
+    expect(clock.intervals).toEqual([FLUSH_INTERVAL_MS]);
+    for (let i = 0; i < 1000; i++) log.add(record(i));
+    // Nothing is serialised on the hot path: only the timer starts a drain.
+    expect(log.written).toBe(0);
+    clock.ticks[0]!();
+    expect(log.written).toBe(DRAIN_SLICE);
+    expect(clock.queued).toHaveLength(1);
+    clock.turn();
+    expect(log.written).toBe(2 * DRAIN_SLICE);
+    // A timer tick during a drain does not start a second one beside it.
+    clock.ticks[0]!();
+    expect(log.written).toBe(2 * DRAIN_SLICE);
+    expect(clock.queued).toHaveLength(1);
+    // Records added mid-drain, then a flush (the Ctrl-C path) writes everything at once.
+    for (let i = 1000; i < 1100; i++) log.add(record(i));
+    await log.flush();
+    expect(log.written).toBe(1100);
+    expect(indexes(path)).toEqual(upTo(1100));
+    // The slice still queued when flush() took over finds nothing left to write, and queues no more.
+    clock.turn();
+    expect(log.written).toBe(1100);
+    expect(clock.queued).toHaveLength(0);
+    log.add(record(1100));
+    await log.close();
+    expect(clock.stopped).toBe(1);
+    expect(indexes(path)).toEqual(upTo(1101));
+  });
+});
