@@ -8,7 +8,8 @@ import { join } from "node:path";
 import type { ScenarioResult } from "../../src/base/types.ts";
 import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.ts";
-import { buildBenchmarkResults, buildStandardized, formatJson, scenarioLabel } from "../../src/results/result-docs.ts";
+import { buildBenchmarkResults, formatJson, scenarioLabel } from "../../src/results/result-docs.ts";
+import { buildStandardized } from "../../src/results/standardized.ts";
 
 export const BENCHMARK_RESULTS_FILE = "benchmark_results.json";
 

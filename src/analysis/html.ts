@@ -14,7 +14,7 @@ import { metricLabel } from "./summary.ts";
 import { escapeHtml as esc, lineChart, PALETTE } from "./svg.ts";
 import { cdfPoints, concurrencyOverTime, hasTimeline, throughputOverTime } from "./timeseries.ts";
 import { findSweeps, SWEEP_COLUMNS, type Sweep } from "./sweeps.ts";
-import { runValue } from "./summary.ts";
+import { runValue } from "./run-value.ts";
 import type { LoadedRun, RunGroup } from "./types.ts";
 
 /** Runs drawn in the charts of one scenario (the newest); the table lists them all. */

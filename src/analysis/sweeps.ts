@@ -11,7 +11,7 @@
  * `repN`) split it into one series each.
  */
 import { cell, clean, formatTable } from "./table.ts";
-import { runValue } from "./summary.ts";
+import { runValue } from "./run-value.ts";
 import type { LoadedRun } from "./types.ts";
 
 export type SweepParameter = "max_concurrency" | "request_rate";

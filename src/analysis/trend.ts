@@ -6,7 +6,8 @@
 import type { MetricName } from "../base/types.ts";
 import { METRIC_NAMES } from "../base/types.ts";
 import type { RunGroup } from "./types.ts";
-import { metricLabel, runValue } from "./summary.ts";
+import { metricLabel } from "./summary.ts";
+import { runValue } from "./run-value.ts";
 import { cell, clean, formatTable, percentCell, sparkline } from "./table.ts";
 
 export interface TrendRow {

@@ -9,7 +9,8 @@ import { readFile } from "node:fs/promises";
 import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
 import { parseLenientJson } from "../base/json-position.ts";
 import { writeFileAtomic } from "../base/atomic-write.ts";
-import { formatJson, standardizeVllmResult } from "../results/result-docs.ts";
+import { formatJson } from "../results/result-docs.ts";
+import { standardizeVllmResult } from "../results/standardized.ts";
 import { readResultFile } from "../analysis/load.ts";
 
 export interface StandardizeCommandOptions {

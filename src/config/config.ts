@@ -16,7 +16,7 @@ import { datasetProblems } from "./dataset.ts";
 import { MAX_REQUESTS } from "./schema.ts";
 import { closestMatch } from "../base/suggest.ts";
 import { validateThresholdKeys } from "../results/thresholds.ts";
-import { plannedCount } from "../engine/prepare.ts";
+import { plannedCount } from "./planned-count.ts";
 import type { Registry } from "../plugin-host/registry.ts";
 
 export { DEFAULT_CONFIG_PATH, readConfigFile } from "./file.ts";

@@ -9,8 +9,7 @@ import { computeStats } from "../results/stats.ts";
 import type { PlannedRun } from "../config/config.ts";
 import type { HttpClient, Origin } from "./http.ts";
 import type { PreparedRequest } from "./request.ts";
-import type { Tokenizer } from "../workload/tokenizer.ts";
-import type { SessionWorkload } from "../workload/sessions.ts";
+import type { PreparedScenario } from "./prepare.ts";
 import { runSessions } from "./sessions.ts";
 import type { Logger } from "../base/log.ts";
 import { sanitizeForTerminal } from "../base/log.ts";
@@ -20,7 +19,6 @@ import { startDispatchThreads, singleLoopReason, type DispatchThreads } from "./
 import { atStart, runSchedule, strided } from "./schedule.ts";
 import { listFeed } from "./request-feed.ts";
 import { supplyRequests } from "./request-supply.ts";
-import type { Workload } from "../workload/datasets.ts";
 import { RecordLog } from "../results/record-log.ts";
 import { SHORT_SLICE_NS, shortSliceForMainThread } from "../base/thread-slice.ts";
 import { startClientMonitor } from "./client-monitor.ts";
@@ -31,23 +29,6 @@ import { indexMap, shardConcurrency, type ShardSpec } from "../config/shard.ts";
 import { runOrigin } from "./common-start.ts";
 import type { LiveRun } from "../monitoring/live-state.ts";
 
-export interface PreparedScenario {
-  run: PlannedRun;
-  backend: BackendPlugin;
-  origin: Origin;
-  /** What is sent (its dataset read, no request built yet; a trace's arrival offsets, a prefix dataset's groups). */
-  workload: Workload;
-  /** Global request g's bytes, built in this thread (the initial test request, warmups, or where no producer thread runs). */
-  requestAt(g: number): PreparedRequest;
-  /** Requests to schedule (a time-bound run may stop earlier). */
-  count: number;
-  tokenizer: Tokenizer;
-  notes: string[];
-  /** Multi-turn sessions: turns are built as answers arrive (src/engine/sessions.ts). */
-  sessions?: SessionWorkload;
-  headers: Record<string, string>;
-  ignoreEos: boolean;
-}
 
 export interface ExecuteContext {
   client: HttpClient;

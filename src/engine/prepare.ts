@@ -7,17 +7,37 @@
  * sends.
  */
 import type { BackendPlugin, ResolvedScenario } from "../base/types.ts";
-import { parseOrigin } from "./http.ts";
+import { parseOrigin, type Origin } from "./http.ts";
+import type { PreparedRequest } from "./request.ts";
+import type { Workload } from "../workload/datasets.ts";
+import type { SessionWorkload } from "../workload/sessions.ts";
 import type { PlannedRun } from "../config/config.ts";
-import type { PreparedScenario } from "./execute.ts";
 import { VbenchError, errorMessage } from "../base/errors.ts";
-import { MAX_REQUESTS } from "../config/schema.ts";
+import { plannedCount } from "../config/planned-count.ts";
 import { prepareRequest, requestHeaders } from "./prepare-request.ts";
 import { buildWorkload } from "../workload/index.ts";
-import type { BuiltWorkload } from "../run/preflight.ts";
+import type { BuiltWorkload } from "../workload/index.ts";
 import type { Tokenizer } from "../workload/tokenizer.ts";
 
 export { prepareRequest, requestHeaders } from "./prepare-request.ts";
+
+export interface PreparedScenario {
+  run: PlannedRun;
+  backend: BackendPlugin;
+  origin: Origin;
+  /** What is sent (its dataset read, no request built yet; a trace's arrival offsets, a prefix dataset's groups). */
+  workload: Workload;
+  /** Global request g's bytes, built in this thread (the initial test request, warmups, or where no producer thread runs). */
+  requestAt(g: number): PreparedRequest;
+  /** Requests to schedule (a time-bound run may stop earlier). */
+  count: number;
+  tokenizer: Tokenizer;
+  notes: string[];
+  /** Multi-turn sessions: turns are built as answers arrive (src/engine/sessions.ts). */
+  sessions?: SessionWorkload;
+  headers: Record<string, string>;
+  ignoreEos: boolean;
+}
 
 /**
  * Check and load a scenario's workload: everything that must happen before the clock starts.
@@ -40,18 +60,4 @@ export async function prepareScenario(run: PlannedRun, backend: BackendPlugin, t
   const source = workload.source;
   const requestAt = (g: number) => prepareRequest(origin, scenario, backend, headers, source.item(g), workload.ignoreEos);
   return { run, backend, origin, workload, requestAt, count: Math.min(count, workload.count), tokenizer, notes, sessions: workload.sessions, headers, ignoreEos: workload.ignoreEos };
-}
-
-/**
- * A time-bound run at rate inf schedules as many slots as a run may hold: a slot costs nothing
- * until its request is about to be sent, so the duration alone ends the run.
- */
-export const TIME_BOUND_SLOTS = MAX_REQUESTS;
-
-export function plannedCount(s: ResolvedScenario): number {
-  if (s.durationS === null) return s.numPrompts;
-  if (Number.isFinite(s.requestRate) && !s.rampUp) return Math.max(1, Math.round(s.requestRate * s.durationS));
-  // A timed ramp never exceeds its higher end rate: enough prompts for that.
-  if (s.rampUp) return Math.max(1, Math.ceil(Math.max(s.rampUp.startRps, s.rampUp.endRps) * s.durationS));
-  return TIME_BOUND_SLOTS;
 }

@@ -6,7 +6,7 @@
  * main thread builds each request as it is dispatched (slower, but the run
  * goes on).
  */
-import type { PreparedScenario } from "./execute.ts";
+import type { PreparedScenario } from "./prepare.ts";
 import type { Logger } from "../base/log.ts";
 import type { Schedule } from "./schedule.ts";
 import type { ThreadedLoadOptions } from "./dispatch-threads.ts";

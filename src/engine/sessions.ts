@@ -11,7 +11,7 @@
  */
 import type { BackendPlugin, ChatMessage, RequestRecord, ResolvedScenario, WorkloadItem } from "../base/types.ts";
 import type { HttpClient, Origin } from "./http.ts";
-import { prepareRequest } from "./prepare.ts";
+import { prepareRequest } from "./prepare-request.ts";
 import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest } from "./request.ts";
 
 export interface SessionRunOptions {

@@ -1,8 +1,8 @@
 /**
  * The vLLM-compatible `benchmark_results.json` document (spec/output.md), the
  * per-request numbers derived from raw records, and the JSON formatting both
- * result documents use. The standardized document lives in standardized.ts
- * and is re-exported here.
+ * result documents use. The standardized document lives in standardized.ts,
+ * which builds on this one.
  *
  * Units follow vLLM's saved result: latency statistics in ms
  * (`mean_ttft_ms`), detailed arrays in seconds (`ttfts`, `itls`).
@@ -10,8 +10,6 @@
 import { redactHeaders, redactUrl } from "../base/redact.ts";
 import { responseExtrasJson } from "./response-extras.ts";
 import type { MetricName, RequestRecord, ResolvedScenario, ScenarioResult, SeriesStats, Summary, ThresholdVerdict } from "../base/types.ts";
-
-export { buildStandardized, standardizeVllmResult } from "./standardized.ts";
 
 export const RESULT_SCHEMA = "vbench.result/1";
 

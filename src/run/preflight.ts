@@ -9,8 +9,8 @@
 import type { PlannedRun, RunPlan } from "../config/config.ts";
 import { checkWritableDir } from "../base/atomic-write.ts";
 import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
-import { plannedCount } from "../engine/prepare.ts";
-import { buildWorkload } from "../workload/index.ts";
+import { plannedCount } from "../config/planned-count.ts";
+import { buildWorkload, type BuiltWorkload } from "../workload/index.ts";
 import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
 
 export interface PreflightOptions {
@@ -27,7 +27,6 @@ interface Problem {
 }
 
 /** A run's workload as the pre-flight built it (its dataset file read): prepareScenario takes it instead of reading the file again. */
-export type BuiltWorkload = Awaited<ReturnType<typeof buildWorkload>>;
 
 /**
  * Run every check, collect every problem, and throw them together. Returns

@@ -17,6 +17,9 @@ export type { DatasetType } from "./options.ts";
 export { distributionSchema, type Distribution } from "./lengths.ts";
 export { loadTokenizer, DEFAULT_TOKENIZER, type Tokenizer } from "./tokenizer.ts";
 
+/** A scenario's workload, made ready before the clock starts. */
+export type BuiltWorkload = Workload & { sessions?: SessionWorkload };
+
 /**
  * The scenario's workload: `count` requests of `scenario.datasetType`
  * (random, synthetic, sharegpt, jsonl, trace, prefix). With a `sessions`
@@ -30,7 +33,7 @@ export async function buildWorkload(
   scenario: ResolvedScenario,
   tokenizer: Tokenizer,
   count: number,
-): Promise<Workload & { sessions?: SessionWorkload }> {
+): Promise<BuiltWorkload> {
   if (!sessionsOption(scenario)) return buildDataset(scenario, tokenizer, count);
   const sessions = await buildSessions(scenario, tokenizer);
   return { ...listWorkload(sessions.plan.flatMap((s) => s.turns), sessions.ignoreEos, sessions.notes), sessions };

@@ -10,7 +10,9 @@ import { VbenchError } from "../base/errors.ts";
 import type { ResolvedScenario, WorkloadItem } from "../base/types.ts";
 import { buildDataset, checkDatasetType, workloadItems } from "./datasets.ts";
 import { parseDatasetOptions } from "./options.ts";
-import { buildSharegptSessions } from "./sharegpt-sessions.ts";
+import { buildSharegptSessions, type SessionPlan } from "./sharegpt-sessions.ts";
+
+export type { SessionPlan };
 import type { Tokenizer } from "./tokenizer.ts";
 
 /**
@@ -18,7 +20,6 @@ import type { Tokenizer } from "./tokenizer.ts";
  * counts that user message only; the prompt the server sees also holds the
  * history (its usage.prompt_tokens reports the full size).
  */
-export type SessionPlan = { turns: WorkloadItem[] }[];
 
 export interface SessionWorkload {
   plan: SessionPlan;

@@ -11,9 +11,11 @@ import type { WorkloadItem } from "../base/types.ts";
 import { checkDatasetFile } from "./files.ts";
 import { readJsonArray } from "./json-array.ts";
 import { SmallestKeys, oversample } from "./sampling.ts";
-import type { SessionPlan } from "./sessions.ts";
 import { exchanges, type Exchange } from "./sharegpt.ts";
 import type { Tokenizer } from "./tokenizer.ts";
+
+/** Conversations, each a list of turns sent one after another on one session. */
+export type SessionPlan = { turns: WorkloadItem[] }[];
 
 export interface SharegptSessionOptions {
   path: string;

@@ -13,7 +13,8 @@ import { builtinPlugins } from "../../plugins/index.ts";
 import { resolveConfig } from "../../src/config/config.ts";
 import { Registry } from "../../src/plugin-host/registry.ts";
 import { parseOrigin } from "../../src/engine/http.ts";
-import { plannedCount, prepareRequest, requestHeaders } from "../../src/engine/prepare.ts";
+import { prepareRequest, requestHeaders } from "../../src/engine/prepare.ts";
+import { plannedCount } from "../../src/config/planned-count.ts";
 import { buildWorkload } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
 

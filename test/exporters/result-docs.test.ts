@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { buildBenchmarkResults, buildStandardized, formatJson, requestLatencies, standardizeVllmResult } from "../../src/results/result-docs.ts";
+import { buildBenchmarkResults, formatJson, requestLatencies } from "../../src/results/result-docs.ts";
+import { buildStandardized, standardizeVllmResult } from "../../src/results/standardized.ts";
 import { sampleResult, stats } from "./sample-result.ts";
 
 /** Every key spec/output.md lists for benchmark_results.json, in vLLM's order. */
