@@ -12,7 +12,8 @@ import openai from "../plugins/backends/openai.ts";
 import { HttpClient, parseOrigin } from "../src/engine/http.ts";
 import { TimedRequest, requestBytes } from "../src/engine/request.ts";
 import { prepareRequest } from "../src/engine/prepare.ts";
-import type { ResolvedScenario, RequestRecord } from "../src/base/types.ts";
+import type { ResolvedScenario } from "../src/base/scenario-types.ts";
+import type { RequestRecord } from "../src/base/request-types.ts";
 import { benchArgs, machineLoad, report } from "./_lib.ts";
 
 const encoder = new TextEncoder();

@@ -15,7 +15,8 @@ import openai from "../plugins/backends/openai.ts";
 import { HttpClient, parseOrigin } from "../src/engine/http.ts";
 import { TimedRequest, requestBytes } from "../src/engine/request.ts";
 import { prepareRequest } from "../src/engine/prepare.ts";
-import type { RequestRecord, ResolvedScenario } from "../src/base/types.ts";
+import type { RequestRecord } from "../src/base/request-types.ts";
+import type { ResolvedScenario } from "../src/base/scenario-types.ts";
 import { benchArgs, machineLoad, report } from "./_lib.ts";
 
 const STALL_MS = 0.5;

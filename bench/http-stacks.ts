@@ -18,7 +18,8 @@ import { HttpClient, parseOrigin } from "../src/engine/http.ts";
 import { TimedRequest, requestBytes } from "../src/engine/request.ts";
 import { prepareRequest } from "../src/engine/prepare.ts";
 import { createSseFramer } from "../src/wire/sse.ts";
-import { PayloadKind, type ResolvedScenario } from "../src/base/types.ts";
+import { PayloadKind } from "../src/base/plugin-types.ts";
+import type { ResolvedScenario } from "../src/base/scenario-types.ts";
 import { benchArgs, machineLoad, report, startSimulator } from "./_lib.ts";
 
 type Stack = "raw" | "fetch" | "node:http";

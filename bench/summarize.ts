@@ -6,7 +6,8 @@
  *   npx bun bench/summarize.ts [records] [messagesPerRecord]
  */
 import { summarize } from "../src/results/metrics.ts";
-import type { RequestRecord, ResolvedScenario } from "../src/base/types.ts";
+import type { RequestRecord } from "../src/base/request-types.ts";
+import type { ResolvedScenario } from "../src/base/scenario-types.ts";
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const messages = Number(process.argv[3] ?? 16);

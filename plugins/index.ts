@@ -3,7 +3,7 @@
  * statically, so every built-in is listed here; plugins from disk are loaded
  * by src/plugin-host/plugin-loader.ts.
  */
-import type { Plugin } from "../src/base/types.ts";
+import type { Plugin } from "../src/base/plugin-types.ts";
 import { builtinBackends } from "./backends.ts";
 import json from "./exporters/json.ts";
 import csv from "./exporters/csv.ts";

@@ -7,8 +7,8 @@
  * empty finish chunk) is reported as `TokenNoText`: vLLM's ITL counts it, the
  * content ITL does not.
  */
-import { PayloadKind } from "../../src/base/types.ts";
-import type { ParsedResponse, ResponseParser } from "../../src/base/types.ts";
+import { PayloadKind } from "../../src/base/plugin-types.ts";
+import type { ParsedResponse, ResponseParser } from "../../src/base/plugin-types.ts";
 import { isRecord, malformed, openAiErrorText } from "./_body.ts";
 import type { JsonObject } from "./_body.ts";
 

@@ -3,7 +3,7 @@
  * benchmark uses by default. Wire format: spec/wire.md.
  */
 import { defineBackend } from "../../src/plugin-host/registry.ts";
-import type { BuildRequestInput } from "../../src/base/types.ts";
+import type { BuildRequestInput } from "../../src/base/plugin-types.ts";
 import { endpointHint, mergeBody, OPENAI_DEFAULT_SAMPLING } from "./_body.ts";
 import type { JsonObject } from "./_body.ts";
 import { createOpenAiParser, parseOpenAiModels } from "./_openai-stream.ts";

@@ -4,8 +4,8 @@
  * is the end marker, and output tokens come from `details.generated_tokens`.
  */
 import { defineBackend } from "../../src/plugin-host/registry.ts";
-import { PayloadKind } from "../../src/base/types.ts";
-import type { BuildRequestInput, ParsedResponse, ResponseParser } from "../../src/base/types.ts";
+import { PayloadKind } from "../../src/base/plugin-types.ts";
+import type { BuildRequestInput, ParsedResponse, ResponseParser } from "../../src/base/plugin-types.ts";
 import { endpointHint, isRecord, malformed, mergeBody } from "./_body.ts";
 import type { JsonObject } from "./_body.ts";
 

@@ -7,8 +7,9 @@
  * is the union over all results, in a fixed order, so a scenario that did not
  * select a metric or percentile leaves those cells empty.
  */
-import type { ScenarioResult, SeriesStats } from "../../src/base/types.ts";
-import { METRIC_NAMES } from "../../src/base/types.ts";
+import type { ScenarioResult } from "../../src/base/scenario-types.ts";
+import type { SeriesStats } from "../../src/base/summary-types.ts";
+import { METRIC_NAMES } from "../../src/base/summary-types.ts";
 import { percentileWord, runLevelFields } from "../../src/results/result-docs.ts";
 import { redactUrl } from "../../src/base/redact.ts";
 import { RESPONSE_EXTRA_COLUMNS, responseExtrasCells } from "../../src/results/response-extras.ts";

@@ -14,7 +14,8 @@
  * stop the remaining scenarios: it is retried in finish() and then reported.
  */
 import * as v from "valibot";
-import type { ExportContext, ScenarioResult } from "../../src/base/types.ts";
+import type { ExportContext } from "../../src/base/plugin-types.ts";
+import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { parseExporterOptions } from "../../src/monitoring/exporter-options.ts";
 import { ExitCode, VbenchError, errorMessage } from "../../src/base/errors.ts";

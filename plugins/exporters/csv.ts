@@ -11,7 +11,8 @@ import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.t
 import { requestLatencies } from "../../src/results/result-docs.ts";
 import { percentileOfSorted } from "../../src/results/stats.ts";
 import { summaryColumns, summaryRow, sweepPoints } from "./_csv-summary.ts";
-import { METRIC_NAMES, type ScenarioResult } from "../../src/base/types.ts";
+import { METRIC_NAMES } from "../../src/base/summary-types.ts";
+import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 
 export const REQUESTS_FILE = "requests.csv";
 export const SUMMARY_FILE = "summary.csv";

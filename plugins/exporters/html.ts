@@ -4,7 +4,7 @@
  * (src/analysis/html.ts): self-contained, no network, opens in any browser.
  */
 import { join } from "node:path";
-import type { ScenarioResult } from "../../src/base/types.ts";
+import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.ts";
 import { loadedFromResult } from "../../src/analysis/normalize.ts";

@@ -5,7 +5,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { ScenarioResult } from "../../src/base/types.ts";
+import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.ts";
 import { buildBenchmarkResults, formatJson, scenarioLabel } from "../../src/results/result-docs.ts";

@@ -11,7 +11,8 @@
  * with the samples of every result under it.
  */
 import { dirname, join } from "node:path";
-import type { MetricName, ScenarioResult, SummaryExtras } from "../../src/base/types.ts";
+import type { MetricName, SummaryExtras } from "../../src/base/summary-types.ts";
+import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.ts";
 import { PromText, summaryOfStats, type Labels } from "../../src/monitoring/prom-text.ts";

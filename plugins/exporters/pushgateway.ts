@@ -9,7 +9,7 @@
  * never printed.
  */
 import * as v from "valibot";
-import type { ExportContext } from "../../src/base/types.ts";
+import type { ExportContext } from "../../src/base/plugin-types.ts";
 import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { parseExporterOptions } from "../../src/monitoring/exporter-options.ts";
 import { ExitCode, VbenchError } from "../../src/base/errors.ts";

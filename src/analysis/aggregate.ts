@@ -5,7 +5,7 @@
  * copy (vLLM's own saved results, runs whose parsed/ was deleted) are
  * standardized on the fly, so each run appears exactly once.
  */
-import { METRIC_NAMES } from "../base/types.ts";
+import { METRIC_NAMES } from "../base/summary-types.ts";
 import type { LoadedRun } from "./types.ts";
 
 export const AGGREGATE_SCHEMA = "vbench.aggregate/1";

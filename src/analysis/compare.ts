@@ -23,7 +23,7 @@
  * - The intervals of one scenario are Bonferroni-adjusted: with k of them,
  *   each is a (1 − alpha/k) interval.
  */
-import { METRIC_NAMES, type MetricName } from "../base/types.ts";
+import { METRIC_NAMES, type MetricName } from "../base/summary-types.ts";
 import { createRng } from "../base/rng.ts";
 import { runLabel } from "../results/result-docs.ts";
 import { computeStats } from "../results/stats.ts";

@@ -7,7 +7,7 @@
  * for the newest runs, threshold verdicts and the errors seen. Every text
  * taken from results is escaped.
  */
-import { METRIC_NAMES, type MetricName } from "../base/types.ts";
+import { METRIC_NAMES, type MetricName } from "../base/summary-types.ts";
 import { groupRuns } from "./load.ts";
 import { metricValuesMs } from "./per-request.ts";
 import { metricLabel } from "./summary.ts";

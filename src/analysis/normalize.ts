@@ -5,8 +5,9 @@
  * and the standardized document (spec/output.md), whose metrics are turned
  * back into the flat keys so one threshold evaluator serves all three.
  */
-import type { MetricName, ScenarioResult } from "../base/types.ts";
-import { METRIC_NAMES } from "../base/types.ts";
+import type { MetricName } from "../base/summary-types.ts";
+import type { ScenarioResult } from "../base/scenario-types.ts";
+import { METRIC_NAMES } from "../base/summary-types.ts";
 import { standardizeVllmResult, vllmDateToIso } from "../results/standardized.ts";
 import { buildBenchmarkResults, runLabel, toJsonValue } from "../results/result-docs.ts";
 import { flatSubject, num, obj, storedVerdicts } from "../results/flat-result.ts";

@@ -7,7 +7,7 @@
  * gaps (last token-bearing message − sentAt), TPOT is
  * (E2EL − TTFT) / (outputTokens − 1) for requests with more than one token.
  */
-import type { MetricName } from "../base/types.ts";
+import type { MetricName } from "../base/summary-types.ts";
 import type { PerRequestData } from "./types.ts";
 
 type Obj = Record<string, unknown>;

@@ -5,7 +5,7 @@
  * freedom (mean ± t·s/√n, s the sample standard deviation). One run has no
  * interval (NaN).
  */
-import { METRIC_NAMES, type MetricName, type Summary } from "../base/types.ts";
+import { METRIC_NAMES, type MetricName, type Summary } from "../base/summary-types.ts";
 import { studentTQuantile } from "./student-t.ts";
 import { cell, formatTable } from "./table.ts";
 

@@ -3,7 +3,7 @@
  * (`ttft_median`, `e2el_p99`, `output_throughput`, `success_rate`): one
  * reading of a LoadedRun for summary, sweeps, compare, trend and html.
  */
-import type { MetricName } from "../base/types.ts";
+import type { MetricName } from "../base/summary-types.ts";
 import type { LoadedRun } from "./types.ts";
 
 /** The value of a statistic of a run by name: `ttft_median`, `e2el_p99`, `output_throughput`, `success_rate`. */

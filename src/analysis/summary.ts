@@ -2,9 +2,9 @@
  * The per-run statistical summary of `vbench analyze`: one JSON object per
  * run, the same as CSV columns, and the human table for stderr.
  */
-import type { MetricName } from "../base/types.ts";
-import { METRIC_NAMES } from "../base/types.ts";
-import type { ThresholdVerdict } from "../base/types.ts";
+import type { MetricName } from "../base/summary-types.ts";
+import { METRIC_NAMES } from "../base/summary-types.ts";
+import type { ThresholdVerdict } from "../base/scenario-types.ts";
 import type { RunVerdicts } from "./thresholds.ts";
 import type { LoadedRun } from "./types.ts";
 import type { Sweep } from "./sweeps.ts";

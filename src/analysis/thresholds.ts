@@ -12,7 +12,7 @@
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { readConfigFile } from "../config/config.ts";
 import { evaluateThresholds, validateThresholdKeys, withImplicitSuccessRate } from "../results/thresholds.ts";
-import type { ThresholdVerdict } from "../base/types.ts";
+import type { ThresholdVerdict } from "../base/scenario-types.ts";
 import type { LoadedRun } from "./types.ts";
 
 /** The threshold parts of a scenario file. */

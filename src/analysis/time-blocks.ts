@@ -19,7 +19,7 @@
  * without `start_times`) falls back to one unit per request, a request's ITL
  * gaps together.
  */
-import type { MetricName } from "../base/types.ts";
+import type { MetricName } from "../base/summary-types.ts";
 import { requestSeriesMs } from "./per-request.ts";
 import type { PerRequestData } from "./types.ts";
 

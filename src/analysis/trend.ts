@@ -3,8 +3,8 @@
  * per metric the first, last, best and worst value and the change from
  * first to last, with a text sparkline for terminals.
  */
-import type { MetricName } from "../base/types.ts";
-import { METRIC_NAMES } from "../base/types.ts";
+import type { MetricName } from "../base/summary-types.ts";
+import { METRIC_NAMES } from "../base/summary-types.ts";
 import type { RunGroup } from "./types.ts";
 import { metricLabel } from "./summary.ts";
 import { runValue } from "./run-value.ts";

@@ -3,7 +3,9 @@
  * one saved run, whatever wrote it (vbench's benchmark_results.json, vLLM's
  * saved result, or a standardized document), normalised into LoadedRun.
  */
-import type { FailureCategory, MetricName, ThresholdVerdict } from "../base/types.ts";
+import type { FailureCategory } from "../base/request-types.ts";
+import type { MetricName } from "../base/summary-types.ts";
+import type { ThresholdVerdict } from "../base/scenario-types.ts";
 import type { MeasuredStats } from "../results/thresholds.ts";
 
 /** Which kind of file a run was read from. */

@@ -10,7 +10,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { ExportContext, ExporterPlugin, ScenarioResult } from "../base/types.ts";
+import type { ExportContext, ExporterPlugin } from "../base/plugin-types.ts";
+import type { ScenarioResult } from "../base/scenario-types.ts";
 import type { Registry } from "../plugin-host/registry.ts";
 import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
 import { decodeRaw } from "../results/raw-records.ts";

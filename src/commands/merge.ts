@@ -8,7 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Registry } from "../plugin-host/registry.ts";
-import type { ScenarioResult } from "../base/types.ts";
+import type { ScenarioResult } from "../base/scenario-types.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { Logger } from "../base/log.ts";
 import { writeFileAtomic } from "../base/atomic-write.ts";

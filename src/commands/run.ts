@@ -5,7 +5,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ExportContext, ScenarioResult, RunInfo } from "../base/types.ts";
+import type { ExportContext } from "../base/plugin-types.ts";
+import type { ScenarioResult, RunInfo } from "../base/scenario-types.ts";
 import type { Registry } from "../plugin-host/registry.ts";
 import { dispatchThreadCount } from "../engine/dispatch-threads.ts";
 import { resolveConfig, type ConfigSources, type PlannedRun } from "../config/config.ts";

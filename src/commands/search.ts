@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import type { Registry } from "../plugin-host/registry.ts";
-import type { ResolvedScenario } from "../base/types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 import { resolveConfig, type ConfigSources } from "../config/config.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { Logger } from "../base/log.ts";

@@ -6,8 +6,9 @@
  */
 import * as v from "valibot";
 import { existsSync } from "node:fs";
-import type { MetricName, ResolvedScenario } from "../base/types.ts";
-import { METRIC_NAMES } from "../base/types.ts";
+import type { MetricName } from "../base/summary-types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
+import { METRIC_NAMES } from "../base/summary-types.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { scenarioSchema, SAMPLING_KEYS, DATASET_KEYS, type ScenarioInput } from "./schema.ts";
 import { expectedText, foundText, isRecord, readConfigFile } from "./file.ts";

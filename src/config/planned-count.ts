@@ -3,7 +3,7 @@
  * duration, enough for its rate over that time. Config validation, the
  * pre-flight and the engine all ask this one function.
  */
-import type { ResolvedScenario } from "../base/types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 import { MAX_REQUESTS } from "./schema.ts";
 
 /**

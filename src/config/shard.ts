@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { ExitCode, VbenchError } from "../base/errors.ts";
-import type { ResolvedScenario } from "../base/types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 
 /** This process is shard `index` (0-based) of `count`. */
 export interface ShardSpec {

@@ -3,7 +3,7 @@
  * and goodput SLOs. Each reports a bad value with what is wrong with it and
  * the form expected, never a bare "NaN".
  */
-import type { ResolvedScenario } from "../base/types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 import type { ScenarioInput } from "./schema.ts";
 import { MAX_REQUESTS } from "./schema.ts";
 

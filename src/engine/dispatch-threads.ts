@@ -18,7 +18,7 @@
  * (./loadgen.ts). VBENCH_DISPATCH_THREADS sets the count (default 2; 1
  * keeps one event loop).
  */
-import type { RequestRecord } from "../base/types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
 import type { LoadOptions, LoadResult } from "./loadgen.ts";
 import { createReleaseClock, type ReleaseClock } from "./release-clock.ts";
 import { Claim, type DispatcherInit, type FromDispatcher, type ToDispatcher } from "./dispatcher.ts";

@@ -16,7 +16,8 @@
  * (./request-feed.ts): a thread claims request i only once its bytes are
  * here.
  */
-import type { BackendPlugin, RequestRecord } from "../base/types.ts";
+import type { BackendPlugin } from "../base/plugin-types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
 import { HttpClient, type Origin } from "./http.ts";
 import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest, type PreparedRequest } from "./request.ts";
 import { runLoad } from "./loadgen.ts";

@@ -4,7 +4,9 @@
  * measured run with records streamed to disk, and the summary.
  */
 import { join } from "node:path";
-import type { BackendPlugin, RequestRecord, SummaryExtras } from "../base/types.ts";
+import type { BackendPlugin } from "../base/plugin-types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
+import type { SummaryExtras } from "../base/summary-types.ts";
 import { computeStats } from "../results/stats.ts";
 import type { PlannedRun } from "../config/config.ts";
 import type { HttpClient, Origin } from "./http.ts";

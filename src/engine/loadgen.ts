@@ -9,7 +9,8 @@
  * Released-but-waiting requests are always a contiguous index range (release
  * order is index order), so the semaphore's queue is two counters.
  */
-import type { BackendPlugin, RequestRecord } from "../base/types.ts";
+import type { BackendPlugin } from "../base/plugin-types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
 import type { HttpClient, Origin } from "./http.ts";
 import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest } from "./request.ts";
 import { createReleaseClock, EARLY_MS, type ReleaseClock } from "./release-clock.ts";

@@ -5,7 +5,9 @@
  * producer's thread (./request-producer.ts), or the main thread for the
  * initial test request, warmups and multi-turn sessions.
  */
-import type { BackendPlugin, ResolvedScenario, WorkloadItem } from "../base/types.ts";
+import type { BackendPlugin } from "../base/plugin-types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
+import type { WorkloadItem } from "../base/request-types.ts";
 import type { Origin } from "./http.ts";
 import type { PreparedRequest } from "./request.ts";
 

@@ -6,7 +6,8 @@
  * does not grow with num_prompts and a time-bound run builds only what it
  * sends.
  */
-import type { BackendPlugin, ResolvedScenario } from "../base/types.ts";
+import type { BackendPlugin } from "../base/plugin-types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 import { parseOrigin, type Origin } from "./http.ts";
 import type { PreparedRequest } from "./request.ts";
 import type { Workload } from "../workload/datasets.ts";

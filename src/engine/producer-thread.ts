@@ -11,7 +11,8 @@
  * the producer), so three quarters of it are the margin for the producer to
  * catch up.
  */
-import type { BackendPlugin, ResolvedScenario } from "../base/types.ts";
+import type { BackendPlugin } from "../base/plugin-types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 import type { Origin } from "./http.ts";
 import type { Schedule } from "./schedule.ts";
 import { PRODUCER_SLOTS, ProducerSlot, type FeedPort } from "./request-feed.ts";

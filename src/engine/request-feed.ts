@@ -6,7 +6,7 @@
  * hot path), and a request whose bytes have not arrived yet waits for them,
  * its lateness measured as dispatch lag.
  */
-import type { WorkloadItem } from "../base/types.ts";
+import type { WorkloadItem } from "../base/request-types.ts";
 import type { PreparedRequest } from "./request.ts";
 
 /** Slots of the Int32Array a producer shares with its dispatchers. */

@@ -13,7 +13,8 @@
  * stops early (a deadline, Ctrl-C) has built only what it sent plus that.
  */
 import { getPriority, setPriority } from "node:os";
-import type { BackendPlugin, ResolvedScenario } from "../base/types.ts";
+import type { BackendPlugin } from "../base/plugin-types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 import type { Origin } from "./http.ts";
 import { prepareRequest } from "./prepare-request.ts";
 import { ProducerSlot, type BytesBatch, type ItemsBatch } from "./request-feed.ts";

@@ -7,8 +7,9 @@
  * client) is shared by every event in that read; per token-bearing message
  * one store into a preallocated Float64Array; no logging, no JSON building.
  */
-import type { BackendPlugin, FailureCategory, RequestRecord, ResponseParser } from "../base/types.ts";
-import { PayloadKind } from "../base/types.ts";
+import type { BackendPlugin, ResponseParser } from "../base/plugin-types.ts";
+import type { FailureCategory, RequestRecord } from "../base/request-types.ts";
+import { PayloadKind } from "../base/plugin-types.ts";
 import type { HttpClient, Origin, ResponseSink } from "./http.ts";
 import { createSseFramer, type SseFramer } from "../wire/sse.ts";
 import { sanitizeForTerminal } from "../base/log.ts";

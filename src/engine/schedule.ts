@@ -8,7 +8,7 @@
  * release clock), from the same plain {@link ScheduleSpec}: a run of a
  * billion requests holds a few chunks of CHUNK offsets, not a billion.
  */
-import type { RampUp } from "../base/types.ts";
+import type { RampUp } from "../base/scenario-types.ts";
 import { createRng, type Rng } from "../base/rng.ts";
 
 export interface ScheduleOptions {

@@ -9,7 +9,9 @@
  * the previous one, so it is serialised when that answer arrives: one JSON
  * build per turn, never per token.
  */
-import type { BackendPlugin, ChatMessage, RequestRecord, ResolvedScenario, WorkloadItem } from "../base/types.ts";
+import type { BackendPlugin } from "../base/plugin-types.ts";
+import type { ChatMessage, RequestRecord, WorkloadItem } from "../base/request-types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 import type { HttpClient, Origin } from "./http.ts";
 import { prepareRequest } from "./prepare-request.ts";
 import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest } from "./request.ts";

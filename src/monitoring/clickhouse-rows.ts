@@ -14,7 +14,8 @@
  * Syntax checked against ClickHouse 18.16 (no DateTime64, no
  * input_format_defaults_for_omitted_fields: every column is always sent).
  */
-import type { RequestRecord, ScenarioResult } from "../base/types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
+import type { ScenarioResult } from "../base/scenario-types.ts";
 import { buildStandardized } from "../results/standardized.ts";
 import { requestLatencies } from "../results/result-docs.ts";
 

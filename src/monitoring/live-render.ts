@@ -8,7 +8,7 @@
  * (the final results keep `vbench_*`), base units, counters end in `_total`.
  * The text is written by prom-text.ts, as the prometheus exporter's.
  */
-import type { MetricName } from "../base/types.ts";
+import type { MetricName } from "../base/summary-types.ts";
 import { SeriesBuilder } from "../results/stats.ts";
 import { PromText, summaryOfStats, type Labels } from "./prom-text.ts";
 import type { LiveSnapshot } from "./live-state.ts";

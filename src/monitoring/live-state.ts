@@ -4,7 +4,8 @@
  * (quantiles, windowed throughput) is computed when Prometheus scrapes, never
  * while streams are flowing.
  */
-import type { MetricName, RequestRecord } from "../base/types.ts";
+import type { MetricName } from "../base/summary-types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
 
 /** The current scenario run as the live endpoint sees it. */
 export interface LiveSnapshot {

@@ -6,7 +6,7 @@
  * them, families in first-seen order. No timestamps. Output passes
  * `promtool check metrics` (test/exporters/prometheus.test.ts, test/monitoring).
  */
-import type { SeriesStats } from "../base/types.ts";
+import type { SeriesStats } from "../base/summary-types.ts";
 
 /** Label pairs in output order. */
 export type Labels = [string, string][];

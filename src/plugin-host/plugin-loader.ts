@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import * as pluginApi from "../plugin-api.ts";
-import type { Plugin } from "../base/types.ts";
+import type { Plugin } from "../base/plugin-types.ts";
 import type { Registry } from "./registry.ts";
 import { VbenchError, errorMessage } from "../base/errors.ts";
 

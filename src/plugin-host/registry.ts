@@ -3,7 +3,7 @@
  * "available: ..." errors. Built-ins are registered by plugins/index.ts; files
  * given with --plugin are loaded by src/plugin-host/plugin-loader.ts.
  */
-import type { BackendPlugin, ExporterPlugin, Plugin } from "../base/types.ts";
+import type { BackendPlugin, ExporterPlugin, Plugin } from "../base/plugin-types.ts";
 import { VbenchError } from "../base/errors.ts";
 
 export function defineBackend(plugin: Omit<BackendPlugin, "kind">): BackendPlugin {

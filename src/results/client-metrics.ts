@@ -5,7 +5,9 @@
  */
 import { computeStats, SeriesBuilder, unionPercentiles as union } from "./stats.ts";
 import { foundFreeSlot } from "./sweeps.ts";
-import type { RequestRecord, ResolvedScenario, SummaryExtras } from "../base/types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
+import type { SummaryExtras } from "../base/summary-types.ts";
 
 /** What the load generator measured about itself, on the run clock (ms). */
 export interface ClientStats {

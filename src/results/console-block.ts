@@ -4,8 +4,9 @@
  * tools, followed by vbench's extras, which never change the block.
  */
 import { percentileKey } from "./stats.ts";
-import type { MetricName, ResolvedScenario, SeriesStats, Summary, ThresholdVerdict } from "../base/types.ts";
-import { METRIC_NAMES } from "../base/types.ts";
+import type { MetricName, SeriesStats, Summary } from "../base/summary-types.ts";
+import type { ResolvedScenario, ThresholdVerdict } from "../base/scenario-types.ts";
+import { METRIC_NAMES } from "../base/summary-types.ts";
 
 const WIDTH = 50;
 

@@ -5,7 +5,9 @@
  * loader (src/analysis/normalize.ts), so both judge a file the same way
  * (src/results/thresholds.ts).
  */
-import { METRIC_NAMES, type FailureCategory, type MetricName, type ThresholdVerdict } from "../base/types.ts";
+import { METRIC_NAMES, type MetricName } from "../base/summary-types.ts";
+import type { FailureCategory } from "../base/request-types.ts";
+import type { ThresholdVerdict } from "../base/scenario-types.ts";
 import type { MeasuredStats, ThresholdSubject } from "./thresholds.ts";
 
 export type Obj = Record<string, unknown>;

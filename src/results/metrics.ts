@@ -10,15 +10,9 @@ import { ResponseTally } from "./response-extras.ts";
 import { percentileKey, SeriesBuilder, unionPercentiles as union } from "./stats.ts";
 import { peakOverlap, peakTokensPerSecond } from "./sweeps.ts";
 import { thresholdNeeds } from "./thresholds.ts";
-import type {
-  FailureCategory,
-  FailureSummary,
-  MetricName,
-  RequestRecord,
-  ResolvedScenario,
-  SeriesStats,
-  Summary,
-} from "../base/types.ts";
+import type { FailureCategory, RequestRecord } from "../base/request-types.ts";
+import type { FailureSummary, MetricName, SeriesStats, Summary } from "../base/summary-types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 
 export { CLIENT_BOUND_MS, EXTRA_PERCENTILES, type ClientStats } from "./client-metrics.ts";
 

@@ -10,7 +10,7 @@
  * result re-encodes to the same bytes.
  */
 import { decode, encode, ExtensionCodec } from "@msgpack/msgpack";
-import type { ScenarioResult } from "../base/types.ts";
+import type { ScenarioResult } from "../base/scenario-types.ts";
 import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
 import { scenarioForOutput } from "./result-docs.ts";
 

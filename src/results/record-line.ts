@@ -7,7 +7,7 @@
  * JSON has no NaN: the line writes null for a time that never happened, and
  * it comes back as NaN.
  */
-import type { FailureCategory, RequestRecord, TokenSource } from "../base/types.ts";
+import type { FailureCategory, RequestRecord, TokenSource } from "../base/request-types.ts";
 
 type Line = Record<string, unknown>;
 

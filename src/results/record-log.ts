@@ -10,7 +10,7 @@
  * 1000 req/s, and every release due meanwhile went out that much late
  * (measured with bench/schedule.ts; docs/performance.md).
  */
-import type { RequestRecord } from "../base/types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
 import { RecordStream } from "../base/atomic-write.ts";
 
 export const FLUSH_INTERVAL_MS = 250;

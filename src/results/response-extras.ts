@@ -10,7 +10,8 @@
  */
 import { EXTRA_PERCENTILES } from "./client-metrics.ts";
 import { SeriesBuilder, type SeriesBuilderOptions } from "./stats.ts";
-import type { RequestRecord, SummaryExtras } from "../base/types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
+import type { SummaryExtras } from "../base/summary-types.ts";
 
 export type ResponseExtras = Pick<SummaryExtras, "serverInputTokens" | "contentItlMs" | "noTextMessages" | "shortOutputs">;
 

@@ -9,7 +9,9 @@
  */
 import { redactHeaders, redactUrl } from "../base/redact.ts";
 import { responseExtrasJson } from "./response-extras.ts";
-import type { MetricName, RequestRecord, ResolvedScenario, ScenarioResult, SeriesStats, Summary, ThresholdVerdict } from "../base/types.ts";
+import type { MetricName, SeriesStats, Summary } from "../base/summary-types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
+import type { ResolvedScenario, ScenarioResult, ThresholdVerdict } from "../base/scenario-types.ts";
 
 export const RESULT_SCHEMA = "vbench.result/1";
 

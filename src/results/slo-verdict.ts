@@ -4,7 +4,9 @@
  * latencies the search curve reports. Failed requests count as misses, so a
  * server that starts dropping requests fails its step.
  */
-import type { RequestRecord, ResolvedScenario, Summary } from "../base/types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
+import type { Summary } from "../base/summary-types.ts";
 import { computeStats } from "./stats.ts";
 
 export interface StepFigures {

@@ -8,7 +8,7 @@
  * vLLM's own benchmark. So `vbench standardize benchmark_results.json` gives
  * the same document the run wrote to parsed/.
  */
-import type { ScenarioResult } from "../base/types.ts";
+import type { ScenarioResult } from "../base/scenario-types.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { buildBenchmarkResults, toJsonValue } from "./result-docs.ts";
 import { evaluateThresholds, withImplicitSuccessRate, type ThresholdSubject } from "./thresholds.ts";

@@ -5,7 +5,7 @@
  * (np.percentile's default method), and 0 for everything on an empty series.
  */
 import * as hdr from "hdr-histogram-js";
-import type { SeriesStats } from "../base/types.ts";
+import type { SeriesStats } from "../base/summary-types.ts";
 
 /** `p` + the percentile without a trailing `.0`: 99 → "p99", 99.9 → "p99.9". */
 export function percentileKey(p: number): string {

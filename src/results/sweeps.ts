@@ -4,7 +4,7 @@
  * found a free concurrency slot (for the dispatcher-lateness extra).
  * All pure; inputs are typed arrays or records, nothing per record is allocated.
  */
-import type { RequestRecord } from "../base/types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
 
 /**
  * Exact maximum number of overlapping half-open intervals [start, end).

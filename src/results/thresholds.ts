@@ -7,7 +7,9 @@
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { percentileKey } from "./stats.ts";
 import { didYouMean } from "../base/suggest.ts";
-import { METRIC_NAMES, type FailureCategory, type MetricName, type ThresholdVerdict } from "../base/types.ts";
+import { METRIC_NAMES, type MetricName } from "../base/summary-types.ts";
+import type { FailureCategory } from "../base/request-types.ts";
+import type { ThresholdVerdict } from "../base/scenario-types.ts";
 
 const SIMPLE_STATS = ["mean", "median", "std", "min", "max"] as const;
 type SimpleStat = (typeof SIMPLE_STATS)[number];

@@ -5,7 +5,7 @@
  * llama-server accepts any model name and lists its model file's path).
  */
 import { ofetch, FetchError } from "ofetch";
-import type { BackendPlugin } from "../base/types.ts";
+import type { BackendPlugin } from "../base/plugin-types.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { sanitizeForTerminal } from "../base/log.ts";
 import { redactUrl } from "../base/redact.ts";

@@ -1,7 +1,7 @@
 /** Labels of a run: ids, timestamps and the host, recorded once per run (never used for durations). */
 import { hostname, cpus, platform, arch } from "node:os";
 import { randomBytes } from "node:crypto";
-import type { RunInfo } from "../base/types.ts";
+import type { RunInfo } from "../base/scenario-types.ts";
 import { RUNTIME } from "../base/version.ts";
 
 const pad = (n: number) => String(n).padStart(2, "0");

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
 import { parseRecordLine } from "../results/record-line.ts";
 import { SHARD_MANIFEST_FILE, SHARD_SCHEMA, type ShardManifest } from "./shard-manifest.ts";
-import type { RequestRecord, RunInfo } from "../base/types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
+import type { RunInfo } from "../base/scenario-types.ts";
 
 const RESULTS_FILE = "benchmark_results.json";
 const RECORDS_FILE = "requests.jsonl";

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../base/atomic-write.ts";
 import { scenarioForOutput, toJsonValue } from "../results/result-docs.ts";
-import type { ResolvedScenario, RunInfo, ShardRunInfo } from "../base/types.ts";
+import type { ResolvedScenario, RunInfo, ShardRunInfo } from "../base/scenario-types.ts";
 
 export const SHARD_MANIFEST_FILE = "shard.json";
 export const SHARD_SCHEMA = "vbench.shard/1";

@@ -18,7 +18,8 @@ import { foundFreeSlot } from "../results/sweeps.ts";
 import { shardConcurrency } from "../config/shard.ts";
 import { scenarioFromManifest } from "./shard-manifest.ts";
 import type { LoadedShard } from "./shard-load.ts";
-import type { MergeRunInfo, RequestRecord, ResolvedScenario } from "../base/types.ts";
+import type { MergeRunInfo, ResolvedScenario } from "../base/scenario-types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
 
 function notTogether(message: string, hint = "Merge only the shards of one run: the same --run-id, config and seed, with the same N."): VbenchError {
   return new VbenchError("merge_mismatch", message, { hint, exitCode: ExitCode.config });

@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ResolvedScenario } from "../base/types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 import type { Registry } from "../plugin-host/registry.ts";
 import type { Logger } from "../base/log.ts";
 import { HttpClient } from "../engine/http.ts";

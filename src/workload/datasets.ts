@@ -3,7 +3,8 @@
  * come from `scenario.dataset` and are validated first (options.ts).
  */
 import { VbenchError } from "../base/errors.ts";
-import type { ResolvedScenario, WorkloadItem } from "../base/types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
+import type { WorkloadItem } from "../base/request-types.ts";
 import { jsonlSource, loadJsonl, type JsonlData } from "./jsonl.ts";
 import {
   DATASET_TYPES,

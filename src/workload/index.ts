@@ -4,7 +4,7 @@
  * run; each request's prompt is built when the request is needed
  * (src/engine/request-producer.ts).
  */
-import type { ResolvedScenario } from "../base/types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 import { buildDataset, listWorkload, type Workload } from "./datasets.ts";
 import { buildSessions, sessionsOption, type SessionWorkload } from "./sessions.ts";
 import type { Tokenizer } from "./tokenizer.ts";

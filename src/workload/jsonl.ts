@@ -5,7 +5,7 @@
  * its first request is built.
  */
 import { createRng } from "../base/rng.ts";
-import type { ChatMessage, WorkloadItem } from "../base/types.ts";
+import type { ChatMessage, WorkloadItem } from "../base/request-types.ts";
 import { VbenchError } from "../base/errors.ts";
 import { checkDatasetFile, malformed, readJsonl } from "./files.ts";
 import { Oversampler, Reservoir, shuffleInPlace } from "./sampling.ts";

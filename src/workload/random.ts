@@ -12,7 +12,7 @@
  * them in advance.
  */
 import { createRng, type Rng } from "../base/rng.ts";
-import type { WorkloadItem } from "../base/types.ts";
+import type { WorkloadItem } from "../base/request-types.ts";
 import { drawRangeLength, rangeBounds } from "./lengths.ts";
 import { PromptBuilder } from "./prompt-builder.ts";
 import type { Tokenizer } from "./tokenizer.ts";

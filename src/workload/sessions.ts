@@ -7,7 +7,8 @@
  * history from the answers as they arrive.
  */
 import { VbenchError } from "../base/errors.ts";
-import type { ResolvedScenario, WorkloadItem } from "../base/types.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
+import type { WorkloadItem } from "../base/request-types.ts";
 import { buildDataset, checkDatasetType, workloadItems } from "./datasets.ts";
 import { parseDatasetOptions } from "./options.ts";
 import { buildSharegptSessions, type SessionPlan } from "./sharegpt-sessions.ts";

@@ -7,7 +7,7 @@
  */
 import { VbenchError } from "../base/errors.ts";
 import { createRng } from "../base/rng.ts";
-import type { WorkloadItem } from "../base/types.ts";
+import type { WorkloadItem } from "../base/request-types.ts";
 import { checkDatasetFile } from "./files.ts";
 import { readJsonArray } from "./json-array.ts";
 import { SmallestKeys, oversample } from "./sampling.ts";

@@ -4,7 +4,7 @@
  * be handed to another thread, which then builds the same items byte for
  * byte (src/engine/request-producer.ts).
  */
-import type { WorkloadItem } from "../base/types.ts";
+import type { WorkloadItem } from "../base/request-types.ts";
 
 export interface ItemSource {
   /**

@@ -5,7 +5,7 @@
  * as fast. Records with only `input_len` get a random prompt of exactly that
  * many tokens. The first `numPrompts` records (in time order) are replayed.
  */
-import type { WorkloadItem } from "../base/types.ts";
+import type { WorkloadItem } from "../base/request-types.ts";
 import { VbenchError } from "../base/errors.ts";
 import { checkDatasetFile, malformed, readJsonl } from "./files.ts";
 import { countInputTokens, toPromptRecord, type PromptRecord } from "./jsonl.ts";

@@ -11,7 +11,7 @@ import { loadRuns } from "../../src/analysis/load.ts";
 import { renderReport } from "../../src/analysis/html.ts";
 import { cdfPoints, concurrencyOverTime, throughputOverTime } from "../../src/analysis/timeseries.ts";
 import { decodeRaw } from "../../src/results/raw-records.ts";
-import type { ExportContext } from "../../src/base/types.ts";
+import type { ExportContext } from "../../src/base/plugin-types.ts";
 import htmlExporter from "../../plugins/exporters/html.ts";
 import { type SimRun, cleanup, scratchDir, simulate } from "./sim.ts";
 

@@ -1,6 +1,6 @@
 /** Repeated-run statistics on hand-computed values. */
 import { describe, expect, test } from "bun:test";
-import type { Summary } from "../../src/base/types.ts";
+import type { Summary } from "../../src/base/summary-types.ts";
 import { differenceInterval, formatRepeatTable, meanInterval, repeatJson, summarizeRepeats } from "../../src/analysis/repeat.ts";
 import { sampleSummary } from "../exporters/sample-result.ts";
 

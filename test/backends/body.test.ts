@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import openaiChat from "../../plugins/backends/openai-chat.ts";
 import openai from "../../plugins/backends/openai.ts";
 import tgi from "../../plugins/backends/tgi.ts";
-import type { BuildRequestInput } from "../../src/base/types.ts";
+import type { BuildRequestInput } from "../../src/base/plugin-types.ts";
 
 function input(over: Partial<BuildRequestInput> = {}): BuildRequestInput {
   return {

@@ -8,8 +8,8 @@ import openaiChat from "../../plugins/backends/openai-chat.ts";
 import openai from "../../plugins/backends/openai.ts";
 import tgi from "../../plugins/backends/tgi.ts";
 import { createRng } from "../../src/base/rng.ts";
-import { PayloadKind } from "../../src/base/types.ts";
-import type { BackendPlugin } from "../../src/base/types.ts";
+import { PayloadKind } from "../../src/base/plugin-types.ts";
+import type { BackendPlugin } from "../../src/base/plugin-types.ts";
 import { loadFixture, oneBytePieces, randomCuts, replay, splitAt } from "./replay.ts";
 import type { ReplaySummary } from "./replay.ts";
 

@@ -14,8 +14,9 @@ import openaiChat from "../../plugins/backends/openai-chat.ts";
 import openai from "../../plugins/backends/openai.ts";
 import { HttpClient, keepAliveTimeoutMs, parseOrigin } from "../../src/engine/http.ts";
 import { sendTimed, TimedRequest } from "../../src/engine/request.ts";
-import { PayloadKind } from "../../src/base/types.ts";
-import type { BackendPlugin, RequestRecord } from "../../src/base/types.ts";
+import { PayloadKind } from "../../src/base/plugin-types.ts";
+import type { BackendPlugin } from "../../src/base/plugin-types.ts";
+import type { RequestRecord } from "../../src/base/request-types.ts";
 import { sseEvents, timedReplay } from "../helpers/timed-replay.ts";
 import { oneBytePieces, replay, splitAt, type ReplaySummary } from "./replay.ts";
 

@@ -3,8 +3,8 @@ import { describe, expect, test } from "bun:test";
 import openaiChat from "../../plugins/backends/openai-chat.ts";
 import openai from "../../plugins/backends/openai.ts";
 import tgi from "../../plugins/backends/tgi.ts";
-import { PayloadKind } from "../../src/base/types.ts";
-import type { BackendPlugin } from "../../src/base/types.ts";
+import { PayloadKind } from "../../src/base/plugin-types.ts";
+import type { BackendPlugin } from "../../src/base/plugin-types.ts";
 
 const { Ignore: I, Token: T, Done: D, Error: E, TokenAndDone: TD, TokenNoText: N, TokenNoTextAndDone: ND } = PayloadKind;
 

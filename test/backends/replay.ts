@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createSseFramer } from "../../src/wire/sse.ts";
-import { PayloadKind } from "../../src/base/types.ts";
-import type { BackendPlugin } from "../../src/base/types.ts";
+import { PayloadKind } from "../../src/base/plugin-types.ts";
+import type { BackendPlugin } from "../../src/base/plugin-types.ts";
 import type { Rng } from "../../src/base/rng.ts";
 
 export interface ReplaySummary {

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import openaiChat from "../../plugins/backends/openai-chat.ts";
 import openai from "../../plugins/backends/openai.ts";
 import tgi from "../../plugins/backends/tgi.ts";
-import type { BackendPlugin } from "../../src/base/types.ts";
+import type { BackendPlugin } from "../../src/base/plugin-types.ts";
 import { carriesNoText, replay, splitAt } from "./replay.ts";
 
 const FC = { seed: 1718000000, numRuns: 250 };

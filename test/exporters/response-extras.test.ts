@@ -13,7 +13,7 @@ import { renderSummaryCsv } from "../../plugins/exporters/csv.ts";
 import { renderPrometheus } from "../../plugins/exporters/prometheus.ts";
 import { summarize } from "../../src/results/metrics.ts";
 import { buildBenchmarkResults, formatJson } from "../../src/results/result-docs.ts";
-import type { ScenarioResult } from "../../src/base/types.ts";
+import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 import { client } from "../results/summary-fixtures.ts";
 import { joinReads, sseEvents, timedReplay } from "../helpers/timed-replay.ts";
 import { sampleResult } from "./sample-result.ts";

@@ -3,7 +3,9 @@
  * several records including a failed one, Float64Array chunk times. Built
  * without src/results/metrics.ts so these tests do not depend on it.
  */
-import type { RequestRecord, ResolvedScenario, ScenarioResult, SeriesStats, Summary } from "../../src/base/types.ts";
+import type { RequestRecord } from "../../src/base/request-types.ts";
+import type { ResolvedScenario, ScenarioResult } from "../../src/base/scenario-types.ts";
+import type { SeriesStats, Summary } from "../../src/base/summary-types.ts";
 import { testScenario } from "../helpers/scenario.ts";
 
 export function stats(count: number, mean: number, spread: number, percentiles: number[] = [25, 50, 75, 90, 95, 99]): SeriesStats {

@@ -11,7 +11,7 @@
  * thresholds, so the implicit `success_rate: 1` gate must turn any failure
  * into exit code 4 (a `success_rate` threshold the run meets makes it 0).
  */
-import type { FailureCategory } from "../../src/base/types.ts";
+import type { FailureCategory } from "../../src/base/request-types.ts";
 import type { MockOptions } from "../../src/mock/options.ts";
 
 /** Requests in each matrix run (after the initial test request). */

@@ -10,7 +10,8 @@ import fc from "fast-check";
 import openaiChat from "../../plugins/backends/openai-chat.ts";
 import tgi from "../../plugins/backends/tgi.ts";
 import { TimedRequest, type PreparedRequest } from "../../src/engine/request.ts";
-import type { BackendPlugin, RequestRecord } from "../../src/base/types.ts";
+import type { BackendPlugin } from "../../src/base/plugin-types.ts";
+import type { RequestRecord } from "../../src/base/request-types.ts";
 import { splitAt as splitBytes } from "../backends/replay.ts";
 
 const FC = { seed: 20240607, numRuns: 300 };

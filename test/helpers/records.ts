@@ -1,4 +1,4 @@
-import type { RequestRecord } from "../../src/base/types.ts";
+import type { RequestRecord } from "../../src/base/request-types.ts";
 
 /** A successful two-token request record; its times follow its index. */
 export function sampleRecord(index: number): RequestRecord {

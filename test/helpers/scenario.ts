@@ -1,5 +1,5 @@
 /** One resolved scenario for unit tests: vLLM's defaults; each test overrides what it needs. */
-import type { ResolvedScenario } from "../../src/base/types.ts";
+import type { ResolvedScenario } from "../../src/base/scenario-types.ts";
 
 export function testScenario(overrides: Partial<ResolvedScenario> = {}): ResolvedScenario {
   return {

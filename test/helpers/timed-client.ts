@@ -12,7 +12,7 @@ import openaiChat from "../../plugins/backends/openai-chat.ts";
 import { HttpClient, parseOrigin } from "../../src/engine/http.ts";
 import { recordToJsonLine } from "../../src/results/record-log.ts";
 import { sendTimed, TimedRequest, type PreparedRequest } from "../../src/engine/request.ts";
-import type { RequestRecord } from "../../src/base/types.ts";
+import type { RequestRecord } from "../../src/base/request-types.ts";
 
 const enc = new TextEncoder();
 

@@ -4,7 +4,8 @@
  * run-clock time, so tests can assert the record a real stream produces.
  */
 import { TimedRequest } from "../../src/engine/request.ts";
-import type { BackendPlugin, RequestRecord } from "../../src/base/types.ts";
+import type { BackendPlugin } from "../../src/base/plugin-types.ts";
+import type { RequestRecord } from "../../src/base/request-types.ts";
 
 export interface TimedReplay {
   /** Prompt length vbench built. */

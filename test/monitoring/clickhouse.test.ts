@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ExportContext, ScenarioResult } from "../../src/base/types.ts";
+import type { ExportContext } from "../../src/base/plugin-types.ts";
+import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 import { decodeRaw } from "../../src/results/raw-records.ts";
 import { chQuery, chSelect, clickhouseConnection } from "../../src/monitoring/clickhouse-http.ts";
 import { RUN_COLUMNS } from "../../src/monitoring/clickhouse-rows.ts";

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ScenarioResult } from "../../src/base/types.ts";
+import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 import { decodeRaw } from "../../src/results/raw-records.ts";
 import { isVbenchError } from "../../src/base/errors.ts";
 import { LiveRun } from "../../src/monitoring/live-state.ts";

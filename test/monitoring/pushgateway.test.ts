@@ -4,7 +4,8 @@
  * gateway's /metrics back, and find every vbench family with its values.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { ExportContext, ScenarioResult } from "../../src/base/types.ts";
+import type { ExportContext } from "../../src/base/plugin-types.ts";
+import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 import { pushgatewayPath, pushToGateway } from "../../src/monitoring/pushgateway.ts";
 import pushgateway from "../../plugins/exporters/pushgateway.ts";
 import { renderPrometheus } from "../../plugins/exporters/prometheus.ts";

@@ -1,6 +1,6 @@
 /** Builders for hand-made records and scenarios used by the metrics, thresholds and report tests. */
 import type { ClientStats } from "../../src/results/metrics.ts";
-import type { RequestRecord } from "../../src/base/types.ts";
+import type { RequestRecord } from "../../src/base/request-types.ts";
 
 export { testScenario as scenario } from "../helpers/scenario.ts";
 

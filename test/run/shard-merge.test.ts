@@ -9,7 +9,7 @@ import { recordToJsonLine } from "../../src/results/record-log.ts";
 import { parseRecordLine } from "../../src/results/record-line.ts";
 import { loadShard, shardScenarioDirs } from "../../src/run/shard-load.ts";
 import { checkBelongTogether, checkScenarioShards, unionRecords } from "../../src/run/shard-merge.ts";
-import type { RequestRecord } from "../../src/base/types.ts";
+import type { RequestRecord } from "../../src/base/request-types.ts";
 import { sampleRecord } from "../helpers/records.ts";
 import { tempDir, vbench } from "../helpers/vbench.ts";
 import { testScenario } from "../helpers/scenario.ts";

@@ -10,7 +10,7 @@ import { prepareRequest } from "../../src/engine/prepare.ts";
 import { arraySchedule, buildSchedule, openSchedule } from "../../src/engine/schedule.ts";
 import { listFeed } from "../../src/engine/request-feed.ts";
 import openai from "../../plugins/backends/openai.ts";
-import type { ResolvedScenario } from "../../src/base/types.ts";
+import type { ResolvedScenario } from "../../src/base/scenario-types.ts";
 import { startMock } from "../helpers/vbench.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
 

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import type { ResolvedScenario, WorkloadItem } from "../../src/base/types.ts";
+import type { ResolvedScenario } from "../../src/base/scenario-types.ts";
+import type { WorkloadItem } from "../../src/base/request-types.ts";
 import { workloadItems, type Workload } from "../../src/workload/index.ts";
 import { testScenario } from "../helpers/scenario.ts";
 
