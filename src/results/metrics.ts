@@ -2,16 +2,18 @@
  * Records → Summary, pure (spec/metrics.md). The vLLM-named numbers follow
  * vLLM's calculate_metrics; the extras never change them.
  *
- * One pass over the records with scalar locals and typed-array series, so a
- * million records summarise without per-record objects.
+ * One pass over the records, each taken by the accumulators of
+ * summary-tallies.ts, so a million records summarise without per-record
+ * objects.
  */
 import { clientExtras, EXTRA_PERCENTILES, type ClientStats } from "./client-metrics.ts";
 import { ResponseTally } from "./response-extras.ts";
 import { percentileKey, SeriesBuilder, unionPercentiles as union } from "./stats.ts";
 import { peakOverlap, peakTokensPerSecond } from "./sweeps.ts";
+import { countSuccesses, DispatchTally, LatencyTally, summarizeFailures, TokenSourceTally } from "./summary-tallies.ts";
 import { thresholdNeeds } from "./thresholds.ts";
-import type { FailureCategory, RequestRecord } from "../base/request-types.ts";
-import type { FailureSummary, MetricName, SeriesStats, Summary } from "../base/summary-types.ts";
+import type { RequestRecord } from "../base/request-types.ts";
+import type { MetricName, SeriesStats, Summary } from "../base/summary-types.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
 
 export { CLIENT_BOUND_MS, EXTRA_PERCENTILES, type ClientStats } from "./client-metrics.ts";
@@ -40,9 +42,6 @@ export interface SummaryWithThresholdStats extends Summary {
  */
 const CONTENT_ITL_VALUE_BUDGET = 5_000_000;
 
-/** How many failures of each category the summary keeps verbatim. */
-export const FAILURE_SAMPLES = 3;
-
 export function summarize(
   records: readonly RequestRecord[],
   scenario: ResolvedScenario,
@@ -50,126 +49,39 @@ export function summarize(
   options: SummarizeOptions = {},
 ): SummaryWithThresholdStats {
   const budget = options.valueBudget;
-  let completed = 0;
-  let itlCount = 0;
-  for (const r of records) {
-    if (!r.success) continue;
-    completed++;
-    if (r.chunkAtMs.length > 1) itlCount += r.chunkAtMs.length - 1;
-  }
-  const series = (capacity: number) => new SeriesBuilder({ capacity, valueBudget: budget });
-  const ttft = series(completed);
-  const tpot = series(completed);
-  const itl = series(itlCount);
-  const e2el = series(completed);
-  const queue = series(records.length);
-  const sendLag = series(records.length);
-  const resentWait = new SeriesBuilder({ capacity: 16, valueBudget: budget });
-  const e2elInclQueue = series(completed);
-  const starts = new Float64Array(completed);
-  const ends = new Float64Array(completed);
-
-  const slo = scenario.goodput;
-  const hasGoodput = slo.ttft !== undefined || slo.tpot !== undefined || slo.e2el !== undefined;
-  let good = 0;
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let fromServer = 0;
-  let fromTokenizer = 0;
-  let compared = 0;
-  let mismatched = 0;
-  let mismatchAbs = 0;
-  let dispatched = 0;
-  let lastDispatchMs = -Infinity;
-  let firstSentMs = Infinity;
-  let lastChunkMs = -Infinity;
-  let s = 0;
-  const failures: FailureSummary = { byCategory: {}, samples: [] };
+  const { completed, itlGaps } = countSuccesses(records);
+  const dispatch = new DispatchTally(records.length, budget);
+  const latency = new LatencyTally(completed, itlGaps, scenario.goodput, budget);
+  const sources = new TokenSourceTally();
+  const responses = new ResponseTally({ capacity: itlGaps, valueBudget: budget ?? CONTENT_ITL_VALUE_BUDGET });
   const failed: RequestRecord[] = [];
-  const tally = new ResponseTally({ capacity: itlCount, valueBudget: budget ?? CONTENT_ITL_VALUE_BUDGET });
-
   for (const r of records) {
-    const dispatchedAt = r.dispatchedAtMs;
-    if (dispatchedAt === dispatchedAt) {
-      dispatched++;
-      if (dispatchedAt > lastDispatchMs) lastDispatchMs = dispatchedAt;
-      queue.push(dispatchedAt - r.scheduledAtMs);
-      // A re-sent request's wait before the re-send is the connection's, not the client's lateness: counted on its own.
-      if (r.sentAtMs === r.sentAtMs) sendLag.push((r.firstSentAtMs ?? r.sentAtMs) - dispatchedAt);
-    }
-    if (r.resent) resentWait.push(r.sentAtMs - (r.firstSentAtMs ?? r.sentAtMs));
+    dispatch.add(r);
     if (!r.success) {
-      const category: FailureCategory = r.error?.category ?? "stream";
-      failures.byCategory[category] = (failures.byCategory[category] ?? 0) + 1;
       failed.push(r);
       continue;
     }
-    const chunks = r.chunkAtMs;
-    const sent = r.sentAtMs;
-    const out = r.outputTokens;
-    inputTokens += r.inputTokens;
-    outputTokens += out;
-    tally.add(r);
-    if (r.outputTokenSource === "server") {
-      fromServer++;
-      // Compared only where both counts exist: a tokenizer count of 0 means no text came back to count.
-      if (r.tokenizerOutputTokens !== undefined && r.tokenizerOutputTokens > 0) {
-        compared++;
-        const diff = Math.abs(out - r.tokenizerOutputTokens);
-        mismatchAbs += diff;
-        if (diff !== 0) mismatched++;
-      }
-    } else fromTokenizer++;
-    if (chunks.length === 0) continue; // not a success by the rules; never let it poison the series
-    const ttftMs = chunks[0]! - sent;
-    const e2elMs = r.endAtMs - sent;
-    // vLLM: TPOT only for outputs longer than one token; for goodput such a request has TPOT 0.
-    const tpotMs = out > 1 ? (e2elMs - ttftMs) / (out - 1) : 0;
-    ttft.push(ttftMs);
-    e2el.push(e2elMs);
-    if (out > 1) tpot.push(tpotMs);
-    itl.pushGaps(chunks);
-    e2elInclQueue.push(r.endAtMs - r.scheduledAtMs);
-    if (
-      hasGoodput &&
-      (slo.ttft === undefined || ttftMs <= slo.ttft) &&
-      (slo.tpot === undefined || tpotMs <= slo.tpot) &&
-      (slo.e2el === undefined || e2elMs <= slo.e2el)
-    ) {
-      good++;
-    }
-    starts[s] = sent;
-    ends[s] = r.endAtMs;
-    s++;
-    if (sent < firstSentMs) firstSentMs = sent;
-    if (chunks[chunks.length - 1]! > lastChunkMs) lastChunkMs = chunks[chunks.length - 1]!;
-  }
-
-  // The first few of each category, so a rare category is never hidden behind a common one.
-  failed.sort((a, b) => a.index - b.index);
-  const perCategory = new Map<string, number>();
-  for (const r of failed) {
-    const category = r.error?.category ?? "stream";
-    const seen = perCategory.get(category) ?? 0;
-    if (seen >= FAILURE_SAMPLES) continue;
-    perCategory.set(category, seen + 1);
-    failures.samples.push({ index: r.index, category, message: r.error?.message ?? "failed without a recorded error" });
+    responses.add(r);
+    sources.add(r);
+    latency.add(r);
   }
 
   const durationS = Math.max(0, (client.benchEndMs - client.benchStartMs) / 1000);
   const perS = (x: number) => (durationS > 0 ? x / durationS : 0);
+  const { ttft, tpot, itl, e2el } = latency;
   const { metrics, thresholdStats } = latencyStats(scenario, options, { ttft, tpot, itl, e2el });
   const extras = clientExtras(records, scenario, client, {
-    queue,
-    sendLag,
-    e2elInclQueue,
-    dispatched,
-    lastDispatchMs,
-    tokenSources: { server: fromServer, tokenizer: fromTokenizer, mismatchMeanAbs: compared > 0 ? mismatchAbs / compared : null, mismatchCount: mismatched },
+    queue: dispatch.queue,
+    sendLag: dispatch.sendLag,
+    e2elInclQueue: latency.e2elInclQueue,
+    dispatched: dispatch.dispatched,
+    lastDispatchMs: dispatch.lastDispatchMs,
+    tokenSources: sources.result(),
   });
-  Object.assign(extras, tally.extras());
-  extras.resent = { requests: resentWait.count, waitMs: resentWait.stats(EXTRA_PERCENTILES) };
+  Object.assign(extras, responses.extras());
+  extras.resent = { requests: dispatch.resentWait.count, waitMs: dispatch.resentWait.stats(EXTRA_PERCENTILES) };
 
+  const { inputTokens, outputTokens } = latency;
   return {
     completed,
     failed: records.length - completed,
@@ -178,13 +90,13 @@ export function summarize(
     totalInputTokens: inputTokens,
     totalOutputTokens: outputTokens,
     requestThroughput: perS(completed),
-    requestGoodput: hasGoodput ? perS(good) : null,
+    requestGoodput: latency.hasGoodput ? perS(latency.good) : null,
     outputThroughput: perS(outputTokens),
     totalTokenThroughput: perS(inputTokens + outputTokens),
-    maxOutputTokensPerS: completed > 0 ? peakTokensPerSecond(records, firstSentMs, lastChunkMs) : 0,
-    maxConcurrentRequests: peakOverlap(starts.subarray(0, s), ends.subarray(0, s)),
+    maxOutputTokensPerS: completed > 0 ? peakTokensPerSecond(records, latency.firstSentMs, latency.lastChunkMs) : 0,
+    maxConcurrentRequests: peakOverlap(latency.starts.subarray(0, latency.spans), latency.ends.subarray(0, latency.spans)),
     metrics,
-    failures,
+    failures: summarizeFailures(failed),
     extras,
     thresholdStats,
   };
