@@ -22,6 +22,29 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
+/**
+ * The phase after punctuation character `c` met outside an element (spaces
+ * are skipped before); throws on anything out of place. `afterComma`: the
+ * previous punctuation was the comma, so `]` would close an empty slot.
+ */
+function phaseAfter(phase: Phase, c: number, afterComma: boolean, index: number, fail: (why: string) => VbenchError): Phase {
+  switch (phase) {
+    case Phase.BeforeArray:
+      if (c !== 91) throw fail("expected a JSON array ('[') at the start");
+      return Phase.ExpectElement;
+    case Phase.ExpectElement:
+      if (c === 93 && !afterComma) return Phase.Done;
+      if (c === 123 || c === 91) return Phase.InElement;
+      throw fail(`element ${index}: expected an object, found '${String.fromCharCode(c)}'`);
+    case Phase.AfterElement:
+      if (c === 44) return Phase.ExpectElement;
+      if (c !== 93) throw fail(`expected ',' or ']' after element ${index - 1}`);
+      return Phase.Done;
+    default:
+      throw fail("unexpected data after the closing ']'");
+  }
+}
+
 export function readJsonArray(path: string): AsyncGenerator<{ value: unknown; index: number }> {
   return parseJsonArray(readTextChunks(path), path);
 }
@@ -77,28 +100,13 @@ export async function* parseJsonArray(
       }
       const c = text.charCodeAt(i++);
       if (isSpace(c)) continue;
-      if (phase === Phase.BeforeArray) {
-        if (c !== 91) throw fail("expected a JSON array ('[') at the start");
-        phase = Phase.ExpectElement;
-      } else if (phase === Phase.ExpectElement) {
-        if (c === 93 && !afterComma) phase = Phase.Done;
-        else if (c === 123 || c === 91) {
-          start = i - 1;
-          depth = 1;
-          phase = Phase.InElement;
-        } else throw fail(`element ${index}: expected an object, found '${String.fromCharCode(c)}'`);
-      } else if (phase === Phase.AfterElement) {
-        if (c === 44) {
-          phase = Phase.ExpectElement;
-          afterComma = true;
-          continue;
-        }
-        if (c !== 93) throw fail(`expected ',' or ']' after element ${index - 1}`);
-        phase = Phase.Done;
-      } else {
-        throw fail("unexpected data after the closing ']'");
+      const next = phaseAfter(phase, c, afterComma, index, fail);
+      afterComma = phase === Phase.AfterElement && next === Phase.ExpectElement;
+      if (next === Phase.InElement) {
+        start = i - 1;
+        depth = 1;
       }
-      afterComma = false;
+      phase = next;
     }
     // Keep only the unfinished element, so memory stays at one element.
     const keepFrom = phase === Phase.InElement ? start : i;

@@ -35,7 +35,6 @@ const STILL_OVER = new Set<string>([
   "src/mock/keep-alive.ts startKeepAliveFront",
   "src/mock/server.ts startMockServer",
   "src/wire/sse.ts createSseFramer",
-  "src/workload/json-array.ts parseJsonArray",
 ]);
 
 function upwardImports(modules: readonly SourceModule[]): string[] {
