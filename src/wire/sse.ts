@@ -30,6 +30,25 @@ const SPACE = 32;
 const STREAM_OPTS = { stream: true }; // hoisted: no options object per push
 
 /**
+ * The value of the line `buf[start, end)` when it is a `data` field (one
+ * leading space stripped; a bare "data" line is the field with an empty
+ * value, as the SSE spec says), or null for any other field or a comment.
+ * Allocates only the value itself.
+ */
+function dataValue(buf: string, start: number, end: number): string | null {
+  const first = buf.charCodeAt(start);
+  // Fast reject: comments (':') and any field not starting with 'd'.
+  if (first !== 100 /* d */ || end - start < 4 || !buf.startsWith("data", start)) return null;
+  let valueStart = start + 4;
+  if (valueStart < end) {
+    if (buf.charCodeAt(valueStart) !== COLON) return null; // e.g. "dataX: ..." is another field
+    valueStart++;
+    if (valueStart < end && buf.charCodeAt(valueStart) === SPACE) valueStart++;
+  }
+  return valueStart === end ? "" : buf.slice(valueStart, end);
+}
+
+/**
  * Create a framer calling `onData` once per event with its data: several
  * `data:` lines of one event are joined with "\n"; one leading space after
  * `data:` is stripped. Comments, `event:`, `id:`, `retry:` and unknown fields
@@ -53,18 +72,8 @@ export function createSseFramer(onData: (payload: string) => void): SseFramer {
 
   function line(buf: string, start: number, end: number): void {
     if (start === end) return dispatch();
-    const first = buf.charCodeAt(start);
-    // Fast reject: comments (':') and any field not starting with 'd'.
-    if (first !== 100 /* d */ || end - start < 4 || !buf.startsWith("data", start)) return;
-    let valueStart = start + 4;
-    if (valueStart < end) {
-      if (buf.charCodeAt(valueStart) !== COLON) return; // e.g. "dataX: ..." is another field
-      valueStart++;
-      if (valueStart < end && buf.charCodeAt(valueStart) === SPACE) valueStart++;
-    }
-    // A bare "data" line is the data field with an empty value (SSE spec).
-    const value = valueStart === end ? "" : buf.slice(valueStart, end);
-    data = data === null ? value : data + "\n" + value;
+    const value = dataValue(buf, start, end);
+    if (value !== null) data = data === null ? value : data + "\n" + value;
   }
 
   /** Scan `buf` from `from` for complete lines; keep the rest in `pending`. */
@@ -80,15 +89,12 @@ export function createSseFramer(onData: (payload: string) => void): SseFramer {
     let nextLf = buf.indexOf("\n", Math.max(pos, from));
     let nextCr = buf.indexOf("\r", Math.max(pos, from));
     while (nextLf !== -1 || nextCr !== -1) {
-      let end: number;
-      if (nextCr === -1 || (nextLf !== -1 && nextLf < nextCr)) {
-        end = nextLf;
-        line(buf, pos, end);
-        pos = end + 1;
-      } else {
-        end = nextCr;
-        line(buf, pos, end);
-        pos = end + 1;
+      // The nearer terminator ends the line; a CR may be the first half of CRLF.
+      const atCr = nextCr !== -1 && (nextLf === -1 || nextCr < nextLf);
+      const end = atCr ? nextCr : nextLf;
+      line(buf, pos, end);
+      pos = end + 1;
+      if (atCr) {
         if (pos === len) skipLf = true;
         else if (buf.charCodeAt(pos) === LF) pos++;
       }

@@ -34,7 +34,6 @@ const STILL_OVER = new Set<string>([
   "src/engine/sessions.ts (anonymous)",
   "src/mock/keep-alive.ts startKeepAliveFront",
   "src/mock/server.ts startMockServer",
-  "src/wire/sse.ts createSseFramer",
 ]);
 
 function upwardImports(modules: readonly SourceModule[]): string[] {
