@@ -25,6 +25,11 @@ export interface WireTiming {
   firstTokenAtMs: number;
   lastTokenAtMs: number;
   tokenPackets: number;
+  /**
+   * The capture time of every token-bearing SSE message, in order: a packet carrying k such
+   * messages (written close together and sent as one segment) contributes k equal times.
+   */
+  tokenAtMs?: number[];
 }
 
 /** SSE events that carry tokens: chat deltas, completions text, TGI tokens (as the simulator writes them). */
@@ -104,6 +109,7 @@ export function wireTimings(packets: Packet[], serverPort: number): WireTiming[]
           firstTokenAtMs: NaN,
           lastTokenAtMs: NaN,
           tokenPackets: 0,
+          tokenAtMs: [],
         };
         current.set(p.srcPort, timing);
         out.push(timing);
@@ -112,13 +118,24 @@ export function wireTimings(packets: Packet[], serverPort: number): WireTiming[]
       }
     } else if (p.srcPort === serverPort) {
       const open = current.get(p.dstPort);
-      if (!open || !TOKEN_MARKERS.some((m) => text.includes(m))) continue;
+      if (!open) continue;
+      const messages = tokenMessages(text);
+      if (messages === 0) continue;
       if (Number.isNaN(open.firstTokenAtMs)) open.firstTokenAtMs = p.atMs;
       open.lastTokenAtMs = p.atMs;
       open.tokenPackets++;
+      for (let k = 0; k < messages; k++) open.tokenAtMs!.push(p.atMs);
     }
   }
   return out;
+}
+
+/** Token-bearing SSE messages in one packet's payload (the text between `data: ` markers that holds a token). */
+export function tokenMessages(text: string): number {
+  if (!TOKEN_MARKERS.some((m) => text.includes(m))) return 0;
+  let count = 0;
+  for (const event of text.split("data: ")) if (TOKEN_MARKERS.some((m) => event.includes(m))) count++;
+  return Math.max(1, count);
 }
 
 export interface WireCapture {
@@ -127,14 +144,14 @@ export interface WireCapture {
 }
 
 /** Start tcpdump on the loopback interface for `port`; a reason string when it cannot run here. */
-export async function startWireCapture(port: number, file: string): Promise<WireCapture | string> {
+export async function startWireCapture(port: number, file: string, options: { bufferKiB?: number } = {}): Promise<WireCapture | string> {
   const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));
   if (!tcpdump) return "tcpdump is not installed (apt-get install tcpdump)";
   // Packets reach tcpdump in kernel blocks, handed over at least every second (its buffer timeout): no
   // wake-up per packet, so the capture takes little CPU from the client and server it watches. -U writes
   // each block as it comes, -B makes the kernel buffer large enough that nothing is dropped, -s 0 keeps
   // whole packets.
-  const proc = Bun.spawn([tcpdump, "-i", "lo", "-n", "-U", "-B", "32768", "-s", "0", "-w", file, `tcp port ${port}`], { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn([tcpdump, "-i", "lo", "-n", "-U", "-B", String(options.bufferKiB ?? 32768), "-s", "0", "-w", file, `tcp port ${port}`], { stdout: "ignore", stderr: "pipe" });
   // tcpdump says "listening on lo" once capturing, and its drop count when it stops.
   let said = "";
   let onListening = (): void => {};

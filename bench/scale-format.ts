@@ -1,0 +1,67 @@
+/** The report block of bench/scale-wire.ts. */
+import { ms, signed, type ClientDoc } from "./_lib.ts";
+import type { Dist, ScaleComparison } from "./scale-compare.ts";
+import type { ThreadCpu } from "./scale-probe.ts";
+
+/** One run of bench/scale-wire.ts. */
+export interface ScaleSpec {
+  streams: number;
+  tokensPerMessage: number;
+  prompts: number;
+  warmups: number;
+  inputTokens: number;
+  outputTokens: number;
+  ttftMs: number;
+  itlMs: number;
+  pin: boolean;
+  workers: number | null;
+  keep: boolean;
+}
+
+export interface ScaleResult {
+  spec: ScaleSpec;
+  comparison: ScaleComparison;
+  requests: number;
+  failed: number;
+  client: ClientDoc;
+  /** CPU of the whole client process, start-up and warm-ups included (s). */
+  processCpuS: number;
+  involuntarySwitches: number;
+  threadCpu: ThreadCpu[];
+  /** Whether VBENCH_WORKERS was honoured; null when not asked. */
+  workers: string | null;
+  command: string;
+  load: string;
+  /** The kept directory (--keep), else null. */
+  kept: string | null;
+}
+
+const d = (x: Dist, digits = 2) => `p50 ${ms(x.p50, digits)}, p99 ${ms(x.p99, digits)}, max ${ms(x.max, digits)}`;
+const us = (s: number, n: number) => `${((s * 1e6) / n).toFixed(1)} µs`;
+
+export function formatScale(r: ScaleResult): string[] {
+  const x = r.comparison;
+  const c = r.client;
+  const loop = c.event_loop_lag_ms;
+  const threads = r.threadCpu.filter((t) => t.cpuS >= 0.05).map((t) => `${t.name}${t.threads > 1 ? `×${t.threads}` : ""} ${t.cpuS.toFixed(2)} s`);
+  return [
+    `${r.requests} requests (${r.failed} failed), ${x.matched} matched on the wire${x.missing ? `, ${x.missing} not seen` : ""}${x.messageCountMismatch ? `, ${x.messageCountMismatch} with another message count` : ""}; ${x.messages} token messages`,
+    `client − wire: mean TTFT ${signed(x.clientTtftMs.mean - x.wireTtftMs.mean)} ms (${ms(x.clientTtftMs.mean)} vs ${ms(x.wireTtftMs.mean)}), ` +
+      `p99 TTFT ${signed(x.clientTtftMs.p99 - x.wireTtftMs.p99)} ms (${ms(x.clientTtftMs.p99)} vs ${ms(x.wireTtftMs.p99)}), ` +
+      `p99 ITL ${signed(x.clientItlMs.p99 - x.wireItlMs.p99)} ms (${ms(x.clientItlMs.p99)} vs ${ms(x.wireItlMs.p99)}; message gaps, mean ${signed(x.clientItlMs.mean - x.wireItlMs.mean, 3)} ms)`,
+    `per request TTFT error: mean ${signed(x.ttftErrorMs.mean)}, p50 ${signed(x.ttftErrorMs.p50)}, p99 ${signed(x.ttftErrorMs.p99)}, max ${signed(x.ttftErrorMs.max)} ms`,
+    `send lag (request's last byte on the wire − client's send stamp): ${d(x.sendLagMs, 3)}; vbench's own send_lag_ms p99 ${ms(c.send_lag_ms.percentiles.p99 ?? NaN, 3)}`,
+    `clocks aligned: client wall-clock times shifted by ${signed(x.clockShiftMs, 3)} ms so the quickest message read is 0 (send and receive lags only); send lag min ${ms(x.sendLagMs.min, 3)}`,
+    `first-token receive lag (client stamp − first token packet): mean ${ms(x.firstTokenReceiveLagMs.mean, 3)}, ${d(x.firstTokenReceiveLagMs, 3)}`,
+    `every message's receive lag (the stall as reads saw it, ${x.messageReceiveLagMs.count} messages): ${d(x.messageReceiveLagMs, 3)}; over 1 ms: ${((100 * x.messageReceiveLagMs.over1Ms) / Math.max(1, x.messageReceiveLagMs.count)).toFixed(2)}%`,
+    `worst 100 ms windows of message receive lag (s from the first request on the wire of ${(r.spec.prompts / r.spec.streams).toFixed(0)} waves of ~${(((r.spec.ttftMs + (r.spec.outputTokens - 1) * r.spec.itlMs) / 1000)).toFixed(1)} s): ` +
+      x.worstWindows.map((w) => `${w.fromS.toFixed(1)} s max ${ms(w.maxLagMs)}`).join(", "),
+    `event-loop stall probe (20 ms timer, ${loop.samples} samples): p50 ${ms(loop.p50, 3)}, p99 ${ms(loop.p99, 3)}, max ${ms(loop.max, 3)}; dispatch lag p99 ${ms(c.dispatch_lag_ms.percentiles.p99 ?? NaN, 3)}`,
+    `client CPU during the run ${c.client_cpu_s.toFixed(2)} s: ${us(c.client_cpu_s, x.messages)} per stream message, ${us(c.client_cpu_s, r.requests)} per request (all of it divided by each); ` +
+      `whole process ${r.processCpuS.toFixed(2)} s, ${r.involuntarySwitches} involuntary context switches`,
+    `client threads by CPU: ${threads.join(", ") || "-"}`,
+    ...(r.workers !== null ? [`workers: ${r.workers}`] : []),
+    ...(c.client_bound ? [`flagged client-bound: ${c.client_bound_reason}`] : []),
+    ...(r.kept ? [`kept: ${r.kept}`] : []),
+  ];
+}

@@ -1,0 +1,80 @@
+/**
+ * What the client process did with its threads during a bench/scale-wire.ts
+ * run: CPU per thread (sampled from /proc while it runs), and whether a
+ * VBENCH_WORKERS request was honoured (from what the binary wrote).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface ThreadCpu {
+  name: string;
+  threads: number;
+  cpuS: number;
+}
+
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** Sample /proc/<pid>/task every 250 ms; stop() returns CPU per thread name (the last sample: up to 250 ms missing). */
+export function sampleThreads(pid: number): { stop(): ThreadCpu[] } {
+  const seen = new Map<string, { name: string; ticks: number }>();
+  const sample = () => {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return; // exited, or not Linux
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const close = stat.lastIndexOf(")");
+        const name = stat.slice(stat.indexOf("(") + 1, close);
+        const fields = stat.slice(close + 2).split(" ");
+        // Fields after the name start at field 3 (state): utime is field 14, stime 15.
+        seen.set(tid, { name, ticks: Number(fields[11]) + Number(fields[12]) });
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  return {
+    stop() {
+      clearInterval(timer);
+      const byName = new Map<string, ThreadCpu>();
+      for (const { name, ticks } of seen.values()) {
+        const t = byName.get(name) ?? { name, threads: 0, cpuS: 0 };
+        t.threads++;
+        t.cpuS += ticks / TICKS_PER_S;
+        byName.set(name, t);
+      }
+      return [...byName.values()].sort((a, b) => b.cpuS - a.cpuS);
+    },
+  };
+}
+
+/** Where the result JSON mentions workers (key paths with their values). */
+function workerKeys(value: unknown, path: string, out: string[]): void {
+  if (value === null || typeof value !== "object") return;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const here = path ? `${path}.${key}` : key;
+    if (/worker/i.test(key) && !/validation_workers/.test(key)) out.push(`${here}=${JSON.stringify(v)}`);
+    else workerKeys(v, here, out);
+  }
+}
+
+/** Whether the binary honoured VBENCH_WORKERS: the result JSON first, then the debug log; otherwise what the threads show. */
+export function workerEvidence(doc: unknown, outDir: string, asked: number, threads: ThreadCpu[]): string {
+  const keys: string[] = [];
+  workerKeys(doc, "", keys);
+  if (keys.length) return `asked ${asked}; the result JSON says ${keys.slice(0, 4).join(", ")}`;
+  const logLines: string[] = [];
+  for (const entry of readdirSync(outDir, { recursive: true }) as string[]) {
+    if (!entry.endsWith(".log")) continue;
+    for (const line of readFileSync(join(outDir, entry), "utf8").split("\n")) if (/worker/i.test(line)) logLines.push(line.trim().slice(0, 160));
+  }
+  if (logLines.length) return `asked ${asked}; the debug log says: ${logLines.slice(0, 3).join(" | ")}`;
+  const busy = threads.filter((t) => t.cpuS >= 0.2).map((t) => `${t.name}×${t.threads} ${t.cpuS.toFixed(2)} s`);
+  return `asked ${asked}; NOT honoured by this build as far as can be seen (no "worker" in the result JSON or the debug log; threads with ≥0.2 s CPU: ${busy.join(", ") || "none"})`;
+}

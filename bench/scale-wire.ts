@@ -1,0 +1,135 @@
+/**
+ * Issue #17 items 3 and 5: vbench at scale measured against the wire.
+ *
+ *   npx bun bench/scale-wire.ts [--streams 1024] [--tokens-per-message 4] [--pin] [--workers N]
+ *        [--preset 4096] [--both] [--prompts 2N] [--warmups N] [--output-tokens 256] [--input-tokens 32]
+ *        [--ttft-ms 50] [--itl-ms 10] [--keep]
+ *
+ * The simulator (`vbench mock`, a separate process) serves 50 ms to first
+ * token, 10 ms per token, several tokens per stream message; vbench runs
+ * max_concurrency N, 2N prompts at rate inf (N streams opened at once, then
+ * each finished stream replaced at once), after N warm-up requests that open
+ * the N keep-alive connections. tcpdump captures the loopback interface; the
+ * capture is the truth (./wire-truth.ts, ./scale-compare.ts).
+ *
+ * --pin      the simulator on CPU 0 and vbench on CPU 1 (taskset); without it both float
+ * --both     run unpinned, then pinned
+ * --preset 4096   4096 streams, 16 tokens per message (the same ~25,600 messages/s)
+ * --workers N     passed to vbench as VBENCH_WORKERS=N; the output says whether the binary honoured it
+ * --keep     keep the capture and the results directory (printed)
+ *
+ * Prints client-minus-wire mean/p99 TTFT and p99 ITL, send lag, first-token
+ * receive lag, every message's receive lag, the event-loop stall probe and CPU
+ * per stream message and per request. Needs root (or CAP_NET_RAW) for tcpdump;
+ * without it, says so and exits 0.
+ */
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { spawnMockProcess } from "../src/mock/spawn.ts";
+import { BINARY, benchArgs, findFile, machineLoad, readResults, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
+import { startWireCapture } from "./wire-truth.ts";
+import { compareAtScale, scaleRecordFromLine } from "./scale-compare.ts";
+import { formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
+import { sampleThreads, workerEvidence } from "./scale-probe.ts";
+
+export function scaleSpec(args: Map<string, string>, pin = args.has("pin")): ScaleSpec {
+  const preset = args.get("preset");
+  if (preset !== undefined && preset !== "4096" && preset !== "1024") throw new Error(`--preset is 1024 or 4096, not ${preset}`);
+  const streams = Number(args.get("streams") ?? preset ?? 1024);
+  const tokensPerMessage = Number(args.get("tokens-per-message") ?? (preset === "4096" ? 16 : 4));
+  return {
+    streams,
+    tokensPerMessage,
+    prompts: Number(args.get("prompts") ?? 2 * streams),
+    warmups: Number(args.get("warmups") ?? streams),
+    inputTokens: Number(args.get("input-tokens") ?? 32),
+    outputTokens: Number(args.get("output-tokens") ?? 256),
+    ttftMs: Number(args.get("ttft-ms") ?? 50),
+    itlMs: Number(args.get("itl-ms") ?? 10),
+    pin,
+    workers: args.has("workers") ? Number(args.get("workers")) : null,
+    keep: args.has("keep"),
+  };
+}
+
+/** One run; a string when the capture could not start (no tcpdump, no right to capture). */
+export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | string> {
+  requireBinary();
+  const server = spec.pin ? ["taskset", "-c", "0", BINARY] : [BINARY];
+  const mock = await spawnMockProcess(server, { ttftMs: spec.ttftMs, itlMs: spec.itlMs, tokensPerChunk: spec.tokensPerMessage, exactPromptTokens: false });
+  const dir = tempDir("scale-wire");
+  try {
+    const scenario = {
+      backend: "openai",
+      dataset_type: "random",
+      random_input_len: spec.inputTokens,
+      random_output_len: spec.outputTokens,
+      max_concurrency: spec.streams,
+      num_prompts: spec.prompts,
+      request_rate: "inf",
+      warmups: spec.warmups,
+      tokenizer: "gpt2",
+    };
+    const config = await writeScenario(dir, scenario);
+    // 256 MiB of kernel buffer: ~25,000 messages/s plus ACKs must not overflow while tcpdump is descheduled.
+    const capture = await startWireCapture(Number(new URL(mock.url).port), join(dir, "wire.pcap"), { bufferKiB: 262_144 });
+    if (typeof capture === "string") return capture;
+    const load = machineLoad();
+    const args = ["run", "--config", config, "--base-url", mock.url, "--output-dir", join(dir, "out")];
+    const client = [...(spec.pin ? ["taskset", "-c", "1"] : []), BINARY, ...args];
+    const env: Record<string, string> = { ...(process.env as Record<string, string>) };
+    if (spec.workers !== null) env.VBENCH_WORKERS = String(spec.workers);
+    const proc = Bun.spawn(client, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env });
+    const threads = sampleThreads(proc.pid);
+    const [, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const threadCpu = threads.stop();
+    const wire = await capture.stop();
+    if (code !== 0) throw new Error(`vbench exited ${code}: ${stderr.slice(-2000)}`);
+    const out = join(dir, "out");
+    const lines = readFileSync(findFile(out, "requests.jsonl"), "utf8").split("\n").filter(Boolean);
+    const comparison = compareAtScale(lines.map(scaleRecordFromLine), wire);
+    const doc = readResults(out);
+    const usage = proc.resourceUsage();
+    const command =
+      `${spec.pin ? "taskset -c 1 " : ""}dist/vbench run --config scenario.json --base-url $SIM --output-dir out` +
+      `${spec.workers !== null ? ` (VBENCH_WORKERS=${spec.workers})` : ""}  # scenario.json: ${JSON.stringify(scenario)}; ` +
+      `simulator: ${spec.pin ? "taskset -c 0 " : ""}vbench mock --ttft-ms ${spec.ttftMs} --itl-ms ${spec.itlMs} --tokens-per-chunk ${spec.tokensPerMessage}; ` +
+      `capture: tcpdump -i lo -B 262144 -s 0 tcp port $PORT`;
+    return {
+      spec,
+      comparison,
+      requests: lines.length,
+      failed: doc.failed as number,
+      client: doc.vbench.client,
+      processCpuS: usage ? Number(usage.cpuTime.total) / 1e6 : NaN,
+      involuntarySwitches: usage ? usage.contextSwitches.involuntary : NaN,
+      threadCpu,
+      workers: spec.workers === null ? null : workerEvidence(doc, out, spec.workers, threadCpu),
+      command,
+      load,
+      kept: spec.keep ? dir : null,
+    };
+  } finally {
+    await mock.stop();
+    if (!spec.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchScaleWire(args = benchArgs()): Promise<(ScaleResult | string)[]> {
+  const pins = args.has("both") ? [false, true] : [args.has("pin")];
+  const results: (ScaleResult | string)[] = [];
+  for (const pin of pins) {
+    const spec = scaleSpec(args, pin);
+    const title = `scale vs wire: ${spec.streams} streams, ${spec.tokensPerMessage} tokens/message, ${pin ? "pinned (server CPU 0, client CPU 1)" : "unpinned"}${spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : ""}`;
+    const r = await runScaleWire(spec);
+    results.push(r);
+    if (typeof r === "string") {
+      console.log(`\n## ${title}\n  skipped: ${r}`);
+      continue;
+    }
+    report(title, formatScale(r), r.command, r.load);
+  }
+  return results;
+}
+
+if (import.meta.main) await benchScaleWire();
