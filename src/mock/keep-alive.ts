@@ -37,70 +37,79 @@ export function withKeepAliveHeader(response: Response, timeoutS: number): Respo
   return response;
 }
 
-export function startKeepAliveFront(o: { host: string; port: number; innerPort: number; timeoutS: number }): KeepAliveFront {
-  const timeoutMs = o.timeoutS * 1000;
+/** Write `bytes` now, or queue what the socket did not take (behind anything already queued). */
+function write(socket: Socket<Relay>, queue: Uint8Array[], bytes: Uint8Array): void {
+  if (queue.length > 0) return void queue.push(bytes.slice());
+  const n = socket.write(bytes);
+  if (n < bytes.byteLength) queue.push(bytes.slice(Math.max(0, n)));
+}
+
+/** Write the queued bytes the socket now takes (on drain). */
+function flush(socket: Socket<Relay>, queue: Uint8Array[]): void {
+  while (queue.length > 0) {
+    const head = queue[0]!;
+    const n = socket.write(head);
+    if (n < head.byteLength) {
+      queue[0] = head.slice(Math.max(0, n));
+      return;
+    }
+    queue.shift();
+  }
+}
+
+/** Open the relay's connection to the HTTP server; what the client sent meanwhile goes out on open. */
+function connectInner(relay: Relay, innerPort: number, close: (relay: Relay) => void): void {
+  Bun.connect<Relay>({
+    hostname: "127.0.0.1",
+    port: innerPort,
+    data: relay,
+    socket: {
+      open(inner) {
+        relay.inner = inner;
+        for (const bytes of relay.pending) write(inner, relay.toInner, bytes);
+        relay.pending = [];
+      },
+      data(_inner, bytes) {
+        relay.serverLastMs = performance.now();
+        write(relay.client, relay.toClient, bytes);
+      },
+      drain(inner) {
+        flush(inner, relay.toInner);
+      },
+      close: () => close(relay),
+      error: () => close(relay),
+      connectError: () => close(relay),
+    },
+  }).catch(() => close(relay));
+}
+
+export function startKeepAliveFront(options: { host: string; port: number; innerPort: number; timeoutS: number }): KeepAliveFront {
+  const timeoutMs = options.timeoutS * 1000;
   const relays = new Set<Relay>();
 
-  const close = (r: Relay): void => {
-    if (r.closed) return;
-    r.closed = true;
-    relays.delete(r);
-    r.client.end();
-    r.inner?.end();
-  };
-  const write = (socket: Socket<Relay>, queue: Uint8Array[], bytes: Uint8Array): void => {
-    if (queue.length > 0) return void queue.push(bytes.slice());
-    const n = socket.write(bytes);
-    if (n < bytes.byteLength) queue.push(bytes.slice(Math.max(0, n)));
-  };
-  const flush = (socket: Socket<Relay>, queue: Uint8Array[]): void => {
-    while (queue.length > 0) {
-      const head = queue[0]!;
-      const n = socket.write(head);
-      if (n < head.byteLength) {
-        queue[0] = head.slice(Math.max(0, n));
-        return;
-      }
-      queue.shift();
-    }
+  const close = (relay: Relay): void => {
+    if (relay.closed) return;
+    relay.closed = true;
+    relays.delete(relay);
+    relay.client.end();
+    relay.inner?.end();
   };
 
   const listener: TCPSocketListener<Relay> = Bun.listen<Relay>({
-    hostname: o.host,
-    port: o.port,
+    hostname: options.host,
+    port: options.port,
     socket: {
       open(client) {
-        const r: Relay = { inner: null, client, pending: [], toClient: [], toInner: [], serverLastMs: performance.now(), closed: false };
-        client.data = r;
-        relays.add(r);
-        Bun.connect<Relay>({
-          hostname: "127.0.0.1",
-          port: o.innerPort,
-          data: r,
-          socket: {
-            open(inner) {
-              r.inner = inner;
-              for (const bytes of r.pending) write(inner, r.toInner, bytes);
-              r.pending = [];
-            },
-            data(_inner, bytes) {
-              r.serverLastMs = performance.now();
-              write(client, r.toClient, bytes);
-            },
-            drain(inner) {
-              flush(inner, r.toInner);
-            },
-            close: () => close(r),
-            error: () => close(r),
-            connectError: () => close(r),
-          },
-        }).catch(() => close(r));
+        const relay: Relay = { inner: null, client, pending: [], toClient: [], toInner: [], serverLastMs: performance.now(), closed: false };
+        client.data = relay;
+        relays.add(relay);
+        connectInner(relay, options.innerPort, close);
       },
       data(client, bytes) {
-        const r = client.data;
-        r.serverLastMs = NaN;
-        if (r.inner) write(r.inner, r.toInner, bytes);
-        else r.pending.push(bytes.slice());
+        const relay = client.data;
+        relay.serverLastMs = NaN;
+        if (relay.inner) write(relay.inner, relay.toInner, bytes);
+        else relay.pending.push(bytes.slice());
       },
       drain(client) {
         flush(client, client.data.toClient);
@@ -113,17 +122,17 @@ export function startKeepAliveFront(o: { host: string; port: number; innerPort: 
   // Checked often enough to close within a few per cent of the timeout, rarely enough to cost nothing.
   const sweep = setInterval(() => {
     const now = performance.now();
-    for (const r of relays) if (now - r.serverLastMs >= timeoutMs) close(r);
+    for (const relay of relays) if (now - relay.serverLastMs >= timeoutMs) close(relay);
   }, Math.max(10, Math.min(100, timeoutMs / 20)));
 
   return {
     port: listener.port,
     stop() {
       clearInterval(sweep);
-      for (const r of [...relays]) {
-        r.closed = true;
-        r.client.terminate();
-        r.inner?.terminate();
+      for (const relay of [...relays]) {
+        relay.closed = true;
+        relay.client.terminate();
+        relay.inner?.terminate();
       }
       relays.clear();
       listener.stop(true);

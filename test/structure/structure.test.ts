@@ -32,8 +32,6 @@ const STILL_OVER = new Set<string>([
   "src/engine/loadgen.ts (anonymous)",
   "src/engine/sessions.ts runSessions",
   "src/engine/sessions.ts (anonymous)",
-  "src/mock/keep-alive.ts startKeepAliveFront",
-  "src/mock/server.ts startMockServer",
 ]);
 
 function upwardImports(modules: readonly SourceModule[]): string[] {
