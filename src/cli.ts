@@ -6,11 +6,11 @@
  */
 import { cac } from "cac";
 import { VERSION, versionLine } from "./base/version.ts";
-import { ExitCode, VbenchError, isVbenchError } from "./base/errors.ts";
-import { RUN_FLAGS, runFlagHelp, flagsToSources, outputDirs, exporterOptionsFromFlags, metricsPort } from "./config/cli-flags.ts";
+import { ExitCode, VbenchError } from "./base/errors.ts";
+import { RUN_FLAGS, runFlagHelp } from "./config/cli-flags.ts";
 import { mockFlagDefinitions } from "./mock/flags.ts";
-import { closestMatch } from "./base/suggest.ts";
-import { redactHeaders } from "./base/redact.ts";
+import { flagAsTyped, reportError } from "./commands/error-report.ts";
+import { loadRegistry, toList } from "./commands/registry.ts";
 
 const cli = cac("vbench");
 
@@ -18,74 +18,18 @@ function exitNow(code: number): never {
   process.exit(code);
 }
 
-/** Print an error the way users should see it: what happened, details, what to do. */
-function report(error: unknown): number {
-  // Messages can carry text from servers and files: never let escape sequences reach the terminal.
-  const clean = (text: string) => text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "");
-  if (isVbenchError(error)) {
-    process.stderr.write(`\nvbench: error: ${clean(error.message)}\n`);
-    for (const line of error.details) process.stderr.write(`  - ${clean(line)}\n`);
-    if (error.hint) process.stderr.write(`  hint: ${clean(error.hint)}\n`);
-    return error.exitCode;
-  }
-  const e = error as Error;
-  if (e?.name === "CACError") {
-    process.stderr.write(`vbench: error: ${clean(unknownFlagMessage(e.message))}\n  hint: see \`vbench --help\` or \`vbench <command> --help\`.\n`);
-    return ExitCode.config;
-  }
-  process.stderr.write(`vbench: internal error (a bug; please report it): ${e?.stack ?? String(error)}\n`);
-  return ExitCode.internal;
-}
-
-/**
- * cac names an unknown flag camel-cased (`--numPromts`); say it as typed and
- * suggest the closest flag of the command.
- */
-function unknownFlagMessage(message: string): string {
-  const match = /^Unknown option `--?([^`]+)`/.exec(message);
-  if (!match) return message;
-  const typed = `--${match[1]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  const known = (cli.matchedCommand?.options ?? cli.globalCommand.options).map((o) => `--${o.names.find((n) => n.length > 1) ?? o.names[0]}`.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
-  const guess = closestMatch(typed, known);
-  return `unknown flag ${typed}${guess ? ` (did you mean ${guess}?)` : ""}`;
+/** Render an error (src/commands/error-report.ts) and exit with its code. */
+function fail(error: unknown): never {
+  exitNow(reportError(error, () => (cli.matchedCommand?.options ?? cli.globalCommand.options).map((o) => flagAsTyped(o.names))));
 }
 
 function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>) {
   return (...args: A) => {
     fn(...args).then(
       (code) => exitNow(code ?? 0),
-      (error) => exitNow(report(error)),
+      (error) => fail(error),
     );
   };
-}
-
-async function loadRegistry(pluginFiles: string[], places?: string[]) {
-  const { Registry } = await import("./plugin-host/registry.ts");
-  const { builtinPlugins } = await import("../plugins/index.ts");
-  const { loadPluginFiles } = await import("./plugin-host/plugin-loader.ts");
-  const registry = new Registry();
-  for (const plugin of builtinPlugins) registry.register(plugin);
-  await loadPluginFiles(pluginFiles, registry, places);
-  return registry;
-}
-
-/** Plugin files named by the config file and by --plugin, loaded before validation so their names are known. */
-async function registryFor(options: Record<string, unknown>) {
-  const { readConfigFile } = await import("./config/config.ts");
-  const sources = flagsToSources(options, process.env);
-  let filePlugins: string[] = [];
-  let filePlaces: string[] = [];
-  try {
-    const { path, config } = readConfigFile(sources);
-    const baseDir = path ? path.replace(/[^/]*$/, "") : "";
-    filePlugins = (config.plugins ?? []).map((p) => (p.startsWith("/") ? p : baseDir + p));
-    filePlaces = filePlugins.map((_, i) => `${path}: plugins[${i}]`);
-  } catch {
-    // resolveConfig reports file problems with full detail.
-  }
-  const registry = await loadRegistry([...filePlugins, ...sources.plugins], [...filePlaces, ...sources.plugins.map(() => "--plugin")]);
-  // The config's plugins are loaded already; resolveConfig must not list them again.
-  return { registry, sources };
 }
 
 function addRunFlags(command: ReturnType<typeof cli.command>) {
@@ -97,32 +41,9 @@ addRunFlags(cli.command("run", "Run the scenarios of a scenario file against a s
   .option("--mock", "Start the built-in simulator in a child process on a free loopback port and benchmark it")
   .option("--mock-args <flags>", 'Flags for the simulator, e.g. "--ttft-ms 50 --itl-ms 10" (see `vbench mock --help`)')
   .option("--repeat <n>", "Run each scenario n times; report each run and the mean of every metric with a 95% confidence interval", { default: 1 })
-  .action(
-    action(async (options: Record<string, unknown>) => {
-      const { registry, sources } = await registryFor(options);
-      const { runCommand } = await import("./commands/run.ts");
-      const dirs = outputDirs(options, process.env);
-      const repeat = Number(options.repeat);
-      if (!Number.isInteger(repeat) || repeat < 1) throw new VbenchError("bad_flag", `--repeat: expected a whole number >= 1, found ${String(options.repeat)}`, { hint: "vbench run --repeat 5" });
-      const { shardOptions } = await import("./config/shard.ts");
-      const sharding = shardOptions(options, process.env);
-      return withMock(options, sources, async () => (await runCommand({ sources, ...dirs, apiKey: process.env.OPENAI_API_KEY, repeat, shardOptions: sharding, exporterOptions: exporterOptionsFromFlags(options, process.env), metricsPort: metricsPort(options, process.env), metricsHost: options.metricsHost === undefined ? undefined : String(options.metricsHost), exitNow }, registry)).exitCode);
-    }),
-  );
+  .action(action(async (options: Record<string, unknown>) => (await import("./commands/run.ts")).runFromFlags(options)));
 
-addRunFlags(cli.command("validate", "Check everything run checks before sending (scenario file, flags, plugins, tokenizer, dataset files, output directories) and print the resolved scenarios as JSON on stdout; sends nothing")).action(
-  action(async (options: Record<string, unknown>) => {
-    const { registry, sources } = await registryFor(options);
-    const { resolveConfig } = await import("./config/config.ts");
-    const { checkBeforeSending } = await import("./run/preflight.ts");
-    const plan = resolveConfig(sources, registry);
-    const dirs = outputDirs(options, process.env);
-    await checkBeforeSending(plan, { ...dirs, dryRun: true });
-    process.stdout.write(JSON.stringify({ config: plan.configPath, ...dirs, exporters: plan.exporters, plugins: plan.plugins, runs: plan.runs.map((r) => ({ variant: r.variant, ...r.scenario, headers: redactHeaders(r.scenario.headers), requestRate: Number.isFinite(r.scenario.requestRate) ? r.scenario.requestRate : "inf", burstiness: Number.isFinite(r.scenario.burstiness) ? r.scenario.burstiness : "inf" })) }, null, 2) + "\n");
-    process.stderr.write(`${plan.runs.length} scenario run(s) valid${plan.configPath ? ` in ${plan.configPath}` : " (no config file: built-in defaults)"}\n`);
-    return ExitCode.ok;
-  }),
-);
+addRunFlags(cli.command("validate", "Check everything run checks before sending (scenario file, flags, plugins, tokenizer, dataset files, output directories) and print the resolved scenarios as JSON on stdout; sends nothing")).action(action(async (options: Record<string, unknown>) => (await import("./commands/validate.ts")).runValidateCommand(options)));
 
 const mockCommand = cli.command("mock", "Start the built-in simulated inference server (OpenAI and TGI APIs) on 127.0.0.1; prints {\"url\": ...} on stdout");
 for (const f of mockFlagDefinitions) {
@@ -130,40 +51,13 @@ for (const f of mockFlagDefinitions) {
   // cac gives a --no- flag the default true and shows "(default: true)" beside the flag that turns it off; its description says the default instead.
   if (f.flag.startsWith("--no-")) mockCommand.options.at(-1)!.config.default = undefined;
 }
-mockCommand.action(
-  action(async (options: Record<string, unknown>) => {
-    const { runMockCommand } = await import("./commands/mock.ts");
-    await runMockCommand(options);
-    return ExitCode.ok;
-  }),
-);
-
-/** `--mock-args "--ttft-ms 50"` → simulator options, validated by the same flag table as `vbench mock`. */
-async function parseMockArgs(args: string[]) {
-  const { mockOptionsFromFlags } = await import("./mock/flags.ts");
-  const parser = cac("vbench mock");
-  for (const f of mockFlagDefinitions) parser.option(f.flag, f.description);
-  const parsed = parser.parse(["bun", "vbench", ...args], { run: false });
-  const unknown = Object.keys(parsed.options).filter((k) => k !== "--" && !mockFlagDefinitions.some((f) => camel(f.flag) === k) && k !== "exactPromptTokens");
-  if (unknown.length) throw new VbenchError("mock_args", `unknown simulator flag(s) in --mock-args: ${unknown.join(", ")}`, { hint: "See `vbench mock --help` for the simulator's flags." });
-  return mockOptionsFromFlags(parsed.options);
-}
-
-function camel(flagSyntax: string): string {
-  return flagSyntax.split(" ")[0]!.replace(/^--(no-)?/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
+mockCommand.action(action(async (options: Record<string, unknown>) => (await import("./commands/mock.ts")).runMockCommand(options)));
 
 cli
   .command("plugins", "List the built-in and loaded plugins")
   .option("--plugin <file>", "Load a plugin file (repeatable)")
   .option("--config <file>", "Scenario file whose `plugins` to load [env CONFIG_PATH]")
-  .action(
-    action(async (options: Record<string, unknown>) => {
-      const { registry } = await registryFor(options);
-      for (const { plugin, origin } of registry.list()) process.stdout.write(`${plugin.kind.padEnd(9)} ${plugin.name.padEnd(16)} ${origin === "built-in" ? "built-in" : origin}  ${plugin.description}\n`);
-      return ExitCode.ok;
-    }),
-  );
+  .action(action(async (options: Record<string, unknown>) => (await import("./commands/plugins.ts")).runPluginsCommand(options)));
 
 cli
   .command("export <raw>", "Re-render results from a raw.msgpack file without re-running")
@@ -308,33 +202,7 @@ addRunFlags(cli.command("search", "Find the highest request rate (or concurrency
   .option("--out <file>", "Write the JSON here instead of stdout")
   .option("--mock", "Search against the built-in simulator")
   .option("--mock-args <flags>", "Flags for the simulator")
-  .action(
-    action(async (options: Record<string, unknown>) => {
-      const { registry, sources } = await registryFor(options);
-      const { runSearchCommand } = await import("./commands/search.ts");
-      const num = (v: unknown) => (v === undefined ? undefined : Number(v));
-      return withMock(options, sources, () =>
-        runSearchCommand(
-          {
-            sources,
-            outputDir: outputDirs(options, process.env).outputDir,
-            apiKey: process.env.OPENAI_API_KEY,
-            by: String(options.by) as "rate" | "concurrency",
-            fraction: Number(options.fraction),
-            min: num(options.min),
-            max: num(options.max),
-            stepDurationS: num(options.stepDuration),
-            stepPrompts: num(options.stepPrompts),
-            maxSteps: Number(options.maxSteps),
-            tolerance: Number(options.tolerance),
-            out: options.out as string | undefined,
-            exitNow,
-          },
-          registry,
-        ),
-      );
-    }),
-  );
+  .action(action(async (options: Record<string, unknown>) => (await import("./commands/search.ts")).searchFromFlags(options)));
 
 cli
   .command("calibrate", "Find this machine's client ceiling: streams at which measured TTFT/ITL stay within 1 ms / 0.2 ms of the simulator's truth")
@@ -346,55 +214,7 @@ cli
   .option("--all-levels", "Keep going after the first failing level")
   .option("--output-dir <dir>", "Keep each level's records here (default: a temporary directory, removed)")
   .option("--out <file>", "Write the JSON here instead of stdout")
-  .action(
-    action(async (options: Record<string, unknown>) => {
-      const registry = await loadRegistry([]);
-      const { runCalibrateCommand } = await import("./commands/calibrate.ts");
-      const num = (v: unknown) => (v === undefined ? undefined : Number(v));
-      return runCalibrateCommand(
-        {
-          maxStreams: num(options.maxStreams),
-          outputTokens: num(options.outputTokens),
-          itlMs: num(options.itlMs),
-          ttftMs: num(options.ttftMs),
-          tokensPerChunk: num(options.tokensPerChunk),
-          allLevels: Boolean(options.allLevels),
-          outputDir: options.outputDir as string | undefined,
-          out: options.out as string | undefined,
-          selfCommand: selfCommand(),
-        },
-        registry,
-      );
-    }),
-  );
-
-/** Start the simulator for --mock, point the run at it, and always stop it. */
-async function withMock(options: Record<string, unknown>, sources: { flags: Record<string, unknown> }, body: () => Promise<number>): Promise<number> {
-  if (!options.mock) return body();
-  const { spawnMockProcess } = await import("./mock/spawn.ts");
-  const mockArgs = String(options.mockArgs ?? "").split(/\s+/).filter(Boolean);
-  const { describeMockOptions } = await import("./mock/options.ts");
-  const mockOptions = await parseMockArgs(mockArgs);
-  const mock = await spawnMockProcess(selfCommand(), mockOptions);
-  try {
-    sources.flags.base_url = mock.url;
-    process.stderr.write(`Simulator: ${mock.url} (vbench mock: ${describeMockOptions(mockOptions)})\n`);
-    return await body();
-  } finally {
-    await mock.stop();
-  }
-}
-
-function toList(value: unknown): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).map(String);
-}
-
-/** How to start this same vbench in a child process (compiled binary or `bun src/cli.ts`). */
-export function selfCommand(): string[] {
-  const main = Bun.main;
-  return main.startsWith("/$bunfs") || main.includes("~BUN") ? [process.execPath] : [process.execPath, main];
-}
+  .action(action(async (options: Record<string, unknown>) => (await import("./commands/calibrate.ts")).calibrateFromFlags(options)));
 
 cli.help();
 cli.version(VERSION);
@@ -428,5 +248,5 @@ try {
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) cli.outputHelp();
   else if (cli.matchedCommand) await cli.runMatchedCommand();
 } catch (error) {
-  exitNow(report(error));
+  fail(error);
 }

@@ -14,9 +14,10 @@ import type { Registry } from "../plugin-host/registry.ts";
 import { resolveConfig } from "../config/config.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { Logger } from "../base/log.ts";
-import { StepRunner } from "../run/step-runner.ts";
+import { RunPipeline, exitCodeFor } from "../run/pipeline.ts";
 import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../results/truth-compare.ts";
-import { spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
+import { selfCommand, spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
+import { loadRegistry } from "./registry.ts";
 
 export interface CalibrateOptions {
   /** Largest stream count tried (levels are 16 × 4^k up to it, and it). Default 4096. */
@@ -82,11 +83,6 @@ export function autoTokensPerChunk(streams: number, itlMs: number): number {
   return Math.max(1, Math.ceil((streams * (1000 / itlMs)) / CHUNK_BUDGET_PER_S));
 }
 
-function selfCommand(): string[] {
-  const main = Bun.main;
-  return main.startsWith("/$bunfs") || main.includes("~BUN") ? [process.execPath] : [process.execPath, main];
-}
-
 export async function calibrate(options: CalibrateOptions, registry: Registry, onLevel: (l: CalibrationLevel) => void = () => {}): Promise<Calibration> {
   const outputTokens = options.outputTokens ?? 256;
   const itlMs = options.itlMs ?? 10;
@@ -107,7 +103,6 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
   const log = new Logger();
   log.quiet = true;
   log.addFile(join(root, "calibrate.log"));
-  const abort = new AbortController();
   const result: Calibration = { ttftToleranceMs: ttftTol, itlToleranceMs: itlTol, outputTokens, itlMs, ttftMs, levels: [], ceilingStreams: null, ceilingTokensPerS: null };
   try {
     for (const streams of levels) {
@@ -115,7 +110,7 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
       const mock = await spawnMockProcess(options.selfCommand ?? selfCommand(), { ttftMs, itlMs, tokensPerChunk, exactPromptTokens: false });
       let level: CalibrationLevel;
       try {
-        level = await runLevel(mock, streams, tokensPerChunk, { outputTokens, ttftMs, itlMs }, join(root, `streams_${streams}`), registry, log, abort.signal);
+        level = await runLevel(mock, streams, tokensPerChunk, { outputTokens, ttftMs, itlMs }, join(root, `streams_${streams}`), registry, log);
       } finally {
         await mock.stop();
       }
@@ -151,16 +146,19 @@ export function calibrationScenario(streams: number, outputTokens: number, ttftM
     : { ...base, num_prompts: streams, request_rate: "inf" };
 }
 
-async function runLevel(mock: SpawnedMock, streams: number, tokensPerChunk: number, o: { outputTokens: number; ttftMs: number; itlMs: number }, dir: string, registry: Registry, log: Logger, signal: AbortSignal): Promise<CalibrationLevel> {
+async function runLevel(mock: SpawnedMock, streams: number, tokensPerChunk: number, o: { outputTokens: number; ttftMs: number; itlMs: number }, dir: string, registry: Registry, log: Logger): Promise<CalibrationLevel> {
   mkdirSync(dir, { recursive: true });
   const configPath = join(dir, "calibrate.json");
   const scenario = { name: `calibrate_${streams}`, base_url: mock.url, ...calibrationScenario(streams, o.outputTokens, o.ttftMs, o.itlMs) };
   writeFileSync(configPath, JSON.stringify({ scenarios: [scenario], exporters: "json" }));
   const plan = resolveConfig({ configPath, flags: {}, env: {}, select: [], plugins: [] }, registry);
-  const runner = await StepRunner.create(plan.runs[0]!.scenario, { registry, log, signal });
+  // One pipeline per level: each level's simulator is a new process at a new port.
+  const pipeline = new RunPipeline({ registry, log });
   try {
+    const base = await pipeline.discover(plan.runs[0]!.scenario);
+    await pipeline.tokenizer(base.tokenizer);
     await clearTruth(mock.url);
-    const executed = await runner.run({}, dir, "");
+    const executed = await pipeline.step(base, {}, dir, "");
     const truth = await fetchTruth(mock.url);
     const comparison = compareWithTruth(executed.records, truth);
     const s = executed.summary;
@@ -180,7 +178,7 @@ async function runLevel(mock: SpawnedMock, streams: number, tokensPerChunk: numb
       passed: false,
     };
   } finally {
-    runner.close();
+    pipeline.close();
   }
 }
 
@@ -194,6 +192,25 @@ export function calibrationRow(l: CalibrationLevel): string {
   const c = l.comparison;
   const verdict = l.passed ? "within" : `OUTSIDE${l.failed ? ` (${l.failed} failed)` : ""}`;
   return `${String(l.streams).padStart(8)}${String(l.tokensPerChunk).padStart(10)}${f(c.measuredMeanTtftMs).padStart(11)}${f(c.trueMeanTtftMs).padStart(9)}${f(c.ttftErrorMs.mean).padStart(8)}${f(c.measuredMeanItlMs, 3).padStart(10)}${f(c.trueMeanItlMs, 3).padStart(9)}${f(c.itlErrorMs, 3).padStart(8)}${f(c.chunkDelayErrorMs.p99).padStart(11)}${Math.round(l.outputTokensPerS).toString().padStart(10)}${f(l.eventLoopLagP99Ms).padStart(10)}  ${verdict}`;
+}
+
+const optionalNumber = (v: unknown) => (v === undefined ? undefined : Number(v));
+
+/** `vbench calibrate`'s flags → the calibration (built-in plugins only: it drives the built-in simulator). */
+export async function calibrateFromFlags(flags: Record<string, unknown>): Promise<number> {
+  const registry = await loadRegistry([]);
+  const options: CalibrateOptions = {
+    maxStreams: optionalNumber(flags.maxStreams),
+    outputTokens: optionalNumber(flags.outputTokens),
+    itlMs: optionalNumber(flags.itlMs),
+    ttftMs: optionalNumber(flags.ttftMs),
+    tokensPerChunk: optionalNumber(flags.tokensPerChunk),
+    allLevels: Boolean(flags.allLevels),
+    outputDir: flags.outputDir as string | undefined,
+    out: flags.out as string | undefined,
+    selfCommand: selfCommand(),
+  };
+  return runCalibrateCommand(options, registry);
 }
 
 /** The command: table on stderr, JSON on stdout (or --out). Exit 0 when some level passed. */
@@ -210,5 +227,5 @@ export async function runCalibrateCommand(options: CalibrateOptions, registry: R
   const json = JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
   if (options.out) await Bun.write(options.out, json);
   else process.stdout.write(json);
-  return result.ceilingStreams === null ? ExitCode.threshold : ExitCode.ok;
+  return exitCodeFor({ interrupted: false, failed: result.ceilingStreams === null });
 }

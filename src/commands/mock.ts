@@ -15,20 +15,24 @@ export { mockFlagDefinitions, mockOptionsFromFlags, mockOptionsToArgs, type Mock
 export const DIE_EXIT_CODE = 137;
 
 /**
- * Start the simulator, print the URL line, and serve until SIGINT/SIGTERM.
- * Resolves after the server has stopped. The die-after fault ends the process
- * itself (that is its purpose: a server killed mid-run).
+ * Start the simulator, print the URL line, and serve until SIGINT/SIGTERM;
+ * resolves with the exit code once the server has stopped (cli.ts exits).
+ * The die-after fault resolves at once with DIE_EXIT_CODE, the server left
+ * as it is: the exit that follows drops every connection, a server killed
+ * mid-run (that is the fault's purpose).
  */
-export async function runMockCommand(flags: Readonly<Record<string, unknown>>): Promise<void> {
+export async function runMockCommand(flags: Readonly<Record<string, unknown>>): Promise<number> {
   const options = mockOptionsFromFlags(flags);
   // Started by a client (run --mock, calibrate), this process inherits the client's short scheduler slice.
   // The simulator stands in for a server and competes for the CPU on default terms (given the short slice,
   // it made the client's schedule fidelity worse: docs/performance.md).
   setThreadSlice(0);
+  let died: () => void = () => {};
+  const dead = new Promise<"die">((resolve) => (died = () => resolve("die")));
   const server = await startMockServer(options, {
     onDie: () => {
       process.stderr.write(`vbench mock: die-after ${options.dieAfter} reached, exiting\n`);
-      process.exit(DIE_EXIT_CODE);
+      died();
     },
   });
   const stopped = new Promise<string>((resolve) => {
@@ -37,7 +41,9 @@ export async function runMockCommand(flags: Readonly<Record<string, unknown>>): 
   });
   process.stdout.write(JSON.stringify({ url: server.url }) + "\n");
   process.stderr.write(`vbench mock: serving ${options.model} at ${server.url} (${describeMockOptions(options)})\n`);
-  const signal = await stopped;
+  const signal = await Promise.race([stopped, dead]);
+  if (signal === "die") return DIE_EXIT_CODE;
   await server.stop();
   process.stderr.write(`vbench mock: stopped (${signal})\n`);
+  return 0;
 }

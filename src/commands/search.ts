@@ -16,7 +16,10 @@ import { checkWritableDir, writeFileAtomic } from "../base/atomic-write.ts";
 import { localTimestamp } from "../run/run-info.ts";
 import { searchHighestPassing, validateBounds, type SearchBounds, type SearchOutcome, type SearchStep } from "../run/slo-search.ts";
 import { stepFigures, type StepFigures } from "../results/slo-verdict.ts";
-import { StepRunner, stepDir } from "../run/step-runner.ts";
+import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../run/pipeline.ts";
+import { outputDirs } from "../config/cli-flags.ts";
+import { registryFor } from "./registry.ts";
+import { withMock } from "./with-mock.ts";
 
 export interface SearchCommandOptions {
   sources: ConfigSources;
@@ -36,8 +39,6 @@ export interface SearchCommandOptions {
   tolerance: number;
   /** Write the JSON here instead of stdout. */
   out?: string;
-  /** Exit at once (second Ctrl-C); provided by cli.ts, the only place that exits. */
-  exitNow(code: number): never;
 }
 
 export interface SearchStepReport extends StepFigures {
@@ -86,17 +87,30 @@ export function stepOverrides(o: SearchCommandOptions, value: number): Partial<R
   return o.by === "rate" ? { ...length, requestRate: value, rampUp: null } : { ...length, maxConcurrency: value };
 }
 
-export async function runSearchCommand(options: SearchCommandOptions, registry: Registry): Promise<number> {
-  const log = new Logger();
-  const defaults = SEARCH_DEFAULTS[options.by] ?? SEARCH_DEFAULTS.rate;
-  const bounds: SearchBounds = {
-    min: options.min ?? defaults.min,
-    max: options.max ?? defaults.max,
-    integer: options.by === "concurrency",
-    maxSteps: options.maxSteps,
-    tolerance: options.tolerance,
+const optionalNumber = (v: unknown) => (v === undefined ? undefined : Number(v));
+
+/** `vbench search`'s flags (and environment) → the search, against the simulator with --mock. */
+export async function searchFromFlags(flags: Record<string, unknown>): Promise<number> {
+  const { registry, sources } = await registryFor(flags);
+  const options: SearchCommandOptions = {
+    sources,
+    outputDir: outputDirs(flags, process.env).outputDir,
+    apiKey: process.env.OPENAI_API_KEY,
+    by: String(flags.by) as "rate" | "concurrency",
+    fraction: Number(flags.fraction),
+    min: optionalNumber(flags.min),
+    max: optionalNumber(flags.max),
+    stepDurationS: optionalNumber(flags.stepDuration),
+    stepPrompts: optionalNumber(flags.stepPrompts),
+    maxSteps: Number(flags.maxSteps),
+    tolerance: Number(flags.tolerance),
+    out: flags.out as string | undefined,
   };
-  checkOptions(options, bounds);
+  return withMock(flags, sources, () => runSearchCommand(options, registry));
+}
+
+/** The one scenario searched, with its SLOs; configuration errors before anything is sent. */
+function searchBase(options: SearchCommandOptions, registry: Registry): ResolvedScenario {
   const plan = resolveConfig(options.sources, registry);
   if (plan.runs.length !== 1) {
     throw new VbenchError("search_scenarios", `search needs exactly one scenario, the configuration gives ${plan.runs.length}`, {
@@ -108,59 +122,45 @@ export async function runSearchCommand(options: SearchCommandOptions, registry: 
   if (slo.ttft === undefined && slo.tpot === undefined && slo.e2el === undefined) {
     throw new VbenchError("search_no_slo", "search needs at least one SLO", { hint: 'Pass --goodput, e.g. --goodput ttft:200,tpot:50 (milliseconds).' });
   }
+  return base;
+}
+
+const INTERRUPTS = { first: () => "interrupted: cancelling the current step, then reporting the steps so far (Ctrl-C again exits at once)" };
+
+/** Search, print the walk, write the report; resolves with the exit code (0, 4 nothing passed, 130 interrupted). */
+export async function runSearchCommand(options: SearchCommandOptions, registry: Registry): Promise<number> {
+  const defaults = SEARCH_DEFAULTS[options.by] ?? SEARCH_DEFAULTS.rate;
+  const bounds: SearchBounds = { min: options.min ?? defaults.min, max: options.max ?? defaults.max, integer: options.by === "concurrency", maxSteps: options.maxSteps, tolerance: options.tolerance };
+  checkOptions(options, bounds);
+  const base = searchBase(options, registry);
   const root = join(options.outputDir, `search_${localTimestamp(new Date())}`);
   await checkWritableDir(root, { create: true });
+  const log = new Logger();
   log.addFile(join(root, "search.log"));
   log.quiet = true; // per-step chatter goes to the log file; the table is what people read
-
-  const abort = new AbortController();
-  let runner: StepRunner | null = null;
-  const onSignal = () => {
-    if (abort.signal.aborted) {
-      void runner?.flushRecords().finally(() => options.exitNow(ExitCode.interrupted));
-      return;
-    }
-    log.warn("interrupted: cancelling the current step, then reporting the steps so far (Ctrl-C again exits at once)");
-    abort.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const pipeline = new RunPipeline({ registry, log, apiKey: options.apiKey });
   const unit = options.by === "rate" ? "rate (req/s)" : "concurrency";
-  process.stderr.write(`Searching the highest ${unit} of ${base.name} at ${base.baseUrl} where ≥ ${(options.fraction * 100).toFixed(0)}% of requests meet ${formatSlo(slo)}\n`);
-  process.stderr.write(tableHeader(unit) + "\n");
-
-  let outcome: SearchOutcome<SearchStepReport>;
+  let discovered: ResolvedScenario | undefined;
+  let outcome: SearchOutcome<SearchStepReport> | typeof FORCED_EXIT;
   try {
-    runner = await StepRunner.create(base, { registry, apiKey: options.apiKey, log, signal: abort.signal });
-    const steps = runner;
-    outcome = await searchHighestPassing<SearchStepReport>(
-      async (value, step) => {
-        const dir = stepDir(root, step, `${options.by === "rate" ? "r" : "c"}${value}`);
-        const executed = await steps.run(stepOverrides(options, value), dir, `search-${step}`);
-        const figures = stepFigures(executed.records, slo, executed.summary);
-        const passed = figures.goodFraction >= options.fraction && !executed.interrupted;
-        return { passed, result: { step, phase: "grow", value, passed, dir, interrupted: executed.interrupted, ...figures } };
-      },
-      bounds,
-      (s: SearchStep<SearchStepReport>) => {
-        s.result.phase = s.phase;
-        process.stderr.write(tableRow(s.result) + (s.result.interrupted ? "  (interrupted)" : "") + "\n");
-      },
-      abort.signal,
-    );
+    outcome = await pipeline.untilDone(INTERRUPTS, async () => {
+      process.stderr.write(`Searching the highest ${unit} of ${base.name} at ${base.baseUrl} where ≥ ${(options.fraction * 100).toFixed(0)}% of requests meet ${formatSlo(base.goodput)}\n`);
+      process.stderr.write(tableHeader(unit) + "\n");
+      discovered = await pipeline.discover(base);
+      await pipeline.tokenizer(discovered.tokenizer);
+      return walk(pipeline, discovered, options, bounds, root);
+    });
   } finally {
-    runner?.close();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    pipeline.close();
   }
-
+  if (outcome === FORCED_EXIT) return ExitCode.interrupted;
   const report: SearchReport = {
     by: options.by,
     fraction: options.fraction,
-    slo,
+    slo: base.goodput,
     scenario: base.name,
     baseUrl: base.baseUrl,
-    model: runner?.base.model ?? base.model,
+    model: discovered?.model ?? base.model,
     best: outcome.best,
     firstFailure: outcome.firstFailure,
     stoppedBy: outcome.stoppedBy,
@@ -173,8 +173,26 @@ export async function runSearchCommand(options: SearchCommandOptions, registry: 
   await writeFileAtomic(join(root, "search.json"), json);
   if (options.out) await writeFileAtomic(options.out, json);
   else process.stdout.write(json);
-  if (outcome.stoppedBy === "interrupted") return ExitCode.interrupted;
-  return outcome.best === null ? ExitCode.threshold : ExitCode.ok;
+  return exitCodeFor({ interrupted: outcome.stoppedBy === "interrupted", failed: outcome.best === null });
+}
+
+/** The search's steps, each a short measured run of the discovered scenario, a table row as each ends. */
+function walk(pipeline: RunPipeline, base: ResolvedScenario, options: SearchCommandOptions, bounds: SearchBounds, root: string): Promise<SearchOutcome<SearchStepReport>> {
+  return searchHighestPassing<SearchStepReport>(
+    async (value, step) => {
+      const dir = join(root, `step${String(step).padStart(2, "0")}_${options.by === "rate" ? "r" : "c"}${value}`);
+      const executed = await pipeline.step(base, stepOverrides(options, value), dir, `search-${step}`);
+      const figures = stepFigures(executed.records, base.goodput, executed.summary);
+      const passed = figures.goodFraction >= options.fraction && !executed.interrupted;
+      return { passed, result: { step, phase: "grow", value, passed, dir, interrupted: executed.interrupted, ...figures } };
+    },
+    bounds,
+    (s: SearchStep<SearchStepReport>) => {
+      s.result.phase = s.phase;
+      process.stderr.write(tableRow(s.result) + (s.result.interrupted ? "  (interrupted)" : "") + "\n");
+    },
+    pipeline.signal,
+  );
 }
 
 function formatSlo(slo: ResolvedScenario["goodput"]): string {

@@ -100,3 +100,9 @@ export async function spawnMockProcess(
   };
   return { url, pid: child.pid, exited: child.exited, stderrTail: () => tail, stop };
 }
+
+/** How to start this same vbench in a child process: the compiled binary, or `bun src/cli.ts`. */
+export function selfCommand(): string[] {
+  const main = Bun.main;
+  return main.startsWith("/$bunfs") || main.includes("~BUN") ? [process.execPath] : [process.execPath, main];
+}

@@ -91,9 +91,6 @@ describe("search", () => {
       maxSteps: 10,
       tolerance: 0.05,
       out,
-      exitNow: () => {
-        throw new Error("exitNow called");
-      },
     };
     const code = await runSearchCommand(options, registry());
     expect(code).toBe(0);
