@@ -73,6 +73,7 @@ const INTERRUPTS = {
 export async function runCommand(options: RunCommandOptions, registry: Registry): Promise<number> {
   const log = new Logger();
   const plan = resolveConfig(options.sources, registry);
+  const dispatchThreads = dispatchThreadCount();
   const timestamp = localTimestamp(new Date());
   const sharding = options.shardOptions ?? { shard: null, runId: null, startAtEpochMs: null };
   const repeat = options.repeat ?? 1;
@@ -96,7 +97,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   const liveServer = live ? await startLiveMetricsServer(options.metricsPort!, live.snapshot, { hostname: options.metricsHost }) : undefined;
   if (liveServer) log.info(`Live metrics: ${liveServer.url}`);
 
-  const ctx: MeasuredRunContext = { pipeline, writer, outputDir: options.outputDir, parsedDir: options.parsedDir, timestamp, sharding, hashes, live, dispatchThreads: dispatchThreadCount() };
+  const ctx: MeasuredRunContext = { pipeline, writer, outputDir: options.outputDir, parsedDir: options.parsedDir, timestamp, sharding, hashes, live, dispatchThreads };
   const results: ScenarioResult[] = [];
   let done: void | typeof FORCED_EXIT;
   try {

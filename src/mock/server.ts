@@ -26,7 +26,7 @@ export interface MockServer {
 
 export interface MockHooks {
   /**
-   * Called when the die-after fault fires. The command passes a process exit;
+   * Called when the die-after fault fires. `vbench mock` ends its process (cli.ts exits 137);
    * the in-process default drops the listener and every connection at once.
    */
   onDie?: () => void;
