@@ -43,7 +43,8 @@ svg .grid{stroke:#eceef1;stroke-width:1}svg .frame{fill:none;stroke:#c8ccd2}
 nav a{margin-right:12px}
 `;
 
-function num(x: number | null | undefined, digits = 2): string {
+/** A number for a report cell: fixed decimals, "–" when missing or not finite. */
+function fixedOrDash(x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
 }
 
@@ -64,7 +65,7 @@ function runsTable(group: RunGroup): string {
   const rows = group.runs.map((r, i) => {
     const color = i >= group.runs.length - MAX_CHART_RUNS ? PALETTE[(i - Math.max(0, group.runs.length - MAX_CHART_RUNS)) % PALETTE.length] : "transparent";
     const m = (k: MetricName, p: string) => (p === "median" ? (r.metrics[k]?.median ?? null) : (r.metrics[k]?.percentiles[p] ?? null));
-    return `<tr><td class="l"><span style="display:inline-block;width:10px;height:10px;background:${color};margin-right:6px"></span><span title="${esc(`${r.kind}: ${r.sourcePath}`)}">${esc(runLabel(r))}</span></td><td>${r.completed}</td><td>${r.failed}</td><td>${num(r.successRate * 100, 1)}%</td><td>${num(r.durationS)}</td><td>${num(r.requestThroughput)}</td><td>${num(r.outputThroughput)}</td><td>${num(m("ttft", "median"))}</td><td>${num(m("ttft", "p99"))}</td><td>${num(m("tpot", "median"))}</td><td>${num(m("itl", "median"))}</td><td>${num(m("e2el", "median"))}</td><td>${num(m("e2el", "p99"))}</td>${thresholdCell(r)}</tr>`;
+    return `<tr><td class="l"><span style="display:inline-block;width:10px;height:10px;background:${color};margin-right:6px"></span><span title="${esc(`${r.kind}: ${r.sourcePath}`)}">${esc(runLabel(r))}</span></td><td>${r.completed}</td><td>${r.failed}</td><td>${fixedOrDash(r.successRate * 100, 1)}%</td><td>${fixedOrDash(r.durationS)}</td><td>${fixedOrDash(r.requestThroughput)}</td><td>${fixedOrDash(r.outputThroughput)}</td><td>${fixedOrDash(m("ttft", "median"))}</td><td>${fixedOrDash(m("ttft", "p99"))}</td><td>${fixedOrDash(m("tpot", "median"))}</td><td>${fixedOrDash(m("itl", "median"))}</td><td>${fixedOrDash(m("e2el", "median"))}</td><td>${fixedOrDash(m("e2el", "p99"))}</td>${thresholdCell(r)}</tr>`;
   });
   return `<div class="wrap"><table><thead><tr>${head.map((h, i) => `<th class="${i === 0 ? "l" : ""}">${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div><p class="note">Latencies in ms. Hover a run for its file.</p>`;
 }
@@ -82,7 +83,7 @@ function charts(group: RunGroup): string {
   const timed = drawn.filter((r) => hasTimeline(r.requests!));
   if (timed.length > 0) {
     const tp = timed.map((r) => ({ name: runLabel(r), tp: throughputOverTime(r.requests!) }));
-    out.push(lineChart({ title: `Output throughput over time (${num(tp[0]!.tp.binS, 2)} s bins)`, xLabel: "time since first request (s)", yLabel: "output tokens/s", series: tp.map((t) => ({ name: t.name, points: t.tp.points })), step: true, yFromZero: true }));
+    out.push(lineChart({ title: `Output throughput over time (${fixedOrDash(tp[0]!.tp.binS, 2)} s bins)`, xLabel: "time since first request (s)", yLabel: "output tokens/s", series: tp.map((t) => ({ name: t.name, points: t.tp.points })), step: true, yFromZero: true }));
     out.push(lineChart({ title: "Concurrent requests over time", xLabel: "time since first request (s)", yLabel: "requests in flight", series: timed.map((r) => ({ name: runLabel(r), points: concurrencyOverTime(r.requests!) })), step: true, yFromZero: true }));
   } else out.push(`<p class="note">No send times (start_times) in these results: no time charts.</p>`);
   return `<div class="charts">${out.join("")}</div>`;
@@ -92,7 +93,7 @@ function thresholdsAndErrors(group: RunGroup): string {
   const latest = group.runs[group.runs.length - 1]!;
   const parts: string[] = [];
   if (latest.thresholds.length > 0) {
-    const rows = latest.thresholds.map((v) => `<tr><td class="l">${esc(v.key)}</td><td>${v.comparison === "<=" ? "≤" : "≥"} ${esc(String(v.limit))}</td><td>${num(v.measured, 3)}</td><td class="l ${v.passed ? "pass" : "fail"}">${v.passed ? "pass" : "FAIL"}</td></tr>`);
+    const rows = latest.thresholds.map((v) => `<tr><td class="l">${esc(v.key)}</td><td>${v.comparison === "<=" ? "≤" : "≥"} ${esc(String(v.limit))}</td><td>${fixedOrDash(v.measured, 3)}</td><td class="l ${v.passed ? "pass" : "fail"}">${v.passed ? "pass" : "FAIL"}</td></tr>`);
     parts.push(`<h3>Thresholds of the newest run</h3><table><thead><tr><th class="l">threshold</th><th>limit</th><th>measured</th><th class="l">verdict</th></tr></thead><tbody>${rows.join("")}</tbody></table>`);
   }
   const counts = new Map<string, number>();
@@ -122,7 +123,7 @@ function sweepSection(sweep: Sweep, id: string): string {
     yFromZero: true,
   });
   const head = [sweep.parameter, ...SWEEP_COLUMNS.map((c) => c.label)];
-  const rows = sweep.points.map((p) => `<tr><td>${level(p.value)}</td>${SWEEP_COLUMNS.map((c) => `<td>${num(runValue(p.member, c.key), c.digits)}</td>`).join("")}</tr>`);
+  const rows = sweep.points.map((p) => `<tr><td>${level(p.value)}</td>${SWEEP_COLUMNS.map((c) => `<td>${fixedOrDash(runValue(p.member, c.key), c.digits)}</td>`).join("")}</tr>`);
   const table = `<div class="wrap"><table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div><p class="note">Latencies in ms; each level's own section below has its distributions.</p>`;
   return `<section class="sweep" id="${id}"><h2>${esc(sweep.label)}: ${kind} sweep <span class="note">${sweep.points.length} points · run ${esc(sweep.runId)}</span></h2>${table}<div class="charts">${chart}</div></section>`;
 }

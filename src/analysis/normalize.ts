@@ -10,7 +10,8 @@ import type { ScenarioResult } from "../base/scenario-types.ts";
 import { METRIC_NAMES } from "../base/summary-types.ts";
 import { standardizeVllmResult, vllmDateToIso } from "../results/standardized.ts";
 import { buildBenchmarkResults, runLabel, toJsonValue } from "../results/result-docs.ts";
-import { flatSubject, num, obj, storedVerdicts } from "../results/flat-result.ts";
+import { flatSubject, obj, storedVerdicts } from "../results/flat-result.ts";
+import { finiteOrNull } from "../base/json-values.ts";
 import { DETAILED_KEYS, metricValuesMs, perRequestFromDetailed } from "./per-request.ts";
 import type { LoadedRun, PerRequestData, RunMetricStats, RunSourceKind } from "./types.ts";
 
@@ -29,7 +30,7 @@ export function classifyDocument(doc: unknown): { kind: RunSourceKind } | { kind
   const o = obj(doc);
   if (!o) return { kind: "unrelated" };
   if (typeof o.schema === "string" && o.schema.startsWith("vbench.standardized/")) {
-    return num(o.completed) === null || num(o.duration_s) === null
+    return finiteOrNull(o.completed) === null || finiteOrNull(o.duration_s) === null
       ? { kind: "malformed", reason: "standardized document without numeric `completed` and `duration_s`" }
       : { kind: "standardized" };
   }
@@ -37,7 +38,7 @@ export function classifyDocument(doc: unknown): { kind: RunSourceKind } | { kind
   const looksVllm = "completed" in o && ("duration" in o || "mean_ttft_ms" in o || "output_throughput" in o);
   if (!looksVllm && !(vb && typeof vb.schema === "string" && vb.schema.startsWith("vbench.result/"))) return { kind: "unrelated" };
   for (const key of ["completed", "duration"]) {
-    if (num(o[key]) === null) return { kind: "malformed", reason: `\`${key}\` is ${key in o ? `not a number (${JSON.stringify(o[key])?.slice(0, 40)})` : "missing"}` };
+    if (finiteOrNull(o[key]) === null) return { kind: "malformed", reason: `\`${key}\` is ${key in o ? `not a number (${JSON.stringify(o[key])?.slice(0, 40)})` : "missing"}` };
   }
   return { kind: vb ? "vbench" : "vllm" };
 }
@@ -82,7 +83,7 @@ function fileStem(path: string): string {
 
 /** Configured rate, req/s: vLLM's "inf" is Infinity. */
 function rateOf(v: unknown): number | null {
-  return v === "inf" || v === "Infinity" ? Infinity : num(v);
+  return v === "inf" || v === "Infinity" ? Infinity : finiteOrNull(v);
 }
 
 /**
@@ -104,13 +105,13 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     for (const k of DETAILED_KEYS) delete flat[k];
     delete flat.vbench;
     // vLLM's older files carry no `failed`; thresholds on success_rate need it.
-    if (num(flat.failed) === null) flat = { ...flat, failed: requests ? requests.success.filter((s) => !s).length : 0 };
+    if (finiteOrNull(flat.failed) === null) flat = { ...flat, failed: requests ? requests.success.filter((s) => !s).length : 0 };
   }
   // vbench's metric_stats (count, min, max), failure categories and short outputs live in its `vbench` object; the standardized document has none.
   const { metrics, failures, extras } = flatSubject(isStd ? flat : doc);
   for (const m of METRIC_NAMES) if (metrics[m]) completeStats(metrics[m]!, m, requests);
-  const completed = num(flat.completed) ?? 0;
-  const failed = num(flat.failed) ?? 0;
+  const completed = finiteOrNull(flat.completed) ?? 0;
+  const failed = finiteOrNull(flat.failed) ?? 0;
   const params = isStd ? obj(doc.parameters) : doc;
   const variant = str(isStd ? doc.variant : vb?.variant) ?? "";
   const scenarioName = str(isStd ? doc.scenario : vb?.scenario) ?? str(doc.label) ?? fileStem(sourcePath);
@@ -126,8 +127,8 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     scenario: runLabel(scenarioName, variant),
     scenarioName,
     variant,
-    shard: shard ? `${num(shard.index)}/${num(shard.count)}` : null,
-    maxConcurrency: num(params?.max_concurrency),
+    shard: shard ? `${finiteOrNull(shard.index)}/${finiteOrNull(shard.count)}` : null,
+    maxConcurrency: finiteOrNull(params?.max_concurrency),
     requestRate: rateOf(params?.request_rate),
     model: str(isStd ? doc.model : doc.model_id),
     backend: str(doc.backend),
@@ -137,12 +138,12 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     failed,
     failures: { byCategory: failures.byCategory },
     successRate: completed + failed > 0 ? completed / (completed + failed) : 0,
-    durationS: num(flat.duration) ?? 0,
-    requestThroughput: num(flat.request_throughput),
-    outputThroughput: num(flat.output_throughput),
-    totalTokenThroughput: num(flat.total_token_throughput),
-    maxOutputTokensPerS: num(flat.max_output_tokens_per_s),
-    maxConcurrentRequests: num(flat.max_concurrent_requests),
+    durationS: finiteOrNull(flat.duration) ?? 0,
+    requestThroughput: finiteOrNull(flat.request_throughput),
+    outputThroughput: finiteOrNull(flat.output_throughput),
+    totalTokenThroughput: finiteOrNull(flat.total_token_throughput),
+    maxOutputTokensPerS: finiteOrNull(flat.max_output_tokens_per_s),
+    maxConcurrentRequests: finiteOrNull(flat.max_concurrent_requests),
     metrics,
     flat,
     // The standardized document holds the stored verdicts of every kind, the implicit success_rate included (standardized.ts).

@@ -7,6 +7,7 @@
  * gaps (last token-bearing message − sentAt), TPOT is
  * (E2EL − TTFT) / (outputTokens − 1) for requests with more than one token.
  */
+import { finiteOrNaN } from "../base/json-values.ts";
 import type { MetricName } from "../base/summary-types.ts";
 import type { PerRequestData } from "./types.ts";
 
@@ -14,10 +15,6 @@ type Obj = Record<string, unknown>;
 
 /** The keys of the detailed arrays (dropped from LoadedRun.flat so the flat keys stay small). */
 export const DETAILED_KEYS = ["input_lens", "output_lens", "ttfts", "itls", "start_times", "errors", "generated_texts"] as const;
-
-function finite(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : NaN;
-}
 
 /**
  * The per-request data, or null when the file has no usable detailed arrays
@@ -47,17 +44,17 @@ export function perRequestFromDetailed(raw: Obj): PerRequestData | null {
     errors: new Array<string>(n),
   };
   for (let i = 0; i < n; i++) {
-    const ttftS = finite(ttfts[i]);
+    const ttftS = finiteOrNaN(ttfts[i]);
     const error = errors ? (typeof errors[i] === "string" ? (errors[i] as string) : errors[i] == null ? "" : String(errors[i])) : "";
     // vLLM stores failures with ttft 0 and an error text; without `errors`, ttft 0 is the only sign.
     const ok = errors ? error === "" && ttftS > 0 : ttftS > 0;
     const gapsS = Array.isArray(itls[i]) ? (itls[i] as unknown[]) : [];
-    const out = outputLens ? finite(outputLens[i]) : NaN;
+    const out = outputLens ? finiteOrNaN(outputLens[i]) : NaN;
     data.success[i] = ok;
     data.errors[i] = ok ? "" : error || "failed";
-    data.startS[i] = starts ? finite(starts[i]) : NaN;
+    data.startS[i] = starts ? finiteOrNaN(starts[i]) : NaN;
     data.outputTokens[i] = ok ? out : 0;
-    data.inputTokens[i] = inputLens ? finite(inputLens[i]) : NaN;
+    data.inputTokens[i] = inputLens ? finiteOrNaN(inputLens[i]) : NaN;
     if (!ok) {
       data.ttftMs[i] = data.tpotMs[i] = data.e2elMs[i] = NaN;
       data.itlMs[i] = new Float64Array(0);
@@ -66,7 +63,7 @@ export function perRequestFromDetailed(raw: Obj): PerRequestData | null {
     const gaps = new Float64Array(gapsS.length);
     let sumMs = 0;
     for (let k = 0; k < gapsS.length; k++) {
-      gaps[k] = finite(gapsS[k]) * 1000;
+      gaps[k] = finiteOrNaN(gapsS[k]) * 1000;
       sumMs += gaps[k];
     }
     const ttftMs = ttftS * 1000;

@@ -40,7 +40,8 @@ export const mockFlagDefinitions: readonly MockFlag[] = [
   },
 ];
 
-function num(name: string, v: unknown): number | undefined {
+/** A numeric flag's value (cac may hand it over as a string); undefined when not given, an error when not a number. */
+function numberFlag(name: string, v: unknown): number | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   const n = typeof v === "number" ? v : Number(v);
   if (!Number.isFinite(n)) throw new VbenchError("mock_option", `--${name} must be a number, got "${String(v)}"`);
@@ -51,22 +52,22 @@ function num(name: string, v: unknown): number | undefined {
 export function mockOptionsFromFlags(flags: Readonly<Record<string, unknown>>): MockOptions {
   const faultsRaw = flags.fault === undefined ? [] : Array.isArray(flags.fault) ? flags.fault : [flags.fault];
   const faults: FaultSpec[] = faultsRaw.map((f) => (typeof f === "string" ? parseFault(f) : (f as FaultSpec)));
-  const dieAfter = num("die-after", flags.dieAfter);
+  const dieAfter = numberFlag("die-after", flags.dieAfter);
   return resolveMockOptions({
-    port: num("port", flags.port),
+    port: numberFlag("port", flags.port),
     host: flags.host === undefined ? undefined : String(flags.host),
     model: flags.model === undefined ? undefined : String(flags.model),
-    ttftMs: num("ttft-ms", flags.ttftMs),
-    itlMs: num("itl-ms", flags.itlMs),
-    jitterMs: num("jitter-ms", flags.jitterMs),
-    tokensPerChunk: num("tokens-per-chunk", flags.tokensPerChunk),
-    maxConcurrency: num("max-concurrency", flags.maxConcurrency),
-    errorRate: num("error-rate", flags.errorRate),
-    seed: num("seed", flags.seed),
+    ttftMs: numberFlag("ttft-ms", flags.ttftMs),
+    itlMs: numberFlag("itl-ms", flags.itlMs),
+    jitterMs: numberFlag("jitter-ms", flags.jitterMs),
+    tokensPerChunk: numberFlag("tokens-per-chunk", flags.tokensPerChunk),
+    maxConcurrency: numberFlag("max-concurrency", flags.maxConcurrency),
+    errorRate: numberFlag("error-rate", flags.errorRate),
+    seed: numberFlag("seed", flags.seed),
     exactPromptTokens: flags.exactPromptTokens === undefined ? undefined : flags.exactPromptTokens !== false,
     faults,
     dieAfter: dieAfter === undefined ? null : dieAfter,
-    keepAliveTimeoutS: num("keep-alive-timeout-s", flags.keepAliveTimeoutS),
+    keepAliveTimeoutS: numberFlag("keep-alive-timeout-s", flags.keepAliveTimeoutS),
   });
 }
 

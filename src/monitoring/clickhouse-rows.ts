@@ -14,6 +14,7 @@
  * Syntax checked against ClickHouse 18.16 (no DateTime64, no
  * input_format_defaults_for_omitted_fields: every column is always sent).
  */
+import { finiteOrNull } from "../base/json-values.ts";
 import type { RequestRecord } from "../base/request-types.ts";
 import type { ScenarioResult } from "../base/scenario-types.ts";
 import { buildStandardized } from "../results/standardized.ts";
@@ -43,14 +44,13 @@ export const FLAT_PERCENTILES = [25, 50, 75, 90, 95, 99, 99.9] as const;
 const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 /** A finite number or null (Nullable columns). */
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 /** A Float64 that may be infinite or NaN: ClickHouse's JSONEachRow reads the strings "inf" and "nan". */
 function float(v: unknown): number | string {
   if (v === "inf" || v === Infinity) return "inf";
   if (v === -Infinity) return "-inf";
-  return typeof v === "number" && Number.isNaN(v) ? "nan" : (num(v) ?? 0);
+  return typeof v === "number" && Number.isNaN(v) ? "nan" : (finiteOrNull(v) ?? 0);
 }
-const count = (v: unknown): number => num(v) ?? 0;
+const count = (v: unknown): number => finiteOrNull(v) ?? 0;
 const flag = (v: unknown): number => (v === true ? 1 : 0);
 
 /** ISO 8601 → ClickHouse DateTime text (UTC, whole seconds: 18.16 has no DateTime64). */
@@ -82,16 +82,16 @@ export const RUN_COLUMNS: Column<RunSource>[] = [
   { name: "tool_version", type: "String", value: (s) => str(obj(s.doc.source).tool_version) },
   { name: "host", type: "String", value: (s) => s.result.run.host.hostname },
   { name: "dataset_type", type: "String", value: (s) => str(params(s).dataset_type) },
-  { name: "num_prompts", type: "Nullable(Float64)", value: (s) => num(params(s).num_prompts) },
+  { name: "num_prompts", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).num_prompts) },
   { name: "request_rate", type: "Float64", value: (s) => float(params(s).request_rate) },
   { name: "burstiness", type: "Float64", value: (s) => float(s.result.scenario.burstiness) },
-  { name: "max_concurrency", type: "Nullable(Float64)", value: (s) => num(params(s).max_concurrency) },
-  { name: "duration_limit_s", type: "Nullable(Float64)", value: (s) => num(params(s).duration_s) },
-  { name: "random_input_len", type: "Nullable(Float64)", value: (s) => num(params(s).random_input_len) },
-  { name: "random_output_len", type: "Nullable(Float64)", value: (s) => num(params(s).random_output_len) },
-  { name: "random_range_ratio", type: "Nullable(Float64)", value: (s) => num(params(s).random_range_ratio) },
-  { name: "random_prefix_len", type: "Nullable(Float64)", value: (s) => num(params(s).random_prefix_len) },
-  { name: "seed", type: "Nullable(Float64)", value: (s) => num(params(s).seed) },
+  { name: "max_concurrency", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).max_concurrency) },
+  { name: "duration_limit_s", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).duration_s) },
+  { name: "random_input_len", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).random_input_len) },
+  { name: "random_output_len", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).random_output_len) },
+  { name: "random_range_ratio", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).random_range_ratio) },
+  { name: "random_prefix_len", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).random_prefix_len) },
+  { name: "seed", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).seed) },
   { name: "tokenizer", type: "String", value: (s) => str(params(s).tokenizer) },
   { name: "duration_s", type: "Float64", value: (s) => count(s.doc.duration_s) },
   { name: "completed", type: "UInt64", value: (s) => count(s.doc.completed) },
@@ -100,18 +100,18 @@ export const RUN_COLUMNS: Column<RunSource>[] = [
   { name: "total_input_tokens", type: "UInt64", value: (s) => count(s.doc.total_input_tokens) },
   { name: "total_output_tokens", type: "UInt64", value: (s) => count(s.doc.total_output_tokens) },
   { name: "request_throughput", type: "Float64", value: (s) => count(s.doc.request_throughput) },
-  { name: "request_goodput", type: "Nullable(Float64)", value: (s) => num(s.doc.request_goodput) },
+  { name: "request_goodput", type: "Nullable(Float64)", value: (s) => finiteOrNull(s.doc.request_goodput) },
   { name: "output_throughput", type: "Float64", value: (s) => count(s.doc.output_throughput) },
   { name: "total_token_throughput", type: "Float64", value: (s) => count(s.doc.total_token_throughput) },
   { name: "max_output_tokens_per_s", type: "Float64", value: (s) => count(s.doc.max_output_tokens_per_s) },
   { name: "max_concurrent_requests", type: "Float64", value: (s) => count(s.doc.max_concurrent_requests) },
   ...METRICS.flatMap((m): Column<RunSource>[] => [
-    { name: `${m}_mean_ms`, type: "Nullable(Float64)", value: (s) => num(metric(s, m).mean) },
-    { name: `${m}_median_ms`, type: "Nullable(Float64)", value: (s) => num(metric(s, m).median) },
-    { name: `${m}_std_ms`, type: "Nullable(Float64)", value: (s) => num(metric(s, m).std) },
-    ...FLAT_PERCENTILES.map((p): Column<RunSource> => ({ name: `${m}_${pcol(p)}_ms`, type: "Nullable(Float64)", value: (s) => num(metric(s, m)[pkey(p)]) })),
+    { name: `${m}_mean_ms`, type: "Nullable(Float64)", value: (s) => finiteOrNull(metric(s, m).mean) },
+    { name: `${m}_median_ms`, type: "Nullable(Float64)", value: (s) => finiteOrNull(metric(s, m).median) },
+    { name: `${m}_std_ms`, type: "Nullable(Float64)", value: (s) => finiteOrNull(metric(s, m).std) },
+    ...FLAT_PERCENTILES.map((p): Column<RunSource> => ({ name: `${m}_${pcol(p)}_ms`, type: "Nullable(Float64)", value: (s) => finiteOrNull(metric(s, m)[pkey(p)]) })),
     { name: `${m}_percentiles`, type: "Array(Float64)", value: (s) => sortedPercentiles(metric(s, m)) },
-    { name: `${m}_percentile_values_ms`, type: "Array(Float64)", value: (s) => sortedPercentiles(metric(s, m)).map((p) => num(metric(s, m)[pkey(p)]) ?? 0) },
+    { name: `${m}_percentile_values_ms`, type: "Array(Float64)", value: (s) => sortedPercentiles(metric(s, m)).map((p) => finiteOrNull(metric(s, m)[pkey(p)]) ?? 0) },
   ]),
   { name: "passed", type: "UInt8", value: (s) => flag(s.doc.passed) },
   { name: "threshold_keys", type: "Array(String)", value: (s) => s.result.thresholds.map((t) => t.key) },
@@ -138,12 +138,12 @@ export const REQUEST_COLUMNS: Column<RequestSource>[] = [
   { name: "error_message", type: "String", value: (s) => s.record.error?.message ?? "" },
   { name: "http_status", type: "UInt16", value: (s) => s.record.error?.status ?? 0 },
   { name: "scheduled_ms", type: "Float64", value: (s) => count(s.record.scheduledAtMs) },
-  { name: "dispatched_ms", type: "Nullable(Float64)", value: (s) => num(s.record.dispatchedAtMs) },
-  { name: "sent_ms", type: "Nullable(Float64)", value: (s) => num(s.record.sentAtMs) },
-  { name: "done_ms", type: "Nullable(Float64)", value: (s) => num(s.record.doneAtMs) },
-  { name: "ttft_ms", type: "Nullable(Float64)", value: (s) => num(latency(s).ttftMs) },
-  { name: "tpot_ms", type: "Nullable(Float64)", value: (s) => num(latency(s).tpotMs) },
-  { name: "e2el_ms", type: "Nullable(Float64)", value: (s) => num(latency(s).e2elMs) },
+  { name: "dispatched_ms", type: "Nullable(Float64)", value: (s) => finiteOrNull(s.record.dispatchedAtMs) },
+  { name: "sent_ms", type: "Nullable(Float64)", value: (s) => finiteOrNull(s.record.sentAtMs) },
+  { name: "done_ms", type: "Nullable(Float64)", value: (s) => finiteOrNull(s.record.doneAtMs) },
+  { name: "ttft_ms", type: "Nullable(Float64)", value: (s) => finiteOrNull(latency(s).ttftMs) },
+  { name: "tpot_ms", type: "Nullable(Float64)", value: (s) => finiteOrNull(latency(s).tpotMs) },
+  { name: "e2el_ms", type: "Nullable(Float64)", value: (s) => finiteOrNull(latency(s).e2elMs) },
   { name: "chunks", type: "UInt64", value: (s) => s.record.chunkAtMs.length },
   { name: "input_tokens", type: "UInt64", value: (s) => s.record.inputTokens },
   { name: "output_tokens", type: "UInt64", value: (s) => s.record.outputTokens },

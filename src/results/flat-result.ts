@@ -5,6 +5,7 @@
  * loader (src/analysis/normalize.ts), so both judge a file the same way
  * (src/results/thresholds.ts).
  */
+import { finiteOrNull } from "../base/json-values.ts";
 import { METRIC_NAMES, type MetricName } from "../base/summary-types.ts";
 import type { FailureCategory } from "../base/request-types.ts";
 import type { ThresholdVerdict } from "../base/scenario-types.ts";
@@ -14,9 +15,6 @@ export type Obj = Record<string, unknown>;
 
 export function obj(v: unknown): Obj | undefined {
   return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined;
-}
-export function num(v: unknown): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
 /**
@@ -28,17 +26,17 @@ export function flatMetricStats(raw: Obj): Partial<Record<MetricName, MeasuredSt
   const metricStats = obj(obj(raw.vbench)?.metric_stats);
   const out: Partial<Record<MetricName, MeasuredStats>> = {};
   for (const m of METRIC_NAMES) {
-    const mean = num(raw[`mean_${m}_ms`]);
+    const mean = finiteOrNull(raw[`mean_${m}_ms`]);
     if (mean === null) continue;
     const re = new RegExp(`^p(\\d+(?:\\.\\d+)?)_${m}_ms$`);
     const ps = Object.keys(raw)
       .map((k) => re.exec(k)?.[1])
-      .filter((p): p is string => p !== undefined && num(raw[`p${p}_${m}_ms`]) !== null)
+      .filter((p): p is string => p !== undefined && finiteOrNull(raw[`p${p}_${m}_ms`]) !== null)
       .sort((a, b) => Number(a) - Number(b));
     const percentiles: Record<string, number> = {};
     for (const p of ps) percentiles[`p${p}`] = raw[`p${p}_${m}_ms`] as number;
     const extra = obj(metricStats?.[m]);
-    out[m] = { count: num(extra?.count), mean, median: num(raw[`median_${m}_ms`]), std: num(raw[`std_${m}_ms`]), min: num(extra?.min), max: num(extra?.max), percentiles };
+    out[m] = { count: finiteOrNull(extra?.count), mean, median: finiteOrNull(raw[`median_${m}_ms`]), std: finiteOrNull(raw[`std_${m}_ms`]), min: finiteOrNull(extra?.min), max: finiteOrNull(extra?.max), percentiles };
   }
   return out;
 }
@@ -50,17 +48,17 @@ export function flatMetricStats(raw: Obj): Partial<Record<MetricName, MeasuredSt
  */
 export function flatFailures(raw: Obj): ThresholdSubject["failures"] & { failed: number } {
   const errors = Array.isArray(raw.errors) ? (raw.errors as unknown[]) : [];
-  const failed = num(raw.failed) ?? errors.filter((e) => typeof e === "string" && e !== "").length;
+  const failed = finiteOrNull(raw.failed) ?? errors.filter((e) => typeof e === "string" && e !== "").length;
   const byCategory: Partial<Record<FailureCategory, number>> = {};
-  for (const [k, v] of Object.entries(obj(obj(obj(raw.vbench)?.failures)?.by_category) ?? {})) if (num(v) !== null) byCategory[k as FailureCategory] = v as number;
+  for (const [k, v] of Object.entries(obj(obj(obj(raw.vbench)?.failures)?.by_category) ?? {})) if (finiteOrNull(v) !== null) byCategory[k as FailureCategory] = v as number;
   return { failed, byCategory };
 }
 
 /** What the thresholds of a flat result document are judged against (extras always present: null ratio when not stored). */
 export function flatSubject(raw: Obj): ThresholdSubject & { extras: { shortOutputs: { minRatio: number | null } } } {
   const { failed, byCategory } = flatFailures(raw);
-  const shortOutputs = { minRatio: num(obj(obj(raw.vbench)?.short_outputs)?.min_ratio) };
-  return { completed: num(raw.completed) ?? 0, failed, failures: { byCategory }, outputThroughput: num(raw.output_throughput), metrics: flatMetricStats(raw), extras: { shortOutputs } };
+  const shortOutputs = { minRatio: finiteOrNull(obj(obj(raw.vbench)?.short_outputs)?.min_ratio) };
+  return { completed: finiteOrNull(raw.completed) ?? 0, failed, failures: { byCategory }, outputThroughput: finiteOrNull(raw.output_throughput), metrics: flatMetricStats(raw), extras: { shortOutputs } };
 }
 
 /**
@@ -74,7 +72,7 @@ export function storedVerdicts(stored: unknown): ThresholdVerdict[] {
   return entries.flatMap(([key, v]) => {
     const o = obj(v);
     if (!o) return [];
-    const verdict: ThresholdVerdict = { key, limit: num(o.limit) ?? NaN, measured: num(o.measured) ?? NaN, comparison: o.comparison === ">=" ? ">=" : "<=", passed: o.passed === true };
+    const verdict: ThresholdVerdict = { key, limit: finiteOrNull(o.limit) ?? NaN, measured: finiteOrNull(o.measured) ?? NaN, comparison: o.comparison === ">=" ? ">=" : "<=", passed: o.passed === true };
     if (o.implicit === true) verdict.implicit = true;
     return [verdict];
   });

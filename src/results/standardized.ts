@@ -12,7 +12,8 @@ import type { ScenarioResult } from "../base/scenario-types.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { buildBenchmarkResults, toJsonValue } from "./result-docs.ts";
 import { evaluateThresholds, withImplicitSuccessRate, type ThresholdSubject } from "./thresholds.ts";
-import { flatSubject, num, obj, storedVerdicts, type Obj } from "./flat-result.ts";
+import { flatSubject, obj, storedVerdicts, type Obj } from "./flat-result.ts";
+import { finiteOrNull } from "../base/json-values.ts";
 
 export const STANDARDIZED_SCHEMA = "vbench.standardized/1";
 export const DEFAULT_TASK_NAME = "vllm_benchmark";
@@ -30,7 +31,7 @@ function str(v: unknown): string | null {
 }
 /** A number, or vLLM's "inf" string for an unlimited request rate. */
 function rate(v: unknown): number | "inf" | null {
-  return v === "inf" || v === "Infinity" ? "inf" : num(v);
+  return v === "inf" || v === "Infinity" ? "inf" : finiteOrNull(v);
 }
 /** Seed lists come as "25,50,75" strings or arrays. */
 function list(v: unknown): string[] | null {
@@ -70,16 +71,16 @@ function parameters(raw: Obj, vbConfig: Obj | undefined, sc: Obj | undefined, de
   const pick = (camel: string, snake: string): unknown => (vbConfig ? vbConfig[camel] : sc?.[snake] ?? defaults?.[snake]);
   return {
     dataset_type: str(pick("datasetType", "dataset_type")),
-    num_prompts: num(raw.num_prompts),
+    num_prompts: finiteOrNull(raw.num_prompts),
     request_rate: rate(raw.request_rate),
-    burstiness: num(raw.burstiness),
-    max_concurrency: num(raw.max_concurrency),
-    duration_s: num(pick("durationS", "duration")),
-    random_input_len: num(pick("randomInputLen", "random_input_len")),
-    random_output_len: num(pick("randomOutputLen", "random_output_len")),
-    random_range_ratio: num(pick("randomRangeRatio", "random_range_ratio")),
-    random_prefix_len: num(pick("randomPrefixLen", "random_prefix_len")),
-    seed: num(pick("seed", "seed")),
+    burstiness: finiteOrNull(raw.burstiness),
+    max_concurrency: finiteOrNull(raw.max_concurrency),
+    duration_s: finiteOrNull(pick("durationS", "duration")),
+    random_input_len: finiteOrNull(pick("randomInputLen", "random_input_len")),
+    random_output_len: finiteOrNull(pick("randomOutputLen", "random_output_len")),
+    random_range_ratio: finiteOrNull(pick("randomRangeRatio", "random_range_ratio")),
+    random_prefix_len: finiteOrNull(pick("randomPrefixLen", "random_prefix_len")),
+    seed: finiteOrNull(pick("seed", "seed")),
     tokenizer: str(raw.tokenizer_id),
     percentile_metrics: list(pick("percentileMetrics", "percentile_metrics")),
     metric_percentiles: list(pick("metricPercentiles", "metric_percentiles"))?.map(Number) ?? null,
@@ -92,7 +93,7 @@ function parameters(raw: Obj, vbConfig: Obj | undefined, sc: Obj | undefined, de
  * given, else from the verdicts vbench stored; none means `passed: true`.
  */
 export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): Obj {
-  if (num(raw.completed) === null || num(raw.duration) === null) {
+  if (finiteOrNull(raw.completed) === null || finiteOrNull(raw.duration) === null) {
     throw new VbenchError("result_invalid", "not a benchmark result: the keys `completed` and `duration` are missing", {
       hint: "Pass the benchmark_results.json written by vbench or the JSON saved by vLLM's benchmark (--save-result).",
       exitCode: ExitCode.config,
@@ -125,19 +126,19 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
     backend: str(raw.backend),
     endpoint: str(vb?.endpoint) ?? str(sc?.endpoint_path) ?? str(defaults?.endpoint_path),
     parameters: parameters(raw, vbConfig, sc, defaults),
-    duration_s: num(raw.duration),
+    duration_s: finiteOrNull(raw.duration),
     completed,
     failed,
     success_rate: total > 0 ? completed / total : 0,
-    total_input_tokens: num(raw.total_input_tokens),
-    total_output_tokens: num(raw.total_output_tokens),
-    request_throughput: num(raw.request_throughput),
+    total_input_tokens: finiteOrNull(raw.total_input_tokens),
+    total_output_tokens: finiteOrNull(raw.total_output_tokens),
+    request_throughput: finiteOrNull(raw.request_throughput),
     // Some vLLM versions saved this key with a stray colon.
-    request_goodput: num(raw.request_goodput ?? raw["request_goodput:"]),
-    output_throughput: num(raw.output_throughput),
-    total_token_throughput: num(raw.total_token_throughput),
-    max_output_tokens_per_s: num(raw.max_output_tokens_per_s),
-    max_concurrent_requests: num(raw.max_concurrent_requests),
+    request_goodput: finiteOrNull(raw.request_goodput ?? raw["request_goodput:"]),
+    output_throughput: finiteOrNull(raw.output_throughput),
+    total_token_throughput: finiteOrNull(raw.total_token_throughput),
+    max_output_tokens_per_s: finiteOrNull(raw.max_output_tokens_per_s),
+    max_concurrent_requests: finiteOrNull(raw.max_concurrent_requests),
     metrics: metricsJson(subject.metrics),
     thresholds,
     passed: verdicts.every((v) => v.passed),
@@ -147,7 +148,7 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
       run_id: str(vb?.run_id),
       interrupted: vb ? vb.interrupted === true : null,
       // One shard's share of a sharded run: a result of its own, not the merged one (src/analysis/normalize.ts runKey).
-      ...(obj(vb?.shard) ? { shard: { index: num(obj(vb?.shard)!.index), count: num(obj(vb?.shard)!.count) } } : {}),
+      ...(obj(vb?.shard) ? { shard: { index: finiteOrNull(obj(vb?.shard)!.index), count: finiteOrNull(obj(vb?.shard)!.count) } } : {}),
     },
   });
 }
