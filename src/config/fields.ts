@@ -35,7 +35,7 @@ export const SCENARIO_FIELDS = {
   dataset_type: field({ schema: str("a dataset type"), section: "scenario", flag: "--dataset-type <type>", default: "random", help: "random, synthetic, sharegpt, jsonl, trace, prefix" }),
   max_concurrency: field({ schema: v.nullable(positiveInt), section: "scenario", flag: "--max-concurrency <n>", text: "number", unit: "requests", help: "Concurrent requests at most (client-side semaphore)", defaultText: "unlimited" }),
   num_prompts: field({ schema: positiveInt, section: "scenario", flag: "--num-prompts <n>", text: "number", unit: "requests", help: "Requests per scenario", defaultText: "max_concurrency when set, else 1000" }),
-  request_rate: field({ schema: infOrPositive, section: "scenario", flag: "--request-rate <rps>", env: "REQUEST_RATE", text: "number", unit: "requests/s", default: "inf", help: 'Arrival rate in requests/s, or "inf"' }),
+  request_rate: field({ schema: infOrPositive, section: "scenario", flag: "--request-rate <rps>", env: "REQUEST_RATE", text: "number", unit: "requests/s", default: "inf", help: 'Arrival rate in requests/s, or "inf"', note: "the seed's script used 1.0" }),
   burstiness: field({ schema: infOrPositive, section: "scenario", flag: "--burstiness <b>", text: "number", default: 1, defaultText: "1.0", help: 'Gamma shape of arrival gaps: 1 = Poisson, "inf" = constant' }),
   duration: field({ schema: positiveNumber, section: "scenario", flag: "--duration <s>", env: "DURATION", text: "number", unit: "s", help: "Time-bound run: dispatch for this many seconds, then drain" }),
   ramp_up_strategy: field({ schema: v.picklist(["linear", "exponential"], "linear or exponential"), section: "scenario", flag: "--ramp-up-strategy <s>", help: "linear or exponential ramp of the request rate" }),

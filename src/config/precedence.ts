@@ -20,8 +20,10 @@ export const ENV_TO_KEY: Record<string, keyof ScenarioInput> = Object.fromEntrie
 
 const KEY_TO_ENV: Record<string, string> = Object.fromEntries(Object.entries(ENV_TO_KEY).map(([env, key]) => [key, env]));
 
+/** How a problem names the flag of a key: as the table spells it (`--endpoint` for endpoint_path), else the key with dashes. */
 export function flagName(key: string): string {
-  return `--${key.replace(/_/g, "-")}`;
+  const flag = SCENARIO_FIELDS[key as ScenarioKey]?.flag;
+  return flag ? flag.split(" ")[0]! : `--${key.replace(/_/g, "-")}`;
 }
 
 export function envName(key: string): string {
