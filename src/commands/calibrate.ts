@@ -14,7 +14,7 @@ import type { Registry } from "../plugin-host/registry.ts";
 import { resolveConfig } from "../config/config.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { Logger } from "../base/log.ts";
-import { RunPipeline, exitCodeFor } from "../run/pipeline.ts";
+import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../run/pipeline.ts";
 import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../results/truth-compare.ts";
 import { selfCommand, spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
 import { loadRegistry } from "./registry.ts";
@@ -67,6 +67,8 @@ export interface Calibration {
   /** Largest passing stream count, null when even the first level failed. */
   ceilingStreams: number | null;
   ceilingTokensPerS: number | null;
+  /** Set when Ctrl-C stopped the calibration: `levels` are the ones measured before it. */
+  interrupted?: true;
 }
 
 /** Simulator chunks per second the automatic tokens-per-chunk aims at: it shares 2 cores with the client. */
@@ -104,16 +106,21 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
   log.quiet = true;
   log.addFile(join(root, "calibrate.log"));
   const result: Calibration = { ttftToleranceMs: ttftTol, itlToleranceMs: itlTol, outputTokens, itlMs, ttftMs, levels: [], ceilingStreams: null, ceilingTokensPerS: null };
-  try {
+  const pipeline = new RunPipeline({ registry, log });
+  /** The running level's simulator: stopped on the way out even when a second Ctrl-C leaves the level behind. */
+  const running: { mock?: SpawnedMock } = {};
+  const walk = async () => {
     for (const streams of levels) {
+      if (pipeline.interrupted) break;
       const tokensPerChunk = options.tokensPerChunk ?? autoTokensPerChunk(streams, itlMs);
-      const mock = await spawnMockProcess(options.selfCommand ?? selfCommand(), { ttftMs, itlMs, tokensPerChunk, exactPromptTokens: false });
-      let level: CalibrationLevel;
+      const mock = (running.mock = await spawnMockProcess(options.selfCommand ?? selfCommand(), { ttftMs, itlMs, tokensPerChunk, exactPromptTokens: false }));
+      let level: CalibrationLevel | null;
       try {
-        level = await runLevel(mock, streams, tokensPerChunk, { outputTokens, ttftMs, itlMs }, join(root, `streams_${streams}`), registry, log);
+        level = await runLevel(pipeline, mock, streams, tokensPerChunk, { outputTokens, ttftMs, itlMs }, join(root, `streams_${streams}`));
       } finally {
         await mock.stop();
       }
+      if (!level) break;
       level.passed = level.failed === 0 && level.comparison.matched === level.completed && Math.abs(level.comparison.ttftErrorMs.mean) <= ttftTol && Math.abs(level.comparison.itlErrorMs) <= itlTol;
       result.levels.push(level);
       onLevel(level);
@@ -123,11 +130,18 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
       }
       if (!level.passed && !options.allLevels) break;
     }
+  };
+  try {
+    if ((await pipeline.untilDone(INTERRUPTS, walk)) === FORCED_EXIT || pipeline.interrupted) result.interrupted = true;
   } finally {
+    pipeline.close();
+    await running.mock?.stop();
     if (!options.outputDir) rmSync(root, { recursive: true, force: true });
   }
   return result;
 }
+
+const INTERRUPTS = { first: () => "interrupted: stopping the current level, then reporting the levels measured so far (Ctrl-C again exits at once)" };
 
 /**
  * The scenario of one level. N warm-up requests first open N keep-alive
@@ -146,19 +160,20 @@ export function calibrationScenario(streams: number, outputTokens: number, ttftM
     : { ...base, num_prompts: streams, request_rate: "inf" };
 }
 
-async function runLevel(mock: SpawnedMock, streams: number, tokensPerChunk: number, o: { outputTokens: number; ttftMs: number; itlMs: number }, dir: string, registry: Registry, log: Logger): Promise<CalibrationLevel> {
+/** One level against its own simulator; null when interrupted (an interrupted level measured nothing whole). */
+async function runLevel(pipeline: RunPipeline, mock: SpawnedMock, streams: number, tokensPerChunk: number, o: { outputTokens: number; ttftMs: number; itlMs: number }, dir: string): Promise<CalibrationLevel | null> {
   mkdirSync(dir, { recursive: true });
   const configPath = join(dir, "calibrate.json");
   const scenario = { name: `calibrate_${streams}`, base_url: mock.url, ...calibrationScenario(streams, o.outputTokens, o.ttftMs, o.itlMs) };
   writeFileSync(configPath, JSON.stringify({ scenarios: [scenario], exporters: "json" }));
-  const plan = resolveConfig({ configPath, flags: {}, env: {}, select: [], plugins: [] }, registry);
-  // One pipeline per level: each level's simulator is a new process at a new port.
-  const pipeline = new RunPipeline({ registry, log });
+  const plan = resolveConfig({ configPath, flags: {}, env: {}, select: [], plugins: [] }, pipeline.registry);
   try {
     const base = await pipeline.discover(plan.runs[0]!.scenario);
     await pipeline.tokenizer(base.tokenizer);
     await clearTruth(mock.url);
     const executed = await pipeline.step(base, {}, dir, "");
+    // Ctrl-C in a terminal stops the simulator too: its truth may be gone.
+    if (executed.interrupted || pipeline.interrupted) return null;
     const truth = await fetchTruth(mock.url);
     const comparison = compareWithTruth(executed.records, truth);
     const s = executed.summary;
@@ -178,6 +193,7 @@ async function runLevel(mock: SpawnedMock, streams: number, tokensPerChunk: numb
       passed: false,
     };
   } finally {
+    // Each level starts without connections, as against a new server.
     pipeline.close();
   }
 }
@@ -227,5 +243,5 @@ export async function runCalibrateCommand(options: CalibrateOptions, registry: R
   const json = JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
   if (options.out) await Bun.write(options.out, json);
   else process.stdout.write(json);
-  return exitCodeFor({ interrupted: false, failed: result.ceilingStreams === null });
+  return exitCodeFor({ interrupted: result.interrupted === true, failed: result.ceilingStreams === null });
 }
