@@ -22,6 +22,8 @@ export interface ScaleResult {
   spec: ScaleSpec;
   comparison: ScaleComparison;
   requests: number;
+  /** TCP segments the capture saw twice (the receiver dropped the first copy: its socket backlog was full). */
+  retransmissions: number;
   failed: number;
   client: ClientDoc;
   /** CPU of the whole client process, start-up and warm-ups included (s). */
@@ -45,7 +47,7 @@ export function formatScale(r: ScaleResult): string[] {
   const loop = c.event_loop_lag_ms;
   const threads = r.threadCpu.filter((t) => t.cpuS >= 0.05).map((t) => `${t.name}${t.threads > 1 ? `×${t.threads}` : ""} ${t.cpuS.toFixed(2)} s`);
   return [
-    `${r.requests} requests (${r.failed} failed), ${x.matched} matched on the wire${x.missing ? `, ${x.missing} not seen` : ""}${x.messageCountMismatch ? `, ${x.messageCountMismatch} with another message count` : ""}; ${x.messages} token messages`,
+    `${r.requests} requests (${r.failed} failed), ${x.matched} matched on the wire${x.missing ? `, ${x.missing} not seen` : ""}${x.messageCountMismatch ? `, ${x.messageCountMismatch} with another message count` : ""}; ${x.messages} token messages; ${r.retransmissions} TCP retransmissions on lo${r.retransmissions ? " (a socket backlog overflowed: counted at the first copy)" : ""}`,
     `client − wire: mean TTFT ${signed(x.clientTtftMs.mean - x.wireTtftMs.mean)} ms (${ms(x.clientTtftMs.mean)} vs ${ms(x.wireTtftMs.mean)}), ` +
       `p99 TTFT ${signed(x.clientTtftMs.p99 - x.wireTtftMs.p99)} ms (${ms(x.clientTtftMs.p99)} vs ${ms(x.wireTtftMs.p99)}), ` +
       `p99 ITL ${signed(x.clientItlMs.p99 - x.wireItlMs.p99)} ms (${ms(x.clientItlMs.p99)} vs ${ms(x.wireItlMs.p99)}; message gaps, mean ${signed(x.clientItlMs.mean - x.wireItlMs.mean, 3)} ms)`,

@@ -83,7 +83,8 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
     const threads = sampleThreads(proc.pid);
     const [, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     const threadCpu = threads.stop();
-    const wire = await capture.stop();
+    const seen = { retransmissions: 0 };
+    const wire = await capture.stop(seen);
     if (code !== 0) throw new Error(`vbench exited ${code}: ${stderr.slice(-2000)}`);
     const out = join(dir, "out");
     const lines = readFileSync(findFile(out, "requests.jsonl"), "utf8").split("\n").filter(Boolean);
@@ -99,6 +100,7 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
       spec,
       comparison,
       requests: lines.length,
+      retransmissions: seen.retransmissions,
       failed: doc.failed as number,
       client: doc.vbench.client,
       processCpuS: usage ? Number(usage.cpuTime.total) / 1e6 : NaN,

@@ -40,6 +40,8 @@ interface Packet {
   atMs: number;
   srcPort: number;
   dstPort: number;
+  /** TCP sequence number of the payload's first byte. */
+  seq: number;
   payload: Uint8Array;
 }
 
@@ -81,7 +83,7 @@ export function readPcap(bytes: Uint8Array): Packet[] {
       end = Math.min(at, tcp + view.getUint16(ip + 4, false));
     } else continue;
     const payloadAt = tcp + (bytes[tcp + 12]! >> 4) * 4;
-    packets.push({ atMs, srcPort: view.getUint16(tcp, false), dstPort: view.getUint16(tcp + 2, false), payload: bytes.subarray(payloadAt, end) });
+    packets.push({ atMs, srcPort: view.getUint16(tcp, false), dstPort: view.getUint16(tcp + 2, false), seq: view.getUint32(tcp + 4, false), payload: bytes.subarray(payloadAt, end) });
   }
   return packets;
 }
@@ -91,12 +93,23 @@ export function readPcap(bytes: Uint8Array): Packet[] {
  * Requests on one connection follow each other (HTTP/1.1 without pipelining,
  * as vbench sends), so each connection is followed as a sequence.
  */
-export function wireTimings(packets: Packet[], serverPort: number): WireTiming[] {
+export function wireTimings(packets: Packet[], serverPort: number, seen: WireStats = { retransmissions: 0 }): WireTiming[] {
+  const sentUpTo = new Map<number, number>(); // per direction (ports), the end of the highest segment seen
   const decoder = new TextDecoder("latin1");
   const current = new Map<number, WireTiming>();
   const out: WireTiming[] = [];
   for (const p of packets) {
     if (p.payload.byteLength === 0) continue;
+    // A retransmitted segment (the receiver dropped the first copy: on loopback, a full socket backlog) carries
+    // bytes already seen: counted once, at the first copy's time (when the server sent them).
+    const direction = p.srcPort * 65536 + p.dstPort;
+    const end = (p.seq + p.payload.byteLength) >>> 0;
+    const upTo = sentUpTo.get(direction);
+    if (upTo !== undefined && ((end - upTo) | 0) <= 0) {
+      seen.retransmissions++;
+      continue;
+    }
+    sentUpTo.set(direction, end);
     const text = decoder.decode(p.payload);
     if (p.dstPort === serverPort) {
       const open = current.get(p.srcPort);
@@ -138,9 +151,15 @@ export function tokenMessages(text: string): number {
   return Math.max(1, count);
 }
 
+/** What wireTimings saw besides the timings. */
+export interface WireStats {
+  /** Segments left out because their bytes had been seen already (TCP retransmissions). */
+  retransmissions: number;
+}
+
 export interface WireCapture {
-  /** Stop capturing and read what was seen. */
-  stop(): Promise<WireTiming[]>;
+  /** Stop capturing and read what was seen (`seen` gets the retransmission count). */
+  stop(seen?: WireStats): Promise<WireTiming[]>;
 }
 
 /** Start tcpdump on the loopback interface for `port`; a reason string when it cannot run here. */
@@ -169,7 +188,7 @@ export async function startWireCapture(port: number, file: string, options: { bu
     return `tcpdump could not capture: ${said.trim().split("\n").pop() || "no answer within 5 s"} (it needs root or CAP_NET_RAW)`;
   }
   return {
-    async stop() {
+    async stop(seen?: WireStats) {
       // The last block reaches tcpdump within its one-second buffer timeout; an interrupt before that loses it.
       await Bun.sleep(1500);
       proc.kill("SIGINT");
@@ -177,7 +196,7 @@ export async function startWireCapture(port: number, file: string, options: { bu
       await stderrDone;
       const dropped = /(\d+) packets? dropped by kernel/.exec(said);
       if (dropped && dropped[1] !== "0") throw new Error(`tcpdump dropped ${dropped[1]} packets: the wire figures would be incomplete`);
-      return wireTimings(readPcap(readFileSync(file)), port);
+      return wireTimings(readPcap(readFileSync(file)), port, seen);
     },
   };
 }

@@ -24,6 +24,24 @@ describe("tokenMessages", () => {
   });
 });
 
+describe("wireTimings and retransmissions", () => {
+  const enc = (text: string) => new TextEncoder().encode(text);
+  const token = 'data: {"choices":[{"index":0,"text":" a"}]}\n\n';
+  test("a segment seen twice (same sequence range) counts once, at the first copy", () => {
+    const packets = [
+      { atMs: 1, srcPort: 5000, dstPort: 80, seq: 100, payload: enc("POST / HTTP/1.1\r\nx-request-id: r1\r\n\r\n{}") },
+      { atMs: 50, srcPort: 80, dstPort: 5000, seq: 7, payload: enc(token) },
+      { atMs: 53, srcPort: 80, dstPort: 5000, seq: 7, payload: enc(token) },
+      { atMs: 60, srcPort: 80, dstPort: 5000, seq: 7 + token.length, payload: enc(token + token) },
+    ];
+    const seen = { retransmissions: 0 };
+    const [t] = wireTimings(packets, 80, seen);
+    expect(seen.retransmissions).toBe(1);
+    expect(t!.tokenAtMs).toEqual([50, 60, 60]);
+    expect(t!.tokenPackets).toBe(2);
+  });
+});
+
 describe("compareAtScale", () => {
   const EPOCH = 1_700_000_000_000;
   const wire = (requestId: string, requestAtMs: number, tokens: number[]): WireTiming => ({
