@@ -41,22 +41,22 @@ interface Destination {
 }
 
 function destination(ctx: ExportContext): Destination {
-  const o = parseExporterOptions("clickhouse", optionsSchema, ctx.options);
-  const url = o.url ?? process.env.CLICKHOUSE_URL;
+  const options = parseExporterOptions("clickhouse", optionsSchema, ctx.options);
+  const url = options.url ?? process.env.CLICKHOUSE_URL;
   if (!url) {
     throw new VbenchError("clickhouse_url_missing", "the clickhouse exporter needs the server's HTTP URL", {
       hint: "Pass --clickhouse-url URL, set CLICKHOUSE_URL (e.g. http://127.0.0.1:8123), or set exporter_options.clickhouse.url.",
       exitCode: ExitCode.config,
     });
   }
-  const db = identifier(o.database, "database");
-  const conn = clickhouseConnection(url, process.env.CLICKHOUSE_USER, process.env.CLICKHOUSE_PASSWORD, o.timeout_s * 1000);
+  const db = identifier(options.database, "database");
+  const conn = clickhouseConnection(url, process.env.CLICKHOUSE_USER, process.env.CLICKHOUSE_PASSWORD, options.timeout_s * 1000);
   return {
     conn,
     db,
-    runs: `${db}.${identifier(o.table, "table")}`,
-    requests: o.per_request ? `${db}.${identifier(o.requests_table, "requests table")}` : null,
-    label: `${o.database}.${o.table}`,
+    runs: `${db}.${identifier(options.table, "table")}`,
+    requests: options.per_request ? `${db}.${identifier(options.requests_table, "requests table")}` : null,
+    label: `${options.database}.${options.table}`,
   };
 }
 

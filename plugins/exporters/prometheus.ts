@@ -26,50 +26,50 @@ const LATENCY_HELP: Record<MetricName, string> = {
   e2el: "End-to-end latency of successful requests from send to last token, seconds.",
 };
 
-function addResult(fam: PromText, r: ScenarioResult): void {
-  const { scenario: s, summary: sum, run } = r;
-  const base: Labels = [["scenario", s.name]];
+function addResult(fam: PromText, result: ScenarioResult): void {
+  const { scenario, summary, run } = result;
+  const base: Labels = [["scenario", scenario.name]];
   if (run.variant) base.push(["variant", run.variant]);
-  base.push(["model", s.model], ["backend", s.backend]);
-  const x = sum.extras;
+  base.push(["model", scenario.model], ["backend", scenario.backend]);
+  const extras = summary.extras;
 
   fam.gauge("vbench_run_info", "Run identity; the value is always 1.", [...base, ["run_id", run.runId], ["tool_version", run.toolVersion]], 1);
-  fam.gauge("vbench_run_passed", "1 when every threshold passed (the implicit success_rate >= 1 of a run with failed requests included), else 0.", base, r.thresholds.every((v) => v.passed) ? 1 : 0);
+  fam.gauge("vbench_run_passed", "1 when every threshold passed (the implicit success_rate >= 1 of a run with failed requests included), else 0.", base, result.thresholds.every((v) => v.passed) ? 1 : 0);
   fam.gauge("vbench_run_interrupted", "1 when the run was interrupted and results are partial.", base, run.interrupted ? 1 : 0);
-  fam.gauge("vbench_client_bound", "1 when the client's own lag exceeded its bound (results not trustworthy).", base, x.clientBound ? 1 : 0);
-  fam.gauge("vbench_duration_seconds", "Benchmark duration from the first dispatch to the last finished request.", base, sum.durationS);
-  fam.gauge("vbench_requests", "Requests of the run by outcome.", [...base, ["result", "success"]], sum.completed);
-  fam.gauge("vbench_requests", "Requests of the run by outcome.", [...base, ["result", "failed"]], sum.failed);
-  for (const [category, n] of Object.entries(sum.failures.byCategory)) {
+  fam.gauge("vbench_client_bound", "1 when the client's own lag exceeded its bound (results not trustworthy).", base, extras.clientBound ? 1 : 0);
+  fam.gauge("vbench_duration_seconds", "Benchmark duration from the first dispatch to the last finished request.", base, summary.durationS);
+  fam.gauge("vbench_requests", "Requests of the run by outcome.", [...base, ["result", "success"]], summary.completed);
+  fam.gauge("vbench_requests", "Requests of the run by outcome.", [...base, ["result", "failed"]], summary.failed);
+  for (const [category, n] of Object.entries(summary.failures.byCategory)) {
     fam.gauge("vbench_request_failures", "Failed requests by failure category.", [...base, ["category", category]], n ?? 0);
   }
-  fam.gauge("vbench_success_ratio", "Successful requests divided by all requests.", base, sum.total > 0 ? sum.completed / sum.total : 0);
-  fam.gauge("vbench_input_tokens", "Total input tokens of successful requests: the prompt lengths vbench built (vLLM's total_input_tokens).", base, sum.totalInputTokens);
-  if (x.serverInputTokens) {
-    fam.gauge("vbench_server_input_tokens", "The server's own prompt-token count (usage.prompt_tokens, chat template included) of the successful requests that reported one.", base, x.serverInputTokens.total);
+  fam.gauge("vbench_success_ratio", "Successful requests divided by all requests.", base, summary.total > 0 ? summary.completed / summary.total : 0);
+  fam.gauge("vbench_input_tokens", "Total input tokens of successful requests: the prompt lengths vbench built (vLLM's total_input_tokens).", base, summary.totalInputTokens);
+  if (extras.serverInputTokens) {
+    fam.gauge("vbench_server_input_tokens", "The server's own prompt-token count (usage.prompt_tokens, chat template included) of the successful requests that reported one.", base, extras.serverInputTokens.total);
   }
-  fam.gauge("vbench_output_tokens", "Total generated tokens of successful requests.", base, sum.totalOutputTokens);
-  fam.gauge("vbench_request_throughput_requests_per_second", "Successful requests per second.", base, sum.requestThroughput);
-  if (sum.requestGoodput !== null) {
-    fam.gauge("vbench_request_goodput_requests_per_second", "Requests meeting every goodput SLO per second.", base, sum.requestGoodput);
+  fam.gauge("vbench_output_tokens", "Total generated tokens of successful requests.", base, summary.totalOutputTokens);
+  fam.gauge("vbench_request_throughput_requests_per_second", "Successful requests per second.", base, summary.requestThroughput);
+  if (summary.requestGoodput !== null) {
+    fam.gauge("vbench_request_goodput_requests_per_second", "Requests meeting every goodput SLO per second.", base, summary.requestGoodput);
   }
-  fam.gauge("vbench_output_throughput_tokens_per_second", "Generated tokens per second.", base, sum.outputThroughput);
-  fam.gauge("vbench_total_token_throughput_tokens_per_second", "Input plus generated tokens per second.", base, sum.totalTokenThroughput);
-  fam.gauge("vbench_peak_output_throughput_tokens_per_second", "Most generated tokens in one 1-second bin.", base, sum.maxOutputTokensPerS);
-  fam.gauge("vbench_peak_concurrent_requests", "Most successful requests in flight at once.", base, sum.maxConcurrentRequests);
-  const configured = x.configuredRateRps === "inf" ? Infinity : x.configuredRateRps;
+  fam.gauge("vbench_output_throughput_tokens_per_second", "Generated tokens per second.", base, summary.outputThroughput);
+  fam.gauge("vbench_total_token_throughput_tokens_per_second", "Input plus generated tokens per second.", base, summary.totalTokenThroughput);
+  fam.gauge("vbench_peak_output_throughput_tokens_per_second", "Most generated tokens in one 1-second bin.", base, summary.maxOutputTokensPerS);
+  fam.gauge("vbench_peak_concurrent_requests", "Most successful requests in flight at once.", base, summary.maxConcurrentRequests);
+  const configured = extras.configuredRateRps === "inf" ? Infinity : extras.configuredRateRps;
   fam.gauge("vbench_configured_request_rate_requests_per_second", "Configured request rate (+Inf: all at once).", base, configured);
-  if (x.achievedRateRps !== null) {
-    fam.gauge("vbench_achieved_request_rate_requests_per_second", "Requests dispatched per second of the dispatch window.", base, x.achievedRateRps);
+  if (extras.achievedRateRps !== null) {
+    fam.gauge("vbench_achieved_request_rate_requests_per_second", "Requests dispatched per second of the dispatch window.", base, extras.achievedRateRps);
   }
-  for (const m of s.percentileMetrics) {
-    const st = sum.metrics[m];
-    if (st) fam.summary(`vbench_${m}_seconds`, LATENCY_HELP[m], base, summaryOfStats(st));
+  for (const metric of scenario.percentileMetrics) {
+    const stats = summary.metrics[metric];
+    if (stats) fam.summary(`vbench_${metric}_seconds`, LATENCY_HELP[metric], base, summaryOfStats(stats));
   }
-  addResponseExtras(fam, base, x);
-  fam.summary("vbench_client_queue_seconds", "Time requests waited for a max_concurrency slot, seconds.", base, summaryOfStats(x.clientQueueMs));
-  fam.summary("vbench_e2el_including_queue_seconds", "End-to-end latency from the scheduled time, including client queueing, seconds.", base, summaryOfStats(x.e2elInclQueueMs));
-  for (const v of r.thresholds) {
+  addResponseExtras(fam, base, extras);
+  fam.summary("vbench_client_queue_seconds", "Time requests waited for a max_concurrency slot, seconds.", base, summaryOfStats(extras.clientQueueMs));
+  fam.summary("vbench_e2el_including_queue_seconds", "End-to-end latency from the scheduled time, including client queueing, seconds.", base, summaryOfStats(extras.e2elInclQueueMs));
+  for (const v of result.thresholds) {
     const labels: Labels = [...base, ["threshold", v.key]];
     fam.gauge("vbench_threshold_passed", "1 when the threshold passed, else 0.", labels, v.passed ? 1 : 0);
     fam.gauge("vbench_threshold_limit", "The threshold's configured limit, in the threshold key's unit.", labels, v.limit);

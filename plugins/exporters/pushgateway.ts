@@ -40,9 +40,9 @@ export default defineExporter({
   name: "pushgateway",
   description: "push the final vbench_* metrics of all scenarios to a Prometheus Pushgateway (option url or PUSHGATEWAY_URL)",
   async preflight(ctx) {
-    const o = resolveOptions(ctx);
-    pushgatewayPath(o.job, o.grouping); // invalid grouping labels fail now, not after the run
-    await checkPushgateway(o.url);
+    const options = resolveOptions(ctx);
+    pushgatewayPath(options.job, options.grouping); // invalid grouping labels fail now, not after the run
+    await checkPushgateway(options.url);
   },
   async write() {
     // One push of all scenarios in finish(): a PUT per scenario would replace the previous ones.
@@ -50,8 +50,8 @@ export default defineExporter({
   },
   async finish(results, ctx) {
     if (results.length === 0) return [];
-    const o = resolveOptions(ctx);
-    const groupUrl = await pushToGateway(o.url, o.job, renderPrometheus(results), { grouping: o.grouping, method: o.method });
+    const options = resolveOptions(ctx);
+    const groupUrl = await pushToGateway(options.url, options.job, renderPrometheus(results), { grouping: options.grouping, method: options.method });
     ctx.log(`Pushed metrics of ${results.length} scenario run(s) to ${groupUrl}`);
     return [groupUrl];
   },

@@ -62,10 +62,10 @@ function thresholdCell(run: LoadedRun): string {
 
 function runsTable(group: RunGroup): string {
   const head = ["run", "ok", "failed", "success", "duration s", "req/s", "out tok/s", "TTFT med", "TTFT p99", "TPOT med", "ITL med", "E2EL med", "E2EL p99", "thresholds"];
-  const rows = group.runs.map((r, i) => {
+  const rows = group.runs.map((run, i) => {
     const color = i >= group.runs.length - MAX_CHART_RUNS ? PALETTE[(i - Math.max(0, group.runs.length - MAX_CHART_RUNS)) % PALETTE.length] : "transparent";
-    const m = (k: MetricName, p: string) => (p === "median" ? (r.metrics[k]?.median ?? null) : (r.metrics[k]?.percentiles[p] ?? null));
-    return `<tr><td class="l"><span style="display:inline-block;width:10px;height:10px;background:${color};margin-right:6px"></span><span title="${esc(`${r.kind}: ${r.sourcePath}`)}">${esc(runLabel(r))}</span></td><td>${r.completed}</td><td>${r.failed}</td><td>${fixedOrDash(r.successRate * 100, 1)}%</td><td>${fixedOrDash(r.durationS)}</td><td>${fixedOrDash(r.requestThroughput)}</td><td>${fixedOrDash(r.outputThroughput)}</td><td>${fixedOrDash(m("ttft", "median"))}</td><td>${fixedOrDash(m("ttft", "p99"))}</td><td>${fixedOrDash(m("tpot", "median"))}</td><td>${fixedOrDash(m("itl", "median"))}</td><td>${fixedOrDash(m("e2el", "median"))}</td><td>${fixedOrDash(m("e2el", "p99"))}</td>${thresholdCell(r)}</tr>`;
+    const stat = (k: MetricName, p: string) => (p === "median" ? (run.metrics[k]?.median ?? null) : (run.metrics[k]?.percentiles[p] ?? null));
+    return `<tr><td class="l"><span style="display:inline-block;width:10px;height:10px;background:${color};margin-right:6px"></span><span title="${esc(`${run.kind}: ${run.sourcePath}`)}">${esc(runLabel(run))}</span></td><td>${run.completed}</td><td>${run.failed}</td><td>${fixedOrDash(run.successRate * 100, 1)}%</td><td>${fixedOrDash(run.durationS)}</td><td>${fixedOrDash(run.requestThroughput)}</td><td>${fixedOrDash(run.outputThroughput)}</td><td>${fixedOrDash(stat("ttft", "median"))}</td><td>${fixedOrDash(stat("ttft", "p99"))}</td><td>${fixedOrDash(stat("tpot", "median"))}</td><td>${fixedOrDash(stat("itl", "median"))}</td><td>${fixedOrDash(stat("e2el", "median"))}</td><td>${fixedOrDash(stat("e2el", "p99"))}</td>${thresholdCell(run)}</tr>`;
   });
   return `<div class="wrap"><table><thead><tr>${head.map((h, i) => `<th class="${i === 0 ? "l" : ""}">${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div><p class="note">Latencies in ms. Hover a run for its file.</p>`;
 }

@@ -27,18 +27,18 @@ function str(v: unknown): string | null {
  * (with the reason), or `unrelated` (config files, package.json, ...).
  */
 export function classifyDocument(doc: unknown): { kind: RunSourceKind } | { kind: "malformed"; reason: string } | { kind: "unrelated" } {
-  const o = obj(doc);
-  if (!o) return { kind: "unrelated" };
-  if (typeof o.schema === "string" && o.schema.startsWith("vbench.standardized/")) {
-    return finiteOrNull(o.completed) === null || finiteOrNull(o.duration_s) === null
+  const fields = obj(doc);
+  if (!fields) return { kind: "unrelated" };
+  if (typeof fields.schema === "string" && fields.schema.startsWith("vbench.standardized/")) {
+    return finiteOrNull(fields.completed) === null || finiteOrNull(fields.duration_s) === null
       ? { kind: "malformed", reason: "standardized document without numeric `completed` and `duration_s`" }
       : { kind: "standardized" };
   }
-  const vb = obj(o.vbench);
-  const looksVllm = "completed" in o && ("duration" in o || "mean_ttft_ms" in o || "output_throughput" in o);
+  const vb = obj(fields.vbench);
+  const looksVllm = "completed" in fields && ("duration" in fields || "mean_ttft_ms" in fields || "output_throughput" in fields);
   if (!looksVllm && !(vb && typeof vb.schema === "string" && vb.schema.startsWith("vbench.result/"))) return { kind: "unrelated" };
   for (const key of ["completed", "duration"]) {
-    if (finiteOrNull(o[key]) === null) return { kind: "malformed", reason: `\`${key}\` is ${key in o ? `not a number (${JSON.stringify(o[key])?.slice(0, 40)})` : "missing"}` };
+    if (finiteOrNull(fields[key]) === null) return { kind: "malformed", reason: `\`${key}\` is ${key in fields ? `not a number (${JSON.stringify(fields[key])?.slice(0, 40)})` : "missing"}` };
   }
   return { kind: vb ? "vbench" : "vllm" };
 }

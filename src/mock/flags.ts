@@ -73,22 +73,22 @@ export function mockOptionsFromFlags(flags: Readonly<Record<string, unknown>>): 
 
 /** The flags that reproduce `options` (for starting `vbench mock` in a child process). */
 export function mockOptionsToArgs(options: Partial<MockOptions>): string[] {
-  const o = resolveMockOptions(options);
+  const resolved = resolveMockOptions(options);
   const args = [
-    "--port", String(o.port),
-    "--host", o.host,
-    "--model", o.model,
-    "--ttft-ms", String(o.ttftMs),
-    "--itl-ms", String(o.itlMs),
-    "--jitter-ms", String(o.jitterMs),
-    "--tokens-per-chunk", String(o.tokensPerChunk),
-    "--max-concurrency", String(o.maxConcurrency),
-    "--error-rate", String(o.errorRate),
-    "--seed", String(o.seed),
+    "--port", String(resolved.port),
+    "--host", resolved.host,
+    "--model", resolved.model,
+    "--ttft-ms", String(resolved.ttftMs),
+    "--itl-ms", String(resolved.itlMs),
+    "--jitter-ms", String(resolved.jitterMs),
+    "--tokens-per-chunk", String(resolved.tokensPerChunk),
+    "--max-concurrency", String(resolved.maxConcurrency),
+    "--error-rate", String(resolved.errorRate),
+    "--seed", String(resolved.seed),
   ];
-  if (!o.exactPromptTokens) args.push("--no-exact-prompt-tokens");
-  for (const f of o.faults) args.push("--fault", formatFault(f));
-  if (o.dieAfter !== null) args.push("--die-after", String(o.dieAfter));
-  if (o.keepAliveTimeoutS > 0) args.push("--keep-alive-timeout-s", String(o.keepAliveTimeoutS));
+  if (!resolved.exactPromptTokens) args.push("--no-exact-prompt-tokens");
+  for (const f of resolved.faults) args.push("--fault", formatFault(f));
+  if (resolved.dieAfter !== null) args.push("--die-after", String(resolved.dieAfter));
+  if (resolved.keepAliveTimeoutS > 0) args.push("--keep-alive-timeout-s", String(resolved.keepAliveTimeoutS));
   return args;
 }

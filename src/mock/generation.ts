@@ -78,13 +78,13 @@ export class Generation implements TickJob, SlotUser {
   }
 
   begin(nowMs: number): void {
-    const p = this.plan;
+    const plan = this.plan;
     this.holdsSlot = true;
-    const chunks = p.stream ? 1 + Math.ceil((p.outputTokens - 1) / p.tokensPerChunk) : 1;
-    const headChunks = p.wire.head() === "" ? 0 : 1;
-    this.deps.truth.start(p.truth, nowMs, p.stream ? chunks + headChunks : 1);
-    this.lastTokenAtMs = nowMs + this.gap(p.ttftMs);
-    if (!p.stream) for (let k = 1; k < p.outputTokens; k++) this.lastTokenAtMs += this.gap(p.itlMs);
+    const chunks = plan.stream ? 1 + Math.ceil((plan.outputTokens - 1) / plan.tokensPerChunk) : 1;
+    const headChunks = plan.wire.head() === "" ? 0 : 1;
+    this.deps.truth.start(plan.truth, nowMs, plan.stream ? chunks + headChunks : 1);
+    this.lastTokenAtMs = nowMs + this.gap(plan.ttftMs);
+    if (!plan.stream) for (let k = 1; k < plan.outputTokens; k++) this.lastTokenAtMs += this.gap(plan.itlMs);
     this.deps.ticker.schedule(this, this.lastTokenAtMs);
   }
 
@@ -99,60 +99,60 @@ export class Generation implements TickJob, SlotUser {
   }
 
   private writeChunk(): number {
-    const p = this.plan;
-    const w = p.wire;
-    const f = p.fault;
+    const plan = this.plan;
+    const wire = plan.wire;
+    const fault = plan.fault;
     const from = this.sent;
-    const to = from === 0 ? 1 : Math.min(p.outputTokens, from + p.tokensPerChunk);
+    const to = from === 0 ? 1 : Math.min(plan.outputTokens, from + plan.tokensPerChunk);
     // malformed / error-event with K >= the output length happen before the last chunk rather than never.
-    const k = !f ? 0 : f.kind === "cut" ? faultValue(f) : Math.min(faultValue(f), p.outputTokens - 1);
-    if (f?.kind === "cut" && from >= k) return this.close(true);
+    const k = !fault ? 0 : fault.kind === "cut" ? faultValue(fault) : Math.min(faultValue(fault), plan.outputTokens - 1);
+    if (fault?.kind === "cut" && from >= k) return this.close(true);
     // Silent from here on with the connection left open; the slot is freed. `abandoned` makes the client's
     // later disconnect a no-op (the truth keeps this moment as the end).
-    if (f?.kind === "stall" && from >= k) {
+    if (fault?.kind === "stall" && from >= k) {
       this.abandoned = true;
       this.finish(performance.now());
       return NaN;
     }
-    if (f?.kind === "error-event" && from >= k) {
-      this.write(w.errorEvent("Mock fault: generation failed"));
+    if (fault?.kind === "error-event" && from >= k) {
+      this.write(wire.errorEvent("Mock fault: generation failed"));
       return this.close(false);
     }
     let out = "";
-    if (f?.kind === "malformed" && from >= k && !this.malformedSent) {
-      out += w.malformedEvent();
+    if (fault?.kind === "malformed" && from >= k && !this.malformedSent) {
+      out += wire.malformedEvent();
       this.malformedSent = true;
     }
-    const head = from === 0 ? w.head() : "";
-    out += head + w.tokens(from, to, from === 0 ? this.faultText() : undefined);
-    const last = to >= p.outputTokens;
+    const head = from === 0 ? wire.head() : "";
+    out += head + wire.tokens(from, to, from === 0 ? this.faultText() : undefined);
+    const last = to >= plan.outputTokens;
     // cut=K with K >= the output length: every token goes out, the end marker ([DONE], usage) does not.
-    const cutBeforeEnd = last && f?.kind === "cut";
-    if (last && !cutBeforeEnd) out += w.tail();
+    const cutBeforeEnd = last && fault?.kind === "cut";
+    if (last && !cutBeforeEnd) out += wire.tail();
     if (!this.write(out)) return this.close(false);
-    if (head !== "") this.deps.truth.chunkPending(p.truth, 0);
-    this.deps.truth.chunkPending(p.truth, to - from);
+    if (head !== "") this.deps.truth.chunkPending(plan.truth, 0);
+    this.deps.truth.chunkPending(plan.truth, to - from);
     this.sent = to;
     if (last) return this.close(cutBeforeEnd);
-    const nextTo = Math.min(p.outputTokens, to + p.tokensPerChunk);
-    for (let t = to; t < nextTo; t++) this.lastTokenAtMs += this.gap(p.itlMs);
+    const nextTo = Math.min(plan.outputTokens, to + plan.tokensPerChunk);
+    for (let t = to; t < nextTo; t++) this.lastTokenAtMs += this.gap(plan.itlMs);
     return this.lastTokenAtMs;
   }
 
   private writeBody(): number {
-    const p = this.plan;
-    const f = p.fault;
-    const n = p.outputTokens;
-    if (f?.kind === "stall") {
+    const plan = this.plan;
+    const fault = plan.fault;
+    const n = plan.outputTokens;
+    if (fault?.kind === "stall") {
       this.abandoned = true;
       this.finish(performance.now());
       return NaN;
     }
-    let body = f?.kind === "error-event" ? p.wire.errorJson("Mock fault: generation failed") : p.wire.body(n, this.faultText());
-    if (f?.kind === "malformed") body = body.slice(0, body.length >> 1);
+    let body = fault?.kind === "error-event" ? plan.wire.errorJson("Mock fault: generation failed") : plan.wire.body(n, this.faultText());
+    if (fault?.kind === "malformed") body = body.slice(0, body.length >> 1);
     const at = performance.now();
     const headers = { "content-type": "application/json" };
-    if (f?.kind === "cut") {
+    if (fault?.kind === "cut") {
       const half = body.slice(0, body.length >> 1);
       const stream = new ReadableStream({
         type: "direct",
@@ -166,22 +166,22 @@ export class Generation implements TickJob, SlotUser {
       });
       this.respond!(new Response(stream, { status: 200, headers }));
     } else {
-      this.respond!(new Response(f?.kind === "bad-utf8" ? withBadUtf8(body) : body, { status: 200, headers }));
-      if (f?.kind !== "error-event" && f?.kind !== "malformed") this.deps.truth.chunkPending(p.truth, n);
+      this.respond!(new Response(fault?.kind === "bad-utf8" ? withBadUtf8(body) : body, { status: 200, headers }));
+      if (fault?.kind !== "error-event" && fault?.kind !== "malformed") this.deps.truth.chunkPending(plan.truth, n);
     }
-    this.deps.truth.setStatus(p.truth, 200);
+    this.deps.truth.setStatus(plan.truth, 200);
     this.finish(at);
     return NaN;
   }
 
   /** Text replacing the first token's text (the whole text when not streaming) under huge-event / bad-utf8. */
   private faultText(): string | undefined {
-    const f = this.plan.fault;
-    if (f?.kind === "huge-event") {
+    const fault = this.plan.fault;
+    if (fault?.kind === "huge-event") {
       const word = " data";
-      return word.repeat(Math.ceil(faultValue(f) / word.length));
+      return word.repeat(Math.ceil(faultValue(fault) / word.length));
     }
-    if (f?.kind === "bad-utf8") return " bad" + BAD_UTF8_MARK + "bytes";
+    if (fault?.kind === "bad-utf8") return " bad" + BAD_UTF8_MARK + "bytes";
     return undefined;
   }
 

@@ -70,25 +70,25 @@ function checkNumber(name: string, value: number, min: number, integer: boolean,
 /** Defaults filled in and every field checked; throws VbenchError("mock_option") on a bad value. */
 export function resolveMockOptions(partial: Partial<MockOptions> = {}): MockOptions {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const o: MockOptions = { ...MOCK_DEFAULTS, ...defined, faults: [...(partial.faults ?? [])] };
-  checkNumber("port", o.port, 0, true, 65535);
-  if (typeof o.host !== "string" || o.host === "") fail("mock option host must be a non-empty string");
-  if (typeof o.model !== "string" || o.model === "") fail("mock option model must be a non-empty string");
-  checkNumber("ttftMs", o.ttftMs, 0, false);
-  checkNumber("itlMs", o.itlMs, 0, false);
-  checkNumber("jitterMs", o.jitterMs, 0, false);
-  checkNumber("tokensPerChunk", o.tokensPerChunk, 1, true);
-  checkNumber("maxConcurrency", o.maxConcurrency, 0, true);
-  checkNumber("errorRate", o.errorRate, 0, false, 1);
-  checkNumber("seed", o.seed, 0, true);
-  if (typeof o.exactPromptTokens !== "boolean") fail("mock option exactPromptTokens must be a boolean");
-  if (o.dieAfter !== null) checkNumber("dieAfter", o.dieAfter, 0, true);
-  checkNumber("keepAliveTimeoutS", o.keepAliveTimeoutS, 0, false, 3600);
-  return o;
+  const options: MockOptions = { ...MOCK_DEFAULTS, ...defined, faults: [...(partial.faults ?? [])] };
+  checkNumber("port", options.port, 0, true, 65535);
+  if (typeof options.host !== "string" || options.host === "") fail("mock option host must be a non-empty string");
+  if (typeof options.model !== "string" || options.model === "") fail("mock option model must be a non-empty string");
+  checkNumber("ttftMs", options.ttftMs, 0, false);
+  checkNumber("itlMs", options.itlMs, 0, false);
+  checkNumber("jitterMs", options.jitterMs, 0, false);
+  checkNumber("tokensPerChunk", options.tokensPerChunk, 1, true);
+  checkNumber("maxConcurrency", options.maxConcurrency, 0, true);
+  checkNumber("errorRate", options.errorRate, 0, false, 1);
+  checkNumber("seed", options.seed, 0, true);
+  if (typeof options.exactPromptTokens !== "boolean") fail("mock option exactPromptTokens must be a boolean");
+  if (options.dieAfter !== null) checkNumber("dieAfter", options.dieAfter, 0, true);
+  checkNumber("keepAliveTimeoutS", options.keepAliveTimeoutS, 0, false, 3600);
+  return options;
 }
 
 /** The settings as people read them, in the simulator's own start line and in `--mock` runs' `Simulator:` line. */
-export function describeMockOptions(o: MockOptions): string {
-  const faults = o.faults.map(formatFault).join(" ");
-  return `ttft ${o.ttftMs} ms, itl ${o.itlMs} ms, ${o.tokensPerChunk} token(s)/chunk, max concurrency ${o.maxConcurrency || "unlimited"}${faults ? `, faults ${faults}` : ""}`;
+export function describeMockOptions(options: MockOptions): string {
+  const faults = options.faults.map(formatFault).join(" ");
+  return `ttft ${options.ttftMs} ms, itl ${options.itlMs} ms, ${options.tokensPerChunk} token(s)/chunk, max concurrency ${options.maxConcurrency || "unlimited"}${faults ? `, faults ${faults}` : ""}`;
 }

@@ -70,10 +70,10 @@ export function storedVerdicts(stored: unknown): ThresholdVerdict[] {
     ? stored.flatMap((v) => (typeof obj(v)?.key === "string" ? [[obj(v)!.key as string, v] as [string, unknown]] : []))
     : Object.entries(obj(stored) ?? {});
   return entries.flatMap(([key, v]) => {
-    const o = obj(v);
-    if (!o) return [];
-    const verdict: ThresholdVerdict = { key, limit: finiteOrNull(o.limit) ?? NaN, measured: finiteOrNull(o.measured) ?? NaN, comparison: o.comparison === ">=" ? ">=" : "<=", passed: o.passed === true };
-    if (o.implicit === true) verdict.implicit = true;
+    const entry = obj(v);
+    if (!entry) return [];
+    const verdict: ThresholdVerdict = { key, limit: finiteOrNull(entry.limit) ?? NaN, measured: finiteOrNull(entry.measured) ?? NaN, comparison: entry.comparison === ">=" ? ">=" : "<=", passed: entry.passed === true };
+    if (entry.implicit === true) verdict.implicit = true;
     return [verdict];
   });
 }

@@ -133,32 +133,32 @@ export async function buildDataset(scenario: ResolvedScenario, tokenizer: Tokeni
       return done({ type, ...opts });
     }
     case "synthetic": {
-      const o = options as SyntheticOptions;
-      return done({ type, input: o.input_distribution ?? fixed(scenario.randomInputLen), output: o.output_distribution ?? fixed(scenario.randomOutputLen), seed });
+      const synthetic = options as SyntheticOptions;
+      return done({ type, input: synthetic.input_distribution ?? fixed(scenario.randomInputLen), output: synthetic.output_distribution ?? fixed(scenario.randomOutputLen), seed });
     }
     case "jsonl": {
-      const o = options as JsonlOptions;
-      const opts = { path: o.dataset_path, numPrompts, outputLen: o.output_len ?? scenario.randomOutputLen, shuffle: o.shuffle, seed };
+      const jsonl = options as JsonlOptions;
+      const opts = { path: jsonl.dataset_path, numPrompts, outputLen: jsonl.output_len ?? scenario.randomOutputLen, shuffle: jsonl.shuffle, seed };
       return done(await loadJsonl(opts));
     }
     case "sharegpt": {
-      const o = options as SharegptOptions;
-      return done(await loadSharegpt({ path: o.dataset_path, numPrompts, outputLen: o.output_len, seed }, tokenizer, notes));
+      const sharegpt = options as SharegptOptions;
+      return done(await loadSharegpt({ path: sharegpt.dataset_path, numPrompts, outputLen: sharegpt.output_len, seed }, tokenizer, notes));
     }
     case "trace": {
-      const o = options as TraceOptions;
-      const opts = { path: o.dataset_path, numPrompts, timeScale: o.time_scale, outputLen: o.output_len ?? scenario.randomOutputLen, seed };
+      const trace = options as TraceOptions;
+      const opts = { path: trace.dataset_path, numPrompts, timeScale: trace.time_scale, outputLen: trace.output_len ?? scenario.randomOutputLen, seed };
       const { data, offsetsMs } = await loadTrace(opts, notes);
       return done(data, { count: data.records.length, offsetsMs });
     }
     case "prefix": {
-      const o = options as PrefixOptions;
+      const prefix = options as PrefixOptions;
       const data: PrefixData = {
         type,
         numPrompts,
-        numGroups: o.num_prefix_groups,
-        prefixLen: o.prefix_len ?? (scenario.randomPrefixLen > 0 ? scenario.randomPrefixLen : 256),
-        suffixLen: o.suffix_len ?? scenario.randomInputLen,
+        numGroups: prefix.num_prefix_groups,
+        prefixLen: prefix.prefix_len ?? (scenario.randomPrefixLen > 0 ? scenario.randomPrefixLen : 256),
+        suffixLen: prefix.suffix_len ?? scenario.randomInputLen,
         outputLen: scenario.randomOutputLen,
         rangeRatio: scenario.randomRangeRatio,
         seed,

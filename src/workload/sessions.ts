@@ -63,9 +63,9 @@ export async function buildSessions(scenario: ResolvedScenario, tokenizer: Token
     });
   }
   if (scenario.datasetType === "sharegpt") {
-    const o = parseDatasetOptions("sharegpt", scenario.dataset ?? {});
+    const sharegpt = parseDatasetOptions("sharegpt", scenario.dataset ?? {});
     const notes: string[] = [];
-    const opts = { path: o.dataset_path, sessions: option.sessions, turns: option.turns, outputLen: o.output_len, seed: scenario.seed };
+    const opts = { path: sharegpt.dataset_path, sessions: option.sessions, turns: option.turns, outputLen: sharegpt.output_len, seed: scenario.seed };
     const plan = await buildSharegptSessions(opts, tokenizer, notes);
     return { plan, thinkTimeMs: option.thinkTimeMs, ignoreEos: false, notes };
   }
