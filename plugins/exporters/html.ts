@@ -8,7 +8,7 @@ import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { checkWritableDir, writeFileAtomic } from "../../src/base/atomic-write.ts";
 import { loadedFromResult } from "../../src/analysis/normalize.ts";
-import { renderReport } from "../../src/analysis/html.ts";
+import { renderHtmlReport } from "../../src/analysis/html.ts";
 import type { LoadedRun } from "../../src/analysis/types.ts";
 
 export const REPORT_FILE = "report.html";
@@ -27,13 +27,13 @@ export default defineExporter({
   },
   async write(result, ctx) {
     const path = join(ctx.scenarioDir, REPORT_FILE);
-    await writeFileAtomic(path, renderReport([loaded(result)], { generatedAtIso: result.run.startedAtIso }));
+    await writeFileAtomic(path, renderHtmlReport([loaded(result)], { generatedAtIso: result.run.startedAtIso }));
     return [path];
   },
   async finish(results, ctx) {
     if (results.length === 0) return [];
     const path = join(ctx.outputDir, `report_${results[0]!.run.timestamp}.html`);
-    await writeFileAtomic(path, renderReport(results.map(loaded), { generatedAtIso: results[0]!.run.startedAtIso }));
+    await writeFileAtomic(path, renderHtmlReport(results.map(loaded), { generatedAtIso: results[0]!.run.startedAtIso }));
     return [path];
   },
 });

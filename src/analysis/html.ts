@@ -20,7 +20,7 @@ import type { LoadedRun, RunGroup } from "./types.ts";
 /** Runs drawn in the charts of one scenario (the newest); the table lists them all. */
 export const MAX_CHART_RUNS = 6;
 
-export interface ReportOptions {
+export interface HtmlReportOptions {
   title?: string;
   generatedAtIso: string;
 }
@@ -129,7 +129,7 @@ function sweepSection(sweep: Sweep, id: string): string {
 }
 
 /** The whole report as one HTML document. */
-export function renderReport(runs: LoadedRun[], opts: ReportOptions): string {
+export function renderHtmlReport(runs: LoadedRun[], opts: HtmlReportOptions): string {
   const title = opts.title ?? "vbench report";
   const groups = groupRuns(runs);
   const found = findSweeps(runs);

@@ -31,7 +31,7 @@ export interface SeriesStats {
 
 export interface FailureSummary {
   byCategory: Partial<Record<FailureCategory, number>>;
-  /** The first few failures, for the report. */
+  /** The first few failures of each category, for the console block and the result files. */
   samples: { index: number; category: FailureCategory; message: string }[];
 }
 

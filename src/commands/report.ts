@@ -5,7 +5,7 @@
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { writeFileAtomic } from "../base/atomic-write.ts";
 import { loadRuns } from "../analysis/load.ts";
-import { renderReport } from "../analysis/html.ts";
+import { renderHtmlReport } from "../analysis/html.ts";
 import { clean } from "../analysis/table.ts";
 
 export interface ReportCommandOptions {
@@ -27,7 +27,7 @@ export async function runReportCommand(path: string, opts: ReportCommandOptions 
     warn: (m) => err(`warning: ${clean(m)}\n`),
     debug: (m) => (opts.verbose ? err(`debug: ${clean(m)}\n`) : undefined),
   });
-  await writeFileAtomic(out, renderReport(runs, { title: opts.title, generatedAtIso: opts.nowIso ?? new Date().toISOString() }));
+  await writeFileAtomic(out, renderHtmlReport(runs, { title: opts.title, generatedAtIso: opts.nowIso ?? new Date().toISOString() }));
   err(`wrote ${clean(out)} (${runs.length} run${runs.length === 1 ? "" : "s"})\n`);
   return ExitCode.ok;
 }

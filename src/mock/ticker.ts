@@ -32,7 +32,7 @@ export class Ticker {
   private armedForMs = Infinity;
   private running = false;
   private stopped = false;
-  /** Wakes so far (for the cost report). */
+  /** Wakes so far (the /_truth summary's tickerWakes: what pacing the tokens cost). */
   wakes = 0;
 
   constructor(private readonly afterBatch: (nowMs: number) => void = () => {}) {}

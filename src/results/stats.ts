@@ -12,7 +12,7 @@ export function percentileKey(p: number): string {
   return `p${String(p)}`;
 }
 
-/** `a` followed by the percentiles of `b` not already in it (order kept: it is the report's row order). */
+/** `a` followed by the percentiles of `b` not already in it (order kept: it is the row order of the console block and the result files). */
 export function unionPercentiles(a: readonly number[], b: readonly number[]): number[] {
   const out = [...a];
   for (const p of b) if (!out.includes(p)) out.push(p);

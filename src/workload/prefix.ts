@@ -3,7 +3,8 @@
  * its own random prefix of `prefixLen` tokens; every request is its group's
  * prefix plus a random suffix. Groups get equal shares of the requests (±1)
  * in a seeded random order, and {@link prefixGroupOf} says which group
- * request g belongs to, so a report can show the hit pattern.
+ * request g belongs to, so the summary can set each group's first request
+ * (a prefix-cache miss) apart from its repeats (summary extras prefixGroups).
  *
  * The order is a seeded shuffle within blocks of PREFIX_BLOCK requests
  * (block k holds the labels (k·B + j) mod N, so the shares stay equal ±1

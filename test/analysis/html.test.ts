@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { runReportCommand } from "../../src/commands/report.ts";
 import { loadRuns } from "../../src/analysis/load.ts";
-import { renderReport } from "../../src/analysis/html.ts";
+import { renderHtmlReport } from "../../src/analysis/html.ts";
 import { cdfPoints, concurrencyOverTime, throughputOverTime } from "../../src/analysis/timeseries.ts";
 import { decodeRaw } from "../../src/results/raw-records.ts";
 import type { ExportContext } from "../../src/base/plugin-types.ts";
@@ -71,7 +71,7 @@ describe("HTML report", () => {
     const { runs } = await loadRuns(run.outputDir, { warn: () => undefined, debug: () => undefined });
     const evil = { ...runs[0]!, scenario: `<script>alert("x")</script>`, model: `a&b"c'` };
     evil.requests = { ...evil.requests!, success: evil.requests!.success.map((s, i) => s && i !== 0), errors: evil.requests!.errors.map((e, i) => (i === 0 ? `http: <img src=x onerror=alert(1)>` : e)) };
-    const html = renderReport([evil], { generatedAtIso: "2026-01-01T00:00:00Z" });
+    const html = renderHtmlReport([evil], { generatedAtIso: "2026-01-01T00:00:00Z" });
     expect(html).not.toContain("<script>");
     expect(html).not.toContain("<img");
     expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
