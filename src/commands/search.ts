@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import type { Registry } from "../plugin-host/registry.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
-import { resolveConfig, type ConfigSources } from "../config/config.ts";
+import { resolveConfig, type ConfigSources, type RunPlan } from "../config/config.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { Logger } from "../base/log.ts";
 import { checkWritableDir, writeFileAtomic } from "../base/atomic-write.ts";
@@ -110,8 +110,7 @@ export async function searchFromFlags(flags: Record<string, unknown>): Promise<n
 }
 
 /** The one scenario searched, with its SLOs; configuration errors before anything is sent. */
-function searchBase(options: SearchCommandOptions, registry: Registry): ResolvedScenario {
-  const plan = resolveConfig(options.sources, registry);
+function searchBase(plan: RunPlan): ResolvedScenario {
   if (plan.runs.length !== 1) {
     throw new VbenchError("search_scenarios", `search needs exactly one scenario, the configuration gives ${plan.runs.length}`, {
       hint: "Select one with --scenario NAME, and drop --concurrency-levels / --request-rates (the search chooses the load itself).",
@@ -132,13 +131,16 @@ export async function runSearchCommand(options: SearchCommandOptions, registry: 
   const defaults = SEARCH_DEFAULTS[options.by] ?? SEARCH_DEFAULTS.rate;
   const bounds: SearchBounds = { min: options.min ?? defaults.min, max: options.max ?? defaults.max, integer: options.by === "concurrency", maxSteps: options.maxSteps, tolerance: options.tolerance };
   checkOptions(options, bounds);
-  const base = searchBase(options, registry);
+  const plan = resolveConfig(options.sources, registry);
+  const base = searchBase(plan);
+  const log = new Logger();
+  const pipeline = new RunPipeline({ registry, log, apiKey: options.apiKey });
+  // `vbench validate`'s checks (tokenizer, dataset, output directory) before anything is sent.
+  await pipeline.checkBeforeSending(plan, { outputDir: options.outputDir, parsedDir: options.outputDir }, true);
   const root = join(options.outputDir, `search_${localTimestamp(new Date())}`);
   await checkWritableDir(root, { create: true });
-  const log = new Logger();
   log.addFile(join(root, "search.log"));
   log.quiet = true; // per-step chatter goes to the log file; the table is what people read
-  const pipeline = new RunPipeline({ registry, log, apiKey: options.apiKey });
   const unit = options.by === "rate" ? "rate (req/s)" : "concurrency";
   let discovered: ResolvedScenario | undefined;
   let outcome: SearchOutcome<SearchStepReport> | typeof FORCED_EXIT;
@@ -147,7 +149,6 @@ export async function runSearchCommand(options: SearchCommandOptions, registry: 
       process.stderr.write(`Searching the highest ${unit} of ${base.name} at ${base.baseUrl} where ≥ ${(options.fraction * 100).toFixed(0)}% of requests meet ${formatSlo(base.goodput)}\n`);
       process.stderr.write(tableHeader(unit) + "\n");
       discovered = await pipeline.discover(base);
-      await pipeline.tokenizer(discovered.tokenizer);
       return walk(pipeline, discovered, options, bounds, root);
     });
   } finally {

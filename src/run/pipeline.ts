@@ -74,12 +74,13 @@ export class RunPipeline {
   }
 
   /**
-   * `vbench run`'s local checks (`vbench validate`'s too: output directories,
-   * tokenizers, datasets), every problem at once. Keeps the tokenizers;
-   * returns each run's workload, built once here.
+   * The local checks before anything is sent (`vbench validate`'s too:
+   * output directories, tokenizers, datasets), every problem at once. Keeps
+   * the tokenizers; returns each run's workload, built once here, unless
+   * `checkOnly` (search: each step builds its own), which creates nothing.
    */
-  async checkBeforeSending(plan: RunPlan, dirs: { outputDir: string; parsedDir: string }): Promise<Map<PlannedRun, BuiltWorkload>> {
-    const { tokenizers, workloads } = await checkBeforeSending(plan, { ...dirs, dryRun: false });
+  async checkBeforeSending(plan: RunPlan, dirs: { outputDir: string; parsedDir: string }, checkOnly = false): Promise<Map<PlannedRun, BuiltWorkload>> {
+    const { tokenizers, workloads } = await checkBeforeSending(plan, { ...dirs, dryRun: checkOnly });
     for (const [name, tokenizer] of tokenizers) this.tokenizers.set(name, tokenizer);
     return workloads;
   }
