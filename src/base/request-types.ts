@@ -59,6 +59,14 @@ export interface RequestRecord {
   requestId: string;
   scheduledAtMs: number;
   dispatchedAtMs: number;
+  /**
+   * ms between the request falling due and it getting a max_concurrency slot
+   * when none was free at that moment (FIFO, in release order); 0 when one
+   * was. Absent from records read back from files that predate it.
+   */
+  slotWaitMs?: number;
+  /** Which engine thread sent it (0-based; worker threads, src/engine/dispatcher.ts). Absent as slotWaitMs. */
+  worker?: number;
   sentAtMs: number;
   /** Arrival of each token-bearing message. */
   chunkAtMs: Float64Array;

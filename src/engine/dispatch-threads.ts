@@ -21,7 +21,8 @@
 import type { RequestRecord } from "../base/request-types.ts";
 import type { LoadOptions, LoadResult } from "./loadgen.ts";
 import { createReleaseClock, type ReleaseClock } from "./release-clock.ts";
-import { Claim, type DispatcherInit, type FromDispatcher, type ToDispatcher } from "./dispatcher.ts";
+import type { DispatcherInit, FromDispatcher, ToDispatcher } from "./dispatcher.ts";
+import { Counter, engineCounters } from "./engine.ts";
 import type { FeedPort } from "./request-feed.ts";
 import type { PreparedRequest } from "./request.ts";
 import { VbenchError, ExitCode } from "../base/errors.ts";
@@ -88,8 +89,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
   // Every thread and clock walks the schedule on its own, from its spec.
   const { spec } = options.schedule;
   const count = options.schedule.count;
-  const claimBuffer = new SharedArrayBuffer(8);
-  const claim = new Int32Array(claimBuffer);
+  const claim = engineCounters(options.maxConcurrency, true);
   // Started side by side (each takes about 15 ms); if any cannot start, none is used.
   const clocksOrNull = await Promise.all(Array.from({ length: threads }, () => createReleaseClock()));
   if (clocksOrNull.includes(null)) {
@@ -115,7 +115,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
   const all = (s: (typeof state)[number]) => state.every((x) => x === s);
 
   const abortAll = () => {
-    Atomics.store(claim, Claim.Stop, 1);
+    Atomics.store(claim, Counter.Stop, 1);
     for (let k = 0; k < workers.length; k++) if (state[k] === "running") workers[k]!.postMessage({ kind: "abort" } satisfies ToDispatcher);
   };
   const onMessage = (k: number, message: FromDispatcher) => {
@@ -138,6 +138,8 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
         if (message.firstDispatchMs < firstDispatchMs) firstDispatchMs = message.firstDispatchMs;
         if (message.lastDispatchMs > lastDispatchMs) lastDispatchMs = message.lastDispatchMs;
         if (all("done")) settle();
+        // A thread with nothing in flight learns here that the claiming is over.
+        else for (let j = 0; j < workers.length; j++) if (state[j] === "running") workers[j]!.postMessage({ kind: "poke" } satisfies ToDispatcher);
         break;
       case "failed": {
         // Before the start nothing was sent: give up on threads. During the run: stop the others, keep what finished.
@@ -175,6 +177,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
       }
       const init: DispatcherInit = {
         kind: "init",
+        worker: k,
         origin: options.origin,
         backendName: options.backend.name,
         requests: options.requests.kind === "list" ? options.requests : { kind: "port", end: options.requests.ends[k]! },
@@ -187,7 +190,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
         indexMap: options.indexMap ?? null,
         warmups: Math.floor(options.warmups / threads) + (k < options.warmups % threads ? 1 : 0),
         warmupPrefix: `${options.warmupPrefix}${k}-`,
-        claim: claimBuffer,
+        counters: claim.buffer as SharedArrayBuffer,
         wakePorts,
       };
       worker.postMessage(init, options.requests.kind === "ports" ? [...wakePorts, options.requests.ends[k]!.port] : wakePorts);
@@ -234,7 +237,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
     // Live dispatch counts come from the shared counter (the threads send no message per request).
     let counted = 0;
     const countDispatched = () => {
-      const claimed = Math.min(count, Atomics.load(claim, Claim.Next));
+      const claimed = Math.min(count, Atomics.load(claim, Counter.Next));
       for (; counted < claimed; counted++) onDispatch?.();
     };
     const counter = setInterval(countDispatched, 50);
@@ -250,7 +253,7 @@ export async function startDispatchThreads(options: ThreadedLoadOptions): Promis
     countDispatched();
     signal?.removeEventListener("abort", onAbort);
     stopAll();
-    const dispatched = Math.min(count, Atomics.load(claim, Claim.Next));
+    const dispatched = Math.min(count, Atomics.load(claim, Counter.Next));
     return {
       records,
       t0: t0EpochMs - performance.timeOrigin,

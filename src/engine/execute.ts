@@ -183,7 +183,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
         headers: p.headers,
         ignoreEos: p.ignoreEos,
         sessions: p.sessions.plan,
-        startOffsetsMs: schedule.offsets(),
+        schedule,
         maxConcurrency: scenario.maxConcurrency,
         thinkTimeMs: p.sessions.thinkTimeMs,
         requestIdPrefix: `${ctx.runId}-${scenario.name}-s`,

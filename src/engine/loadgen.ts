@@ -1,21 +1,23 @@
 /**
- * The open-loop load generator. Request i is released at t0 + schedule.at(i)
- * (absolute, never relative sleeps), waits for a `max_concurrency` slot if
- * needed (a FIFO semaphore, as vLLM), and is sent at once, its bytes taken
- * from the request feed (built ahead by the producer thread,
- * ./request-feed.ts). Every timestamp is taken here or in the HTTP client on
- * one monotonic clock.
- *
- * Released-but-waiting requests are always a contiguous index range (release
- * order is index order), so the semaphore's queue is two counters.
+ * A load on this thread: the engine (./engine.ts) on the real clock, with a
+ * release clock for spread-out schedules, cancelled by an AbortSignal.
+ * `runLoad` sends single requests (the measured run without worker threads,
+ * the initial test request, warm-ups); `runOnEngine` is the same set-up for
+ * any units (multi-turn sessions, ./sessions.ts). Request i is released at
+ * t0 + schedule.at(i), waits for a `max_concurrency` slot if needed (FIFO,
+ * as vLLM's semaphore) and is sent at once. Every timestamp is taken by the
+ * engine or the HTTP client on one monotonic clock.
  */
 import type { BackendPlugin } from "../base/plugin-types.ts";
 import type { RequestRecord } from "../base/request-types.ts";
 import type { HttpClient, Origin } from "./http.ts";
-import { sendTimed, sweepIntervalMs, sweepTimeouts, TimedRequest } from "./request.ts";
-import { createReleaseClock, EARLY_MS, type ReleaseClock } from "./release-clock.ts";
+import { createReleaseClock } from "./release-clock.ts";
 import type { RequestFeed } from "./request-feed.ts";
-import { releasedBy, type Schedule } from "./schedule.ts";
+import type { Schedule } from "./schedule.ts";
+import { realClock } from "./clock.ts";
+import { Engine, engineCounters, type EngineResult } from "./engine.ts";
+import { RequestUnits } from "./request-units.ts";
+import type { Readiness, Units, WakeSource } from "./units.ts";
 
 export interface LoadOptions {
   client: HttpClient;
@@ -60,164 +62,53 @@ export interface LoadResult {
   failure?: string;
 }
 
-/**
- * Requests sent per turn of the event loop when many are due at once (rate inf, or a late
- * dispatcher catching up). Sending 4096 requests takes ~150 ms of syscalls; without yielding,
- * responses that arrive meanwhile wait unread and the first requests' TTFT grows by that much
- * (measured: +192 ms mean at 4096 streams; docs/performance.md). Each request's own send time
- * is stamped as it goes, so the later ones' lateness shows as dispatch lag, not as latency.
- */
-const BURST_SLICE = 64;
-
-/** Without a release clock: wake the dispatcher with a timer this early, then yield-spin to the exact time. */
-const SPIN_WINDOW_MS = 1.5;
-
-/**
- * Spread-out schedules get a release clock (a worker that sleeps precisely,
- * ./release-clock.ts) so the main thread does not spin between arrivals;
- * schedules that release everything at t0 (rate inf, warmups) need none.
- */
-export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const spread = options.schedule.count > 1 && !options.schedule.allAtStart;
-  const clock = spread ? await createReleaseClock() : null;
-  return runWithClock(options, clock);
+/** What every load on this thread needs, whatever its units. */
+export interface EngineRunOptions {
+  schedule: Schedule;
+  maxConcurrency: number | null;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  deadlineMs?: number;
+  feed?: Readiness;
+  onDispatch?(): void;
+  signal?: AbortSignal;
+  t0Ms?: number;
 }
 
-function runWithClock(options: LoadOptions, clock: ReleaseClock | null): Promise<LoadResult> {
-  const { client, origin, backend, requests, schedule, maxConcurrency, requestIdPrefix } = options;
-  const count = schedule.count;
-  const limit = maxConcurrency ?? Number.POSITIVE_INFINITY;
-  const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
-  const records: RequestRecord[] = [];
-  const inFlight = new Set<TimedRequest>();
-
+/**
+ * Run units on the engine in this thread. Spread-out schedules get a release clock (a worker
+ * that sleeps precisely, ./release-clock.ts) so this thread does not spin between arrivals;
+ * schedules that release everything at t0 (rate inf, warm-ups) need none.
+ */
+export async function runOnEngine(o: EngineRunOptions, makeUnits: (engine: Engine, t0: number) => Units): Promise<EngineResult & { t0: number }> {
+  const spread = o.schedule.count > 1 && !o.schedule.allAtStart;
+  const releaseClock = spread ? await createReleaseClock() : null;
   // Start a hair in the future so the first release is measured against a clean clock.
-  const t0 = options.t0Ms ?? performance.now() + 1;
-  const first = options.indexMap?.first ?? 0;
-  const step = options.indexMap?.step ?? 1;
-  let released = 0;
-  let dispatched = 0;
-  let firstDispatchMs = NaN;
-  let lastDispatchMs = NaN;
-  let stopped = false;
-  let cancelled = false;
+  const t0 = o.t0Ms ?? performance.now() + 1;
+  const wake: WakeSource | null = releaseClock && { start: (onWake) => releaseClock.start(o.schedule.spec, t0, onWake), stop: () => releaseClock.stop() };
+  const engine = new Engine({ clock: realClock, schedule: o.schedule, t0, counters: engineCounters(o.maxConcurrency), deadlineMs: o.deadlineMs ?? null, timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, feed: o.feed, wake, onDispatch: o.onDispatch });
+  const units = makeUnits(engine, t0);
+  const onAbort = () => engine.cancel();
+  if (o.signal?.aborted) engine.cancel();
+  else o.signal?.addEventListener("abort", onAbort);
+  const result = await engine.run(units);
+  o.signal?.removeEventListener("abort", onAbort);
+  return { ...result, t0 };
+}
+
+/** Send the schedule's requests from this thread. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const records: RequestRecord[] = [];
   let endMs = 0;
-  let dispatchTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The clock woke us for a release not yet processed: spin until it is due. */
-  let woken = false;
-
-  return new Promise<LoadResult>((resolve) => {
-    const finishIfDone = () => {
-      if (inFlight.size > 0) return;
-      if (!stopped && dispatched < count) return;
-      clearInterval(sweeper);
-      if (dispatchTimer) clearTimeout(dispatchTimer);
-      clock?.stop();
-      options.signal?.removeEventListener("abort", onAbort);
-      requests.onArrival = null;
-      resolve({ records, t0, endMs, dispatched, firstDispatchMs, lastDispatchMs, notDispatched: count - dispatched, cancelled });
-    };
-
-    const onDone = (request: TimedRequest, record: RequestRecord) => {
-      inFlight.delete(request);
-      records.push(record);
-      if (record.doneAtMs > endMs) endMs = record.doneAtMs;
-      options.onRecord(record);
-      // A slot freed: the longest-waiting released request takes it.
-      if (!stopped && dispatched < released && requests.has(dispatched)) dispatch(dispatched, performance.now() - t0);
-      finishIfDone();
-    };
-
-    const dispatch = (i: number, nowMs: number) => {
-      if (nowMs > deadlineMs) {
-        stopped = true;
-        return;
-      }
-      dispatched++;
-      options.onDispatch?.();
-      if (Number.isNaN(firstDispatchMs)) firstDispatchMs = nowMs;
-      lastDispatchMs = nowMs;
-      const g = first + i * step;
-      // Requests below the oldest waiting one are never looked up again (a generated schedule drops its chunks).
-      if ((i & 1023) === 0) schedule.forgetBelow(i);
-      const request = new TimedRequest(g, requestIdPrefix + g, requests.get(i), backend, t0, schedule.at(i), nowMs, onDone);
-      inFlight.add(request);
-      sendTimed(client, origin, request, t0);
-    };
-
-    const tick = () => {
-      if (dispatchTimer) clearTimeout(dispatchTimer);
-      dispatchTimer = null;
-      if (stopped) return finishIfDone();
-      const nowMs = performance.now() - t0;
-      const before = released;
-      // Every release due by now, at once: a release beyond a full concurrency limit only joins the queue.
-      released = releasedBy(schedule, nowMs, released);
-      if (released > before) woken = false;
-      const sent = sendWaiting(nowMs);
-      if (stopped) return finishIfDone();
-      // A burst continues after the event loop has read the sockets (see BURST_SLICE).
-      if (sent === BURST_SLICE && dispatched < released && inFlight.size < limit) return void setImmediate(tick);
-      if (released >= count) return finishIfDone();
-      scheduleTick(schedule.at(released) - (performance.now() - t0));
-    };
-
-    /** Send released requests, oldest first, while slots are free and their bytes are here; returns how many. */
-    const sendWaiting = (nowMs: number): number => {
-      let sent = 0;
-      while (!stopped && dispatched < released && inFlight.size < limit && sent < BURST_SLICE && requests.has(dispatched)) {
-        dispatch(dispatched, nowMs);
-        sent++;
-      }
-      return sent;
-    };
-    // Bytes the producer was behind on: the requests waiting for them go now.
-    requests.onArrival = () => {
-      if (stopped || dispatched >= released || inFlight.size >= limit) return;
-      if (sendWaiting(performance.now() - t0) === BURST_SLICE) setImmediate(tick);
-      if (stopped) finishIfDone();
-    };
-
-    const scheduleTick = (waitMs: number) => {
-      if (!clock) {
-        if (waitMs > SPIN_WINDOW_MS) dispatchTimer = setTimeout(tick, waitMs - SPIN_WINDOW_MS + 0.5);
-        else setImmediate(tick);
-        return;
-      }
-      // The clock's message comes EARLY_MS before a release: spin only from then on. A timer 2 ms
-      // after the release is the safety net should a message never come.
-      if (woken || waitMs <= EARLY_MS) setImmediate(tick);
-      else dispatchTimer = setTimeout(tick, waitMs + 2);
-    };
-
-    // Timeouts and the deadline are checked by one sweeper, so no per-request timer exists.
-    const sweeper = setInterval(() => {
-      const nowMs = performance.now() - t0;
-      if (nowMs > deadlineMs && !stopped) {
-        stopped = true;
-        finishIfDone();
-      }
-      sweepTimeouts(inFlight, nowMs, options.timeoutMs, options.idleTimeoutMs);
-    }, sweepIntervalMs(options.idleTimeoutMs));
-
-    const onAbort = () => {
-      if (stopped && cancelled) return;
-      stopped = true;
-      cancelled = true;
-      const nowMs = performance.now() - t0;
-      for (const request of [...inFlight]) request.abort("cancelled", "run interrupted", nowMs);
-      finishIfDone();
-    };
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener("abort", onAbort);
-
-    if (count === 0) return finishIfDone();
-    clock?.start(schedule.spec, t0, (last) => {
-      // A wake for releases a spin or a late message already handled needs nothing.
-      if (last < released) return;
-      woken = true;
-      tick();
-    });
-    scheduleTick(schedule.at(0) - (performance.now() - t0));
-  });
+  const onRecord = (record: RequestRecord) => {
+    records.push(record);
+    if (record.doneAtMs > endMs) endMs = record.doneAtMs;
+    options.onRecord(record);
+  };
+  const { schedule } = options;
+  const result = await runOnEngine({ ...options, feed: options.requests }, (engine, t0) =>
+    new RequestUnits(engine, { ...options, schedule, indexMap: options.indexMap ?? null, t0, worker: 0, onRecord }),
+  );
+  const { t0, dispatched, firstDispatchMs, lastDispatchMs, cancelled } = result;
+  return { records, t0, endMs, dispatched, firstDispatchMs, lastDispatchMs, notDispatched: schedule.count - dispatched, cancelled };
 }

@@ -72,6 +72,10 @@ export class TimedRequest implements ResponseSink {
   /** Run-relative time of the last byte, read by the timeout sweeper. */
   lastActivityMs: number;
   abortExchange: (() => void) | null = null;
+  /** ms it waited for a max_concurrency slot after it was due (set by the units that send it). */
+  slotWaitMs = 0;
+  /** The engine thread that sent it (0: the main thread's, or the first worker's). */
+  worker = 0;
 
   constructor(
     readonly index: number,
@@ -224,6 +228,8 @@ export class TimedRequest implements ResponseSink {
       requestId: this.requestId,
       scheduledAtMs: this.scheduledAtMs,
       dispatchedAtMs: this.dispatchedAtMs,
+      slotWaitMs: this.slotWaitMs,
+      worker: this.worker,
       sentAtMs: this.sentAtMs,
       chunkAtMs,
       endAtMs: this.chunks > 0 ? chunkAtMs[this.chunks - 1]! : NaN,
@@ -256,17 +262,4 @@ export class TimedRequest implements ResponseSink {
     }
     this.done(this, record);
   }
-}
-
-/** Fail requests past their overall or idle limit. Called from one interval timer, never per request. */
-export function sweepTimeouts(inFlight: Iterable<TimedRequest>, nowMs: number, timeoutMs: number, idleTimeoutMs: number): void {
-  for (const request of inFlight) {
-    if (nowMs - request.sentAtMs > timeoutMs) request.abort("timeout", `no complete response within ${timeoutMs / 1000} s (timeout_s)`, nowMs);
-    else if (nowMs - request.lastActivityMs > idleTimeoutMs) request.abort("timeout", `no data for ${idleTimeoutMs / 1000} s (idle_timeout_s)`, nowMs);
-  }
-}
-
-/** How often the sweeper looks: often enough for short test limits, rarely enough to cost nothing. */
-export function sweepIntervalMs(idleTimeoutMs: number): number {
-  return Math.min(250, idleTimeoutMs / 4);
 }

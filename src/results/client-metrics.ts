@@ -62,9 +62,10 @@ export function clientExtras(
 ): SummaryExtras {
   const dispatchLag = new SeriesBuilder({ capacity: records.length });
   // Dispatcher lateness is dispatchedAt − scheduledAt of requests that did not
-  // have to wait for a max_concurrency slot (with no limit: every request);
-  // see foundFreeSlot for how "did not wait" is reconstructed from the records.
-  const free = client.foundFreeSlot ?? (scenario.maxConcurrency === null ? null : foundFreeSlot(records, scenario.maxConcurrency));
+  // have to wait for a max_concurrency slot (with no limit: every request): the
+  // engine records each one's slot wait; records from files that predate it
+  // are reconstructed (see foundFreeSlot).
+  const free = client.foundFreeSlot ?? (scenario.maxConcurrency === null ? null : (recordedFreeSlots(records) ?? foundFreeSlot(records, scenario.maxConcurrency)));
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     if (r.dispatchedAtMs === r.dispatchedAtMs && (free === null || free[i] === 1)) {
@@ -112,3 +113,13 @@ export function clientExtras(
   };
 }
 
+/** Per record position, whether its recorded slot wait is 0; null when a record carries none. */
+function recordedFreeSlots(records: readonly RequestRecord[]): Uint8Array | null {
+  const free = new Uint8Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const wait = records[i]!.slotWaitMs;
+    if (wait === undefined) return null;
+    if (wait === 0) free[i] = 1;
+  }
+  return free;
+}

@@ -49,6 +49,8 @@ export function parseRecordLine(text: string): RecordLine | null {
     if (error.status !== undefined) record.error.status = error.status;
     if (error.body !== undefined) record.error.body = error.body;
   }
+  if (typeof o.slot_wait_ms === "number") record.slotWaitMs = o.slot_wait_ms;
+  if (typeof o.worker === "number") record.worker = o.worker;
   if (typeof o.server_input_tokens === "number") record.serverInputTokens = o.server_input_tokens;
   if (typeof o.finish_reason === "string") record.finishReason = o.finish_reason;
   if (Array.isArray(o.no_text_chunks) && o.no_text_chunks.length > 0) record.noTextChunks = o.no_text_chunks as number[];

@@ -47,6 +47,9 @@ export function recordToJsonLine(r: RequestRecord, t0EpochMs = NaN): string {
     error: r.error ?? null,
     scheduled_ms: r.scheduledAtMs,
     dispatched_ms: r.dispatchedAtMs,
+    // Wait for a max_concurrency slot (0: one was free when it was due) and the engine thread that sent it.
+    slot_wait_ms: r.slotWaitMs,
+    worker: r.worker,
     sent_ms: r.sentAtMs,
     sent_epoch_ms: Number.isNaN(sentEpochMs) ? null : sentEpochMs,
     chunk_ms: Array.from(r.chunkAtMs),

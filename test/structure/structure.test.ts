@@ -23,10 +23,6 @@ const STILL_OVER = new Set<string>([
   "src/engine/http.ts",
   "src/engine/dispatch-threads.ts startDispatchThreads",
   "src/engine/execute.ts executeScenario",
-  "src/engine/loadgen.ts runWithClock",
-  "src/engine/loadgen.ts (anonymous)",
-  "src/engine/sessions.ts runSessions",
-  "src/engine/sessions.ts (anonymous)",
 ]);
 
 function upwardImports(modules: readonly SourceModule[]): string[] {
