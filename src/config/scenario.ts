@@ -9,9 +9,9 @@ import type { ResolvedScenario } from "../base/scenario-types.ts";
 import { METRIC_NAMES } from "../base/summary-types.ts";
 import { closestMatch } from "../base/suggest.ts";
 import type { Registry } from "../plugin-host/registry.ts";
-import { SAMPLING_KEYS, DATASET_KEYS, type ScenarioInput } from "./schema.ts";
+import { SAMPLING_KEYS, type ScenarioInput } from "./schema.ts";
 import { parseGoodput, parseList } from "./values.ts";
-import { datasetProblems } from "./dataset.ts";
+import { datasetOptions, resolveDataset } from "./dataset.ts";
 
 /**
  * The seed's MODEL_NAME doubles as the tokenizer fallback: when no tokenizer
@@ -48,7 +48,8 @@ export function buildScenario(m: ScenarioInput, where: string, place: (key: stri
   for (const p of metricPercentiles) if (!(p > 0 && p <= 100)) problems.push(`${place("metric_percentiles")}: expected numbers in (0, 100], found ${p}`);
 
   const goodput = parseGoodput(m.goodput, place("goodput"), problems);
-  problems.push(...datasetProblems(m, place));
+  const { dataset, problems: datasetProblems } = resolveDataset(m, place);
+  problems.push(...datasetProblems);
 
   // Files the scenario names: reported with every other problem, before anything is loaded or sent.
   if (m.dataset_path !== undefined && !existsSync(m.dataset_path)) problems.push(`${place("dataset_path")}: file not found: ${m.dataset_path} (relative paths start from the working directory)`);
@@ -62,8 +63,6 @@ export function buildScenario(m: ScenarioInput, where: string, place: (key: stri
 
   const sampling: Record<string, unknown> = {};
   for (const key of SAMPLING_KEYS) if (m[key] !== undefined) sampling[key] = m[key];
-  const dataset: Record<string, unknown> = {};
-  for (const key of DATASET_KEYS) if (m[key] !== undefined) dataset[key] = m[key];
   const maxConcurrency = m.max_concurrency ?? null;
   const rate = m.request_rate === "inf" ? Infinity : m.request_rate!;
 
@@ -76,8 +75,9 @@ export function buildScenario(m: ScenarioInput, where: string, place: (key: stri
     model: m.model ?? "",
     servedModel: m.served_model_name ?? m.model ?? "",
     tokenizer: tokenizerFor(m, tokenizerExplicit),
-    datasetType: m.dataset_type!,
-    dataset,
+    datasetType: dataset!.dataset_type,
+    // The options as written (no filled-in defaults): what the workload builder validates again and `validate` prints.
+    dataset: datasetOptions(m),
     maxConcurrency,
     numPrompts: m.num_prompts ?? maxConcurrency ?? 1000,
     requestRate: rate,
