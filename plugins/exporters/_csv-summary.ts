@@ -50,7 +50,7 @@ function p(stats: SeriesStats, key: string): number | undefined {
 
 /** The sweep point of each result that is one (findSweeps over the results of this run). */
 export function sweepPoints(results: ScenarioResult[]): Map<ScenarioResult, { parameter: SweepParameter; value: number }> {
-  const members = results.map((r) => ({ result: r, runId: r.run.runId, scenarioName: r.scenario.name, variant: r.run.variant, maxConcurrency: r.scenario.maxConcurrency, requestRate: r.scenario.requestRate }));
+  const members = results.map((r) => ({ result: r, runId: r.run.runId, scenarioName: r.scenario.name, variant: r.run.variant, maxConcurrency: r.scenario.maxConcurrency, requestRateRps: r.scenario.requestRate }));
   return new Map(findSweeps(members).flatMap((s) => s.points.map((p) => [p.member.result, { parameter: s.parameter, value: p.value }] as const)));
 }
 

@@ -129,7 +129,7 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     variant,
     shard: shard ? `${finiteOrNull(shard.index)}/${finiteOrNull(shard.count)}` : null,
     maxConcurrency: finiteOrNull(params?.max_concurrency),
-    requestRate: rateOf(params?.request_rate),
+    requestRateRps: rateOf(params?.request_rate),
     model: str(isStd ? doc.model : doc.model_id),
     backend: str(doc.backend),
     timestamp,

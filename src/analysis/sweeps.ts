@@ -23,7 +23,7 @@ export interface SweepMember {
   variant: string;
   maxConcurrency: number | null;
   /** req/s, Infinity for "inf". */
-  requestRate: number | null;
+  requestRateRps: number | null;
 }
 
 export interface Sweep<T extends SweepMember = LoadedRun> {
@@ -39,7 +39,7 @@ export interface Sweep<T extends SweepMember = LoadedRun> {
 const AXIS_TOKEN: Record<SweepParameter, RegExp> = { max_concurrency: /^c\d+$/, request_rate: /^r(\d|inf)/ };
 
 function valueOf(m: SweepMember, p: SweepParameter): number | null {
-  return p === "max_concurrency" ? m.maxConcurrency : m.requestRate;
+  return p === "max_concurrency" ? m.maxConcurrency : m.requestRateRps;
 }
 
 /** Every sweep among `members`, in first-seen order; a member belongs to at most one. */

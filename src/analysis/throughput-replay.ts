@@ -86,7 +86,7 @@ export function replayable(run: LoadedRun): Replayable | null {
   if (!d || d.success.length === 0 || d.success.length > MAX_REPLAY_REQUESTS) return null;
   const n = d.success.length;
   const slots = run.maxConcurrency ?? Infinity;
-  const rateInf = run.requestRate === null || run.requestRate === Infinity;
+  const rateInf = run.requestRateRps === null || run.requestRateRps === Infinity;
   let scheduleS: Float64Array;
   if (rateInf) scheduleS = new Float64Array(n);
   else {

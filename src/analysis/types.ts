@@ -61,7 +61,7 @@ export interface LoadedRun {
   /** Configured max_concurrency (null: unlimited or unknown). */
   maxConcurrency: number | null;
   /** Configured request rate, req/s (Infinity for "inf"; null when unknown). */
-  requestRate: number | null;
+  requestRateRps: number | null;
   model: string | null;
   backend: string | null;
   /** ISO 8601 UTC, or null when the file carries no date. */
