@@ -8,6 +8,7 @@ import type { ConfigSources } from "./config.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { defaultText, optionName, type TextForm } from "./field.ts";
 import { FIELD_TABLE } from "./fields.ts";
+import { envOf, RUN_SETTINGS, runSetting } from "./run-settings.ts";
 
 export interface RunFlag {
   /** cac syntax, e.g. `--max-concurrency <n>`. */
@@ -65,7 +66,7 @@ export function flagsToSources(options: Record<string, unknown>, env: Record<str
   }
   const exporters = options.export === undefined ? undefined : list(options.export).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
   // A Pushgateway URL (flag or environment) is enough to push: the exporter joins whichever list applies.
-  const extraExporters = options.pushGateway !== undefined || env.PUSHGATEWAY_URL ? ["pushgateway"] : [];
+  const extraExporters = options.pushGateway !== undefined || env[envOf("push_gateway")] ? ["pushgateway"] : [];
   const sweep = (v: unknown) => (v === undefined ? undefined : list(v).join(","));
   return {
     configPath: options.config === undefined ? undefined : String(options.config),
@@ -81,24 +82,24 @@ export function flagsToSources(options: Record<string, unknown>, env: Record<str
 }
 
 export function outputDirs(options: Record<string, unknown>, env: Record<string, string | undefined>): { outputDir: string; parsedDir: string } {
-  const outputDir = String(options.outputDir ?? env.OUTPUT_DIR ?? "./benchmark_results");
-  const parsedDir = String(options.parsedDir ?? env.PARSED_DIR ?? `${outputDir.replace(/\/+$/, "")}/parsed`);
+  const outputDir = String(runSetting("output_dir", options, env) ?? RUN_SETTINGS.output_dir.defaultText);
+  const parsedDir = String(runSetting("parsed_dir", options, env) ?? `${outputDir.replace(/\/+$/, "")}/parsed`);
   return { outputDir, parsedDir };
 }
 
 /** Exporter options from flags or the environment (flag > environment > the file's `exporter_options`). */
 export function exporterOptionsFromFlags(options: Record<string, unknown>, env: Record<string, string | undefined>): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  const clickhouseUrl = options.clickhouseUrl ?? env.CLICKHOUSE_URL;
+  const clickhouseUrl = runSetting("clickhouse_url", options, env);
   if (clickhouseUrl) out.clickhouse = { url: String(clickhouseUrl) };
-  const pushUrl = options.pushGateway ?? env.PUSHGATEWAY_URL;
+  const pushUrl = runSetting("push_gateway", options, env);
   if (pushUrl) out.pushgateway = { url: String(pushUrl) };
   return out;
 }
 
 /** --metrics-port / METRICS_PORT; undefined when live metrics are off. */
 export function metricsPort(options: Record<string, unknown>, env: Record<string, string | undefined>): number | undefined {
-  const raw = options.metricsPort ?? env.METRICS_PORT;
+  const raw = runSetting("metrics_port", options, env);
   if (raw === undefined || raw === "") return undefined;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -16,6 +16,7 @@ import { parseList, parseSweep } from "./values.ts";
 import { plannedCount } from "./planned-count.ts";
 import { BUILTIN, mergeLevels, overrideLayers } from "./precedence.ts";
 import { buildScenario } from "./scenario.ts";
+import { envOf } from "./run-settings.ts";
 
 export { DEFAULT_CONFIG_PATH, readConfigFile } from "./file.ts";
 export { parseGoodput } from "./values.ts";
@@ -83,7 +84,7 @@ export function resolveConfig(sources: ConfigSources, registry: Registry): RunPl
   for (const name of sources.extraExporters ?? []) if (!exporters.includes(name)) exporters.push(name);
   for (const name of exporters) if (!registry.hasExporter(name)) problems.push(`exporter "${name}": unknown; available: ${registry.exporterNames().join(", ")}`);
   const sweeps = {
-    concurrencyLevels: parseSweep(sources.concurrencyLevels ?? sources.env.CONCURRENCY_LEVELS, "CONCURRENCY_LEVELS", true, problems),
+    concurrencyLevels: parseSweep(sources.concurrencyLevels ?? sources.env[envOf("concurrency_levels")], "CONCURRENCY_LEVELS", true, problems),
     requestRates: parseSweep(sources.requestRates, "--request-rates", false, problems),
   };
   const context: PlanContext = { file, hasFile: path !== null, config, scenarios, overrides, registry, exporters, sweeps, problems };

@@ -10,12 +10,13 @@ import { VbenchError } from "../base/errors.ts";
 import { configFileSchema, scenarioFields, SCENARIO_KEYS, TOP_LEVEL_KEYS, type ConfigFile, type ScenarioInput } from "./schema.ts";
 import { closestMatch } from "../base/suggest.ts";
 import { parseJsonWithPosition } from "../base/json-position.ts";
+import { envOf } from "./run-settings.ts";
 
 export const DEFAULT_CONFIG_PATH = "configs/vllm_benchmark.json";
 
 /** Read and parse the config file; missing default path means "no file". */
 export function readConfigFile(sources: { configPath?: string; env: Record<string, string | undefined> }): { path: string | null; config: ConfigFile; problems: string[]; raw?: unknown } {
-  const explicit = sources.configPath ?? sources.env.CONFIG_PATH;
+  const explicit = sources.configPath ?? sources.env[envOf("config")];
   const path = explicit ?? DEFAULT_CONFIG_PATH;
   if (!existsSync(path)) {
     if (explicit) {

@@ -4,9 +4,9 @@
  * shards, process tuning). Each is read by its own code, named in `note`;
  * the flag, variable, default and help text are written here only.
  */
-import { setting, type Field } from "./field.ts";
+import { optionName, setting, type Field } from "./field.ts";
 
-export const RUN_SETTINGS: Record<string, Field<undefined>> = {
+export const RUN_SETTINGS = {
   config: setting({ section: "input", flag: "--config <file>", env: "CONFIG_PATH", help: "Scenario file", defaultText: "configs/vllm_benchmark.json if present, else one built-in scenario" }),
   scenario: setting({ section: "input", flag: "--scenario <name>", help: "Run only this scenario (repeatable)" }),
   plugin: setting({ section: "input", flag: "--plugin <file>", help: "Load a backend or exporter plugin file (repeatable)" }),
@@ -29,4 +29,19 @@ export const RUN_SETTINGS: Record<string, Field<undefined>> = {
   start_at: setting({ section: "shard", flag: "--start-at <time>", env: "VBENCH_START_AT", help: "Wait for this RFC 3339 UTC instant (e.g. 2026-12-02T16:30:00Z) before the first release; refuse if it has passed" }),
   dispatch_threads: setting({ section: "process", env: "VBENCH_DISPATCH_THREADS", help: 'Dispatch threads for open-loop runs with a request rate (see docs/performance.md, "Dispatch threads"); 1 dispatches from the main thread only', defaultText: "2" }),
   default_slice: setting({ section: "process", env: "VBENCH_DEFAULT_SLICE", help: "1 keeps the kernel's default scheduler slice for the dispatch threads" }),
-};
+} satisfies Record<string, Field<undefined>>;
+
+export type RunSettingName = keyof typeof RUN_SETTINGS;
+
+type Env = Record<string, string | undefined>;
+
+/** A run setting's raw value: its flag (cac's parsed options), else its environment variable; undefined when neither is set. */
+export function runSetting(name: RunSettingName, options: Record<string, unknown>, env: Env): unknown {
+  const f: Field<undefined> = RUN_SETTINGS[name];
+  return (f.flag ? options[optionName(f.flag)] : undefined) ?? (f.env ? env[f.env] : undefined);
+}
+
+/** The environment variable of a run setting, as the table names it. */
+export function envOf(name: RunSettingName): string {
+  return (RUN_SETTINGS[name] as Field<undefined>).env!;
+}
