@@ -61,10 +61,10 @@ function destination(ctx: ExportContext): Destination {
 }
 
 /** Create what is missing; check that an existing table has every column we insert. */
-async function ensureTable<S>(d: Destination, table: string, columns: Column<S>[], key: string[]): Promise<void> {
-  await chQuery(d.conn, createTableSql(table, columns, key));
+async function ensureTable<S>(destination: Destination, table: string, columns: Column<S>[], key: string[]): Promise<void> {
+  await chQuery(destination.conn, createTableSql(table, columns, key));
   const [db, name] = table.split(".").map((q) => q.slice(1, -1));
-  const present = new Set((await chSelect<{ name: string }>(d.conn, `SELECT name FROM system.columns WHERE database = ${literal(db!)} AND table = ${literal(name!)}`)).map((r) => r.name));
+  const present = new Set((await chSelect<{ name: string }>(destination.conn, `SELECT name FROM system.columns WHERE database = ${literal(db!)} AND table = ${literal(name!)}`)).map((r) => r.name));
   const missing = columns.filter((c) => !present.has(c.name));
   if (missing.length) {
     throw new VbenchError("clickhouse_schema", `the existing ClickHouse table ${db}.${name} lacks ${missing.length} column(s) this vbench writes`, {
@@ -78,34 +78,34 @@ async function ensureTable<S>(d: Destination, table: string, columns: Column<S>[
 /** Schemas already checked in this process, by URL and table, so `vbench export` without preflight still creates them once. */
 const ready = new Set<string>();
 
-async function prepare(d: Destination): Promise<void> {
-  const id = `${d.conn.target.url} ${d.runs} ${d.requests ?? ""}`;
+async function prepare(destination: Destination): Promise<void> {
+  const id = `${destination.conn.target.url} ${destination.runs} ${destination.requests ?? ""}`;
   if (ready.has(id)) return;
   let answer: string;
   try {
-    answer = await chQuery(d.conn, "SELECT 1", 0);
+    answer = await chQuery(destination.conn, "SELECT 1", 0);
   } catch (error) {
     const e = error as VbenchError;
     throw new VbenchError("clickhouse_unreachable", e.message, { hint: e.hint, exitCode: ExitCode.preflight, cause: error });
   }
   if (answer.trim() !== "1") {
-    throw new VbenchError("clickhouse_unexpected", `${d.conn.target.url} answered "SELECT 1" with ${JSON.stringify(answer.slice(0, 80))}: not a ClickHouse HTTP interface`, {
+    throw new VbenchError("clickhouse_unexpected", `${destination.conn.target.url} answered "SELECT 1" with ${JSON.stringify(answer.slice(0, 80))}: not a ClickHouse HTTP interface`, {
       hint: "Point --clickhouse-url / CLICKHOUSE_URL at ClickHouse's HTTP port (8123 by default), not the native TCP port (9000).",
       exitCode: ExitCode.preflight,
     });
   }
-  await chQuery(d.conn, `CREATE DATABASE IF NOT EXISTS ${d.db}`);
-  await ensureTable(d, d.runs, RUN_COLUMNS, RUN_KEY);
-  if (d.requests) await ensureTable(d, d.requests, REQUEST_COLUMNS, REQUEST_KEY);
+  await chQuery(destination.conn, `CREATE DATABASE IF NOT EXISTS ${destination.db}`);
+  await ensureTable(destination, destination.runs, RUN_COLUMNS, RUN_KEY);
+  if (destination.requests) await ensureTable(destination, destination.requests, REQUEST_COLUMNS, REQUEST_KEY);
   ready.add(id);
 }
 
-async function insert(d: Destination, result: ScenarioResult): Promise<number> {
-  await prepare(d);
-  await chInsert(d.conn, d.runs, [runRow(result, clickhouseDateTime(new Date().toISOString()))]);
-  if (!d.requests) return 1;
+async function insert(destination: Destination, result: ScenarioResult): Promise<number> {
+  await prepare(destination);
+  await chInsert(destination.conn, destination.runs, [runRow(result, clickhouseDateTime(new Date().toISOString()))]);
+  if (!destination.requests) return 1;
   const rows = requestRows(result);
-  await chInsert(d.conn, d.requests, rows);
+  await chInsert(destination.conn, destination.requests, rows);
   return 1 + rows.length;
 }
 

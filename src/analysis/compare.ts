@@ -149,12 +149,12 @@ function tooFewValues(stat: Statistic, n: number): string | null {
 }
 
 /** Per-request statistics of metric m, one run a side: the bootstrap replicates and point estimates from all values. */
-function perRequest(scenario: string, m: MetricName | "success", base: LoadedRun, cand: LoadedRun, opts: CompareOptions, stats: Statistic[]): { n: number; point: [number[], number[]]; replicates: Float64Array[] } | null {
-  const [bu, cu] = [resamplingUnits(base.requests!, m), resamplingUnits(cand.requests!, m)];
+function perRequest(scenario: string, metric: MetricName | "success", base: LoadedRun, cand: LoadedRun, opts: CompareOptions, stats: Statistic[]): { n: number; point: [number[], number[]]; replicates: Float64Array[] } | null {
+  const [bu, cu] = [resamplingUnits(base.requests!, metric), resamplingUnits(cand.requests!, metric)];
   const bs = buildSample(bu, opts.maxValues);
   const cs = buildSample(cu, opts.maxValues);
   if (bs.sorted.length === 0 || cs.sorted.length === 0) return null;
-  const replicates = differenceReplicates(bs, cs, stats, { resamples: opts.resamples, rng: createRng(opts.seed, `compare:${scenario}:${m}`) });
+  const replicates = differenceReplicates(bs, cs, stats, { resamples: opts.resamples, rng: createRng(opts.seed, `compare:${scenario}:${metric}`) });
   const point = (values: Float64Array) => {
     const st = computeStats(values, [50, 99]);
     return stats.map((s) => (s.kind === "mean" ? st.mean : s.p === 50 ? st.median : st.percentiles.p99!));
@@ -187,21 +187,21 @@ function fromRuns(key: string, label: string, lowerIsBetter: boolean, base: Load
 }
 
 /** Fewest values of metric m in any one run (null when a file does not say). */
-function fewestValues(runs: LoadedRun[], m: MetricName): number | null {
-  const counts = runs.map((r) => r.metrics[m]?.count ?? null);
+function fewestValues(runs: LoadedRun[], metric: MetricName): number | null {
+  const counts = runs.map((r) => r.metrics[metric]?.count ?? null);
   return counts.includes(null) ? null : Math.min(...(counts as number[]));
 }
 
-function judge(m: Omit<MetricComparison, "verdict">): Verdict {
-  const tolerance = m.tolerance;
-  if (m.baseline === null || m.candidate === null || m.change === null || !["bootstrap", "replay", "runs-t", "tolerance"].includes(m.method)) return "n/a";
-  const base = m.baseline;
+function judge(comparison: Omit<MetricComparison, "verdict">): Verdict {
+  const tolerance = comparison.tolerance;
+  if (comparison.baseline === null || comparison.candidate === null || comparison.change === null || !["bootstrap", "replay", "runs-t", "tolerance"].includes(comparison.method)) return "n/a";
+  const base = comparison.baseline;
   const rel = (x: number) => (base !== 0 ? x / Math.abs(base) : x === 0 ? 0 : Math.sign(x) * Infinity);
   // The whole interval beyond the tolerance on one side (without an interval: the change itself).
-  const [lo, hi] = m.interval ? [rel(m.interval[0]), rel(m.interval[1])] : [rel(m.change), rel(m.change)];
+  const [lo, hi] = comparison.interval ? [rel(comparison.interval[0]), rel(comparison.interval[1])] : [rel(comparison.change), rel(comparison.change)];
   // For latencies an increase is worse; for throughputs and success rate a decrease.
   const [up, down] = [lo > tolerance, hi < -tolerance];
-  const [worse, better] = m.lowerIsBetter ? [up, down] : [down, up];
+  const [worse, better] = comparison.lowerIsBetter ? [up, down] : [down, up];
   return worse ? "regressed" : better ? "improved" : "within-noise";
 }
 

@@ -44,9 +44,9 @@ export function classifyDocument(doc: unknown): { kind: RunSourceKind } | { kind
 }
 
 /** Count/min/max from the per-request values when the file's own statistics (vbench's metric_stats) lack them. */
-function completeStats(stats: RunMetricStats, m: MetricName, data: PerRequestData | null): void {
+function completeStats(stats: RunMetricStats, metric: MetricName, data: PerRequestData | null): void {
   if (!data || (stats.count !== null && stats.min !== null && stats.max !== null)) return;
-  const values = metricValuesMs(data, m);
+  const values = metricValuesMs(data, metric);
   stats.count = values.length;
   let min = Infinity, max = -Infinity;
   for (const v of values) {

@@ -100,11 +100,11 @@ export function pooledItlMs(data: PerRequestData): Float64Array {
 }
 
 /** The one-value-per-request series of a latency metric (NaN for a failed request, and TPOT of a one-token one). */
-export function requestSeriesMs(data: PerRequestData, m: Exclude<MetricName, "itl">): Float64Array {
-  return m === "ttft" ? data.ttftMs : m === "tpot" ? data.tpotMs : data.e2elMs;
+export function requestSeriesMs(data: PerRequestData, metric: Exclude<MetricName, "itl">): Float64Array {
+  return metric === "ttft" ? data.ttftMs : metric === "tpot" ? data.tpotMs : data.e2elMs;
 }
 
 /** Every value of metric m in the run: the defined per-request values, or every ITL gap pooled. */
-export function metricValuesMs(data: PerRequestData, m: MetricName): Float64Array {
-  return m === "itl" ? pooledItlMs(data) : definedValues(requestSeriesMs(data, m));
+export function metricValuesMs(data: PerRequestData, metric: MetricName): Float64Array {
+  return metric === "itl" ? pooledItlMs(data) : definedValues(requestSeriesMs(data, metric));
 }

@@ -12,8 +12,8 @@ import { cell, clean, formatTable } from "./table.ts";
 
 const LABEL: Record<MetricName, string> = { ttft: "TTFT", tpot: "TPOT", itl: "ITL", e2el: "E2EL" };
 
-export function metricLabel(m: MetricName): string {
-  return LABEL[m];
+export function metricLabel(metric: MetricName): string {
+  return LABEL[metric];
 }
 
 /** The JSON summary of one run (ms for latencies, per second for throughputs). */

@@ -38,8 +38,8 @@ export interface Sweep<T extends SweepMember = LoadedRun> {
 
 const AXIS_TOKEN: Record<SweepParameter, RegExp> = { max_concurrency: /^c\d+$/, request_rate: /^r(\d|inf)/ };
 
-function valueOf(m: SweepMember, p: SweepParameter): number | null {
-  return p === "max_concurrency" ? m.maxConcurrency : m.requestRateRps;
+function valueOf(member: SweepMember, parameter: SweepParameter): number | null {
+  return parameter === "max_concurrency" ? member.maxConcurrency : member.requestRateRps;
 }
 
 /** Every sweep among `members`, in first-seen order; a member belongs to at most one. */

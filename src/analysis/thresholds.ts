@@ -104,12 +104,12 @@ function fmt(x: number): string {
  * "FAIL ttft_p95_ms: measured 62.3 ms > limit 50 ms (worse by 12.3 ms, 24.6%) in tiny_c8 (date) — path":
  * the scenario label names the sweep point.
  */
-export function describeFailure(f: ThresholdFailure): string {
-  const { verdict: v } = f;
+export function describeFailure(failure: ThresholdFailure): string {
+  const { verdict: v } = failure;
   const unit = unitOf(v.key);
   const op = v.comparison === "<=" ? ">" : "<";
   const measured = Number.isNaN(v.measured) ? "not in the result" : `measured ${fmt(v.measured)}${unit} ${op} limit ${fmt(v.limit)}${unit}`;
-  const by = f.by === null ? "" : ` (worse by ${fmt(f.by)}${unit}${f.byRelative === null ? "" : `, ${(f.byRelative * 100).toFixed(1)}%`})`;
+  const by = failure.by === null ? "" : ` (worse by ${fmt(failure.by)}${unit}${failure.byRelative === null ? "" : `, ${(failure.byRelative * 100).toFixed(1)}%`})`;
   const implicit = v.implicit ? " [implicit: requests failed and no success_rate threshold is set]" : "";
-  return `FAIL ${v.key}: ${measured}${by}${implicit} in ${f.run.scenario} (${f.run.timestamp ?? "no date"}) — ${f.run.sourcePath}`;
+  return `FAIL ${v.key}: ${measured}${by}${implicit} in ${failure.run.scenario} (${failure.run.timestamp ?? "no date"}) — ${failure.run.sourcePath}`;
 }

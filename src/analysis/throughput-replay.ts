@@ -47,17 +47,17 @@ const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
 export const MAX_REPLAY_REQUESTS = 20_000;
 
 /** Duration of one replay: request i (outcome pick(i)) starts at its scheduled time once a slot is free. */
-function replayDuration(r: Replayable, pick: (i: number) => number): number {
-  const n = r.scheduleS.length;
-  const size = Number.isFinite(r.slots) ? Math.min(r.slots, n) : 0;
+function replayDuration(replay: Replayable, pick: (i: number) => number): number {
+  const n = replay.scheduleS.length;
+  const size = Number.isFinite(replay.slots) ? Math.min(replay.slots, n) : 0;
   // Min-heap of slot end times (size 0 = no limit).
   const heap = new Float64Array(size).fill(-Infinity);
   let first = Infinity;
   let last = -Infinity;
   for (let i = 0; i < n; i++) {
-    let start = r.scheduleS[i]!;
+    let start = replay.scheduleS[i]!;
     if (size > 0) start = Math.max(start, heap[0]!);
-    const end = start + r.durS[pick(i)]!;
+    const end = start + replay.durS[pick(i)]!;
     if (size > 0) {
       // Replace the root (the slot just taken) and sift down.
       let k = 0;

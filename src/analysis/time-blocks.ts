@@ -32,15 +32,15 @@ import type { PerRequestData } from "./types.ts";
 export const TIME_BLOCKS = 20;
 
 /** What one request contributes to metric m, each value with its time (ms on the run's clock). */
-function valuesOf(data: PerRequestData, i: number, m: MetricName | "success", sentMs: number, put: (tMs: number, v: number) => void): void {
-  if (m === "success") return put(sentMs, data.success[i] ? 1 : 0);
+function valuesOf(data: PerRequestData, i: number, metric: MetricName | "success", sentMs: number, put: (tMs: number, v: number) => void): void {
+  if (metric === "success") return put(sentMs, data.success[i] ? 1 : 0);
   if (!data.success[i]) return;
-  if (m === "itl") {
+  if (metric === "itl") {
     let t = sentMs + data.ttftMs[i]!;
     for (const gap of data.itlMs[i]!) put((t += gap), gap);
     return;
   }
-  const v = requestSeriesMs(data, m)[i]!;
+  const v = requestSeriesMs(data, metric)[i]!;
   if (!Number.isNaN(v)) put(sentMs, v);
 }
 
@@ -49,7 +49,7 @@ function valuesOf(data: PerRequestData, i: number, m: MetricName | "success", se
  * null when the run does not say when its requests were sent (vLLM files
  * without `start_times`): the caller then resamples requests.
  */
-export function timeBlockUnits(data: PerRequestData, m: MetricName | "success", blocks = TIME_BLOCKS): Float64Array[] | null {
+export function timeBlockUnits(data: PerRequestData, metric: MetricName | "success", blocks = TIME_BLOCKS): Float64Array[] | null {
   const n = data.success.length;
   let firstMs = Infinity;
   let lastMs = -Infinity;
@@ -63,20 +63,20 @@ export function timeBlockUnits(data: PerRequestData, m: MetricName | "success", 
   const spanMs = lastMs - firstMs;
   const parts: number[][] = Array.from({ length: blocks }, () => []);
   const blockOf = (tMs: number) => (spanMs > 0 ? Math.min(blocks - 1, Math.max(0, Math.floor(((tMs - firstMs) / spanMs) * blocks))) : 0);
-  for (let i = 0; i < n; i++) valuesOf(data, i, m, data.startS[i]! * 1000, (tMs, v) => parts[blockOf(tMs)]!.push(v));
+  for (let i = 0; i < n; i++) valuesOf(data, i, metric, data.startS[i]! * 1000, (tMs, v) => parts[blockOf(tMs)]!.push(v));
   return parts.filter((p) => p.length > 0).map((p) => Float64Array.from(p));
 }
 
 /** Units of one metric of one run without send times: one per request (its value, or all its ITL gaps). */
-function requestUnits(data: PerRequestData, m: MetricName | "success"): Float64Array[] {
-  if (m === "success") return data.success.map((ok) => Float64Array.of(ok ? 1 : 0));
-  if (m === "itl") return data.itlMs.filter((g, i) => data.success[i] && g.length > 0);
+function requestUnits(data: PerRequestData, metric: MetricName | "success"): Float64Array[] {
+  if (metric === "success") return data.success.map((ok) => Float64Array.of(ok ? 1 : 0));
+  if (metric === "itl") return data.itlMs.filter((g, i) => data.success[i] && g.length > 0);
   const out: Float64Array[] = [];
-  for (const v of requestSeriesMs(data, m)) if (!Number.isNaN(v)) out.push(Float64Array.of(v));
+  for (const v of requestSeriesMs(data, metric)) if (!Number.isNaN(v)) out.push(Float64Array.of(v));
   return out;
 }
 
 /** The bootstrap's units of metric m: time blocks, or requests when the run has no send times. */
-export function resamplingUnits(data: PerRequestData, m: MetricName | "success"): Float64Array[] {
-  return timeBlockUnits(data, m) ?? requestUnits(data, m);
+export function resamplingUnits(data: PerRequestData, metric: MetricName | "success"): Float64Array[] {
+  return timeBlockUnits(data, metric) ?? requestUnits(data, metric);
 }

@@ -23,20 +23,20 @@ function clock(seconds: number): string {
 }
 
 /** A time-bound run's `total` is its duration in seconds; elapsed time past it is the drain. */
-export function formatProgress(c: ProgressCounters, elapsedS: number, timeBound: boolean): string {
-  const rate = elapsedS > 0 ? c.done / elapsedS : 0;
-  const failed = c.failed > 0 ? `, ${c.failed} failed` : "";
+export function formatProgress(counters: ProgressCounters, elapsedS: number, timeBound: boolean): string {
+  const rate = elapsedS > 0 ? counters.done / elapsedS : 0;
+  const failed = counters.failed > 0 ? `, ${counters.failed} failed` : "";
   if (timeBound) {
     // Past the duration nothing new is sent: the requests in flight finish (the drain), timed on their own.
-    const drainS = elapsedS - c.total;
-    const dispatching = drainS < 0 ? `${clock(Math.floor(elapsedS))} of ${clock(c.total)}` : `${clock(c.total)} of ${clock(c.total)}, draining ${clock(drainS)}`;
-    return `${c.done} done${failed} [${dispatching}, ${rate.toFixed(2)} req/s]`;
+    const drainS = elapsedS - counters.total;
+    const dispatching = drainS < 0 ? `${clock(Math.floor(elapsedS))} of ${clock(counters.total)}` : `${clock(counters.total)} of ${clock(counters.total)}, draining ${clock(drainS)}`;
+    return `${counters.done} done${failed} [${dispatching}, ${rate.toFixed(2)} req/s]`;
   }
-  const fraction = c.total > 0 ? Math.min(1, c.done / c.total) : 0;
+  const fraction = counters.total > 0 ? Math.min(1, counters.done / counters.total) : 0;
   const filled = Math.round(fraction * BAR_WIDTH);
-  const eta = rate > 0 ? (c.total - c.done) / rate : Infinity;
+  const eta = rate > 0 ? (counters.total - counters.done) / rate : Infinity;
   const bar = "█".repeat(filled) + " ".repeat(BAR_WIDTH - filled);
-  return `${String(Math.floor(fraction * 100)).padStart(3)}%|${bar}| ${c.done}/${c.total}${failed} [${clock(elapsedS)}<${clock(eta)}, ${rate.toFixed(2)} req/s]`;
+  return `${String(Math.floor(fraction * 100)).padStart(3)}%|${bar}| ${counters.done}/${counters.total}${failed} [${clock(elapsedS)}<${clock(eta)}, ${rate.toFixed(2)} req/s]`;
 }
 
 export class Progress {

@@ -74,20 +74,20 @@ const DEFAULT_VALUE: Record<FaultKind, number> = {
 
 export const FAULT_KINDS = Object.keys(DEFAULT_VALUE) as FaultKind[];
 
-export function faultValue(f: FaultSpec): number {
-  return f.value ?? DEFAULT_VALUE[f.kind];
+export function faultValue(fault: FaultSpec): number {
+  return fault.value ?? DEFAULT_VALUE[fault.kind];
 }
 
-export function selects(s: RequestSelector, index: number): boolean {
-  switch (s.type) {
+export function selects(selector: RequestSelector, index: number): boolean {
+  switch (selector.type) {
     case "all":
       return true;
     case "every":
-      return index % s.n === s.n - 1;
+      return index % selector.n === selector.n - 1;
     case "from":
-      return index >= s.index;
+      return index >= selector.index;
     case "at":
-      return s.indices.includes(index);
+      return selector.indices.includes(index);
   }
 }
 
@@ -147,23 +147,23 @@ export function parseFault(spec: string): FaultSpec {
   return body === undefined ? { kind, select, value } : { kind, select, value, body };
 }
 
-export function formatSelector(s: RequestSelector): string {
-  switch (s.type) {
+export function formatSelector(selector: RequestSelector): string {
+  switch (selector.type) {
     case "all":
       return "all";
     case "every":
-      return `every:${s.n}`;
+      return `every:${selector.n}`;
     case "from":
-      return `from:${s.index}`;
+      return `from:${selector.index}`;
     case "at":
-      return `at:${s.indices.join(",")}`;
+      return `at:${selector.indices.join(",")}`;
   }
 }
 
 /** Inverse of parseFault (for passing faults to a child process as flags). */
-export function formatFault(f: FaultSpec): string {
-  let head: string = f.kind;
-  if (f.value !== undefined || f.body !== undefined) head += `=${faultValue(f)}`;
-  if (f.body !== undefined) head += `:${f.body}`;
-  return `${head}@${formatSelector(f.select)}`;
+export function formatFault(fault: FaultSpec): string {
+  let head: string = fault.kind;
+  if (fault.value !== undefined || fault.body !== undefined) head += `=${faultValue(fault)}`;
+  if (fault.body !== undefined) head += `:${fault.body}`;
+  return `${head}@${formatSelector(fault.select)}`;
 }

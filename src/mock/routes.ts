@@ -76,15 +76,15 @@ export interface TruthSummary {
   nowMs: number;
 }
 
-export function summarize(d: TruthDeps): TruthSummary {
+export function summarizeTruth(deps: TruthDeps): TruthSummary {
   const cpu = process.cpuUsage();
   return {
-    ...d.truth.aggregate(),
-    maxConcurrentStreams: d.slots.peak,
-    inFlight: d.slots.inUse,
-    queued: d.slots.waiting,
-    requestsReceived: d.requestCount(),
-    tickerWakes: d.ticker.wakes,
+    ...deps.truth.aggregate(),
+    maxConcurrentStreams: deps.slots.peak,
+    inFlight: deps.slots.inUse,
+    queued: deps.slots.waiting,
+    requestsReceived: deps.requestCount(),
+    tickerWakes: deps.ticker.wakes,
     cpuUserMs: cpu.user / 1000,
     cpuSystemMs: cpu.system / 1000,
     rssMiB: Math.round(process.memoryUsage.rss() / 1048576),
@@ -98,22 +98,22 @@ function intParam(url: URL, name: string, fallback: number): number {
   return Number.isInteger(v) && v >= 0 ? v : fallback;
 }
 
-export function truthRoutes(d: TruthDeps): Record<string, Record<string, Handler>> {
+export function truthRoutes(deps: TruthDeps): Record<string, Record<string, Handler>> {
   return {
     "/_truth": {
       // ?offset=&limit= page through a large record.
       GET: (req) => {
         const url = new URL(req.url);
-        const records = d.truth.records(intParam(url, "offset", 0), intParam(url, "limit", Infinity));
+        const records = deps.truth.records(intParam(url, "offset", 0), intParam(url, "limit", Infinity));
         return Response.json(records);
       },
       DELETE: () => {
-        const cleared = d.truth.count;
-        d.truth.clear();
-        d.slots.resetPeak();
+        const cleared = deps.truth.count;
+        deps.truth.clear();
+        deps.slots.resetPeak();
         return Response.json({ cleared });
       },
     },
-    "/_truth/summary": { GET: () => Response.json(summarize(d)) },
+    "/_truth/summary": { GET: () => Response.json(summarizeTruth(deps)) },
   };
 }

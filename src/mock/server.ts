@@ -12,7 +12,7 @@ import { createTokenText } from "./text.ts";
 import { Ticker } from "./ticker.ts";
 import { TruthStore, type TruthPath, type TruthRecord } from "./truth.ts";
 import { openAiError, type ApiKind } from "./wire.ts";
-import { discoveryRoutes, summarize, truthRoutes, type TruthDeps, type TruthSummary } from "./routes.ts";
+import { discoveryRoutes, summarizeTruth, truthRoutes, type TruthDeps, type TruthSummary } from "./routes.ts";
 import { startKeepAliveFront, withKeepAliveHeader } from "./keep-alive.ts";
 
 export interface MockServer {
@@ -91,6 +91,6 @@ export async function startMockServer(partial: Partial<MockOptions> = {}, hooks:
     url: `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`,
     stop,
     truth: () => truth.records(),
-    summary: () => summarize(truthDeps),
+    summary: () => summarizeTruth(truthDeps),
   };
 }

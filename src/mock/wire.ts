@@ -40,44 +40,44 @@ export interface Wire {
   body(sent: number, text?: string): string;
 }
 
-export function createWire(c: WireContext): Wire {
+export function createWire(context: WireContext): Wire {
   const created = Math.floor(Date.now() / 1000);
-  const model = JSON.stringify(c.model);
-  const usage = `{"prompt_tokens":${c.promptTokens},"total_tokens":${c.promptTokens + c.outputTokens},"completion_tokens":${c.outputTokens}}`;
-  const finish = (to: number): string => (to >= c.outputTokens ? `"length"` : "null");
+  const model = JSON.stringify(context.model);
+  const usage = `{"prompt_tokens":${context.promptTokens},"total_tokens":${context.promptTokens + context.outputTokens},"completion_tokens":${context.outputTokens}}`;
+  const finish = (to: number): string => (to >= context.outputTokens ? `"length"` : "null");
   const q = (s: string): string => JSON.stringify(s);
 
-  if (c.kind === "tgi") {
-    const details = `{"finish_reason":"length","generated_tokens":${c.outputTokens},"seed":null}`;
+  if (context.kind === "tgi") {
+    const details = `{"finish_reason":"length","generated_tokens":${context.outputTokens},"seed":null}`;
     return {
       contentType: "text/event-stream",
       head: () => "",
       tokens(from, _to, text) {
-        const last = from + 1 >= c.outputTokens;
-        const tail = last ? `${q(c.text.range(0, c.outputTokens))},"details":${details}}\n\n` : `null,"details":null}\n\n`;
-        return `data:{"index":${from + 1},"token":{"id":${c.text.id(from)},"text":${text === undefined ? c.text.quoted(from, from + 1) : q(text)},"logprob":-0.25,"special":false},"generated_text":${tail}`;
+        const last = from + 1 >= context.outputTokens;
+        const tail = last ? `${q(context.text.range(0, context.outputTokens))},"details":${details}}\n\n` : `null,"details":null}\n\n`;
+        return `data:{"index":${from + 1},"token":{"id":${context.text.id(from)},"text":${text === undefined ? context.text.quoted(from, from + 1) : q(text)},"logprob":-0.25,"special":false},"generated_text":${tail}`;
       },
       tail: () => "",
       errorJson: (message) => tgiError(message, "overloaded"),
       errorEvent: (message) => `data:${tgiError(message, "overloaded")}\n\n`,
       malformedEvent: () => `data:{"index":0,"token":{"id":0,"text":" oops"\n\n`,
       body: (sent, text) =>
-        `{"generated_text":${q(text ?? c.text.range(0, sent))},"details":{"finish_reason":"length","generated_tokens":${sent},"seed":null}}`,
+        `{"generated_text":${q(text ?? context.text.range(0, sent))},"details":{"finish_reason":"length","generated_tokens":${sent},"seed":null}}`,
     };
   }
 
-  const chat = c.kind === "chat";
-  const id = chat ? `chatcmpl-mock-${c.index}` : `cmpl-mock-${c.index}`;
+  const chat = context.kind === "chat";
+  const id = chat ? `chatcmpl-mock-${context.index}` : `cmpl-mock-${context.index}`;
   const object = chat ? "chat.completion.chunk" : "text_completion";
   const prefix = `data: {"id":"${id}","object":"${object}","created":${created},"model":${model},"choices":[{"index":0,`;
-  const doneTail = c.includeUsage
+  const doneTail = context.includeUsage
     ? `data: {"id":"${id}","object":"${object}","created":${created},"model":${model},"choices":[],"usage":${usage}}\n\ndata: [DONE]\n\n`
     : "data: [DONE]\n\n";
   return {
     contentType: "text/event-stream",
     head: () => (chat ? `${prefix}"delta":{"role":"assistant"},"logprobs":null,"finish_reason":null}]}\n\n` : ""),
     tokens(from, to, text) {
-      const t = text === undefined ? c.text.quoted(from, to) : q(text);
+      const t = text === undefined ? context.text.quoted(from, to) : q(text);
       return chat
         ? `${prefix}"delta":{"content":${t}},"logprobs":null,"finish_reason":${finish(to)}}]}\n\n`
         : `${prefix}"text":${t},"logprobs":null,"finish_reason":${finish(to)},"stop_reason":null}]}\n\n`;
@@ -87,8 +87,8 @@ export function createWire(c: WireContext): Wire {
     errorEvent: (message) => `data: ${openAiError(message, "InternalServerError", 500)}\n\ndata: [DONE]\n\n`,
     malformedEvent: () => `${prefix}"delta":{"content":" oops"\n\n`,
     body(sent, text) {
-      const t = q(text ?? c.text.range(0, sent));
-      const u = `{"prompt_tokens":${c.promptTokens},"total_tokens":${c.promptTokens + sent},"completion_tokens":${sent}}`;
+      const t = q(text ?? context.text.range(0, sent));
+      const u = `{"prompt_tokens":${context.promptTokens},"total_tokens":${context.promptTokens + sent},"completion_tokens":${sent}}`;
       const choice = chat
         ? `{"index":0,"message":{"role":"assistant","content":${t}},"logprobs":null,"finish_reason":"length"}`
         : `{"index":0,"text":${t},"logprobs":null,"finish_reason":"length","stop_reason":null}`;

@@ -33,20 +33,20 @@ export class LiveAggregator {
   private series = new Map<MetricName, SeriesBuilder>();
 
   /** Fold in the records finished since the last call (resets when the scenario changed). */
-  update(s: LiveSnapshot): Map<MetricName, SeriesBuilder> {
-    const key = `${s.runId}\0${s.scenario}\0${s.variant}\0${s.t0Ms}`;
-    if (key !== this.key || s.records.length < this.seen) {
+  update(snapshot: LiveSnapshot): Map<MetricName, SeriesBuilder> {
+    const key = `${snapshot.runId}\0${snapshot.scenario}\0${snapshot.variant}\0${snapshot.t0Ms}`;
+    if (key !== this.key || snapshot.records.length < this.seen) {
       this.key = key;
       this.seen = 0;
-      this.series = new Map(s.metrics.map((m) => [m, new SeriesBuilder({ valueBudget: LIVE_VALUE_BUDGET })]));
+      this.series = new Map(snapshot.metrics.map((m) => [m, new SeriesBuilder({ valueBudget: LIVE_VALUE_BUDGET })]));
     }
     const ttft = this.series.get("ttft");
     const tpot = this.series.get("tpot");
     const itl = this.series.get("itl");
     const e2el = this.series.get("e2el");
-    const end = s.records.length;
+    const end = snapshot.records.length;
     for (let i = this.seen; i < end; i++) {
-      const r = s.records[i]!;
+      const r = snapshot.records[i]!;
       const chunks = r.chunkAtMs;
       if (!r.success || chunks.length === 0) continue;
       const ttftMs = chunks[0]! - r.sentAtMs;
@@ -62,13 +62,13 @@ export class LiveAggregator {
 }
 
 /** Output tokens and completions of requests finished within the last LIVE_WINDOW_S, per second. */
-function windowRates(s: LiveSnapshot, elapsedMs: number): { tokensPerS: number; requestsPerS: number } {
+function windowRates(snapshot: LiveSnapshot, elapsedMs: number): { tokensPerS: number; requestsPerS: number } {
   const fromMs = elapsedMs - LIVE_WINDOW_S * 1000;
   let tokens = 0;
   let requests = 0;
   // Records are in finish order, so the window is a suffix of the array.
-  for (let i = s.records.length - 1; i >= 0; i--) {
-    const r = s.records[i]!;
+  for (let i = snapshot.records.length - 1; i >= 0; i--) {
+    const r = snapshot.records[i]!;
     if (r.doneAtMs < fromMs) break;
     if (!r.success) continue;
     tokens += r.outputTokens;
@@ -79,38 +79,38 @@ function windowRates(s: LiveSnapshot, elapsedMs: number): { tokensPerS: number; 
 }
 
 /** The exposition for one snapshot (null: no scenario has started yet). `nowMs` is performance.now(). */
-export function renderLiveMetrics(s: LiveSnapshot | null, agg: LiveAggregator, nowMs = performance.now()): string {
+export function renderLiveMetrics(snapshot: LiveSnapshot | null, agg: LiveAggregator, nowMs = performance.now()): string {
   const out = new PromText();
   const running = "1 while a scenario is being measured, 0 before the first and after each one.";
-  if (!s) {
+  if (!snapshot) {
     out.gauge("vbench_live_scenario_running", running, [], 0);
     return out.render();
   }
-  const base: Labels = [["scenario", s.scenario]];
-  if (s.variant) base.push(["variant", s.variant]);
-  base.push(["model", s.model], ["backend", s.backend]);
-  const elapsedMs = s.running ? nowMs - s.t0Ms : lastDoneMs(s);
-  const rates = windowRates(s, elapsedMs);
+  const base: Labels = [["scenario", snapshot.scenario]];
+  if (snapshot.variant) base.push(["variant", snapshot.variant]);
+  base.push(["model", snapshot.model], ["backend", snapshot.backend]);
+  const elapsedMs = snapshot.running ? nowMs - snapshot.t0Ms : lastDoneMs(snapshot);
+  const rates = windowRates(snapshot, elapsedMs);
 
-  out.gauge("vbench_live_scenario_running", running, base, s.running ? 1 : 0);
-  out.gauge("vbench_live_info", "Identity of the scenario run being measured; the value is always 1.", [...base, ["run_id", s.runId]], 1);
+  out.gauge("vbench_live_scenario_running", running, base, snapshot.running ? 1 : 0);
+  out.gauge("vbench_live_info", "Identity of the scenario run being measured; the value is always 1.", [...base, ["run_id", snapshot.runId]], 1);
   out.gauge("vbench_live_elapsed_seconds", "Time since the scenario's measured run started.", base, Math.max(0, elapsedMs) / 1000);
-  out.gauge("vbench_live_requests_in_flight", "Requests sent and not finished yet.", base, Math.max(0, s.dispatched - s.completed - s.failed));
-  out.counter("vbench_live_requests_dispatched_total", "Requests sent so far.", base, s.dispatched);
-  out.counter("vbench_live_requests_completed_total", "Requests finished successfully so far.", base, s.completed);
-  out.counter("vbench_live_requests_failed_total", "Requests failed so far.", base, s.failed);
-  out.counter("vbench_live_output_tokens_total", "Output tokens of the successful requests finished so far.", base, s.outputTokens);
+  out.gauge("vbench_live_requests_in_flight", "Requests sent and not finished yet.", base, Math.max(0, snapshot.dispatched - snapshot.completed - snapshot.failed));
+  out.counter("vbench_live_requests_dispatched_total", "Requests sent so far.", base, snapshot.dispatched);
+  out.counter("vbench_live_requests_completed_total", "Requests finished successfully so far.", base, snapshot.completed);
+  out.counter("vbench_live_requests_failed_total", "Requests failed so far.", base, snapshot.failed);
+  out.counter("vbench_live_output_tokens_total", "Output tokens of the successful requests finished so far.", base, snapshot.outputTokens);
   out.gauge("vbench_live_output_throughput_tokens_per_second", `Output tokens of the requests finished in the last ${LIVE_WINDOW_S} s, per second.`, base, rates.tokensPerS);
   out.gauge("vbench_live_request_throughput_requests_per_second", `Successful requests finished in the last ${LIVE_WINDOW_S} s, per second.`, base, rates.requestsPerS);
-  for (const [metric, series] of agg.update(s)) {
+  for (const [metric, series] of agg.update(snapshot)) {
     out.summary(`vbench_live_${metric}_seconds`, HELP[metric], base, summaryOfStats(series.count > 0 ? series.stats(QUANTILES) : null, QUANTILES));
   }
   return out.render();
 }
 
 /** A finished scenario's elapsed time: its last finish (so the window rates describe its end, not a growing gap). */
-function lastDoneMs(s: LiveSnapshot): number {
+function lastDoneMs(snapshot: LiveSnapshot): number {
   let last = 0;
-  for (let i = s.records.length - 1; i >= 0 && i >= s.records.length - 1000; i--) last = Math.max(last, s.records[i]!.doneAtMs);
+  for (let i = snapshot.records.length - 1; i >= 0 && i >= snapshot.records.length - 1000; i--) last = Math.max(last, snapshot.records[i]!.doneAtMs);
   return last;
 }

@@ -67,17 +67,17 @@ export function runLevelFields(sum: Summary): Record<string, number | null> {
 }
 
 /** The resolved scenario as stored in results: secrets in headers redacted. */
-export function scenarioForOutput(s: ResolvedScenario): Record<string, unknown> {
-  return { ...s, baseUrl: redactUrl(s.baseUrl), headers: redactHeaders(s.headers) };
+export function scenarioForOutput(scenario: ResolvedScenario): Record<string, unknown> {
+  return { ...scenario, baseUrl: redactUrl(scenario.baseUrl), headers: redactHeaders(scenario.headers) };
 }
 
-function metricKeys(out: Record<string, unknown>, m: MetricName, stats: SeriesStats | undefined, percentiles: number[]): void {
-  out[`mean_${m}_ms`] = stats?.mean ?? 0;
-  out[`median_${m}_ms`] = stats?.median ?? 0;
-  out[`std_${m}_ms`] = stats?.std ?? 0;
+function metricKeys(out: Record<string, unknown>, metric: MetricName, stats: SeriesStats | undefined, percentiles: number[]): void {
+  out[`mean_${metric}_ms`] = stats?.mean ?? 0;
+  out[`median_${metric}_ms`] = stats?.median ?? 0;
+  out[`std_${metric}_ms`] = stats?.std ?? 0;
   for (const p of percentiles) {
     const word = percentileWord(p);
-    out[`p${word}_${m}_ms`] = stats?.percentiles[`p${word}`] ?? 0;
+    out[`p${word}_${metric}_ms`] = stats?.percentiles[`p${word}`] ?? 0;
   }
 }
 
@@ -185,8 +185,8 @@ function vbenchObject(result: ScenarioResult): Record<string, unknown> {
   };
 }
 
-function mergeJson(m: NonNullable<ScenarioResult["run"]["merge"]>): Record<string, unknown> {
-  return { shards: m.count, config_hash: m.configHash, start_at: m.startAtIso, merged: m.merged, missing: m.missing, partial: m.partial, records_only: m.recordsOnly, client_bound_shards: m.clientBound };
+function mergeJson(merge: NonNullable<ScenarioResult["run"]["merge"]>): Record<string, unknown> {
+  return { shards: merge.count, config_hash: merge.configHash, start_at: merge.startAtIso, merged: merge.merged, missing: merge.missing, partial: merge.partial, records_only: merge.recordsOnly, client_bound_shards: merge.clientBound };
 }
 
 /** JSON has no Infinity/NaN: infinite numbers become "inf"/"-inf" (vLLM's request_rate), NaN null. */

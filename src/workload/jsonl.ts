@@ -96,18 +96,18 @@ export async function loadJsonl(opts: JsonlWorkloadOptions): Promise<JsonlData> 
 }
 
 /** Request g: sample record g, or past the sample a record picked at random; each record is tokenized once. */
-export function jsonlSource(d: JsonlData, tokenizer: Tokenizer): ItemSource {
-  const counted = new Int32Array(d.records.length).fill(-1);
-  const sampler = new Oversampler(d.seed, `jsonl dataset ${d.path}`);
+export function jsonlSource(data: JsonlData, tokenizer: Tokenizer): ItemSource {
+  const counted = new Int32Array(data.records.length).fill(-1);
+  const sampler = new Oversampler(data.seed, `jsonl dataset ${data.path}`);
   return {
     item(g) {
-      const k = sampler.pick(g, d.records.length);
-      const record = d.records[k]!;
+      const k = sampler.pick(g, data.records.length);
+      const record = data.records[k]!;
       if (counted[k]! < 0) counted[k] = countInputTokens(record, tokenizer);
-      const item: WorkloadItem = { prompt: record.prompt, inputTokens: counted[k]!, outputTokens: record.outputLen ?? d.outputLen };
+      const item: WorkloadItem = { prompt: record.prompt, inputTokens: counted[k]!, outputTokens: record.outputLen ?? data.outputLen };
       if (record.messages) item.messages = record.messages;
       return item;
     },
-    lateNotes: () => sampler.notes(d.records.length),
+    lateNotes: () => sampler.notes(data.records.length),
   };
 }

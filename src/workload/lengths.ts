@@ -63,27 +63,27 @@ export const distributionSchema = v.variant("type", [
 export type Distribution = v.InferOutput<typeof distributionSchema>;
 
 /** One integer length drawn from `d`. */
-export function sampleLength(rng: Rng, d: Distribution): number {
-  switch (d.type) {
+export function sampleLength(rng: Rng, distribution: Distribution): number {
+  switch (distribution.type) {
     case "fixed":
-      return d.value;
+      return distribution.value;
     case "uniform":
-      return rng.int(d.min, d.max);
+      return rng.int(distribution.min, distribution.max);
     case "normal":
-      return clip(Math.round(d.mean + d.stdev * rng.normal()), d.min, d.max);
+      return clip(Math.round(distribution.mean + distribution.stdev * rng.normal()), distribution.min, distribution.max);
     case "lognormal": {
       // Parameters of the underlying normal whose exponential has this mean and stdev.
-      const sigma2 = Math.log(1 + (d.stdev * d.stdev) / (d.mean * d.mean));
-      const mu = Math.log(d.mean) - sigma2 / 2;
-      return clip(Math.round(Math.exp(mu + Math.sqrt(sigma2) * rng.normal())), d.min, d.max);
+      const sigma2 = Math.log(1 + (distribution.stdev * distribution.stdev) / (distribution.mean * distribution.mean));
+      const mu = Math.log(distribution.mean) - sigma2 / 2;
+      return clip(Math.round(Math.exp(mu + Math.sqrt(sigma2) * rng.normal())), distribution.min, distribution.max);
     }
   }
 }
 
 /** `count` lengths from `d`. */
-export function drawLengths(rng: Rng, count: number, d: Distribution): Int32Array {
+export function drawLengths(rng: Rng, count: number, distribution: Distribution): Int32Array {
   const out = new Int32Array(count);
-  for (let i = 0; i < count; i++) out[i] = sampleLength(rng, d);
+  for (let i = 0; i < count; i++) out[i] = sampleLength(rng, distribution);
   return out;
 }
 

@@ -36,16 +36,16 @@ export interface PrefixData {
 export const PREFIX_BLOCK = 65_536;
 
 /** The group (0-based) of request g; one block is kept between calls. */
-export function prefixGroupOf(d: Pick<PrefixData, "numPrompts" | "numGroups" | "seed">): (g: number) => number {
+export function prefixGroupOf(data: Pick<PrefixData, "numPrompts" | "numGroups" | "seed">): (g: number) => number {
   let block = -1;
   let labels = new Int32Array(0);
   return (g) => {
     const k = Math.floor(g / PREFIX_BLOCK);
     if (k !== block) {
       const start = k * PREFIX_BLOCK;
-      const size = Math.max(0, Math.min(PREFIX_BLOCK, d.numPrompts - start));
-      const order = Array.from({ length: size }, (_, j) => (start + j) % d.numGroups);
-      labels = Int32Array.from(shuffleInPlace(createRng(d.seed, "sampling", k), order));
+      const size = Math.max(0, Math.min(PREFIX_BLOCK, data.numPrompts - start));
+      const order = Array.from({ length: size }, (_, j) => (start + j) % data.numGroups);
+      labels = Int32Array.from(shuffleInPlace(createRng(data.seed, "sampling", k), order));
       block = k;
     }
     return labels[g - k * PREFIX_BLOCK]!;
@@ -55,26 +55,26 @@ export function prefixGroupOf(d: Pick<PrefixData, "numPrompts" | "numGroups" | "
 /** Groups whose prefix ids are kept at most (more are drawn again when needed: a prefix is a pure function of its group). */
 const PREFIX_CACHE = 4096;
 
-export function prefixSource(d: Omit<PrefixData, "type">, tokenizer: Tokenizer): ItemSource {
-  const groupOf = prefixGroupOf(d);
+export function prefixSource(data: Omit<PrefixData, "type">, tokenizer: Tokenizer): ItemSource {
+  const groupOf = prefixGroupOf(data);
   const prefixes = new Map<number, number[]>();
   const prefixOf = (group: number): number[] => {
     let ids = prefixes.get(group);
     if (ids) return ids;
     if (prefixes.size >= PREFIX_CACHE) prefixes.clear();
-    ids = new PromptBuilder(tokenizer, createRng(d.seed, "prefix-tokens", group)).drawIds(d.prefixLen);
+    ids = new PromptBuilder(tokenizer, createRng(data.seed, "prefix-tokens", group)).drawIds(data.prefixLen);
     prefixes.set(group, ids);
     return ids;
   };
-  const suffixBounds = rangeBounds(d.suffixLen, d.rangeRatio, 1);
-  const outputBounds = rangeBounds(d.outputLen, d.rangeRatio, 1);
-  return lengthSource(d.seed, tokenizer, (rng, g) => ({
+  const suffixBounds = rangeBounds(data.suffixLen, data.rangeRatio, 1);
+  const outputBounds = rangeBounds(data.outputLen, data.rangeRatio, 1);
+  return lengthSource(data.seed, tokenizer, (rng, g) => ({
     prefixIds: prefixOf(groupOf(g)),
     inputTokens: drawRangeLength(rng, suffixBounds),
     outputTokens: drawRangeLength(rng, outputBounds),
   }));
 }
 
-export function prefixNotes(d: Pick<PrefixData, "numPrompts" | "numGroups">): string[] {
-  return d.numGroups > d.numPrompts ? [`prefix dataset: ${d.numGroups} groups but only ${d.numPrompts} requests; some groups are unused`] : [];
+export function prefixNotes(data: Pick<PrefixData, "numPrompts" | "numGroups">): string[] {
+  return data.numGroups > data.numPrompts ? [`prefix dataset: ${data.numGroups} groups but only ${data.numPrompts} requests; some groups are unused`] : [];
 }

@@ -35,11 +35,11 @@ export interface RandomData extends RandomWorkloadOptions {
 }
 
 /** Input lengths never go below 1 token (with no prefix, 0 would be an empty prompt). */
-export function randomSource(d: RandomWorkloadOptions, tokenizer: Tokenizer): ItemSource {
-  const inputBounds = rangeBounds(d.inputLen, d.rangeRatio, d.prefixLen > 0 ? 0 : 1);
-  const outputBounds = rangeBounds(d.outputLen, d.rangeRatio, 1);
-  const prefixIds = d.prefixLen > 0 ? new PromptBuilder(tokenizer, createRng(d.seed, "prefix-tokens")).drawIds(d.prefixLen) : [];
-  return lengthSource(d.seed, tokenizer, (rng) => ({
+export function randomSource(options: RandomWorkloadOptions, tokenizer: Tokenizer): ItemSource {
+  const inputBounds = rangeBounds(options.inputLen, options.rangeRatio, options.prefixLen > 0 ? 0 : 1);
+  const outputBounds = rangeBounds(options.outputLen, options.rangeRatio, 1);
+  const prefixIds = options.prefixLen > 0 ? new PromptBuilder(tokenizer, createRng(options.seed, "prefix-tokens")).drawIds(options.prefixLen) : [];
+  return lengthSource(options.seed, tokenizer, (rng) => ({
     prefixIds,
     inputTokens: drawRangeLength(rng, inputBounds),
     outputTokens: drawRangeLength(rng, outputBounds),

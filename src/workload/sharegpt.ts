@@ -183,9 +183,9 @@ export async function loadSharegpt(opts: SharegptWorkloadOptions, tokenizer: Tok
 }
 
 /** Request g: the g-th conversation that passes the filters, or past the last one a kept one picked at random. */
-export function sharegptSource(d: SharegptData, tokenizer: Tokenizer): ItemSource {
-  const filter = new ConversationFilter(d, tokenizer);
-  const sampler = new Oversampler(d.seed, `sharegpt dataset ${d.path}`);
+export function sharegptSource(data: SharegptData, tokenizer: Tokenizer): ItemSource {
+  const filter = new ConversationFilter(data, tokenizer);
+  const sampler = new Oversampler(data.seed, `sharegpt dataset ${data.path}`);
   return {
     item(g) {
       filter.keep(g + 1);

@@ -18,6 +18,6 @@ export interface SyntheticData {
   seed: number;
 }
 
-export function syntheticSource(d: Omit<SyntheticData, "type">, tokenizer: Tokenizer): ItemSource {
-  return lengthSource(d.seed, tokenizer, (rng) => ({ prefixIds: [], inputTokens: sampleLength(rng, d.input), outputTokens: sampleLength(rng, d.output) }));
+export function syntheticSource(data: Omit<SyntheticData, "type">, tokenizer: Tokenizer): ItemSource {
+  return lengthSource(data.seed, tokenizer, (rng) => ({ prefixIds: [], inputTokens: sampleLength(rng, data.input), outputTokens: sampleLength(rng, data.output) }));
 }

@@ -68,13 +68,13 @@ export async function loadTrace(opts: TraceWorkloadOptions, notes: string[]): Pr
 }
 
 /** Request g replays record g: its text, or a random prompt of exactly its input_len (random.ts lengthSource). */
-export function traceSource(d: TraceData, tokenizer: Tokenizer): ItemSource {
-  const generated = lengthSource(d.seed, tokenizer, (_rng, g) => ({ prefixIds: [], inputTokens: d.records[g]!.inputLen!, outputTokens: d.records[g]!.outputLen ?? d.outputLen }));
+export function traceSource(data: TraceData, tokenizer: Tokenizer): ItemSource {
+  const generated = lengthSource(data.seed, tokenizer, (_rng, g) => ({ prefixIds: [], inputTokens: data.records[g]!.inputLen!, outputTokens: data.records[g]!.outputLen ?? data.outputLen }));
   return {
     item(g) {
-      const record = d.records[g]!;
+      const record = data.records[g]!;
       if (!record.text) return generated.item(g);
-      const item: WorkloadItem = { prompt: record.text.prompt, inputTokens: countInputTokens(record.text, tokenizer), outputTokens: record.outputLen ?? d.outputLen };
+      const item: WorkloadItem = { prompt: record.text.prompt, inputTokens: countInputTokens(record.text, tokenizer), outputTokens: record.outputLen ?? data.outputLen };
       if (record.text.messages) item.messages = record.text.messages;
       return item;
     },
