@@ -10,9 +10,11 @@
  * --quick         fewer points: accuracy at 16 and 1024 streams (steady only), schedule at 1000 req/s, 100,000 requests for memory,
  *                 3 rounds of compare-noise instead of 10
  * --skip-compare  leave out compare-noise.ts (`compare` on A/A pairs and on a 30% TTFT change; 3–4 minutes for 10 rounds)
+ * --skip-scale-wire  leave out scale-wire.ts (1024 streams against a tcpdump capture, unpinned then pinned; about 30 s;
+ *                 skipped with a message when tcpdump cannot capture)
  * The schedule at 1000 req/s runs a second time beside bench/floor.ts (the machine's own wake-up lag).
  * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
- * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts. VBENCH_BINARY=path measures another build.
+ * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts. VBENCH_BINARY=path measures another build.
  */
 import { BINARY, benchArgs, machineLoad, REPO } from "./_lib.ts";
 import { benchStartup } from "./startup.ts";
@@ -22,6 +24,7 @@ import { benchSchedule } from "./schedule.ts";
 import { benchMemory } from "./memory.ts";
 import { benchClientCpu } from "./client-cpu.ts";
 import { benchCompareNoise } from "./compare-noise.ts";
+import { benchScaleWire } from "./scale-wire.ts";
 
 const args = benchArgs();
 const quick = args.has("quick");
@@ -54,6 +57,7 @@ await benchAccuracy(quick ? new Map([["streams", "16,1024"], ["modes", "steady"]
 await benchSchedule(quick ? new Map([["rates", "1000"]]) : new Map());
 // Once more at 1000 req/s with the machine's own wake-up lag measured beside it (bench/floor.ts).
 await benchSchedule(new Map([["rates", "1000"], ["floor", "true"]]));
+if (!args.has("skip-scale-wire")) await benchScaleWire(new Map([["both", "true"]]));
 if (!args.has("skip-1m")) await benchMemory(new Map([["requests", quick ? "100000" : "1000000"]]));
 microBench("summarize.ts");
 if (!args.has("skip-compare")) await benchCompareNoise(new Map([["pairs", quick ? "3" : "10"]]));

@@ -24,6 +24,8 @@ export interface ScaleResult {
   requests: number;
   /** TCP segments the capture saw twice (the receiver dropped the first copy: its socket backlog was full). */
   retransmissions: number;
+  /** Client's send stamps of the first max_concurrency requests (all released at t0): last − first. */
+  firstWaveSendSpanMs: number;
   failed: number;
   client: ClientDoc;
   /** CPU of the whole client process, start-up and warm-ups included (s). */
@@ -52,6 +54,7 @@ export function formatScale(r: ScaleResult): string[] {
       `p99 TTFT ${signed(x.clientTtftMs.p99 - x.wireTtftMs.p99)} ms (${ms(x.clientTtftMs.p99)} vs ${ms(x.wireTtftMs.p99)}), ` +
       `p99 ITL ${signed(x.clientItlMs.p99 - x.wireItlMs.p99)} ms (${ms(x.clientItlMs.p99)} vs ${ms(x.wireItlMs.p99)}; message gaps, mean ${signed(x.clientItlMs.mean - x.wireItlMs.mean, 3)} ms)`,
     `per request TTFT error: mean ${signed(x.ttftErrorMs.mean)}, p50 ${signed(x.ttftErrorMs.p50)}, p99 ${signed(x.ttftErrorMs.p99)}, max ${signed(x.ttftErrorMs.max)} ms`,
+    `first wave: ${r.spec.streams} requests released at once, sent over ${ms(r.firstWaveSendSpanMs)} (${us(r.firstWaveSendSpanMs / 1000, r.spec.streams)} each, client send stamps)`,
     `send lag (request's last byte on the wire − client's send stamp): ${d(x.sendLagMs, 3)}; vbench's own send_lag_ms p99 ${ms(c.send_lag_ms.percentiles.p99 ?? NaN, 3)}`,
     `clocks aligned: client wall-clock times shifted by ${signed(x.clockShiftMs, 3)} ms so the quickest message read is 0 (send and receive lags only); send lag min ${ms(x.sendLagMs.min, 3)}`,
     `first-token receive lag (client stamp − first token packet): mean ${ms(x.firstTokenReceiveLagMs.mean, 3)}, ${d(x.firstTokenReceiveLagMs, 3)}`,
@@ -66,4 +69,28 @@ export function formatScale(r: ScaleResult): string[] {
     ...(c.client_bound ? [`flagged client-bound: ${c.client_bound_reason}`] : []),
     ...(r.kept ? [`kept: ${r.kept}`] : []),
   ];
+}
+
+const range = (values: number[], digits = 2, sign = true) => {
+  const f = (x: number) => (sign ? signed(x, digits) : x.toFixed(digits));
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return lo === hi ? f(lo) : `${f(lo)}..${f(hi)}`;
+};
+
+/** Per mode (pinned or not), the range of each headline figure over several runs. */
+export function formatRanges(results: ScaleResult[]): string[] {
+  const lines: string[] = [];
+  for (const pin of [false, true]) {
+    const rs = results.filter((r) => r.spec.pin === pin);
+    if (rs.length === 0) continue;
+    const of = (f: (r: ScaleResult) => number, digits = 2, sign = true) => range(rs.map(f), digits, sign);
+    lines.push(
+      `${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire mean TTFT ${of((r) => r.comparison.clientTtftMs.mean - r.comparison.wireTtftMs.mean)} ms, ` +
+        `p99 TTFT ${of((r) => r.comparison.clientTtftMs.p99 - r.comparison.wireTtftMs.p99)} ms, p99 ITL ${of((r) => r.comparison.clientItlMs.p99 - r.comparison.wireItlMs.p99)} ms; ` +
+        `message receive lag p99 ${of((r) => r.comparison.messageReceiveLagMs.p99, 2, false)} ms; event-loop probe p99 ${of((r) => r.client.event_loop_lag_ms.p99, 2, false)} ms, max ${of((r) => r.client.event_loop_lag_ms.max, 2, false)} ms; ` +
+        `CPU per message ${of((r) => (r.client.client_cpu_s * 1e6) / r.comparison.messages, 1, false)} µs; load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,
+    );
+  }
+  return lines;
 }

@@ -3,7 +3,7 @@
  *
  *   npx bun bench/scale-wire.ts [--streams 1024] [--tokens-per-message 4] [--pin] [--workers N]
  *        [--preset 4096] [--both] [--prompts 2N] [--warmups N] [--output-tokens 256] [--input-tokens 32]
- *        [--ttft-ms 50] [--itl-ms 10] [--keep]
+ *        [--ttft-ms 50] [--itl-ms 10] [--rounds K] [--keep]
  *
  * The simulator (`vbench mock`, a separate process) serves 50 ms to first
  * token, 10 ms per token, several tokens per stream message; vbench runs
@@ -14,6 +14,7 @@
  *
  * --pin      the simulator on CPU 0 and vbench on CPU 1 (taskset); without it both float
  * --both     run unpinned, then pinned
+ * --rounds K repeat K times (interleaved with --both) and end with the range of each figure
  * --preset 4096   4096 streams, 16 tokens per message (the same ~25,600 messages/s)
  * --workers N     passed to vbench as VBENCH_WORKERS=N; the output says whether the binary honoured it
  * --keep     keep the capture and the results directory (printed)
@@ -29,7 +30,7 @@ import { spawnMockProcess } from "../src/mock/spawn.ts";
 import { BINARY, benchArgs, findFile, machineLoad, readResults, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
 import { startWireCapture } from "./wire-truth.ts";
 import { compareAtScale, scaleRecordFromLine } from "./scale-compare.ts";
-import { formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
+import { formatRanges, formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
 import { sampleThreads, workerEvidence } from "./scale-probe.ts";
 
 export function scaleSpec(args: Map<string, string>, pin = args.has("pin")): ScaleSpec {
@@ -55,6 +56,8 @@ export function scaleSpec(args: Map<string, string>, pin = args.has("pin")): Sca
 /** One run; a string when the capture could not start (no tcpdump, no right to capture). */
 export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | string> {
   requireBinary();
+  if (spec.pin && navigator.hardwareConcurrency < 2) return "--pin needs 2 CPUs (server on CPU 0, client on CPU 1)";
+  if (spec.pin && !Bun.which("taskset")) return "--pin needs taskset (util-linux)";
   const server = spec.pin ? ["taskset", "-c", "0", BINARY] : [BINARY];
   const mock = await spawnMockProcess(server, { ttftMs: spec.ttftMs, itlMs: spec.itlMs, tokensPerChunk: spec.tokensPerMessage, exactPromptTokens: false });
   const dir = tempDir("scale-wire");
@@ -88,7 +91,10 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
     if (code !== 0) throw new Error(`vbench exited ${code}: ${stderr.slice(-2000)}`);
     const out = join(dir, "out");
     const lines = readFileSync(findFile(out, "requests.jsonl"), "utf8").split("\n").filter(Boolean);
-    const comparison = compareAtScale(lines.map(scaleRecordFromLine), wire);
+    const records = lines.map(scaleRecordFromLine);
+    const comparison = compareAtScale(records, wire);
+    const sent = Float64Array.from(records, (r) => r.sentAtMs).sort();
+    const wave = Math.min(spec.streams, sent.length) - 1;
     const doc = readResults(out);
     const usage = proc.resourceUsage();
     const command =
@@ -101,6 +107,7 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
       comparison,
       requests: lines.length,
       retransmissions: seen.retransmissions,
+      firstWaveSendSpanMs: wave >= 0 ? sent[wave]! - sent[0]! : NaN,
       failed: doc.failed as number,
       client: doc.vbench.client,
       processCpuS: usage ? Number(usage.cpuTime.total) / 1e6 : NaN,
@@ -119,18 +126,23 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
 
 export async function benchScaleWire(args = benchArgs()): Promise<(ScaleResult | string)[]> {
   const pins = args.has("both") ? [false, true] : [args.has("pin")];
+  const rounds = Number(args.get("rounds") ?? 1);
   const results: (ScaleResult | string)[] = [];
-  for (const pin of pins) {
-    const spec = scaleSpec(args, pin);
-    const title = `scale vs wire: ${spec.streams} streams, ${spec.tokensPerMessage} tokens/message, ${pin ? "pinned (server CPU 0, client CPU 1)" : "unpinned"}${spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : ""}`;
-    const r = await runScaleWire(spec);
-    results.push(r);
-    if (typeof r === "string") {
-      console.log(`\n## ${title}\n  skipped: ${r}`);
-      continue;
+  for (let round = 1; round <= rounds; round++) {
+    for (const pin of pins) {
+      const spec = scaleSpec(args, pin);
+      const title = `scale vs wire: ${spec.streams} streams, ${spec.tokensPerMessage} tokens/message, ${pin ? "pinned (server CPU 0, client CPU 1)" : "unpinned"}${spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : ""}${rounds > 1 ? `, round ${round} of ${rounds}` : ""}`;
+      const r = await runScaleWire(spec);
+      results.push(r);
+      if (typeof r === "string") {
+        console.log(`\n## ${title}\n  skipped: ${r}`);
+        return results;
+      }
+      report(title, formatScale(r), r.command, r.load);
     }
-    report(title, formatScale(r), r.command, r.load);
   }
+  const done = results.filter((r): r is ScaleResult => typeof r !== "string");
+  if (done.length > 1) report("scale vs wire: ranges over the runs above", formatRanges(done), "(the runs above)", machineLoad());
   return results;
 }
 
