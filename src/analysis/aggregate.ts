@@ -5,6 +5,7 @@
  * copy (vLLM's own saved results, runs whose parsed/ was deleted) are
  * standardized on the fly, so each run appears exactly once.
  */
+import { objectOrEmpty } from "../base/json-values.ts";
 import { METRIC_NAMES } from "../base/summary-types.ts";
 import type { LoadedRun } from "./types.ts";
 
@@ -12,9 +13,6 @@ export const AGGREGATE_SCHEMA = "vbench.aggregate/1";
 
 type Obj = Record<string, unknown>;
 
-function obj(v: unknown): Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {};
-}
 
 /** The aggregate document: results oldest first, each the standardized document plus where it came from. */
 export function buildAggregate(runs: LoadedRun[], resultsDir: string, generatedAtIso: string): Obj {
@@ -39,9 +37,9 @@ export function aggregateCsvRows(aggregate: Obj): { fields: string[]; rows: Obj[
   const paramKeys = new Set<string>();
   const metricKeys = new Set<string>();
   for (const r of results) {
-    for (const k of Object.keys(obj(r.parameters))) paramKeys.add(k);
-    const metrics = obj(r.metrics);
-    for (const m of METRIC_NAMES) for (const s of Object.keys(obj(metrics[m]))) metricKeys.add(`${m}\u0000${s}`);
+    for (const k of Object.keys(objectOrEmpty(r.parameters))) paramKeys.add(k);
+    const metrics = objectOrEmpty(r.metrics);
+    for (const m of METRIC_NAMES) for (const s of Object.keys(objectOrEmpty(metrics[m]))) metricKeys.add(`${m}\u0000${s}`);
   }
   // Metric columns: metric order, then mean/median/std, then percentiles ascending.
   const statOrder = (s: string) => (s === "mean" ? -3 : s === "median" ? -2 : s === "std" ? -1 : Number(s.slice(1)));
@@ -52,15 +50,15 @@ export function aggregateCsvRows(aggregate: Obj): { fields: string[]; rows: Obj[
   const rows = results.map((r) => {
     const row: Obj = {};
     for (const k of TOP) row[k] = r[k] ?? null;
-    const params = obj(r.parameters);
+    const params = objectOrEmpty(r.parameters);
     for (const k of paramKeys) row[`param_${k}`] = Array.isArray(params[k]) ? (params[k] as unknown[]).join(",") : params[k] ?? null;
     for (const k of NUMBERS) row[k] = r[k] ?? null;
-    const metrics = obj(r.metrics);
-    for (const [m, s] of metricCols) row[`${m}_${s}_ms`] = obj(metrics[m])[s] ?? null;
+    const metrics = objectOrEmpty(r.metrics);
+    for (const [m, s] of metricCols) row[`${m}_${s}_ms`] = objectOrEmpty(metrics[m])[s] ?? null;
     row.passed = r.passed ?? null;
-    row.thresholds_failed = Object.entries(obj(r.thresholds)).filter(([, v]) => obj(v).passed === false).map(([k]) => k).join(" ");
-    row.source_tool = obj(r.source).tool ?? null;
-    row.run_id = obj(r.source).run_id ?? null;
+    row.thresholds_failed = Object.entries(objectOrEmpty(r.thresholds)).filter(([, v]) => objectOrEmpty(v).passed === false).map(([k]) => k).join(" ");
+    row.source_tool = objectOrEmpty(r.source).tool ?? null;
+    row.run_id = objectOrEmpty(r.source).run_id ?? null;
     row.source_path = r.source_path ?? null;
     return row;
   });

@@ -10,16 +10,13 @@ import type { ScenarioResult } from "../base/scenario-types.ts";
 import { METRIC_NAMES } from "../base/summary-types.ts";
 import { standardizeVllmResult, vllmDateToIso } from "../results/standardized.ts";
 import { buildBenchmarkResults, runLabel, toJsonValue } from "../results/result-docs.ts";
-import { flatSubject, obj, storedVerdicts } from "../results/flat-result.ts";
-import { finiteOrNull } from "../base/json-values.ts";
+import { flatSubject, storedVerdicts } from "../results/flat-result.ts";
+import { finiteOrNull, nonEmptyStringOrNull, objectOrUndefined } from "../base/json-values.ts";
 import { DETAILED_KEYS, metricValuesMs, perRequestFromDetailed } from "./per-request.ts";
 import type { LoadedRun, PerRequestData, RunMetricStats, RunSourceKind } from "./types.ts";
 
 type Obj = Record<string, unknown>;
 
-function str(v: unknown): string | null {
-  return typeof v === "string" && v !== "" ? v : null;
-}
 
 /**
  * What a document is: a result of one of the three kinds, `malformed` when
@@ -27,14 +24,14 @@ function str(v: unknown): string | null {
  * (with the reason), or `unrelated` (config files, package.json, ...).
  */
 export function classifyDocument(doc: unknown): { kind: RunSourceKind } | { kind: "malformed"; reason: string } | { kind: "unrelated" } {
-  const fields = obj(doc);
+  const fields = objectOrUndefined(doc);
   if (!fields) return { kind: "unrelated" };
   if (typeof fields.schema === "string" && fields.schema.startsWith("vbench.standardized/")) {
     return finiteOrNull(fields.completed) === null || finiteOrNull(fields.duration_s) === null
       ? { kind: "malformed", reason: "standardized document without numeric `completed` and `duration_s`" }
       : { kind: "standardized" };
   }
-  const vb = obj(fields.vbench);
+  const vb = objectOrUndefined(fields.vbench);
   const looksVllm = "completed" in fields && ("duration" in fields || "mean_ttft_ms" in fields || "output_throughput" in fields);
   if (!looksVllm && !(vb && typeof vb.schema === "string" && vb.schema.startsWith("vbench.result/"))) return { kind: "unrelated" };
   for (const key of ["completed", "duration"]) {
@@ -68,9 +65,9 @@ function flatFromStandardized(doc: Obj): Obj {
     failed: doc.failed,
   };
   for (const k of ["total_input_tokens", "total_output_tokens", "request_throughput", "request_goodput", "output_throughput", "total_token_throughput", "max_output_tokens_per_s", "max_concurrent_requests"]) flat[k] = doc[k];
-  const metrics = obj(doc.metrics) ?? {};
+  const metrics = objectOrUndefined(doc.metrics) ?? {};
   for (const m of METRIC_NAMES) {
-    const entry = obj(metrics[m]);
+    const entry = objectOrUndefined(metrics[m]);
     if (!entry) continue;
     for (const [stat, value] of Object.entries(entry)) flat[`${stat}_${m}_ms`] = value;
   }
@@ -97,7 +94,7 @@ export function runKey(run: Pick<LoadedRun, "runId" | "scenarioName" | "variant"
 
 /** A LoadedRun from a classified document. `mtimeMs` orders runs whose file carries no date. */
 export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, mtimeMs: number): LoadedRun {
-  const vb = kind === "vbench" ? obj(doc.vbench) : undefined;
+  const vb = kind === "vbench" ? objectOrUndefined(doc.vbench) : undefined;
   const isStd = kind === "standardized";
   let flat: Obj = isStd ? flatFromStandardized(doc) : { ...doc };
   const requests = isStd ? null : perRequestFromDetailed(doc);
@@ -112,16 +109,16 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
   for (const m of METRIC_NAMES) if (metrics[m]) completeStats(metrics[m]!, m, requests);
   const completed = finiteOrNull(flat.completed) ?? 0;
   const failed = finiteOrNull(flat.failed) ?? 0;
-  const params = isStd ? obj(doc.parameters) : doc;
-  const variant = str(isStd ? doc.variant : vb?.variant) ?? "";
-  const scenarioName = str(isStd ? doc.scenario : vb?.scenario) ?? str(doc.label) ?? fileStem(sourcePath);
-  const timestamp = isStd ? str(doc.timestamp) : str(vb?.started_at) ?? vllmDateToIso(doc.date);
+  const params = isStd ? objectOrUndefined(doc.parameters) : doc;
+  const variant = nonEmptyStringOrNull(isStd ? doc.variant : vb?.variant) ?? "";
+  const scenarioName = nonEmptyStringOrNull(isStd ? doc.scenario : vb?.scenario) ?? nonEmptyStringOrNull(doc.label) ?? fileStem(sourcePath);
+  const timestamp = isStd ? nonEmptyStringOrNull(doc.timestamp) : nonEmptyStringOrNull(vb?.started_at) ?? vllmDateToIso(doc.date);
   const parsedTime = timestamp ? Date.parse(timestamp) : NaN;
   // Derived from the full document (vbench's run id, scenario and config live in it); a standardized file read for the same run replaces it (load.ts).
   const standardized = isStd ? doc : standardizeVllmResult(doc);
-  const shard = obj(obj(standardized.source)?.shard);
+  const shard = objectOrUndefined(objectOrUndefined(standardized.source)?.shard);
   const run: Omit<LoadedRun, "key"> = {
-    runId: str(isStd ? obj(doc.source)?.run_id : vb?.run_id),
+    runId: nonEmptyStringOrNull(isStd ? objectOrUndefined(doc.source)?.run_id : vb?.run_id),
     sourcePath,
     kind,
     scenario: runLabel(scenarioName, variant),
@@ -130,8 +127,8 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     shard: shard ? `${finiteOrNull(shard.index)}/${finiteOrNull(shard.count)}` : null,
     maxConcurrency: finiteOrNull(params?.max_concurrency),
     requestRateRps: rateOf(params?.request_rate),
-    model: str(isStd ? doc.model : doc.model_id),
-    backend: str(doc.backend),
+    model: nonEmptyStringOrNull(isStd ? doc.model : doc.model_id),
+    backend: nonEmptyStringOrNull(doc.backend),
     timestamp,
     timeMs: Number.isFinite(parsedTime) ? parsedTime : mtimeMs,
     completed,

@@ -14,7 +14,7 @@
  * Syntax checked against ClickHouse 18.16 (no DateTime64, no
  * input_format_defaults_for_omitted_fields: every column is always sent).
  */
-import { finiteOrNull } from "../base/json-values.ts";
+import { finiteOrNull, objectOrEmpty, stringOrEmpty } from "../base/json-values.ts";
 import type { RequestRecord } from "../base/request-types.ts";
 import type { ScenarioResult } from "../base/scenario-types.ts";
 import { buildStandardized } from "../results/standardized.ts";
@@ -41,9 +41,6 @@ const METRICS = ["ttft", "tpot", "itl", "e2el"] as const;
 /** Flat percentile columns: the seed's metric_percentiles plus 99.9; null when not computed. */
 export const FLAT_PERCENTILES = [25, 50, 75, 90, 95, 99, 99.9] as const;
 
-const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-/** A finite number or null (Nullable columns). */
 /** A Float64 that may be infinite or NaN: ClickHouse's JSONEachRow reads the strings "inf" and "nan". */
 function float(v: unknown): number | string {
   if (v === "inf" || v === Infinity) return "inf";
@@ -59,8 +56,8 @@ export function clickhouseDateTime(iso: string): string {
   return (Number.isNaN(d.getTime()) ? new Date(0) : d).toISOString().slice(0, 19).replace("T", " ");
 }
 
-const params = (s: RunSource): Obj => obj(s.doc.parameters);
-const metric = (s: RunSource, m: string): Obj => obj(obj(s.doc.metrics)[m]);
+const params = (s: RunSource): Obj => objectOrEmpty(s.doc.parameters);
+const metric = (s: RunSource, m: string): Obj => objectOrEmpty(objectOrEmpty(s.doc.metrics)[m]);
 const pkey = (p: number): string => `p${p}`;
 const pcol = (p: number): string => `p${String(p).replace(".", "_")}`;
 
@@ -70,18 +67,18 @@ function sortedPercentiles(stats: Obj): number[] {
 
 export const RUN_COLUMNS: Column<RunSource>[] = [
   { name: "run_id", type: "String", value: (s) => s.result.run.runId },
-  { name: "scenario", type: "String", value: (s) => str(s.doc.scenario) },
-  { name: "variant", type: "String", value: (s) => str(s.doc.variant) },
-  { name: "started_at", type: "DateTime('UTC')", value: (s) => clickhouseDateTime(str(s.doc.timestamp) || s.result.run.startedAtIso) },
+  { name: "scenario", type: "String", value: (s) => stringOrEmpty(s.doc.scenario) },
+  { name: "variant", type: "String", value: (s) => stringOrEmpty(s.doc.variant) },
+  { name: "started_at", type: "DateTime('UTC')", value: (s) => clickhouseDateTime(stringOrEmpty(s.doc.timestamp) || s.result.run.startedAtIso) },
   { name: "exported_at", type: "DateTime('UTC')", value: (s) => s.exportedAt },
-  { name: "task_name", type: "String", value: (s) => str(s.doc.task_name) },
-  { name: "description", type: "String", value: (s) => str(s.doc.description) },
-  { name: "model", type: "String", value: (s) => str(s.doc.model) },
-  { name: "backend", type: "String", value: (s) => str(s.doc.backend) },
-  { name: "endpoint", type: "String", value: (s) => str(s.doc.endpoint) },
-  { name: "tool_version", type: "String", value: (s) => str(obj(s.doc.source).tool_version) },
+  { name: "task_name", type: "String", value: (s) => stringOrEmpty(s.doc.task_name) },
+  { name: "description", type: "String", value: (s) => stringOrEmpty(s.doc.description) },
+  { name: "model", type: "String", value: (s) => stringOrEmpty(s.doc.model) },
+  { name: "backend", type: "String", value: (s) => stringOrEmpty(s.doc.backend) },
+  { name: "endpoint", type: "String", value: (s) => stringOrEmpty(s.doc.endpoint) },
+  { name: "tool_version", type: "String", value: (s) => stringOrEmpty(objectOrEmpty(s.doc.source).tool_version) },
   { name: "host", type: "String", value: (s) => s.result.run.host.hostname },
-  { name: "dataset_type", type: "String", value: (s) => str(params(s).dataset_type) },
+  { name: "dataset_type", type: "String", value: (s) => stringOrEmpty(params(s).dataset_type) },
   { name: "num_prompts", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).num_prompts) },
   { name: "request_rate", type: "Float64", value: (s) => float(params(s).request_rate) },
   { name: "burstiness", type: "Float64", value: (s) => float(s.result.scenario.burstiness) },
@@ -92,7 +89,7 @@ export const RUN_COLUMNS: Column<RunSource>[] = [
   { name: "random_range_ratio", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).random_range_ratio) },
   { name: "random_prefix_len", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).random_prefix_len) },
   { name: "seed", type: "Nullable(Float64)", value: (s) => finiteOrNull(params(s).seed) },
-  { name: "tokenizer", type: "String", value: (s) => str(params(s).tokenizer) },
+  { name: "tokenizer", type: "String", value: (s) => stringOrEmpty(params(s).tokenizer) },
   { name: "duration_s", type: "Float64", value: (s) => count(s.doc.duration_s) },
   { name: "completed", type: "UInt64", value: (s) => count(s.doc.completed) },
   { name: "failed", type: "UInt64", value: (s) => count(s.doc.failed) },

@@ -5,7 +5,7 @@
  * loader (src/analysis/normalize.ts), so both judge a file the same way
  * (src/results/thresholds.ts).
  */
-import { finiteOrNull } from "../base/json-values.ts";
+import { finiteOrNull, objectOrUndefined } from "../base/json-values.ts";
 import { METRIC_NAMES, type MetricName } from "../base/summary-types.ts";
 import type { FailureCategory } from "../base/request-types.ts";
 import type { ThresholdVerdict } from "../base/scenario-types.ts";
@@ -13,9 +13,6 @@ import type { MeasuredStats, ThresholdSubject } from "./thresholds.ts";
 
 export type Obj = Record<string, unknown>;
 
-export function obj(v: unknown): Obj | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined;
-}
 
 /**
  * Statistics per metric from the flat keys (`mean_{m}_ms`, `median_`, `std_`,
@@ -23,7 +20,7 @@ export function obj(v: unknown): Obj | undefined {
  * `metric_stats` when the file has it. A metric without `mean_{m}_ms` is absent.
  */
 export function flatMetricStats(raw: Obj): Partial<Record<MetricName, MeasuredStats>> {
-  const metricStats = obj(obj(raw.vbench)?.metric_stats);
+  const metricStats = objectOrUndefined(objectOrUndefined(raw.vbench)?.metric_stats);
   const out: Partial<Record<MetricName, MeasuredStats>> = {};
   for (const m of METRIC_NAMES) {
     const mean = finiteOrNull(raw[`mean_${m}_ms`]);
@@ -35,7 +32,7 @@ export function flatMetricStats(raw: Obj): Partial<Record<MetricName, MeasuredSt
       .sort((a, b) => Number(a) - Number(b));
     const percentiles: Record<string, number> = {};
     for (const p of ps) percentiles[`p${p}`] = raw[`p${p}_${m}_ms`] as number;
-    const extra = obj(metricStats?.[m]);
+    const extra = objectOrUndefined(metricStats?.[m]);
     out[m] = { count: finiteOrNull(extra?.count), mean, median: finiteOrNull(raw[`median_${m}_ms`]), std: finiteOrNull(raw[`std_${m}_ms`]), min: finiteOrNull(extra?.min), max: finiteOrNull(extra?.max), percentiles };
   }
   return out;
@@ -50,14 +47,14 @@ export function flatFailures(raw: Obj): ThresholdSubject["failures"] & { failed:
   const errors = Array.isArray(raw.errors) ? (raw.errors as unknown[]) : [];
   const failed = finiteOrNull(raw.failed) ?? errors.filter((e) => typeof e === "string" && e !== "").length;
   const byCategory: Partial<Record<FailureCategory, number>> = {};
-  for (const [k, v] of Object.entries(obj(obj(obj(raw.vbench)?.failures)?.by_category) ?? {})) if (finiteOrNull(v) !== null) byCategory[k as FailureCategory] = v as number;
+  for (const [k, v] of Object.entries(objectOrUndefined(objectOrUndefined(objectOrUndefined(raw.vbench)?.failures)?.by_category) ?? {})) if (finiteOrNull(v) !== null) byCategory[k as FailureCategory] = v as number;
   return { failed, byCategory };
 }
 
 /** What the thresholds of a flat result document are judged against (extras always present: null ratio when not stored). */
 export function flatSubject(raw: Obj): ThresholdSubject & { extras: { shortOutputs: { minRatio: number | null } } } {
   const { failed, byCategory } = flatFailures(raw);
-  const shortOutputs = { minRatio: finiteOrNull(obj(obj(raw.vbench)?.short_outputs)?.min_ratio) };
+  const shortOutputs = { minRatio: finiteOrNull(objectOrUndefined(objectOrUndefined(raw.vbench)?.short_outputs)?.min_ratio) };
   return { completed: finiteOrNull(raw.completed) ?? 0, failed, failures: { byCategory }, outputThroughput: finiteOrNull(raw.output_throughput), metrics: flatMetricStats(raw), extras: { shortOutputs } };
 }
 
@@ -67,10 +64,10 @@ export function flatSubject(raw: Obj): ThresholdSubject & { extras: { shortOutpu
  */
 export function storedVerdicts(stored: unknown): ThresholdVerdict[] {
   const entries: [string, unknown][] = Array.isArray(stored)
-    ? stored.flatMap((v) => (typeof obj(v)?.key === "string" ? [[obj(v)!.key as string, v] as [string, unknown]] : []))
-    : Object.entries(obj(stored) ?? {});
+    ? stored.flatMap((v) => (typeof objectOrUndefined(v)?.key === "string" ? [[objectOrUndefined(v)!.key as string, v] as [string, unknown]] : []))
+    : Object.entries(objectOrUndefined(stored) ?? {});
   return entries.flatMap(([key, v]) => {
-    const entry = obj(v);
+    const entry = objectOrUndefined(v);
     if (!entry) return [];
     const verdict: ThresholdVerdict = { key, limit: finiteOrNull(entry.limit) ?? NaN, measured: finiteOrNull(entry.measured) ?? NaN, comparison: entry.comparison === ">=" ? ">=" : "<=", passed: entry.passed === true };
     if (entry.implicit === true) verdict.implicit = true;

@@ -12,8 +12,8 @@ import type { ScenarioResult } from "../base/scenario-types.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { buildBenchmarkResults, toJsonValue } from "./result-docs.ts";
 import { evaluateThresholds, withImplicitSuccessRate, type ThresholdSubject } from "./thresholds.ts";
-import { flatSubject, obj, storedVerdicts, type Obj } from "./flat-result.ts";
-import { finiteOrNull } from "../base/json-values.ts";
+import { flatSubject, storedVerdicts, type Obj } from "./flat-result.ts";
+import { finiteOrNull, objectOrUndefined, stringOrNull } from "../base/json-values.ts";
 
 export const STANDARDIZED_SCHEMA = "vbench.standardized/1";
 export const DEFAULT_TASK_NAME = "vllm_benchmark";
@@ -26,9 +26,6 @@ export interface StandardizeOptions {
   scenarioName?: string;
 }
 
-function str(v: unknown): string | null {
-  return typeof v === "string" ? v : null;
-}
 /** A number, or vLLM's "inf" string for an unlimited request rate. */
 function rate(v: unknown): number | "inf" | null {
   return v === "inf" || v === "Infinity" ? "inf" : finiteOrNull(v);
@@ -56,21 +53,21 @@ function metricsJson(metrics: ThresholdSubject["metrics"]): Obj {
 }
 
 function configScenario(config: Obj | undefined, name: string | null): Obj | undefined {
-  const scenarios = Array.isArray(config?.scenarios) ? (config.scenarios as unknown[]).map(obj).filter((s): s is Obj => !!s) : [];
+  const scenarios = Array.isArray(config?.scenarios) ? (config.scenarios as unknown[]).map(objectOrUndefined).filter((s): s is Obj => !!s) : [];
   if (name !== null) return scenarios.find((s) => s.name === name);
   return scenarios.length === 1 ? scenarios[0] : undefined;
 }
 
 /** The file's thresholds with the scenario's own merged over them (spec/config.md). */
 function configThresholds(config: Obj, scenario: Obj | undefined): Record<string, unknown> {
-  return { ...(obj(config.thresholds) ?? {}), ...(obj(scenario?.thresholds) ?? {}) };
+  return { ...(objectOrUndefined(config.thresholds) ?? {}), ...(objectOrUndefined(scenario?.thresholds) ?? {}) };
 }
 
 function parameters(raw: Obj, vbConfig: Obj | undefined, sc: Obj | undefined, defaults: Obj | undefined): Obj {
   // vbench stored its resolved scenario; for vLLM's file the config (scenario over defaults) fills what the file lacks.
   const pick = (camel: string, snake: string): unknown => (vbConfig ? vbConfig[camel] : sc?.[snake] ?? defaults?.[snake]);
   return {
-    dataset_type: str(pick("datasetType", "dataset_type")),
+    dataset_type: stringOrNull(pick("datasetType", "dataset_type")),
     num_prompts: finiteOrNull(raw.num_prompts),
     request_rate: rate(raw.request_rate),
     burstiness: finiteOrNull(raw.burstiness),
@@ -81,7 +78,7 @@ function parameters(raw: Obj, vbConfig: Obj | undefined, sc: Obj | undefined, de
     random_range_ratio: finiteOrNull(pick("randomRangeRatio", "random_range_ratio")),
     random_prefix_len: finiteOrNull(pick("randomPrefixLen", "random_prefix_len")),
     seed: finiteOrNull(pick("seed", "seed")),
-    tokenizer: str(raw.tokenizer_id),
+    tokenizer: stringOrNull(raw.tokenizer_id),
     percentile_metrics: list(pick("percentileMetrics", "percentile_metrics")),
     metric_percentiles: list(pick("metricPercentiles", "metric_percentiles"))?.map(Number) ?? null,
   };
@@ -99,11 +96,11 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
       exitCode: ExitCode.config,
     });
   }
-  const vb = obj(raw.vbench);
-  const vbConfig = obj(vb?.config);
-  const scenarioName = str(vb?.scenario) ?? opts.scenarioName ?? null;
+  const vb = objectOrUndefined(raw.vbench);
+  const vbConfig = objectOrUndefined(vb?.config);
+  const scenarioName = stringOrNull(vb?.scenario) ?? opts.scenarioName ?? null;
   const sc = configScenario(opts.config, scenarioName);
-  const defaults = obj(opts.config?.defaults);
+  const defaults = objectOrUndefined(opts.config?.defaults);
 
   // Older vLLM files carry no `failed`: the non-empty error strings are counted instead (flat-result.ts).
   const subject = flatSubject(raw);
@@ -118,13 +115,13 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
   return toJsonValue<Obj>({
     schema: STANDARDIZED_SCHEMA,
     task_name: opts.taskName ?? DEFAULT_TASK_NAME,
-    scenario: scenarioName ?? str(sc?.name) ?? str(raw.label) ?? "",
-    variant: str(vb?.variant) ?? "",
-    description: str(vb?.description) ?? str(sc?.description) ?? "",
-    timestamp: str(vb?.started_at) ?? vllmDateToIso(raw.date),
-    model: str(raw.model_id),
-    backend: str(raw.backend),
-    endpoint: str(vb?.endpoint) ?? str(sc?.endpoint_path) ?? str(defaults?.endpoint_path),
+    scenario: scenarioName ?? stringOrNull(sc?.name) ?? stringOrNull(raw.label) ?? "",
+    variant: stringOrNull(vb?.variant) ?? "",
+    description: stringOrNull(vb?.description) ?? stringOrNull(sc?.description) ?? "",
+    timestamp: stringOrNull(vb?.started_at) ?? vllmDateToIso(raw.date),
+    model: stringOrNull(raw.model_id),
+    backend: stringOrNull(raw.backend),
+    endpoint: stringOrNull(vb?.endpoint) ?? stringOrNull(sc?.endpoint_path) ?? stringOrNull(defaults?.endpoint_path),
     parameters: parameters(raw, vbConfig, sc, defaults),
     duration_s: finiteOrNull(raw.duration),
     completed,
@@ -144,11 +141,11 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
     passed: verdicts.every((v) => v.passed),
     source: {
       tool: vb ? "vbench" : "vllm",
-      tool_version: str(vb?.tool_version),
-      run_id: str(vb?.run_id),
+      tool_version: stringOrNull(vb?.tool_version),
+      run_id: stringOrNull(vb?.run_id),
       interrupted: vb ? vb.interrupted === true : null,
       // One shard's share of a sharded run: a result of its own, not the merged one (src/analysis/normalize.ts runKey).
-      ...(obj(vb?.shard) ? { shard: { index: finiteOrNull(obj(vb?.shard)!.index), count: finiteOrNull(obj(vb?.shard)!.count) } } : {}),
+      ...(objectOrUndefined(vb?.shard) ? { shard: { index: finiteOrNull(objectOrUndefined(vb?.shard)!.index), count: finiteOrNull(objectOrUndefined(vb?.shard)!.count) } } : {}),
     },
   });
 }
