@@ -14,6 +14,7 @@
  *
  * --pin      the simulator on CPU 0 and vbench on CPU 1 (taskset); without it both float
  * --both     run unpinned, then pinned
+ * --cpu-split  after each run, the same with 2 messages per request, and CPU per message and per request solved from the two
  * --rounds K repeat K times (interleaved with --both) and end with the range of each figure
  * --preset 4096   4096 streams, 16 tokens per message (the same ~25,600 messages/s)
  * --workers N     passed to vbench as VBENCH_WORKERS=N; the output says whether the binary honoured it
@@ -139,11 +140,36 @@ export async function benchScaleWire(args = benchArgs()): Promise<(ScaleResult |
         return results;
       }
       report(title, formatScale(r), r.command, r.load);
+      if (args.has("cpu-split")) await cpuSplit(r);
     }
   }
   const done = results.filter((r): r is ScaleResult => typeof r !== "string");
   if (done.length > 1) report("scale vs wire: ranges over the runs above", formatRanges(done), "(the runs above)", machineLoad());
   return results;
+}
+
+/**
+ * --cpu-split: the same run with every token after the first in one message (2 messages per request), then
+ * client CPU = a × requests + b × messages solved from the two runs: b is the CPU per stream message, a per request
+ * (request bytes, send, headers, the record, everything but the messages). Both runs on a busy machine are noisy.
+ */
+async function cpuSplit(r: ScaleResult): Promise<void> {
+  const spec = { ...r.spec, tokensPerMessage: r.spec.outputTokens };
+  const other = await runScaleWire(spec);
+  if (typeof other === "string") return void console.log(`  cpu split: skipped (${other})`);
+  const [m1, m2] = [r.comparison.messages, other.comparison.messages];
+  const [c1, c2] = [r.client.client_cpu_s, other.client.client_cpu_s];
+  const perMessageS = (c1 - c2) / (m1 - m2);
+  const perRequestS = (c1 - perMessageS * m1) / r.requests;
+  report(
+    `CPU split (${spec.streams} streams, ${r.spec.pin ? "pinned" : "unpinned"})`,
+    [
+      `${m1} messages: ${c1.toFixed(2)} s; ${m2} messages (${spec.tokensPerMessage} tokens/message after the first): ${c2.toFixed(2)} s; both ${r.requests} requests`,
+      `per stream message ${(perMessageS * 1e6).toFixed(1)} µs, per request ${(perRequestS * 1e6).toFixed(1)} µs (client CPU = a × requests + b × messages)`,
+    ],
+    other.command,
+    other.load,
+  );
 }
 
 if (import.meta.main) await benchScaleWire();
