@@ -96,7 +96,8 @@ function unitOf(key: string): string {
   return "";
 }
 
-function fmt(x: number): string {
+/** A limit or measured value as people write it: integers as they are, else 4 significant digits (1 decimal from 100 up). */
+function shortNumber(x: number): string {
   return Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4).replace(/\.?0+$/, "");
 }
 
@@ -108,8 +109,8 @@ export function describeFailure(failure: ThresholdFailure): string {
   const { verdict: v } = failure;
   const unit = unitOf(v.key);
   const op = v.comparison === "<=" ? ">" : "<";
-  const measured = Number.isNaN(v.measured) ? "not in the result" : `measured ${fmt(v.measured)}${unit} ${op} limit ${fmt(v.limit)}${unit}`;
-  const by = failure.by === null ? "" : ` (worse by ${fmt(failure.by)}${unit}${failure.byRelative === null ? "" : `, ${(failure.byRelative * 100).toFixed(1)}%`})`;
+  const measured = Number.isNaN(v.measured) ? "not in the result" : `measured ${shortNumber(v.measured)}${unit} ${op} limit ${shortNumber(v.limit)}${unit}`;
+  const by = failure.by === null ? "" : ` (worse by ${shortNumber(failure.by)}${unit}${failure.byRelative === null ? "" : `, ${(failure.byRelative * 100).toFixed(1)}%`})`;
   const implicit = v.implicit ? " [implicit: requests failed and no success_rate threshold is set]" : "";
   return `FAIL ${v.key}: ${measured}${by}${implicit} in ${failure.run.scenario} (${failure.run.timestamp ?? "no date"}) — ${failure.run.sourcePath}`;
 }
