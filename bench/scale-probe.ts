@@ -14,29 +14,32 @@ export interface ThreadCpu {
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
-/** Sample /proc/<pid>/task every 250 ms; stop() returns CPU per thread name (the last sample: up to 250 ms missing). */
+/** Sample /proc/<pid>/task (and its child processes') every 250 ms; stop() returns CPU per thread name (the last sample: up to 250 ms missing). */
 export function sampleThreads(pid: number): { stop(): ThreadCpu[] } {
   const seen = new Map<string, { name: string; ticks: number }>();
-  const sample = () => {
+  // The process's threads, and its child processes' (worker processes, if the build uses them), by "pid/tid".
+  const sampleProcess = (p: number, prefix: string, depth: number) => {
     let tids: string[];
     try {
-      tids = readdirSync(`/proc/${pid}/task`);
+      tids = readdirSync(`/proc/${p}/task`);
     } catch {
       return; // exited, or not Linux
     }
     for (const tid of tids) {
       try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const stat = readFileSync(`/proc/${p}/task/${tid}/stat`, "utf8");
         const close = stat.lastIndexOf(")");
-        const name = stat.slice(stat.indexOf("(") + 1, close);
+        const name = prefix + stat.slice(stat.indexOf("(") + 1, close);
         const fields = stat.slice(close + 2).split(" ");
         // Fields after the name start at field 3 (state): utime is field 14, stime 15.
-        seen.set(tid, { name, ticks: Number(fields[11]) + Number(fields[12]) });
+        seen.set(`${p}/${tid}`, { name, ticks: Number(fields[11]) + Number(fields[12]) });
+        if (depth < 2) for (const child of readFileSync(`/proc/${p}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) sampleProcess(Number(child), "child process: ", depth + 1);
       } catch {
         // The thread ended between the listing and the read.
       }
     }
   };
+  const sample = () => sampleProcess(pid, "", 0);
   sample();
   const timer = setInterval(sample, 250);
   return {
@@ -59,7 +62,7 @@ function workerKeys(value: unknown, path: string, out: string[]): void {
   if (value === null || typeof value !== "object") return;
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     const here = path ? `${path}.${key}` : key;
-    if (/worker/i.test(key) && !/validation_workers/.test(key)) out.push(`${here}=${JSON.stringify(v)}`);
+    if (/worker|thread/i.test(key) && !/validation_workers/.test(key)) out.push(`${here}=${JSON.stringify(v)}`);
     else workerKeys(v, here, out);
   }
 }
@@ -72,7 +75,7 @@ export function workerEvidence(doc: unknown, outDir: string, asked: number, thre
   const logLines: string[] = [];
   for (const entry of readdirSync(outDir, { recursive: true }) as string[]) {
     if (!entry.endsWith(".log")) continue;
-    for (const line of readFileSync(join(outDir, entry), "utf8").split("\n")) if (/worker/i.test(line)) logLines.push(line.trim().slice(0, 160));
+    for (const line of readFileSync(join(outDir, entry), "utf8").split("\n")) if (/VBENCH_WORKERS|\bworkers?\b/i.test(line)) logLines.push(line.trim().slice(0, 160));
   }
   if (logLines.length) return `asked ${asked}; the debug log says: ${logLines.slice(0, 3).join(" | ")}`;
   const busy = threads.filter((t) => t.cpuS >= 0.2).map((t) => `${t.name}×${t.threads} ${t.cpuS.toFixed(2)} s`);
