@@ -18,6 +18,7 @@ import { finiteOrNull, objectOrEmpty, stringOrEmpty } from "../base/json-values.
 import type { RequestRecord } from "../base/request-types.ts";
 import type { ScenarioResult } from "../base/scenario-types.ts";
 import { buildStandardized } from "../results/standardized.ts";
+import { percentileKey } from "../results/stats.ts";
 import { requestLatencies } from "../results/result-docs.ts";
 
 type Obj = Record<string, unknown>;
@@ -58,8 +59,8 @@ export function clickhouseDateTime(iso: string): string {
 
 const params = (s: RunSource): Obj => objectOrEmpty(s.doc.parameters);
 const metric = (s: RunSource, m: string): Obj => objectOrEmpty(objectOrEmpty(s.doc.metrics)[m]);
-const pkey = (p: number): string => `p${p}`;
-const pcol = (p: number): string => `p${String(p).replace(".", "_")}`;
+/** A percentile in a column name: 99.9 → "p99_9" (a dot is not allowed there). */
+const percentileColumn = (p: number): string => `p${String(p).replace(".", "_")}`;
 
 function sortedPercentiles(stats: Obj): number[] {
   return Object.keys(stats).filter((k) => /^p\d+(\.\d+)?$/.test(k)).map((k) => Number(k.slice(1))).sort((a, b) => a - b);
@@ -106,9 +107,9 @@ export const RUN_COLUMNS: Column<RunSource>[] = [
     { name: `${m}_mean_ms`, type: "Nullable(Float64)", value: (s) => finiteOrNull(metric(s, m).mean) },
     { name: `${m}_median_ms`, type: "Nullable(Float64)", value: (s) => finiteOrNull(metric(s, m).median) },
     { name: `${m}_std_ms`, type: "Nullable(Float64)", value: (s) => finiteOrNull(metric(s, m).std) },
-    ...FLAT_PERCENTILES.map((p): Column<RunSource> => ({ name: `${m}_${pcol(p)}_ms`, type: "Nullable(Float64)", value: (s) => finiteOrNull(metric(s, m)[pkey(p)]) })),
+    ...FLAT_PERCENTILES.map((p): Column<RunSource> => ({ name: `${m}_${percentileColumn(p)}_ms`, type: "Nullable(Float64)", value: (s) => finiteOrNull(metric(s, m)[percentileKey(p)]) })),
     { name: `${m}_percentiles`, type: "Array(Float64)", value: (s) => sortedPercentiles(metric(s, m)) },
-    { name: `${m}_percentile_values_ms`, type: "Array(Float64)", value: (s) => sortedPercentiles(metric(s, m)).map((p) => finiteOrNull(metric(s, m)[pkey(p)]) ?? 0) },
+    { name: `${m}_percentile_values_ms`, type: "Array(Float64)", value: (s) => sortedPercentiles(metric(s, m)).map((p) => finiteOrNull(metric(s, m)[percentileKey(p)]) ?? 0) },
   ]),
   { name: "passed", type: "UInt8", value: (s) => flag(s.doc.passed) },
   { name: "threshold_keys", type: "Array(String)", value: (s) => s.result.thresholds.map((t) => t.key) },
