@@ -202,14 +202,17 @@ function formatSlo(slo: ResolvedScenario["goodput"]): string {
 
 const num = (x: number | null, digits = 1) => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(digits));
 
+/** A right-aligned cell that keeps at least one space before it, so a wide value (the achieved rate of requests all released at once can be millions per second) never runs into the cell to its left. */
+const cell = (text: string, width: number) => ` ${text.padStart(width - 1)}`;
+
 function tableHeader(unit: string): string {
-  return `${"step".padEnd(5)}${"phase".padEnd(8)}${unit.padStart(14)}${"good".padStart(12)}${"goodput".padStart(10)}${"p95 TTFT".padStart(10)}${"p95 TPOT".padStart(10)}${"achieved".padStart(10)}  verdict`;
+  return `${"step".padEnd(5)}${"phase".padEnd(8)}${cell(unit, 14)}${cell("good", 12)}${cell("goodput", 10)}${cell("p95 TTFT", 10)}${cell("p95 TPOT", 10)}${cell("achieved", 10)}  verdict`;
 }
 
 export function tableRow(s: SearchStepReport): string {
   const good = `${(s.goodFraction * 100).toFixed(1)}%`;
   const verdict = (s.passed ? "pass" : "FAIL") + (s.clientBound ? " (client-bound: not trustworthy)" : "");
-  return `${String(s.step).padEnd(5)}${s.phase.padEnd(8)}${String(s.value).padStart(14)}${good.padStart(12)}${num(s.goodputRps, 2).padStart(10)}${num(s.p95TtftMs).padStart(10)}${num(s.p95TpotMs, 2).padStart(10)}${num(s.achievedRateRps, 2).padStart(10)}  ${verdict}`;
+  return `${String(s.step).padEnd(5)}${s.phase.padEnd(8)}${cell(String(s.value), 14)}${cell(good, 12)}${cell(num(s.goodputRps, 2), 10)}${cell(num(s.p95TtftMs), 10)}${cell(num(s.p95TpotMs, 2), 10)}${cell(num(s.achievedRateRps, 2), 10)}  ${verdict}`;
 }
 
 /** The answer on stderr, with the client-bound caveat of any step it rests on. */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { conclusion, type SearchReport, type SearchStepReport } from "../../src/commands/search.ts";
+import { conclusion, tableRow, type SearchReport, type SearchStepReport } from "../../src/commands/search.ts";
 import { tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
 
 const ROW = /^\d+\s+(grow|bisect)\s+\d/;
@@ -39,6 +39,14 @@ describe("search's answer", () => {
     expect(conclusion(report([step(1, true, false), step(2, false, false)], 1, 2), "rate (req/s)")).toBe(
       "Highest passing rate (req/s): 1 (first failure at 2); bracket converged after 2 step(s). Steps: /r",
     );
+  });
+});
+
+describe("search's table", () => {
+  test("keeps a space between cells when a value is wider than its column", () => {
+    // Requests released all at once (a concurrency step at rate inf) give an achieved rate of millions per second.
+    const row = tableRow({ ...step(4, true, false), p95TpotMs: 10.034, achievedRateRps: 4357298.47 });
+    expect(row.trimEnd().split(/\s+/)).toEqual(["4", "grow", "4", "100.0%", "1.00", "1.0", "10.03", "4357298.47", "pass"]);
   });
 });
 
