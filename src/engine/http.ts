@@ -20,109 +20,16 @@
  * connection, and the sink is told (`onResend`), so the re-send is on the
  * record, never silent; a second such close fails the request as `connect`.
  *
- * The response framing is a pure parser (./http-response.ts); this file owns
- * the sockets, the pool and the clock.
+ * The response framing is a pure parser (../wire/http-response.ts); this
+ * file owns the pool and the clock, ./http-exchange.ts the socket callbacks.
  */
-import type { Socket } from "bun";
-import { Framed, ResponseFraming, type ResponseHandler } from "../wire/http-response.ts";
+import { Framed } from "../wire/http-response.ts";
+import { connectMessage, errorCode, originText, tlsMessage, type Origin } from "./http-origin.ts";
+import { Exchange, socketHandlers, writeRest, type Conn, type ConnOwner, type ConnState, type ResponseSink } from "./http-exchange.ts";
 
 export { keepAliveTimeoutMs } from "../wire/http-response.ts";
-
-/** Receives one response. All callbacks run synchronously inside the socket callback. */
-export interface ResponseSink {
-  /** Status line and headers arrived (header names lower-cased). */
-  onHead(status: number, headers: Map<string, string>, nowMs: number): void;
-  /** A piece of the (de-chunked) body. `bytes` is only valid during the call. */
-  onBody(bytes: Uint8Array, nowMs: number): void;
-  /** The response ended cleanly per HTTP framing (or by close for close-delimited bodies). */
-  onEnd(nowMs: number): void;
-  /** The exchange failed; `kind` tells connect errors from cut responses. */
-  onFail(kind: "connect" | "truncated", message: string, nowMs: number): void;
-  /**
-   * The request is being sent once more, on a new connection: the kept-alive
-   * one it went out on closed before any byte of a response. Called just
-   * before the new connection is opened, at most once per send.
-   */
-  onResend?(nowMs: number): void;
-}
-
-export interface Origin {
-  hostname: string;
-  port: number;
-  tls: boolean;
-  /** `host:port` for the Host header and pool key. */
-  authority: string;
-}
-
-export function parseOrigin(baseUrl: string): Origin {
-  const url = new URL(baseUrl);
-  const tls = url.protocol === "https:";
-  const port = url.port ? Number(url.port) : tls ? 443 : 80;
-  const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-  return { hostname, port, tls, authority: url.host };
-}
-
-/** Serialise a request once, before the clock starts. */
-export function encodeRequest(origin: Origin, method: string, path: string, headers: Record<string, string>, body: string | null): Uint8Array {
-  const bodyBytes = body === null ? null : new TextEncoder().encode(body);
-  let head = `${method} ${path} HTTP/1.1\r\nHost: ${origin.authority}\r\nConnection: keep-alive\r\nAccept: */*\r\n`;
-  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-  if (bodyBytes) head += `Content-Length: ${bodyBytes.byteLength}\r\n`;
-  head += "\r\n";
-  const headBytes = new TextEncoder().encode(head);
-  if (!bodyBytes) return headBytes;
-  const out = new Uint8Array(headBytes.byteLength + bodyBytes.byteLength);
-  out.set(headBytes, 0);
-  out.set(bodyBytes, headBytes.byteLength);
-  return out;
-}
-
-/** One request/response on one connection: the bytes to send and the response's framing. */
-class Exchange implements ResponseHandler {
-  socket: Conn | null = null;
-  aborted = false;
-  written = 0;
-  /** The clock of the read being parsed (performance.now()), passed to the sink with what it carries. */
-  nowMs = 0;
-  readonly framing = new ResponseFraming(this);
-  constructor(
-    readonly sink: ResponseSink,
-    readonly payload: Uint8Array,
-    public retryable: boolean,
-  ) {}
-
-  onHead(status: number, headers: Map<string, string>): void {
-    this.sink.onHead(status, headers, this.nowMs);
-  }
-
-  onBody(bytes: Uint8Array): void {
-    this.sink.onBody(bytes, this.nowMs);
-  }
-
-  /** Stop this exchange without any further sink callback (the caller records why). */
-  abort(): void {
-    this.aborted = true;
-    this.framing.stop();
-    const socket = this.socket;
-    if (socket && socket.data.exchange === this) {
-      socket.data.exchange = null;
-      socket.terminate();
-    }
-  }
-}
-
-interface ConnState {
-  exchange: Exchange | null;
-  origin: Origin;
-  client: HttpClient;
-  idle: boolean;
-  /** performance.now() when it went back to the pool. */
-  idleSinceMs: number;
-  /** The idle limit the server announced on its last response (Infinity: none). */
-  keepAliveTimeoutMs: number;
-  /** Why the TLS handshake failed (an untrusted certificate): the close that follows carries no error of its own. */
-  tlsError?: Error;
-}
+export { encodeRequest, parseOrigin, type Origin } from "./http-origin.ts";
+export type { ResponseSink } from "./http-exchange.ts";
 
 /** What the pool did, for the run's log and the tests. */
 export interface HttpClientStats {
@@ -146,49 +53,7 @@ export function keepAliveMarginMs(timeoutMs: number): number {
   return Math.min(1000, timeoutMs / 4);
 }
 
-type Conn = Socket<ConnState>;
-
-const socketHandlers = {
-  open(_socket: Conn) {},
-  data(socket: Conn, data: Uint8Array) {
-    const ex = socket.data.exchange;
-    if (!ex) {
-      // Bytes on an idle connection: the server misbehaves; drop the connection.
-      socket.end();
-      return;
-    }
-    socket.data.client.feed(socket, ex, data, performance.now());
-  },
-  drain(socket: Conn) {
-    const ex = socket.data.exchange;
-    if (ex && ex.written < ex.payload.byteLength) writeRest(socket, ex);
-  },
-  close(socket: Conn, error?: Error) {
-    socket.data.client.closed(socket, error);
-  },
-  error(socket: Conn, error: Error) {
-    socket.data.client.closed(socket, error);
-  },
-  end(socket: Conn) {
-    // The server is closing: an idle connection must leave the pool now, not when the close arrives.
-    socket.data.client.unpool(socket);
-    socket.end();
-  },
-  connectError(socket: Conn, error: Error) {
-    socket.data.client.closed(socket, error);
-  },
-  handshake(socket: Conn, success: boolean, authorizationError: Error | null) {
-    // A certificate the runtime does not trust fails the handshake, and Bun then closes the socket.
-    if (!success) socket.data.tlsError = authorizationError ?? new Error("TLS handshake failed");
-  },
-};
-
-function writeRest(socket: Conn, ex: Exchange): void {
-  const n = socket.write(ex.payload.subarray(ex.written));
-  if (n > 0) ex.written += n;
-}
-
-export class HttpClient {
+export class HttpClient implements ConnOwner {
   private readonly idle = new Map<string, Conn[]>();
   private readonly open = new Set<Conn>();
   readonly stats: HttpClientStats = { opened: 0, reused: 0, expired: 0, resent: 0 };
@@ -243,7 +108,7 @@ export class HttpClient {
   }
 
   private async connect(origin: Origin, ex: Exchange): Promise<void> {
-    const state: ConnState = { exchange: ex, origin, client: this, idle: false, idleSinceMs: NaN, keepAliveTimeoutMs: Infinity };
+    const state: ConnState = { exchange: ex, origin, owner: this, idle: false, idleSinceMs: NaN, keepAliveTimeoutMs: Infinity };
     this.stats.opened++;
     try {
       const socket = await Bun.connect<ConnState>({
@@ -360,24 +225,4 @@ export class HttpClient {
     this.open.clear();
     this.idle.clear();
   }
-}
-
-function originText(origin: Origin): string {
-  return `${origin.tls ? "https" : "http"}://${origin.authority}`;
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: string })?.code;
-  return code ?? (error instanceof Error ? error.message : String(error));
-}
-
-function connectMessage(origin: Origin, error: unknown): string {
-  return `cannot connect to ${originText(origin)}: ${errorCode(error)}`;
-}
-
-/** A failed TLS handshake, with what to do: the runtime trusts the system's CAs plus NODE_EXTRA_CA_CERTS. */
-function tlsMessage(origin: Origin, error: Error): string {
-  const code = (error as { code?: string }).code;
-  const what = code && code !== error.message ? `${error.message} (${code})` : error.message;
-  return `cannot connect to ${originText(origin)}: TLS handshake failed: ${what}; a private CA or self-signed certificate is trusted with NODE_EXTRA_CA_CERTS=/path/to/ca.pem`;
 }
