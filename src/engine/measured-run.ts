@@ -1,0 +1,134 @@
+/**
+ * The measured run of one scenario (./execute.ts has the steps before it):
+ * its plan (the schedule, a shard's share, where it is dispatched from), the
+ * header lines, and the run itself with records streamed to requests.jsonl,
+ * live counters and the progress line, on the dispatch threads, as sessions,
+ * or on this thread's engine.
+ */
+import type { RequestRecord } from "../base/request-types.ts";
+import type { Logger } from "../base/log.ts";
+import { Progress, type ProgressCounters } from "../base/progress.ts";
+import { indexMap, shardConcurrency, type ShardSpec } from "../config/shard.ts";
+import type { RecordLog } from "../results/record-log.ts";
+import type { ExecuteContext } from "./execute-context.ts";
+import { runLoad, type LoadResult } from "./loadgen.ts";
+import type { PreparedScenario } from "./prepare.ts";
+import { listFeed } from "./request-feed.ts";
+import type { RequestSupply } from "./request-supply.ts";
+import { runSchedule, strided, type Schedule } from "./schedule.ts";
+import { runSessions } from "./sessions.ts";
+import { singleLoopReason, type DispatchThreads } from "./dispatch-threads.ts";
+import { startClientMonitor, type ClientMonitor } from "./client-monitor.ts";
+
+/** What one scenario's loads share. */
+export interface LoadPlan {
+  base: { client: ExecuteContext["client"]; origin: PreparedScenario["origin"]; backend: PreparedScenario["backend"]; timeoutMs: number; idleTimeoutMs: number };
+  globalSchedule: Schedule;
+  /** This process's share of it (all of it unless sharded). */
+  schedule: Schedule;
+  shard: ShardSpec | null;
+  /** This process's concurrency limit (a shard's share). */
+  maxConcurrency: number | null;
+  byIndex: { first: number; step: number } | undefined;
+  deadlineMs: number | undefined;
+  /** Why the run stays on this thread; null: dispatch threads can run it. */
+  singleLoop: string | null;
+}
+
+export function planLoad(p: PreparedScenario, ctx: ExecuteContext): LoadPlan {
+  const { scenario } = p.run;
+  const shard = ctx.shard ?? null;
+  // A shard sends its own share of the global schedule, with its share of the concurrency limit.
+  const maxConcurrency = shardConcurrency(scenario.maxConcurrency, shard);
+  const byIndex = indexMap(shard);
+  const count = p.sessions ? p.sessions.plan.length : p.count;
+  const globalSchedule = runSchedule({ count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS }, p.workload.offsetsMs);
+  const schedule = strided(globalSchedule, byIndex);
+  const singleLoop = p.sessions ? "multi-turn sessions" : singleLoopReason({ schedule, maxConcurrency, backend: p.backend }, ctx.dispatchThreads, ctx.backendBuiltIn);
+  const base = { client: ctx.client, origin: p.origin, backend: p.backend, timeoutMs: scenario.timeoutS * 1000, idleTimeoutMs: scenario.idleTimeoutS * 1000 };
+  const deadlineMs = scenario.durationS === null ? undefined : scenario.durationS * 1000;
+  return { base, globalSchedule, schedule, shard, maxConcurrency, byIndex, deadlineMs, singleLoop };
+}
+
+export function logRunHeader(p: PreparedScenario, plan: LoadPlan, log: Logger): void {
+  const { scenario } = p.run;
+  const { shard } = plan;
+  log.info("Initial test run completed. Starting main benchmark run...");
+  log.info(`Traffic request rate: ${Number.isFinite(scenario.requestRate) ? scenario.requestRate : "inf"} RPS.`);
+  log.info(`Burstiness factor: ${formatBurstiness(scenario.burstiness)}`);
+  log.info(`Maximum request concurrency: ${scenario.maxConcurrency ?? "None"}`);
+  if (shard) log.info(`Shard ${shard.index}/${shard.count}: ${plan.schedule.count} of ${plan.globalSchedule.count} requests (i mod ${shard.count} = ${shard.index}), concurrency limit ${plan.maxConcurrency ?? "None"}`);
+  if (scenario.rampUp) log.info(`Ramp-up: ${scenario.rampUp.strategy} from ${scenario.rampUp.startRps} to ${scenario.rampUp.endRps} RPS`);
+  if (scenario.durationS !== null) log.info(`Time-bound: dispatching for ${scenario.durationS} s, then draining`);
+}
+
+function formatBurstiness(b: number): string {
+  if (!Number.isFinite(b)) return "inf (constant intervals)";
+  const text = Number.isInteger(b) ? b.toFixed(1) : String(b);
+  return b === 1 ? `${text} (Poisson process)` : `${text} (Gamma distribution)`;
+}
+
+/** What the measured run gives the summary. */
+export interface MeasuredLoad {
+  records: RequestRecord[];
+  endMs: number;
+  cancelled: boolean;
+  /** Requests (sessions: turns) never sent. */
+  notDispatched: number;
+  client: ReturnType<ClientMonitor["stop"]>;
+}
+
+export interface MeasuredInputs {
+  supply: RequestSupply | null;
+  threads: DispatchThreads | null;
+  recordLog: RecordLog;
+  t0Ms: number;
+}
+
+export async function measuredRun(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, inputs: MeasuredInputs): Promise<MeasuredLoad> {
+  const { scenario } = p.run;
+  const { log } = ctx;
+  const { supply, threads, recordLog, t0Ms } = inputs;
+  const requestTotal = p.sessions ? p.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : plan.schedule.count;
+  const counters: ProgressCounters = { done: 0, failed: 0, total: scenario.durationS ?? requestTotal };
+  // A quiet logger's caller (search, calibrate) prints its own line per step: no progress lines beside it.
+  const progress = log.quiet ? null : new Progress(counters, scenario.durationS !== null);
+  const tokenizer = p.tokenizer;
+  const onRecord = (record: RequestRecord) => {
+    // Only servers that report no usage pay this: the count is needed before the record is written.
+    if (record.outputTokenSource === "tokenizer" && record.success) record.outputTokens = record.generatedText ? tokenizer.encode(record.generatedText).length : 0;
+    counters.done++;
+    if (!record.success) counters.failed++;
+    recordLog.add(record);
+    ctx.live?.onRecord(record);
+  };
+  // The producer failing mid-run stops the run as an interruption would (what finished is kept).
+  const runStop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, runStop.signal]);
+  let producerFailure: string | null = null;
+  if (supply) supply.onFailure = (message) => ((producerFailure = message), runStop.abort());
+  const monitor = startClientMonitor();
+  progress?.start();
+  ctx.live?.startClock();
+  const onDispatch = ctx.live?.onDispatch;
+  const prefix = `${ctx.runId}-${scenario.name}-`;
+  let load: Pick<LoadResult, "records" | "endMs" | "cancelled" | "notDispatched"> & Partial<LoadResult> & { dispatchedPerThread?: number[] };
+  if (p.sessions) {
+    const o = { ...plan.base, scenario, headers: p.headers, ignoreEos: p.ignoreEos, sessions: p.sessions.plan, schedule: plan.schedule, maxConcurrency: scenario.maxConcurrency, thinkTimeMs: p.sessions.thinkTimeMs };
+    const r = await runSessions({ ...o, requestIdPrefix: `${prefix}s`, t0Ms, onRecord, onDispatch, signal: ctx.signal });
+    load = { records: r.records, endMs: r.endMs, cancelled: r.cancelled, notDispatched: r.turnsSkipped };
+  } else if (threads) load = await threads.run({ signal, onRecord, onDispatch, t0Ms });
+  else {
+    const requests = supply?.forMainThread() ?? listFeed([]);
+    load = await runLoad({ ...plan.base, requests, schedule: plan.schedule, indexMap: plan.byIndex, t0Ms, maxConcurrency: plan.maxConcurrency, requestIdPrefix: prefix, deadlineMs: plan.deadlineMs, signal, onRecord, onDispatch });
+  }
+  const supplied = await supply?.finish();
+  if (producerFailure) log.error(`the request producer thread failed during the run (${producerFailure}); the run stopped there and every request that finished is kept. Please report this.`);
+  if (supplied && load.dispatched !== undefined) log.debug(`request bodies built: ${supplied.built ?? "(not counted)"} for ${load.dispatched} sent (look-ahead ${supply!.lookAhead})`);
+  for (const note of supplied?.notes ?? []) log.info(note);
+  if (load.dispatchedPerThread) log.debug(`requests sent per dispatch thread: ${load.dispatchedPerThread.join(", ")}`);
+  if (load.failure) log.error(`${load.failure}. Set VBENCH_DISPATCH_THREADS=1 to dispatch from the main thread only, and please report this.`);
+  const client = monitor.stop();
+  progress?.stop();
+  return { records: load.records, endMs: load.endMs, cancelled: load.cancelled, notDispatched: load.notDispatched, client };
+}
