@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { ScenarioResult } from "../base/scenario-types.ts";
 import type { Registry } from "../plugin-host/registry.ts";
-import { dispatchThreadCount } from "../engine/dispatch-threads.ts";
+import { workerCount } from "../engine/workers.ts";
 import { resolveConfig, type ConfigSources, type PlannedRun, type RunPlan } from "../config/config.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { Logger } from "../base/log.ts";
@@ -42,6 +42,8 @@ export interface RunCommandOptions {
   repeat?: number;
   /** --shard, --run-id, --start-at (src/config/shard.ts). */
   shardOptions?: ShardOptions;
+  /** --workers as given (src/engine/workers.ts reads it, or VBENCH_WORKERS). */
+  workers?: unknown;
 }
 
 /** `vbench run`'s flags (and environment) → the run, against the simulator with --mock. */
@@ -56,6 +58,7 @@ export async function runFromFlags(flags: Record<string, unknown>): Promise<numb
     ...dirs,
     apiKey: process.env.OPENAI_API_KEY,
     repeat,
+    workers: flags.workers,
     shardOptions: sharding,
     exporterOptions: exporterOptionsFromFlags(flags, process.env),
     metricsPort: metricsPort(flags, process.env),
@@ -73,7 +76,7 @@ const INTERRUPTS = {
 export async function runCommand(options: RunCommandOptions, registry: Registry): Promise<number> {
   const log = new Logger();
   const plan = resolveConfig(options.sources, registry);
-  const dispatchThreads = dispatchThreadCount();
+  const dispatchThreads = workerCount(options.workers);
   const timestamp = localTimestamp(new Date());
   const sharding = options.shardOptions ?? { shard: null, runId: null, startAtEpochMs: null };
   const repeat = options.repeat ?? 1;

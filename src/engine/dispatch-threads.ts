@@ -1,22 +1,23 @@
 /**
- * The main run on several dispatch threads (./dispatcher.ts): the main
- * thread starts them and as many release clocks, each clock waking every
- * thread, passes each finished record to `onRecord` as batches arrive, and
- * returns the same LoadResult as the single-thread load generator.
+ * The measured run on engine worker threads (./dispatcher.ts): the main
+ * thread starts them and their release clocks, passes each finished record
+ * to `onRecord` as batches arrive (it writes files and draws progress, and
+ * sends nothing), and returns the same LoadResult as a load on this thread.
+ * Every mode runs here: open-loop rates and ramp-ups, closed loops with
+ * max_concurrency (one global slot count in the shared counters), multi-turn
+ * sessions, built-in and plugin backends.
  *
- * Why a clock per thread: a clock is a thread too, and on a busy machine any
+ * Why several clocks: a clock is a thread too, and on a busy machine any
  * thread now and then waits a millisecond or more for a core. With one clock
- * that wait made every dispatch thread late at once; with one per thread, a
- * release is late only when every clock or every dispatch thread is held up.
- * Measured at 1000 req/s on 2 vCPUs, five interleaved rounds: p99 dispatch
- * lag 0.81–1.27 ms against 1.13–1.61 ms with one clock waking both threads,
- * for 0.5–0.9 s more CPU per 10 s (docs/performance.md).
+ * that wait made every worker late at once; with one per worker, a release
+ * is late only when every clock or every worker is held up. Measured at 1000
+ * req/s on 2 vCPUs, five interleaved rounds: p99 dispatch lag 0.81–1.27 ms
+ * against 1.13–1.61 ms with one clock waking both threads, for 0.5–0.9 s
+ * more CPU per 10 s (docs/performance.md). Every clock wakes every worker,
+ * so beyond MAX_CLOCKS more clocks cost more than they save. A schedule
+ * that releases everything at t0 needs none.
  *
- * Used for open-loop schedules that spread requests over time (a request
- * rate, no max_concurrency) with a built-in backend; everything else, and
- * any machine where workers cannot start, keeps the single event loop
- * (./loadgen.ts). VBENCH_DISPATCH_THREADS sets the count (default 2; 1
- * keeps one event loop).
+ * Where workers cannot start, the caller runs the engine on this thread.
  */
 import type { RequestRecord } from "../base/request-types.ts";
 import type { LoadOptions, LoadResult } from "./loadgen.ts";
@@ -25,37 +26,18 @@ import type { DispatcherInit, FromDispatcher, ToDispatcher } from "./dispatcher.
 import { Counter, engineCounters } from "./engine.ts";
 import type { FeedPort } from "./request-feed.ts";
 import type { PreparedRequest } from "./request.ts";
-import { VbenchError, ExitCode } from "../base/errors.ts";
 import { workerEntry } from "../base/worker-entry.ts";
 
-export const DEFAULT_DISPATCH_THREADS = 2;
-const MAX_DISPATCH_THREADS = 16;
+const MAX_CLOCKS = 4;
 
-/** Dispatch threads asked for by VBENCH_DISPATCH_THREADS (default 2); 1 means the single event loop. */
-export function dispatchThreadCount(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.VBENCH_DISPATCH_THREADS;
-  if (raw === undefined || raw === "") return DEFAULT_DISPATCH_THREADS;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_DISPATCH_THREADS) {
-    throw new VbenchError("config_invalid", `VBENCH_DISPATCH_THREADS must be a whole number from 1 to ${MAX_DISPATCH_THREADS}, not "${raw}"`, {
-      hint: "Unset it for the default (2), or set 1 to dispatch from the main thread only.",
-      exitCode: ExitCode.config,
-    });
-  }
-  return n;
-}
-
-/** Why this load keeps the single event loop, or null when dispatch threads can run it. */
-export function singleLoopReason(options: Pick<LoadOptions, "schedule" | "maxConcurrency" | "backend">, threads: number, backendBuiltIn: boolean): string | null {
-  const { schedule } = options;
-  if (threads < 2) return "VBENCH_DISPATCH_THREADS=1";
-  if (schedule.count < 2 || schedule.allAtStart) return "every request is released at once (request rate inf)";
-  if (options.maxConcurrency !== null) return "max_concurrency is set (its queue lives in one thread)";
-  if (!backendBuiltIn) return `backend "${options.backend.name}" is loaded from disk (dispatch threads load only the built-in backends)`;
+/** Why this load runs on the main thread, or null when worker threads can run it. */
+export function singleLoopReason(workers: number, backend: { name: string; builtIn: boolean; file: string | null }): string | null {
+  if (workers < 1) return "--workers 0";
+  if (!backend.builtIn && backend.file === null) return `backend "${backend.name}" has no file a worker thread could load it from`;
   return null;
 }
 
-export interface ThreadedLoadOptions extends Omit<LoadOptions, "onRecord" | "onDispatch" | "signal" | "client" | "requests"> {
+export interface ThreadedLoadOptions extends Omit<LoadOptions, "onRecord" | "onDispatch" | "signal" | "client" | "requests" | "t0Ms"> {
   threads: number;
   /** Request bytes: one producer port per thread (./request-feed.ts), or one fixed list every thread uses. */
   requests: { kind: "ports"; ends: FeedPort[] } | { kind: "list"; list: PreparedRequest[] };
@@ -64,14 +46,19 @@ export interface ThreadedLoadOptions extends Omit<LoadOptions, "onRecord" | "onD
   /** Warm-up requests, shared out between the threads and sent before the clock starts (each thread opens its own connections). */
   warmups: number;
   warmupPrefix: string;
+  /** A plugin backend's file (the workers load it); null for a built-in one. */
+  backendFile: string | null;
+  build: DispatcherInit["build"];
+  /** Multi-turn sessions: the schedule releases sessions. */
+  sessions: DispatcherInit["sessions"];
 }
 
-/** The load result, with how many requests each thread sent. */
+/** The load result, with how many units each thread claimed. */
 export interface ThreadedLoadResult extends LoadResult {
   dispatchedPerThread: number[];
 }
 
-/** Started, warmed-up dispatch threads waiting for the clock. */
+/** Started, warmed-up worker threads waiting for the clock. */
 export interface DispatchThreads {
   /** Start the clock and run the load; every record goes to `onRecord` as its batch arrives. */
   run(callbacks: Pick<LoadOptions, "onRecord" | "onDispatch" | "signal" | "t0Ms">): Promise<ThreadedLoadResult>;
@@ -80,192 +67,208 @@ export interface DispatchThreads {
 }
 
 /**
- * Start `threads` dispatch threads and let them warm up their connections. Resolves null,
- * having sent nothing, when the threads or the release clock cannot start: the caller then
- * uses the single event loop.
+ * Start `threads` worker threads and let them warm up their connections. Resolves null, having
+ * sent nothing, when a thread or a release clock cannot start: the caller then uses this thread.
  */
 export async function startDispatchThreads(options: ThreadedLoadOptions): Promise<DispatchThreads | null> {
-  const { threads } = options;
-  // Every thread and clock walks the schedule on its own, from its spec.
-  const { spec } = options.schedule;
-  const count = options.schedule.count;
-  const claim = engineCounters(options.maxConcurrency, true);
+  const { schedule, threads } = options;
+  const spread = schedule.count > 1 && !schedule.allAtStart;
   // Started side by side (each takes about 15 ms); if any cannot start, none is used.
-  const clocksOrNull = await Promise.all(Array.from({ length: threads }, () => createReleaseClock()));
-  if (clocksOrNull.includes(null)) {
-    for (const clock of clocksOrNull) clock?.stop();
+  const clocks = await Promise.all(Array.from({ length: spread ? Math.min(threads, MAX_CLOCKS) : 0 }, () => createReleaseClock()));
+  if (clocks.includes(null)) {
+    for (const clock of clocks) clock?.stop();
     return null;
   }
-  const clocks = clocksOrNull as ReleaseClock[];
+  const pool = new WorkerPool(options, clocks as ReleaseClock[]);
+  return (await pool.start()) ? pool : null;
+}
 
-  const workers: Worker[] = [];
-  /** clockPorts[c]: clock c's port to each dispatch thread. */
-  const clockPorts: MessagePort[][] = Array.from({ length: threads }, () => []);
-  const state: ("starting" | "ready" | "running" | "done")[] = [];
-  const dispatchedPerThread: number[] = [];
-  const records: RequestRecord[] = [];
-  let endMs = 0;
-  let firstDispatchMs = Number.POSITIVE_INFINITY;
-  let lastDispatchMs = Number.NEGATIVE_INFINITY;
-  let failure: string | null = null;
-  let cancelled = false;
-  let callbacks: Pick<LoadOptions, "onRecord" | "onDispatch" | "signal"> = { onRecord: () => {} };
-  let settle: () => void = () => {};
-  const phase = () => new Promise<void>((resolve) => (settle = resolve));
-  const all = (s: (typeof state)[number]) => state.every((x) => x === s);
+type State = "starting" | "ready" | "running" | "done";
 
-  const abortAll = () => {
-    Atomics.store(claim, Counter.Stop, 1);
-    for (let k = 0; k < workers.length; k++) if (state[k] === "running") workers[k]!.postMessage({ kind: "abort" } satisfies ToDispatcher);
-  };
-  const onMessage = (k: number, message: FromDispatcher) => {
-    if (state[k] === "done") return;
-    switch (message.kind) {
-      case "ready":
-        state[k] = "ready";
-        if (all("ready")) settle();
-        break;
-      case "records":
-        for (const record of message.records) {
-          records.push(record);
-          if (record.doneAtMs > endMs) endMs = record.doneAtMs;
-          callbacks.onRecord(record);
-        }
-        break;
-      case "done":
-        state[k] = "done";
-        dispatchedPerThread[k] = message.dispatched;
-        if (message.firstDispatchMs < firstDispatchMs) firstDispatchMs = message.firstDispatchMs;
-        if (message.lastDispatchMs > lastDispatchMs) lastDispatchMs = message.lastDispatchMs;
-        if (all("done")) settle();
-        // A thread with nothing in flight learns here that the claiming is over.
-        else for (let j = 0; j < workers.length; j++) if (state[j] === "running") workers[j]!.postMessage({ kind: "poke" } satisfies ToDispatcher);
-        break;
-      case "failed": {
-        // Before the start nothing was sent: give up on threads. During the run: stop the others, keep what finished.
-        const wasRunning = state[k] === "running";
-        failure ??= message.message;
-        state[k] = "done";
-        workers[k]!.terminate();
-        if (!wasRunning) return settle();
-        abortAll();
-        if (all("done")) settle();
-        break;
-      }
+class WorkerPool implements DispatchThreads {
+  private readonly workers: Worker[] = [];
+  private readonly state: State[] = [];
+  /** clockPorts[c]: clock c's port to each worker. */
+  private readonly clockPorts: MessagePort[][];
+  private readonly counters: Int32Array;
+  private readonly records: RequestRecord[] = [];
+  private readonly dispatchedPerThread: number[] = [];
+  private endMs = 0;
+  private firstDispatchMs = Number.POSITIVE_INFINITY;
+  private lastDispatchMs = Number.NEGATIVE_INFINITY;
+  private turnsSent = 0;
+  private failure: string | null = null;
+  private onRecord: (record: RequestRecord) => void = () => {};
+  private settle: () => void = () => {};
+
+  constructor(
+    private readonly o: ThreadedLoadOptions,
+    private readonly clocks: ReleaseClock[],
+  ) {
+    this.counters = engineCounters(o.maxConcurrency, true);
+    this.clockPorts = clocks.map(() => []);
+  }
+
+  /** Spawn the workers and wait for each to warm up; false (all stopped) when one could not. */
+  async start(): Promise<boolean> {
+    const started = this.phase();
+    try {
+      for (let k = 0; k < this.o.threads; k++) this.spawn(k);
+    } catch {
+      this.close();
+      return false;
     }
-  };
-  const stopAll = () => {
-    for (const clock of clocks) clock.stop();
-    for (const worker of workers) worker.terminate();
-  };
+    await started;
+    if (this.failure === null) return true;
+    this.close();
+    return false;
+  }
 
-  // Start the threads and let each open its connections.
-  const started = phase();
-  try {
-    for (let k = 0; k < threads; k++) {
-      const worker = new Worker(workerEntry("dispatch-worker.ts"));
-      state.push("starting");
-      dispatchedPerThread.push(0);
-      worker.onmessage = (event: MessageEvent) => onMessage(k, event.data as FromDispatcher);
-      worker.onerror = (event: ErrorEvent) => onMessage(k, { kind: "failed", message: event.message || "the dispatch thread stopped" });
-      workers.push(worker);
-      const wakePorts: MessagePort[] = [];
-      for (let c = 0; c < threads; c++) {
-        const channel = new MessageChannel();
-        clockPorts[c]!.push(channel.port1);
-        wakePorts.push(channel.port2);
+  private spawn(k: number): void {
+    const { o } = this;
+    const worker = new Worker(workerEntry("dispatch-worker.ts"));
+    this.state.push("starting");
+    this.dispatchedPerThread.push(0);
+    worker.onmessage = (event: MessageEvent) => this.onMessage(k, event.data as FromDispatcher);
+    worker.onerror = (event: ErrorEvent) => this.onMessage(k, { kind: "failed", message: event.message || "the worker thread stopped" });
+    this.workers.push(worker);
+    const wakePorts = this.clockPorts.map((ports) => {
+      const channel = new MessageChannel();
+      ports.push(channel.port1);
+      return channel.port2;
+    });
+    const init: DispatcherInit = {
+      kind: "init",
+      worker: k,
+      origin: o.origin,
+      backend: { name: o.backend.name, file: o.backendFile },
+      build: o.build,
+      requests: o.requests.kind === "list" ? o.requests : { kind: "port", end: o.requests.ends[k]! },
+      sessions: o.sessions,
+      warmupRequests: o.warmupRequests,
+      schedule: o.schedule.spec,
+      requestIdPrefix: o.requestIdPrefix,
+      timeoutMs: o.timeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+      deadlineMs: o.deadlineMs ?? null,
+      indexMap: o.indexMap ?? null,
+      warmups: Math.floor(o.warmups / o.threads) + (k < o.warmups % o.threads ? 1 : 0),
+      warmupPrefix: `${o.warmupPrefix}${k}-`,
+      maxActive: o.maxConcurrency === null ? null : Math.ceil(o.maxConcurrency / o.threads),
+      counters: this.counters.buffer as SharedArrayBuffer,
+      wakePorts,
+    };
+    worker.postMessage(init, o.requests.kind === "ports" ? [...wakePorts, o.requests.ends[k]!.port] : wakePorts);
+  }
+
+  private phase(): Promise<void> {
+    return new Promise<void>((resolve) => (this.settle = resolve));
+  }
+
+  private all(s: State): boolean {
+    return this.state.every((x) => x === s);
+  }
+
+  private post(message: ToDispatcher, only: State = "running"): void {
+    for (let k = 0; k < this.workers.length; k++) if (this.state[k] === only) this.workers[k]!.postMessage(message);
+  }
+
+  private abortAll(): void {
+    Atomics.store(this.counters, Counter.Stop, 1);
+    this.post({ kind: "abort" });
+  }
+
+  private onMessage(k: number, message: FromDispatcher): void {
+    if (this.state[k] === "done") return;
+    if (message.kind === "records") {
+      for (const record of message.records) {
+        this.records.push(record);
+        if (record.doneAtMs > this.endMs) this.endMs = record.doneAtMs;
+        this.onRecord(record);
       }
-      const init: DispatcherInit = {
-        kind: "init",
-        worker: k,
-        origin: options.origin,
-        backendName: options.backend.name,
-        requests: options.requests.kind === "list" ? options.requests : { kind: "port", end: options.requests.ends[k]! },
-        warmupRequests: options.warmupRequests,
-        schedule: spec,
-        requestIdPrefix: options.requestIdPrefix,
-        timeoutMs: options.timeoutMs,
-        idleTimeoutMs: options.idleTimeoutMs,
-        deadlineMs: options.deadlineMs ?? null,
-        indexMap: options.indexMap ?? null,
-        warmups: Math.floor(options.warmups / threads) + (k < options.warmups % threads ? 1 : 0),
-        warmupPrefix: `${options.warmupPrefix}${k}-`,
-        counters: claim.buffer as SharedArrayBuffer,
-        wakePorts,
-      };
-      worker.postMessage(init, options.requests.kind === "ports" ? [...wakePorts, options.requests.ends[k]!.port] : wakePorts);
+    } else if (message.kind === "ready") {
+      this.state[k] = "ready";
+      if (this.all("ready")) this.settle();
+    } else if (message.kind === "done") {
+      this.state[k] = "done";
+      this.dispatchedPerThread[k] = message.dispatched;
+      this.turnsSent += message.turnsSent;
+      if (message.firstDispatchMs < this.firstDispatchMs) this.firstDispatchMs = message.firstDispatchMs;
+      if (message.lastDispatchMs > this.lastDispatchMs) this.lastDispatchMs = message.lastDispatchMs;
+      if (this.all("done")) this.settle();
+      // A worker with nothing in flight learns here that the claiming is over.
+      else this.post({ kind: "poke" });
+    } else {
+      // Before the start nothing was sent: give up on workers. During the run: stop the others, keep what finished.
+      const wasRunning = this.state[k] === "running";
+      this.failure ??= message.message;
+      this.state[k] = "done";
+      this.workers[k]!.terminate();
+      if (!wasRunning) return this.settle();
+      this.abortAll();
+      if (this.all("done")) this.settle();
     }
-  } catch {
-    stopAll();
-    return null;
-  }
-  await started;
-  // A thread that could not start: nothing was sent yet, so the single event loop takes over.
-  if (failure !== null) {
-    stopAll();
-    return null;
   }
 
-  const run = async (given: Pick<LoadOptions, "onRecord" | "onDispatch" | "signal" | "t0Ms">): Promise<ThreadedLoadResult> => {
-    callbacks = given;
+  async run(given: Pick<LoadOptions, "onRecord" | "onDispatch" | "signal" | "t0Ms">): Promise<ThreadedLoadResult> {
     const { signal, onDispatch } = given;
+    this.onRecord = given.onRecord;
     // Interrupted, or a thread died after warming up: nothing is sent.
-    if (signal?.aborted || failure !== null) {
-      stopAll();
-      return {
-        records,
-        t0: performance.now(),
-        endMs: 0,
-        dispatched: 0,
-        firstDispatchMs: NaN,
-        lastDispatchMs: NaN,
-        notDispatched: count,
-        cancelled: true,
-        dispatchedPerThread,
-        ...(failure !== null ? { failure: `a dispatch thread failed before the run (${failure}); nothing was sent` } : {}),
-      };
+    if (signal?.aborted || this.failure !== null) {
+      this.close();
+      const failure = this.failure === null ? {} : { failure: `a worker thread failed before the run (${this.failure}); nothing was sent` };
+      return { records: this.records, t0: performance.now(), endMs: 0, dispatched: 0, firstDispatchMs: NaN, lastDispatchMs: NaN, notDispatched: this.units(), cancelled: true, dispatchedPerThread: this.dispatchedPerThread, ...failure };
     }
     // A hair in the future, so every thread holds t0 before the first release (or the common --start-at instant).
     const t0EpochMs = performance.timeOrigin + (given.t0Ms ?? performance.now() + 2);
-    const finished = phase();
-    for (let k = 0; k < threads; k++) {
-      state[k] = "running";
-      workers[k]!.postMessage({ kind: "start", t0EpochMs } satisfies ToDispatcher);
-    }
-    for (let c = 0; c < threads; c++) clocks[c]!.startPorts(spec, t0EpochMs, clockPorts[c]!);
-
-    // Live dispatch counts come from the shared counter (the threads send no message per request).
+    const finished = this.phase();
+    this.post({ kind: "start", t0EpochMs }, "ready");
+    this.state.fill("running");
+    for (let c = 0; c < this.clocks.length; c++) this.clocks[c]!.startPorts(this.o.schedule.spec, t0EpochMs, this.clockPorts[c]!);
+    // Live dispatch counts come from the shared counters (the threads send no message per request).
     let counted = 0;
     const countDispatched = () => {
-      const claimed = Math.min(count, Atomics.load(claim, Counter.Next));
-      for (; counted < claimed; counted++) onDispatch?.();
+      const sent = this.o.sessions ? Atomics.load(this.counters, Counter.Sent) : Math.min(this.o.schedule.count, Atomics.load(this.counters, Counter.Next));
+      for (; counted < sent; counted++) onDispatch?.();
     };
     const counter = setInterval(countDispatched, 50);
-    const onAbort = () => {
-      cancelled = true;
-      abortAll();
-    };
+    let cancelled = false;
+    const onAbort = () => ((cancelled = true), this.abortAll());
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort);
-
     await finished;
     clearInterval(counter);
     countDispatched();
     signal?.removeEventListener("abort", onAbort);
-    stopAll();
-    const dispatched = Math.min(count, Atomics.load(claim, Counter.Next));
+    this.close();
+    return this.result(t0EpochMs, cancelled);
+  }
+
+  /** What was scheduled: requests, or the sessions' turns. */
+  private units(): number {
+    return this.o.sessions ? this.o.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : this.o.schedule.count;
+  }
+
+  private result(t0EpochMs: number, cancelled: boolean): ThreadedLoadResult {
+    const dispatched = Math.min(this.o.schedule.count, Atomics.load(this.counters, Counter.Next));
+    const sent = this.o.sessions ? this.turnsSent : dispatched;
+    const failure = this.failure === null ? {} : { failure: `a worker thread failed during the run (${this.failure}); the other threads were stopped and every request that finished is kept, but the failed thread's requests in flight are lost` };
     return {
-      records,
+      records: this.records,
       t0: t0EpochMs - performance.timeOrigin,
-      endMs,
+      endMs: this.endMs,
       dispatched,
-      firstDispatchMs: dispatched > 0 ? firstDispatchMs : NaN,
-      lastDispatchMs: dispatched > 0 ? lastDispatchMs : NaN,
-      notDispatched: count - dispatched,
-      cancelled: cancelled || failure !== null,
-      dispatchedPerThread,
-      ...(failure !== null ? { failure: `a dispatch thread failed during the run (${failure}); the other threads were stopped and every request that finished is kept, but the failed thread's requests in flight are lost` } : {}),
+      firstDispatchMs: dispatched > 0 ? this.firstDispatchMs : NaN,
+      lastDispatchMs: dispatched > 0 ? this.lastDispatchMs : NaN,
+      notDispatched: this.units() - sent,
+      cancelled: cancelled || this.failure !== null,
+      dispatchedPerThread: this.dispatchedPerThread,
+      ...failure,
     };
-  };
-  return { run, close: stopAll };
+  }
+
+  close(): void {
+    for (const clock of this.clocks) clock.stop();
+    for (const worker of this.workers) worker.terminate();
+  }
 }

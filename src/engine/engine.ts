@@ -21,29 +21,8 @@
 import type { Clock, TimerHandle } from "./clock.ts";
 import { EARLY_MS } from "./release-clock.ts";
 import { releasedBy, type Schedule } from "./schedule.ts";
+import { Counter, UNLIMITED } from "./counters.ts";
 import { sweepIntervalMs, sweepTimeouts, type Exchange, type Readiness, type Units, type WakeSource } from "./units.ts";
-
-/** Slots of the engine's counters. */
-export const enum Counter {
-  /** The next unit index nobody has claimed. */
-  Next = 0,
-  /** Non-zero: claim nothing more (the deadline passed or the run was cancelled). */
-  Stop = 1,
-  /** Free concurrency slots; UNLIMITED without max_concurrency. */
-  Free = 2,
-  /** Units below this index were due when no slot was free: their wait before dispatch is slot wait. */
-  Blocked = 3,
-}
-const COUNTERS = 4;
-const UNLIMITED = 0x7fffffff;
-
-/** The counters of one load: `shared` for worker threads claiming from one schedule. */
-export function engineCounters(maxConcurrency: number | null, shared = false): Int32Array {
-  const bytes = COUNTERS * Int32Array.BYTES_PER_ELEMENT;
-  const counters = new Int32Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  counters[Counter.Free] = maxConcurrency ?? UNLIMITED;
-  return counters;
-}
 
 /**
  * Units sent per turn of the event loop when many are due at once (rate inf, a late engine
@@ -69,6 +48,8 @@ export interface EngineOptions {
   wake?: WakeSource | null;
   /** Called as each unit is claimed (live metrics). Must be cheap. */
   onDispatch?: () => void;
+  /** With max_concurrency: slots this engine holds at most (its share among worker threads, so a closed loop uses them all). */
+  maxActive?: number;
 }
 
 export interface EngineResult {
@@ -78,6 +59,8 @@ export interface EngineResult {
   lastDispatchMs: number;
   cancelled: boolean;
 }
+
+export { Counter, engineCounters } from "./counters.ts";
 
 export class Engine {
   /** Requests in flight: the units add and delete theirs; the sweeper and cancel() abort them. */
@@ -96,17 +79,21 @@ export class Engine {
   private timer: TimerHandle | null = null;
   private sweeper: TimerHandle | null = null;
   private tickQueued = false;
-  /** The last claim pass stopped at a due unit with no free slot / with no bytes yet. */
+  /** The last claim pass stopped at a due unit with no free slot / with no bytes yet / at this engine's share of slots. */
   private blocked = false;
   private waitingForBytes = false;
+  private capped = false;
   /** The highest unit a wake has announced: it is due within EARLY_MS, so the engine spins for it. */
   private wokenThrough = -1;
   /** Timers of units (think times) and what ends their unit if the run is cancelled first. */
   private readonly pending = new Map<TimerHandle, () => void>();
   private resolve: (result: EngineResult) => void = () => {};
 
+  private readonly maxActive: number;
+
   constructor(private readonly o: EngineOptions) {
     this.limited = o.counters[Counter.Free] !== UNLIMITED;
+    this.maxActive = this.limited ? (o.maxActive ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
   }
 
   /** ms since t0 on the engine's clock. */
@@ -186,6 +173,7 @@ export class Engine {
     const nowMs = this.nowMs();
     this.blocked = false;
     this.waitingForBytes = false;
+    this.capped = false;
     let sent = 0;
     while (sent < BURST_SLICE && Atomics.load(counters, Counter.Stop) === 0) {
       const i = Atomics.load(counters, Counter.Next);
@@ -201,6 +189,11 @@ export class Engine {
       const free = Atomics.load(counters, Counter.Free);
       if (free <= 0) {
         this.markBlocked(i, nowMs);
+        break;
+      }
+      // Another worker has slots to spare: it claims this unit (or this engine does when one of its own ends).
+      if (this.active >= this.maxActive) {
+        this.capped = true;
         break;
       }
       if (this.limited && Atomics.compareExchange(counters, Counter.Free, free, free - 1) !== free) continue;
@@ -248,6 +241,7 @@ export class Engine {
     // Bytes arriving tick again; a slot freeing claims, and releases behind the queue are only marked as they fall due.
     if (this.waitingForBytes) return;
     if (this.blocked) next = Atomics.load(counters, Counter.Blocked);
+    else if (this.capped) next = releasedBy(schedule, this.nowMs(), next);
     if (next >= schedule.count) return;
     if (next <= this.wokenThrough) return this.queueTick();
     const waitMs = schedule.at(next) - this.nowMs();
@@ -281,6 +275,8 @@ export class Engine {
     const nowMs = this.nowMs();
     if (deadlineMs !== null && nowMs > deadlineMs) Atomics.store(counters, Counter.Stop, 1);
     sweepTimeouts(this.inFlight, nowMs, this.o.timeoutMs, this.o.idleTimeoutMs);
+    // A safety net for an idle engine (waiting on a slot or on bytes): due units are claimed at least this often.
+    if (this.timer === null && !this.tickQueued && !this.finished) this.tick();
     this.finishIfDone();
   };
 

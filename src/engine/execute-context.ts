@@ -20,10 +20,12 @@ export interface ExecuteContext {
   setFlush(flush: () => Promise<void>): void;
   /** Live /metrics state (--metrics-port), fed from the load generator's callbacks. */
   live?: LiveRun;
-  /** Dispatch threads for the main run (VBENCH_DISPATCH_THREADS, ./dispatch-threads.ts); 1: the main thread only. */
+  /** Worker threads that run the engine for the measured run (--workers, ./workers.ts); 0: this thread. */
   dispatchThreads: number;
-  /** The scenario's backend is built in (dispatch threads can load only those). */
+  /** The scenario's backend is built in (else worker threads load it from its file, backendFile). */
   backendBuiltIn: boolean;
+  /** A plugin backend's file, which worker threads load it from. */
+  backendFile?: string | null;
   /** Sharded run (./shard.ts): send only requests i with i mod count = index. */
   shard?: ShardSpec | null;
   /** Common start (--start-at), epoch ms: the measured run's t0. */

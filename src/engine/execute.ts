@@ -9,7 +9,8 @@ import type { PreparedScenario } from "./prepare.ts";
 import { sanitizeForTerminal } from "../base/log.ts";
 import { redactUrl } from "../base/redact.ts";
 import { runLoad } from "./loadgen.ts";
-import { startDispatchThreads, type DispatchThreads } from "./dispatch-threads.ts";
+import { startDispatchThreads, type DispatchThreads, type ThreadedLoadOptions } from "./dispatch-threads.ts";
+import type { PreparedRequest } from "./request.ts";
 import { atStart } from "./schedule.ts";
 import { listFeed } from "./request-feed.ts";
 import { supplyRequests, type RequestSupply } from "./request-supply.ts";
@@ -93,24 +94,37 @@ async function initialTest(p: PreparedScenario, ctx: ExecuteContext, plan: LoadP
   await ctx.openOutput?.();
 }
 
-/** Start the dispatch threads (each warms up its own connections), or warm up this thread's; null: the run stays here. */
+/** Start the worker threads (each warms up its own connections), or warm up this thread's; null: the run stays here. */
 async function warmUp(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, supply: RequestSupply | null): Promise<DispatchThreads | null> {
   const { scenario } = p.run;
   const { log } = ctx;
   // Warmups send the run's first few requests again (built here, before the clock starts).
   const warmupRequests = Array.from({ length: Math.min(scenario.warmups, WARMUP_DISTINCT, Math.max(1, p.count)) }, (_, w) => p.requestAt(w));
-  const singleLoop = plan.singleLoop ?? (supply?.forThreads() ? null : "no request producer thread");
+  const singleLoop = plan.singleLoop ?? (p.sessions || supply?.forThreads() ? null : "no request producer thread");
   let threads: DispatchThreads | null = null;
   if (singleLoop === null && !ctx.signal.aborted) {
-    if (scenario.warmups > 0) log.info(`Warming up with ${scenario.warmups} request(s) across ${ctx.dispatchThreads} dispatch threads...`);
-    threads = await startDispatchThreads({ ...plan.base, schedule: plan.schedule, requests: supply!.forThreads()!, warmupRequests, indexMap: plan.byIndex, maxConcurrency: null, requestIdPrefix: `${ctx.runId}-${scenario.name}-`, deadlineMs: plan.deadlineMs, threads: ctx.dispatchThreads, warmups: scenario.warmups, warmupPrefix: `${ctx.runId}-warmup-` });
-    if (threads) log.debug(`dispatch: ${ctx.dispatchThreads} dispatch threads`);
-    else log.warn("dispatch threads could not start; dispatching from the main thread");
-  } else log.debug(`dispatch: the main thread (${singleLoop ?? "interrupted"})`);
+    if (scenario.warmups > 0) log.info(`Warming up with ${scenario.warmups} request(s) across ${ctx.dispatchThreads} worker threads...`);
+    threads = await startDispatchThreads(threadOptions(p, ctx, plan, supply, warmupRequests));
+    if (threads) log.debug(`engine: ${ctx.dispatchThreads} worker threads`);
+    else log.warn("worker threads could not start; running the engine on the main thread");
+  } else log.debug(`engine: the main thread (${singleLoop ?? "interrupted"})`);
   if (threads || scenario.warmups === 0 || ctx.signal.aborted) return threads;
   log.info(`Warming up with ${scenario.warmups} request(s)...`);
   await runLoad({ ...plan.base, requests: listFeed(warmupRequests), schedule: atStart(scenario.warmups), maxConcurrency: plan.maxConcurrency, requestIdPrefix: `${ctx.runId}-warmup-`, onRecord: () => {}, signal: ctx.signal });
   return null;
+}
+
+/** The worker threads' load: requests from the producer's ports, or sessions whose turns each worker builds. */
+function threadOptions(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, supply: RequestSupply | null, warmupRequests: PreparedRequest[]): ThreadedLoadOptions {
+  const { scenario } = p.run;
+  const common = { ...plan.base, schedule: plan.schedule, warmupRequests, indexMap: plan.byIndex, threads: ctx.dispatchThreads, warmups: scenario.warmups, warmupPrefix: `${ctx.runId}-warmup-` };
+  const build = { scenario, headers: p.headers, ignoreEos: p.ignoreEos };
+  const prefix = `${ctx.runId}-${scenario.name}-`;
+  const backendFile = ctx.backendFile ?? null;
+  if (!p.sessions) return { ...common, requests: supply!.forThreads()!, maxConcurrency: plan.maxConcurrency, requestIdPrefix: prefix, deadlineMs: plan.deadlineMs, backendFile, build, sessions: null };
+  // As on this thread: the scenario's own limit, no deadline.
+  const sessions = { plan: p.sessions.plan, thinkTimeMs: p.sessions.thinkTimeMs };
+  return { ...common, requests: { kind: "list", list: [] }, maxConcurrency: scenario.maxConcurrency, requestIdPrefix: `${prefix}s`, backendFile, build, sessions };
 }
 
 /** Open requests.jsonl and wait for the common start, if any; on failure `stop` ends the threads that would keep the process alive. */

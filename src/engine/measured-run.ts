@@ -2,8 +2,8 @@
  * The measured run of one scenario (./execute.ts has the steps before it):
  * its plan (the schedule, a shard's share, where it is dispatched from), the
  * header lines, and the run itself with records streamed to requests.jsonl,
- * live counters and the progress line, on the dispatch threads, as sessions,
- * or on this thread's engine.
+ * live counters and the progress line, on the engine's worker threads or on
+ * this thread.
  */
 import type { RequestRecord } from "../base/request-types.ts";
 import type { Logger } from "../base/log.ts";
@@ -31,7 +31,7 @@ export interface LoadPlan {
   maxConcurrency: number | null;
   byIndex: { first: number; step: number } | undefined;
   deadlineMs: number | undefined;
-  /** Why the run stays on this thread; null: dispatch threads can run it. */
+  /** Why the run stays on this thread; null: worker threads can run it. */
   singleLoop: string | null;
 }
 
@@ -44,7 +44,7 @@ export function planLoad(p: PreparedScenario, ctx: ExecuteContext): LoadPlan {
   const count = p.sessions ? p.sessions.plan.length : p.count;
   const globalSchedule = runSchedule({ count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS }, p.workload.offsetsMs);
   const schedule = strided(globalSchedule, byIndex);
-  const singleLoop = p.sessions ? "multi-turn sessions" : singleLoopReason({ schedule, maxConcurrency, backend: p.backend }, ctx.dispatchThreads, ctx.backendBuiltIn);
+  const singleLoop = singleLoopReason(ctx.dispatchThreads, { name: p.backend.name, builtIn: ctx.backendBuiltIn, file: ctx.backendFile ?? null });
   const base = { client: ctx.client, origin: p.origin, backend: p.backend, timeoutMs: scenario.timeoutS * 1000, idleTimeoutMs: scenario.idleTimeoutS * 1000 };
   const deadlineMs = scenario.durationS === null ? undefined : scenario.durationS * 1000;
   return { base, globalSchedule, schedule, shard, maxConcurrency, byIndex, deadlineMs, singleLoop };
@@ -113,12 +113,12 @@ export async function measuredRun(p: PreparedScenario, ctx: ExecuteContext, plan
   const onDispatch = ctx.live?.onDispatch;
   const prefix = `${ctx.runId}-${scenario.name}-`;
   let load: Pick<LoadResult, "records" | "endMs" | "cancelled" | "notDispatched"> & Partial<LoadResult> & { dispatchedPerThread?: number[] };
-  if (p.sessions) {
+  if (threads) load = await threads.run({ signal, onRecord, onDispatch, t0Ms });
+  else if (p.sessions) {
     const o = { ...plan.base, scenario, headers: p.headers, ignoreEos: p.ignoreEos, sessions: p.sessions.plan, schedule: plan.schedule, maxConcurrency: scenario.maxConcurrency, thinkTimeMs: p.sessions.thinkTimeMs };
     const r = await runSessions({ ...o, requestIdPrefix: `${prefix}s`, t0Ms, onRecord, onDispatch, signal: ctx.signal });
     load = { records: r.records, endMs: r.endMs, cancelled: r.cancelled, notDispatched: r.turnsSkipped };
-  } else if (threads) load = await threads.run({ signal, onRecord, onDispatch, t0Ms });
-  else {
+  } else {
     const requests = supply?.forMainThread() ?? listFeed([]);
     load = await runLoad({ ...plan.base, requests, schedule: plan.schedule, indexMap: plan.byIndex, t0Ms, maxConcurrency: plan.maxConcurrency, requestIdPrefix: prefix, deadlineMs: plan.deadlineMs, signal, onRecord, onDispatch });
   }
@@ -126,8 +126,8 @@ export async function measuredRun(p: PreparedScenario, ctx: ExecuteContext, plan
   if (producerFailure) log.error(`the request producer thread failed during the run (${producerFailure}); the run stopped there and every request that finished is kept. Please report this.`);
   if (supplied && load.dispatched !== undefined) log.debug(`request bodies built: ${supplied.built ?? "(not counted)"} for ${load.dispatched} sent (look-ahead ${supply!.lookAhead})`);
   for (const note of supplied?.notes ?? []) log.info(note);
-  if (load.dispatchedPerThread) log.debug(`requests sent per dispatch thread: ${load.dispatchedPerThread.join(", ")}`);
-  if (load.failure) log.error(`${load.failure}. Set VBENCH_DISPATCH_THREADS=1 to dispatch from the main thread only, and please report this.`);
+  if (load.dispatchedPerThread) log.debug(`${p.sessions ? "sessions" : "requests"} started per worker thread: ${load.dispatchedPerThread.join(", ")}`);
+  if (load.failure) log.error(`${load.failure}. Set --workers 0 (VBENCH_WORKERS=0) to run the engine on the main thread, and please report this.`);
   const client = monitor.stop();
   progress?.stop();
   return { records: load.records, endMs: load.endMs, cancelled: load.cancelled, notDispatched: load.notDispatched, client };

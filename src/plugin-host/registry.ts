@@ -60,6 +60,12 @@ export class Registry {
     return this.backends.get(name)?.origin === "built-in";
   }
 
+  /** The file a backend plugin was loaded from; null for a built-in (or unknown) one. */
+  backendFile(name: string): string | null {
+    const origin = this.backends.get(name)?.origin;
+    return origin === undefined || origin === "built-in" ? null : origin;
+  }
+
   hasBackend(name: string): boolean {
     return this.backends.has(name);
   }

@@ -127,6 +127,7 @@ export class RunPipeline {
       signal: this.abort.signal,
       setFlush: (flush) => (this.flush = flush),
       backendBuiltIn: this.registry.isBuiltInBackend(prepared.run.scenario.backend),
+      backendFile: this.registry.backendFile(prepared.run.scenario.backend),
     });
   }
 
@@ -137,7 +138,7 @@ export class RunPipeline {
   async step(base: ResolvedScenario, overrides: Partial<ResolvedScenario>, dir: string, variant: string): Promise<Executed & { scenario: ResolvedScenario }> {
     const scenario: ResolvedScenario = Object.freeze({ ...base, ...overrides });
     mkdirSync(dir, { recursive: true });
-    const executed = await this.execute(await this.prepare({ scenario, variant }), { scenarioDir: dir, dispatchThreads: 1 });
+    const executed = await this.execute(await this.prepare({ scenario, variant }), { scenarioDir: dir, dispatchThreads: 0 });
     return { ...executed, scenario };
   }
 

@@ -164,6 +164,24 @@ describe("the slot queue", () => {
     // FIFO across both: units begin in index order.
     expect(begun.map((b) => b.i)).toEqual([...begun.map((b) => b.i)].sort((a, b) => a - b));
   });
+
+  test("a closed loop on two engines: each holds its share of the slots, so both send", async () => {
+    const clock = new FakeClock();
+    const counters = engineCounters(4);
+    const begun: Begun[] = [];
+    const shared = { active: 0, maxActive: 0 };
+    const runs = [0, 1].map((id) => {
+      const engine = new Engine({ clock, schedule: atStart(40), t0: 0, counters, deadlineMs: null, timeoutMs: 60_000, idleTimeoutMs: 60_000, maxActive: 2 });
+      return engine.run(new FakeUnits(engine, clock, begun, (i) => 5 + (i % 3), shared, id));
+    });
+    clock.advance(1000);
+    const results = await Promise.all(runs.map(settled));
+    expect(results[0]!.dispatched + results[1]!.dispatched).toBe(40);
+    expect(results.every((r) => r!.dispatched > 0)).toBe(true);
+    expect(shared.maxActive).toBe(4);
+    expect(begun.map((b) => b.i)).toEqual([...Array(40).keys()]);
+    expect(begun.slice(4).every((b) => b.slotWaitMs > 0)).toBe(true);
+  });
 });
 
 describe("timeouts, deadline, cancellation", () => {

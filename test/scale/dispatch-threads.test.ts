@@ -1,16 +1,20 @@
 /**
- * Dispatch threads (src/engine/dispatch-threads.ts, src/engine/dispatcher.ts):
- * several worker threads claim releases from one counter, each on its own
+ * Engine worker threads (src/engine/dispatch-threads.ts, src/engine/dispatcher.ts):
+ * several worker threads claim releases from shared counters, each on its own
  * connections, against the simulator over 127.0.0.1. Correctness only (every
- * request exactly once, never early, records intact, interruption, deadline,
- * timeouts); the timing gain is measured in bench/schedule.ts.
+ * request exactly once, never early, records intact, the global concurrency
+ * limit with slot waits, sessions, interruption, deadline, timeouts); the
+ * timing gain is measured in bench/schedule.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { dispatchThreadCount, singleLoopReason, startDispatchThreads } from "../../src/engine/dispatch-threads.ts";
+import { singleLoopReason, startDispatchThreads, type ThreadedLoadOptions } from "../../src/engine/dispatch-threads.ts";
+import { defaultWorkers, workerCount } from "../../src/engine/workers.ts";
 import { parseOrigin } from "../../src/engine/http.ts";
 import { prepareRequest } from "../../src/engine/prepare.ts";
 import { arraySchedule, atStart, buildSchedule } from "../../src/engine/schedule.ts";
 import openai from "../../plugins/backends/openai.ts";
+import openaiChat from "../../plugins/backends/openai-chat.ts";
+import { peakOverlap } from "../../src/results/sweeps.ts";
 import type { RequestRecord } from "../../src/base/request-types.ts";
 import type { ResolvedScenario } from "../../src/base/scenario-types.ts";
 import { startMock } from "../helpers/vbench.ts";
@@ -18,28 +22,33 @@ import type { SpawnedMock } from "../../src/mock/spawn.ts";
 import { VbenchError } from "../../src/base/errors.ts";
 import { parseFault } from "../../src/mock/faults.ts";
 
-describe("choosing dispatch threads", () => {
-  test("VBENCH_DISPATCH_THREADS: default 2, 1 to 16 accepted, anything else a configuration error", () => {
-    expect(dispatchThreadCount({})).toBe(2);
-    expect(dispatchThreadCount({ VBENCH_DISPATCH_THREADS: "1" })).toBe(1);
-    expect(dispatchThreadCount({ VBENCH_DISPATCH_THREADS: "4" })).toBe(4);
-    for (const bad of ["0", "17", "2.5", "two", "-1"]) {
-      expect(() => dispatchThreadCount({ VBENCH_DISPATCH_THREADS: bad })).toThrow(VbenchError);
+describe("choosing worker threads", () => {
+  test("--workers / VBENCH_WORKERS: default the CPUs vbench may use, 0 to 64 accepted, anything else a configuration error", () => {
+    expect(workerCount(undefined, {})).toBe(defaultWorkers());
+    expect(defaultWorkers()).toBeGreaterThanOrEqual(1);
+    expect(workerCount("3", {})).toBe(3);
+    expect(workerCount(undefined, { VBENCH_WORKERS: "0" })).toBe(0);
+    expect(workerCount("4", { VBENCH_WORKERS: "2" })).toBe(4);
+    // The older name: its 1 meant the main thread.
+    expect(workerCount(undefined, { VBENCH_DISPATCH_THREADS: "1" })).toBe(0);
+    expect(workerCount(undefined, { VBENCH_DISPATCH_THREADS: "4" })).toBe(4);
+    for (const bad of ["65", "2.5", "two", "-1", " "]) {
+      expect(() => workerCount(bad, {})).toThrow(VbenchError);
+      expect(() => workerCount(undefined, { VBENCH_WORKERS: bad })).toThrow(VbenchError);
     }
   });
 
-  test("only spread-out open-loop schedules with a built-in backend leave the main thread", () => {
-    const spread = arraySchedule(Float64Array.from([0, 1, 2]));
-    const base = { schedule: spread, maxConcurrency: null, backend: openai };
-    expect(singleLoopReason(base, 2, true)).toBeNull();
-    expect(singleLoopReason(base, 1, true)).toContain("VBENCH_DISPATCH_THREADS=1");
-    expect(singleLoopReason({ ...base, schedule: atStart(5) }, 2, true)).toContain("inf");
-    expect(singleLoopReason({ ...base, maxConcurrency: 4 }, 2, true)).toContain("max_concurrency");
-    expect(singleLoopReason(base, 2, false)).toContain("loaded from disk");
+  test("every mode runs on worker threads unless --workers 0, or a backend with no file to load", () => {
+    const builtIn = { name: "openai", builtIn: true, file: null };
+    expect(singleLoopReason(2, builtIn)).toBeNull();
+    expect(singleLoopReason(1, builtIn)).toBeNull();
+    expect(singleLoopReason(0, builtIn)).toContain("--workers 0");
+    expect(singleLoopReason(2, { name: "mine", builtIn: false, file: "/plugins/mine.ts" })).toBeNull();
+    expect(singleLoopReason(2, { name: "mine", builtIn: false, file: null })).toContain("no file");
   });
 });
 
-describe("dispatch threads against the simulator", () => {
+describe("worker threads against the simulator", () => {
   let mock: SpawnedMock;
   let hanging: SpawnedMock;
   beforeAll(async () => {
@@ -50,7 +59,7 @@ describe("dispatch threads against the simulator", () => {
   });
 
   const scenario = { endpointPath: "/v1/completions", servedModel: "vbench-mock", sampling: {}, extraBody: {} } as unknown as ResolvedScenario;
-  const start = (url: string, offsetsMs: Float64Array, extra: { deadlineMs?: number; timeoutMs?: number; threads?: number; warmups?: number } = {}) => {
+  const start = (url: string, offsetsMs: Float64Array, extra: Partial<ThreadedLoadOptions> = {}) => {
     const origin = parseOrigin(url);
     const pool = [prepareRequest(origin, scenario, openai, { "Content-Type": "application/json" }, { prompt: "hello", inputTokens: 1, outputTokens: 2 } as never, true)];
     return startDispatchThreads({
@@ -67,6 +76,10 @@ describe("dispatch threads against the simulator", () => {
       threads: extra.threads ?? 2,
       warmups: extra.warmups ?? 4,
       warmupPrefix: "dt-warmup-",
+      backendFile: null,
+      build: { scenario, headers: { "Content-Type": "application/json" }, ignoreEos: true },
+      sessions: null,
+      ...extra,
     });
   };
 
@@ -100,6 +113,56 @@ describe("dispatch threads against the simulator", () => {
     }
     expect(load.firstDispatchMs).toBe(byIndex[0]!.dispatchedAtMs);
     expect(load.lastDispatchMs).toBe(Math.max(...byIndex.map((r) => r.dispatchedAtMs)));
+  });
+
+  test("a closed loop: one global max_concurrency across threads, FIFO, each wait recorded as slot wait", async () => {
+    const threads = await start(mock.url, new Float64Array(60), { maxConcurrency: 4 });
+    const load = await threads!.run({ onRecord: () => {} });
+    expect(load.dispatched).toBe(60);
+    const byIndex = [...load.records].sort((a, b) => a.index - b.index);
+    expect(byIndex.map((r) => r.index)).toEqual([...Array(60).keys()]);
+    expect(byIndex.every((r) => r.success)).toBe(true);
+    // A slot is taken before a request is sent and freed after its record is made: at most 4 overlap.
+    expect(peakOverlap(Float64Array.from(byIndex, (r) => r.sentAtMs), Float64Array.from(byIndex, (r) => r.doneAtMs))).toBeLessThanOrEqual(4);
+    // The first four found a slot; the rest waited for one, in index order.
+    expect(byIndex.slice(0, 4).every((r) => r.slotWaitMs === 0)).toBe(true);
+    expect(byIndex.slice(4).every((r) => r.slotWaitMs! > 0 && r.slotWaitMs === r.dispatchedAtMs - r.scheduledAtMs)).toBe(true);
+    const bySlot = [...byIndex].sort((a, b) => a.dispatchedAtMs - b.dispatchedAtMs);
+    expect(bySlot.map((r) => r.index)).toEqual(byIndex.map((r) => r.index));
+    expect(new Set(byIndex.map((r) => r.worker))).toEqual(new Set([0, 1]));
+  });
+
+  test("multi-turn sessions: each worker builds its sessions' turns; a session holds its slot to its last turn", async () => {
+    const chat = { ...scenario, endpointPath: "/v1/chat/completions" } as ResolvedScenario;
+    const plan = Array.from({ length: 6 }, (_, s) => ({ turns: Array.from({ length: 3 }, (_, t) => ({ prompt: `s${s} t${t}`, inputTokens: 2, outputTokens: 2 })) }));
+    const threads = await start(mock.url, Float64Array.from([0, 0, 0, 5, 10, 15]), {
+      backend: openaiChat,
+      maxConcurrency: 2,
+      requestIdPrefix: "dt-s",
+      build: { scenario: chat, headers: { "Content-Type": "application/json" }, ignoreEos: true },
+      sessions: { plan, thinkTimeMs: 5 },
+      warmups: 0,
+    });
+    let dispatchCalls = 0;
+    const load = await threads!.run({ onRecord: () => {}, onDispatch: () => dispatchCalls++ });
+    expect(load.cancelled).toBe(false);
+    expect(load.dispatched).toBe(6);
+    expect(load.notDispatched).toBe(0);
+    expect(dispatchCalls).toBe(18);
+    expect(load.records.length).toBe(18);
+    expect(load.records.every((r) => r.success)).toBe(true);
+    expect(load.records.map((r) => r.index).sort((a, b) => a - b)).toEqual([...Array(18).keys()]);
+    for (const r of load.records) expect(r.requestId).toBe(`dt-s${r.session}-${r.turn}`);
+    // Turns of a session go one after another, from one worker.
+    for (let session = 0; session < 6; session++) {
+      const turns = load.records.filter((r) => r.session === session).sort((a, b) => a.turn! - b.turn!);
+      expect(turns.map((r) => r.turn)).toEqual([0, 1, 2]);
+      expect(new Set(turns.map((r) => r.worker)).size).toBe(1);
+      for (let t = 1; t < 3; t++) expect(turns[t]!.sentAtMs).toBeGreaterThan(turns[t - 1]!.doneAtMs);
+    }
+    // Sessions hold their slot across turns: at most 2 sessions are active at once.
+    const spans = Array.from({ length: 6 }, (_, session) => load.records.filter((r) => r.session === session));
+    expect(peakOverlap(Float64Array.from(spans, (t) => Math.min(...t.map((r) => r.sentAtMs))), Float64Array.from(spans, (t) => Math.max(...t.map((r) => r.doneAtMs))))).toBeLessThanOrEqual(2);
   });
 
   test("an interruption stops the claiming, cancels what is in flight and keeps what finished", async () => {
