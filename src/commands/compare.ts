@@ -40,9 +40,9 @@ function checkFraction(name: string, value: number, maxExclusive: number): void 
   }
 }
 
-function intervalCell(m: MetricComparison): string {
-  if (!m.interval || m.baseline === null || m.baseline === 0) return "-";
-  const [lo, hi] = m.interval.map((x) => x / Math.abs(m.baseline!));
+function intervalCell(metric: MetricComparison): string {
+  if (!metric.interval || metric.baseline === null || metric.baseline === 0) return "-";
+  const [lo, hi] = metric.interval.map((x) => x / Math.abs(metric.baseline!));
   return `[${percentCell(lo!)}, ${percentCell(hi!)}]`;
 }
 

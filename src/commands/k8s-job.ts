@@ -54,18 +54,18 @@ function required(value: unknown, flag: string, example: string): string {
 const EXAMPLE = "--shards 3 --config configs/demo.json --image registry.example/vbench:0.1.0 --start-in 90s";
 
 /** The common start: --start-at as given, else now + --start-in (default 90 s), in whole seconds. */
-function commonStart(o: K8sJobCommandOptions, now: number): string {
-  if (o.startAt !== undefined) return new Date(parseStartAt(String(o.startAt), "--start-at")).toISOString();
-  const inMs = parseDurationMs(String(o.startIn ?? "90s"), "--start-in");
+function commonStart(flags: K8sJobCommandOptions, now: number): string {
+  if (flags.startAt !== undefined) return new Date(parseStartAt(String(flags.startAt), "--start-at")).toISOString();
+  const inMs = parseDurationMs(String(flags.startIn ?? "90s"), "--start-in");
   return new Date(Math.ceil((now + inMs) / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
-export function k8sJobOptions(o: K8sJobCommandOptions, registry: Registry, now = Date.now()): K8sJobOptions {
-  const shards = Number(required(o.shards, "--shards", EXAMPLE));
-  if (!Number.isInteger(shards) || shards < 1) throw flagError(`--shards: expected a whole number >= 1, found ${String(o.shards)}`, EXAMPLE);
-  const configPath = required(o.config, "--config", EXAMPLE);
-  const image = required(o.image, "--image", EXAMPLE);
-  const spread = String(o.spread ?? "required");
+export function k8sJobOptions(flags: K8sJobCommandOptions, registry: Registry, now = Date.now()): K8sJobOptions {
+  const shards = Number(required(flags.shards, "--shards", EXAMPLE));
+  if (!Number.isInteger(shards) || shards < 1) throw flagError(`--shards: expected a whole number >= 1, found ${String(flags.shards)}`, EXAMPLE);
+  const configPath = required(flags.config, "--config", EXAMPLE);
+  const image = required(flags.image, "--image", EXAMPLE);
+  const spread = String(flags.spread ?? "required");
   if (spread !== "required" && spread !== "preferred") throw flagError(`--spread: expected required or preferred, found "${spread}"`, "required: at most one shard per node; preferred: spread when the cluster can.");
   let configText: string;
   try {
@@ -75,40 +75,40 @@ export function k8sJobOptions(o: K8sJobCommandOptions, registry: Registry, now =
   }
   if (Buffer.byteLength(configText) > CONFIGMAP_LIMIT_BYTES) throw flagError(`${configPath} is larger than a ConfigMap holds (1 MiB)`, "Keep datasets out of the scenario file: put them on the results volume and name them by absolute path.");
   // Resolve as a shard would: the same errors now rather than in N pods later.
-  const select = o.scenario === undefined ? [] : [String(o.scenario)];
-  const plan = resolveConfig({ configPath, flags: o.baseUrl === undefined ? {} : { base_url: String(o.baseUrl) }, env: {}, select, plugins: [] }, registry);
+  const select = flags.scenario === undefined ? [] : [String(flags.scenario)];
+  const plan = resolveConfig({ configPath, flags: flags.baseUrl === undefined ? {} : { base_url: String(flags.baseUrl) }, env: {}, select, plugins: [] }, registry);
   if (plan.runs.length !== 1) {
     throw flagError(`${configPath} plans ${plan.runs.length} runs; a sharded run with a common start runs one`, `Select one scenario with --scenario (${plan.runs.map((r) => r.scenario.name).join(", ")}), without sweeps.`);
   }
   shardConcurrency(plan.runs[0]!.scenario.maxConcurrency, { index: 0, count: shards });
   return {
     shards,
-    runId: o.runId === undefined ? newRunId() : parseRunId(String(o.runId), "--run-id"),
-    startAtIso: commonStart(o, now),
+    runId: flags.runId === undefined ? newRunId() : parseRunId(String(flags.runId), "--run-id"),
+    startAtIso: commonStart(flags, now),
     image,
     configText,
-    resultsClaim: String(o.resultsClaim ?? "vbench-results"),
-    ...(o.namespace !== undefined ? { namespace: String(o.namespace) } : {}),
-    ...(o.scenario !== undefined ? { scenario: String(o.scenario) } : {}),
-    ...(o.baseUrl !== undefined ? { baseUrl: String(o.baseUrl) } : {}),
+    resultsClaim: String(flags.resultsClaim ?? "vbench-results"),
+    ...(flags.namespace !== undefined ? { namespace: String(flags.namespace) } : {}),
+    ...(flags.scenario !== undefined ? { scenario: String(flags.scenario) } : {}),
+    ...(flags.baseUrl !== undefined ? { baseUrl: String(flags.baseUrl) } : {}),
     spread,
-    allowPartial: o.allowPartial === true,
+    allowPartial: flags.allowPartial === true,
   };
 }
 
-export function runK8sJobCommand(o: K8sJobCommandOptions, registry: Registry): number {
-  const options = k8sJobOptions(o, registry);
-  const docs = o.merge ? [mergeJob(options)] : [configMap(options), shardJob(options)];
+export function runK8sJobCommand(flags: K8sJobCommandOptions, registry: Registry): number {
+  const options = k8sJobOptions(flags, registry);
+  const docs = flags.merge ? [mergeJob(options)] : [configMap(options), shardJob(options)];
   process.stdout.write(toYamlStream(docs as unknown as Record<string, unknown>[]));
   const name = k8sName(options.runId);
   const ns = options.namespace ? ` -n ${options.namespace}` : "";
-  if (o.merge) {
+  if (flags.merge) {
     process.stderr.write(`Merge Job ${name}-merge: results in ${mergedFolder(options.runId)} on claim ${options.resultsClaim}; follow it with: kubectl logs${ns} -f job/${name}-merge\n`);
   } else {
     process.stderr.write(
       `Run ${options.runId}: ${options.shards} shards start at ${options.startAtIso}. Apply now, then when the Job completed:\n` +
         `  kubectl wait${ns} --for=condition=complete job/${name} --timeout=24h\n` +
-        `  vbench k8s-job --merge --run-id ${options.runId} --shards ${options.shards} --config ${String(o.config)} --image ${options.image}${options.scenario ? ` --scenario ${options.scenario}` : ""}${ns ? ` --namespace ${options.namespace}` : ""} | kubectl apply -f -\n`,
+        `  vbench k8s-job --merge --run-id ${options.runId} --shards ${options.shards} --config ${String(flags.config)} --image ${options.image}${options.scenario ? ` --scenario ${options.scenario}` : ""}${ns ? ` --namespace ${options.namespace}` : ""} | kubectl apply -f -\n`,
     );
   }
   return ExitCode.ok;

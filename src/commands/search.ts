@@ -68,23 +68,23 @@ export interface SearchReport {
 
 export const SEARCH_DEFAULTS = { rate: { min: 1, max: 10_000 }, concurrency: { min: 1, max: 4096 }, stepDurationS: 10, maxSteps: 12, tolerance: 0.05, fraction: 0.9 };
 
-function checkOptions(o: SearchCommandOptions, bounds: SearchBounds): void {
+function checkOptions(options: SearchCommandOptions, bounds: SearchBounds): void {
   const problems = validateBounds(bounds);
-  if (o.by !== "rate" && o.by !== "concurrency") problems.push(`--by must be rate or concurrency, got ${String(o.by)}`);
-  if (!(o.fraction > 0 && o.fraction <= 1)) problems.push(`--fraction must be in (0, 1], got ${o.fraction}`);
-  if (o.stepDurationS !== undefined && !(o.stepDurationS > 0)) problems.push(`--step-duration must be > 0 seconds, got ${o.stepDurationS}`);
-  if (o.stepPrompts !== undefined && !(Number.isInteger(o.stepPrompts) && o.stepPrompts >= 1)) problems.push(`--step-prompts must be a whole number ≥ 1, got ${o.stepPrompts}`);
-  if (o.stepPrompts !== undefined && o.stepDurationS !== undefined) problems.push("give --step-duration or --step-prompts, not both");
+  if (options.by !== "rate" && options.by !== "concurrency") problems.push(`--by must be rate or concurrency, got ${String(options.by)}`);
+  if (!(options.fraction > 0 && options.fraction <= 1)) problems.push(`--fraction must be in (0, 1], got ${options.fraction}`);
+  if (options.stepDurationS !== undefined && !(options.stepDurationS > 0)) problems.push(`--step-duration must be > 0 seconds, got ${options.stepDurationS}`);
+  if (options.stepPrompts !== undefined && !(Number.isInteger(options.stepPrompts) && options.stepPrompts >= 1)) problems.push(`--step-prompts must be a whole number ≥ 1, got ${options.stepPrompts}`);
+  if (options.stepPrompts !== undefined && options.stepDurationS !== undefined) problems.push("give --step-duration or --step-prompts, not both");
   if (problems.length) throw new VbenchError("search_options", `${problems.length} problem${problems.length > 1 ? "s" : ""} with the search options; nothing was sent`, { details: problems, exitCode: ExitCode.config });
 }
 
 /** What a step changes in the base scenario. */
-export function stepOverrides(o: SearchCommandOptions, value: number): Partial<ResolvedScenario> {
-  const timeBound = o.stepPrompts === undefined && (o.stepDurationS !== undefined || o.by === "rate");
+export function stepOverrides(options: SearchCommandOptions, value: number): Partial<ResolvedScenario> {
+  const timeBound = options.stepPrompts === undefined && (options.stepDurationS !== undefined || options.by === "rate");
   const length: Partial<ResolvedScenario> = timeBound
-    ? { durationS: o.stepDurationS ?? SEARCH_DEFAULTS.stepDurationS }
-    : { durationS: null, numPrompts: o.stepPrompts ?? Math.max(16, 4 * value) };
-  return o.by === "rate" ? { ...length, requestRate: value, rampUp: null } : { ...length, maxConcurrency: value };
+    ? { durationS: options.stepDurationS ?? SEARCH_DEFAULTS.stepDurationS }
+    : { durationS: null, numPrompts: options.stepPrompts ?? Math.max(16, 4 * value) };
+  return options.by === "rate" ? { ...length, requestRate: value, rampUp: null } : { ...length, maxConcurrency: value };
 }
 
 const optionalNumber = (v: unknown) => (v === undefined ? undefined : Number(v));

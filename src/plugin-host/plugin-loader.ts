@@ -32,13 +32,13 @@ const REQUIRED: Record<Plugin["kind"], string[]> = {
 /** Check a loaded value is a plugin; returns what is wrong, or null. */
 function shapeProblem(value: unknown): string | null {
   if (typeof value !== "object" || value === null) return "its default export is not a plugin object (use defineBackend or defineExporter from \"vbench/plugin\")";
-  const p = value as Record<string, unknown>;
-  if (p.kind !== "backend" && p.kind !== "exporter") return `kind must be "backend" or "exporter", found ${JSON.stringify(p.kind)}`;
-  if (typeof p.name !== "string" || !p.name) return "it has no name";
-  for (const key of REQUIRED[p.kind]) if (p[key] === undefined) return `${p.kind} "${p.name}" lacks ${key}`;
-  if (p.kind === "backend") {
-    const d = p.discovery as Record<string, unknown> | undefined;
-    if (!d || typeof d.path !== "string" || typeof d.parseModels !== "function") return `backend "${p.name}" lacks discovery { path, parseModels }`;
+  const plugin = value as Record<string, unknown>;
+  if (plugin.kind !== "backend" && plugin.kind !== "exporter") return `kind must be "backend" or "exporter", found ${JSON.stringify(plugin.kind)}`;
+  if (typeof plugin.name !== "string" || !plugin.name) return "it has no name";
+  for (const key of REQUIRED[plugin.kind]) if (plugin[key] === undefined) return `${plugin.kind} "${plugin.name}" lacks ${key}`;
+  if (plugin.kind === "backend") {
+    const discovery = plugin.discovery as Record<string, unknown> | undefined;
+    if (!discovery || typeof discovery.path !== "string" || typeof discovery.parseModels !== "function") return `backend "${plugin.name}" lacks discovery { path, parseModels }`;
   }
   return null;
 }

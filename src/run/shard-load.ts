@@ -67,9 +67,9 @@ function readJson(path: string): Record<string, unknown> {
 
 function readManifest(dir: string): ShardManifest {
   const path = join(dir, SHARD_MANIFEST_FILE);
-  const m = readJson(path) as unknown as ShardManifest;
-  if (m.schema !== SHARD_SCHEMA) throw unreadable(path, `schema is ${JSON.stringify(m.schema)}, expected ${SHARD_SCHEMA}`, "Merge shards written by the same vbench version.");
-  return m;
+  const manifest = readJson(path) as unknown as ShardManifest;
+  if (manifest.schema !== SHARD_SCHEMA) throw unreadable(path, `schema is ${JSON.stringify(manifest.schema)}, expected ${SHARD_SCHEMA}`, "Merge shards written by the same vbench version.");
+  return manifest;
 }
 
 function readRecords(dir: string): { records: RequestRecord[]; badLines: number; t0FromRecords: number | null } {

@@ -121,11 +121,11 @@ export function mergedSummary(merged: MergedRecords, shards: readonly LoadedShar
 }
 
 export function mergeInfo(shards: readonly LoadedShard[], missing: number[]): MergeRunInfo {
-  const m = shards[0]!.manifest;
+  const first = shards[0]!.manifest;
   return {
-    count: m.shard.count,
-    configHash: m.config_hash,
-    startAtIso: m.start_at,
+    count: first.shard.count,
+    configHash: first.config_hash,
+    startAtIso: first.start_at,
     merged: shards.map((s) => s.manifest.shard.index).sort((a, b) => a - b),
     missing,
     partial: missing.length > 0,
