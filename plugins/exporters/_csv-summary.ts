@@ -68,7 +68,7 @@ export function summaryRow(result: ScenarioResult, sweep?: { parameter: SweepPar
     model: s.model,
     backend: s.backend,
     endpoint: redactUrl(s.baseUrl) + s.endpointPath,
-    dataset_type: s.datasetType,
+    dataset_type: s.dataset.type,
     num_prompts: s.numPrompts,
     max_concurrency: s.maxConcurrency,
     request_rate: s.requestRate,

@@ -7,6 +7,7 @@
  * requests per second.
  */
 
+import type { ScenarioDataset } from "./dataset-types.ts";
 import type { RequestRecord } from "./request-types.ts";
 import type { MetricName, Summary } from "./summary-types.ts";
 
@@ -24,9 +25,8 @@ export interface ResolvedScenario {
   /** The `model` field sent (SERVED_MODEL_NAME, MODEL_NAME or discovered). */
   servedModel: string;
   tokenizer: string;
-  datasetType: string;
-  /** Dataset-specific options (dataset_path, distributions, sessions...). */
-  dataset: Readonly<Record<string, unknown>>;
+  /** The dataset type and its options as written (dataset_path, distributions, sessions...); results store it as `datasetType` and `dataset`. */
+  dataset: Readonly<ScenarioDataset>;
   maxConcurrency: number | null;
   numPrompts: number;
   requestRate: number; // Infinity for inf

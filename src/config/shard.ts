@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { ExitCode, VbenchError } from "../base/errors.ts";
+import { withFlatDataset } from "../base/dataset-types.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
 
 /** This process is shard `index` (0-based) of `count`. */
@@ -153,6 +154,6 @@ function stableJson(value: unknown): string {
  * differ between shards without changing a number. sha256, first 16 hex digits.
  */
 export function configHash(scenario: ResolvedScenario): string {
-  const { exporters: _exporters, ...rest } = scenario;
+  const { exporters: _exporters, ...rest } = withFlatDataset(scenario);
   return createHash("sha256").update(stableJson(rest)).digest("hex").slice(0, 16);
 }

@@ -52,7 +52,7 @@ export async function prepareScenario(run: PlannedRun, backend: BackendPlugin, t
     workload ??= await buildWorkload(scenario, tokenizer, count);
   } catch (error) {
     if (error instanceof VbenchError) throw error;
-    throw new VbenchError("workload_failed", `cannot build the ${scenario.datasetType} workload of scenario ${scenario.name}: ${errorMessage(error)}`, { cause: error });
+    throw new VbenchError("workload_failed", `cannot build the ${scenario.dataset.type} workload of scenario ${scenario.name}: ${errorMessage(error)}`, { cause: error });
   }
   const origin = parseOrigin(scenario.baseUrl);
   const headers = requestHeaders(scenario, backend, apiKey);

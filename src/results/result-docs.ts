@@ -11,6 +11,7 @@ import { redactHeaders, redactUrl } from "../base/redact.ts";
 import { responseExtrasJson } from "./response-extras.ts";
 import type { MetricName, SeriesStats, Summary } from "../base/summary-types.ts";
 import type { RequestRecord } from "../base/request-types.ts";
+import { withFlatDataset } from "../base/dataset-types.ts";
 import type { ResolvedScenario, ScenarioResult, ThresholdVerdict } from "../base/scenario-types.ts";
 
 export const RESULT_SCHEMA = "vbench.result/1";
@@ -66,9 +67,9 @@ export function runLevelFields(sum: Summary): Record<string, number | null> {
   };
 }
 
-/** The resolved scenario as stored in results: secrets in headers redacted. */
+/** The resolved scenario as stored in results: secrets in headers redacted, the dataset as `datasetType` and `dataset` (its options). */
 export function scenarioForOutput(scenario: ResolvedScenario): Record<string, unknown> {
-  return { ...scenario, baseUrl: redactUrl(scenario.baseUrl), headers: redactHeaders(scenario.headers) };
+  return withFlatDataset({ ...scenario, baseUrl: redactUrl(scenario.baseUrl), headers: redactHeaders(scenario.headers) });
 }
 
 function metricKeys(out: Record<string, unknown>, metric: MetricName, stats: SeriesStats | undefined, percentiles: number[]): void {

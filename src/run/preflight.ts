@@ -63,7 +63,7 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
   const settled = new Set<string>();
   for (const run of plan.runs) {
     const { scenario, places } = run;
-    const key = JSON.stringify([scenario.name, scenario.datasetType, scenario.dataset, scenario.tokenizer]);
+    const key = JSON.stringify([scenario.name, scenario.dataset, scenario.tokenizer]);
     const tokenizer = tokenizers.get(scenario.tokenizer);
     if (settled.has(key) || !tokenizer) continue;
     const workload = await attempt(places?.dataset, () => buildWorkload(scenario, tokenizer, options.dryRun ? 1 : plannedCount(scenario)));

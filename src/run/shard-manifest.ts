@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../base/atomic-write.ts";
+import { datasetFromFlat } from "../base/dataset-types.ts";
 import { scenarioForOutput, toJsonValue } from "../results/result-docs.ts";
 import type { ResolvedScenario, RunInfo, ShardRunInfo } from "../base/scenario-types.ts";
 
@@ -56,5 +57,6 @@ export async function writeShardManifest(dir: string, manifest: ShardManifest): 
 /** The resolved scenario back from its JSON form ("inf" → Infinity where the scenario allows it). */
 export function scenarioFromManifest(json: Record<string, unknown>): ResolvedScenario {
   const num = (v: unknown) => (v === "inf" ? Number.POSITIVE_INFINITY : v);
-  return { ...(json as unknown as ResolvedScenario), requestRate: num(json.requestRate) as number, burstiness: num(json.burstiness) as number };
+  const { datasetType: _datasetType, ...rest } = json;
+  return { ...(rest as unknown as ResolvedScenario), dataset: datasetFromFlat(json), requestRate: num(json.requestRate) as number, burstiness: num(json.burstiness) as number };
 }

@@ -1,21 +1,12 @@
 /**
- * One builder per dataset type, chosen by `scenario.datasetType`; options
- * come from `scenario.dataset` and are validated first (options.ts).
+ * One builder per dataset type, chosen by `scenario.dataset.type`; the
+ * dataset's options are checked first and their defaults filled in
+ * (options.ts), so each branch gets its own type's options.
  */
-import { VbenchError } from "../base/errors.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
 import type { WorkloadItem } from "../base/request-types.ts";
 import { jsonlSource, loadJsonl, type JsonlData } from "./jsonl.ts";
-import {
-  DATASET_TYPES,
-  parseDatasetOptions,
-  type DatasetType,
-  type JsonlOptions,
-  type PrefixOptions,
-  type SharegptOptions,
-  type SyntheticOptions,
-  type TraceOptions,
-} from "./options.ts";
+import { checkDataset, type DatasetType } from "./options.ts";
 import { prefixGroupOf, prefixNotes, prefixSource, type PrefixData } from "./prefix.ts";
 import { randomSource, type RandomData } from "./random.ts";
 import { loadSharegpt, sharegptSource, type SharegptData } from "./sharegpt.ts";
@@ -94,24 +85,13 @@ const IGNORE_EOS_BY_DEFAULT: Record<DatasetType, boolean> = {
   sharegpt: false,
 };
 
-export function isDatasetType(type: string): type is DatasetType {
-  return (DATASET_TYPES as string[]).includes(type);
-}
-
-export function checkDatasetType(type: string): DatasetType {
-  if (isDatasetType(type)) return type;
-  throw new VbenchError("dataset_unknown", `Unknown dataset_type "${type}"`, {
-    hint: `Known dataset types: ${DATASET_TYPES.join(", ")}.`,
-  });
-}
-
 /**
  * The workload of one dataset type, without multi-turn sessions: options
  * checked and dataset files read, nothing built yet.
  */
 export async function buildDataset(scenario: ResolvedScenario, tokenizer: Tokenizer, count: number): Promise<Workload> {
-  const type = checkDatasetType(scenario.datasetType);
-  const options: unknown = parseDatasetOptions(type, scenario.dataset ?? {});
+  const dataset = checkDataset(scenario.dataset);
+  const type = dataset.type;
   const notes: string[] = [];
   const seed = scenario.seed;
   const numPrompts = Math.max(0, Math.floor(count));
@@ -127,38 +107,33 @@ export async function buildDataset(scenario: ResolvedScenario, tokenizer: Tokeni
   // Zero requests read no file.
   if (numPrompts === 0) return { ...listWorkload([], IGNORE_EOS_BY_DEFAULT[type], notes), ...(type === "trace" ? { offsetsMs: new Float64Array(0) } : {}) };
 
-  switch (type) {
+  switch (dataset.type) {
     case "random": {
       const opts = { inputLen: scenario.randomInputLen, outputLen: scenario.randomOutputLen, rangeRatio: scenario.randomRangeRatio, prefixLen: scenario.randomPrefixLen, seed };
-      return done({ type, ...opts });
+      return done({ type: dataset.type, ...opts });
     }
     case "synthetic": {
-      const synthetic = options as SyntheticOptions;
-      return done({ type, input: synthetic.input_distribution ?? fixed(scenario.randomInputLen), output: synthetic.output_distribution ?? fixed(scenario.randomOutputLen), seed });
+      return done({ type: dataset.type, input: dataset.input_distribution ?? fixed(scenario.randomInputLen), output: dataset.output_distribution ?? fixed(scenario.randomOutputLen), seed });
     }
     case "jsonl": {
-      const jsonl = options as JsonlOptions;
-      const opts = { path: jsonl.dataset_path, numPrompts, outputLen: jsonl.output_len ?? scenario.randomOutputLen, shuffle: jsonl.shuffle, seed };
+      const opts = { path: dataset.dataset_path, numPrompts, outputLen: dataset.output_len ?? scenario.randomOutputLen, shuffle: dataset.shuffle, seed };
       return done(await loadJsonl(opts));
     }
     case "sharegpt": {
-      const sharegpt = options as SharegptOptions;
-      return done(await loadSharegpt({ path: sharegpt.dataset_path, numPrompts, outputLen: sharegpt.output_len, seed }, tokenizer, notes));
+      return done(await loadSharegpt({ path: dataset.dataset_path, numPrompts, outputLen: dataset.output_len, seed }, tokenizer, notes));
     }
     case "trace": {
-      const trace = options as TraceOptions;
-      const opts = { path: trace.dataset_path, numPrompts, timeScale: trace.time_scale, outputLen: trace.output_len ?? scenario.randomOutputLen, seed };
+      const opts = { path: dataset.dataset_path, numPrompts, timeScale: dataset.time_scale, outputLen: dataset.output_len ?? scenario.randomOutputLen, seed };
       const { data, offsetsMs } = await loadTrace(opts, notes);
       return done(data, { count: data.records.length, offsetsMs });
     }
     case "prefix": {
-      const prefix = options as PrefixOptions;
       const data: PrefixData = {
-        type,
+        type: dataset.type,
         numPrompts,
-        numGroups: prefix.num_prefix_groups,
-        prefixLen: prefix.prefix_len ?? (scenario.randomPrefixLen > 0 ? scenario.randomPrefixLen : 256),
-        suffixLen: prefix.suffix_len ?? scenario.randomInputLen,
+        numGroups: dataset.num_prefix_groups,
+        prefixLen: dataset.prefix_len ?? (scenario.randomPrefixLen > 0 ? scenario.randomPrefixLen : 256),
+        suffixLen: dataset.suffix_len ?? scenario.randomInputLen,
         outputLen: scenario.randomOutputLen,
         rangeRatio: scenario.randomRangeRatio,
         seed,

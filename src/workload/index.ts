@@ -9,11 +9,11 @@ import { buildDataset, listWorkload, type Workload } from "./datasets.ts";
 import { buildSessions, sessionsOption, type SessionWorkload } from "./sessions.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
-export { buildDataset, checkDatasetType, isDatasetType, openSource, workloadItems, type Workload, type WorkloadData } from "./datasets.ts";
+export { buildDataset, openSource, workloadItems, type Workload, type WorkloadData } from "./datasets.ts";
 export type { ItemSource } from "./source.ts";
 export { buildSessions, sessionsOption, type SessionPlan, type SessionWorkload } from "./sessions.ts";
-export { DATASET_OPTION_KEYS, DATASET_TYPES, datasetOptionsSchemas, parseDatasetOptions, syntheticOptionsSchema } from "./options.ts";
-export type { DatasetType } from "./options.ts";
+export { checkDataset, checkDatasetType, DATASET_OPTION_KEYS, DATASET_TYPES, datasetOptionsSchemas, isDatasetType, parseDatasetOptions, syntheticOptionsSchema } from "./options.ts";
+export type { CheckedDataset, DatasetType } from "./options.ts";
 export { distributionSchema, type Distribution } from "./lengths.ts";
 export { loadTokenizer, DEFAULT_TOKENIZER, type Tokenizer } from "./tokenizer.ts";
 
@@ -21,7 +21,7 @@ export { loadTokenizer, DEFAULT_TOKENIZER, type Tokenizer } from "./tokenizer.ts
 export type BuiltWorkload = Workload & { sessions?: SessionWorkload };
 
 /**
- * The scenario's workload: `count` requests of `scenario.datasetType`
+ * The scenario's workload: `count` requests of `scenario.dataset.type`
  * (random, synthetic, sharegpt, jsonl, trace, prefix). With a `sessions`
  * option the request count is sessions × turns instead of `count`, and
  * `sessions` holds the plan with every turn built (sessions are small; a

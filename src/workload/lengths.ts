@@ -3,6 +3,7 @@
  * length distributions of the synthetic dataset.
  */
 import * as v from "valibot";
+import type { Distribution, Same } from "../base/dataset-types.ts";
 import type { Rng } from "../base/rng.ts";
 
 /**
@@ -60,7 +61,10 @@ export const distributionSchema = v.variant("type", [
   ),
 ]);
 
-export type Distribution = v.InferOutput<typeof distributionSchema>;
+export type { Distribution };
+
+/** The schema accepts exactly src/base/dataset-types.ts's Distribution (checked at compile time). */
+export const DISTRIBUTION_SCHEMA_MATCHES_BASE_TYPE: Same<v.InferOutput<typeof distributionSchema>, Distribution> = true;
 
 /** One integer length drawn from `d`. */
 export function sampleLength(rng: Rng, distribution: Distribution): number {

@@ -1,11 +1,12 @@
 /**
  * Dataset options: the dataset-specific keys of a scenario
- * (`ResolvedScenario.dataset`), validated with valibot. Schemas are loose
- * objects (unknown keys pass) because one `defaults` block may carry keys for
- * several dataset types; the config loader checks key spelling against
- * DATASET_OPTION_KEYS.
+ * (`ResolvedScenario.dataset`, typed in src/base/dataset-types.ts), validated
+ * with valibot, defaults filled in. Unknown keys pass (and are dropped)
+ * because one `defaults` block may carry keys for several dataset types; the
+ * config loader checks key spelling against DATASET_OPTION_KEYS.
  */
 import * as v from "valibot";
+import type { DatasetOptionsByType, DatasetType, Same, ScenarioDataset } from "../base/dataset-types.ts";
 import { VbenchError } from "../base/errors.ts";
 import { distributionSchema } from "./lengths.ts";
 
@@ -79,21 +80,22 @@ export const datasetOptionsSchemas = {
   sharegpt: sharegptOptionsSchema,
   trace: traceOptionsSchema,
   prefix: prefixOptionsSchema,
-} as const;
+} as const satisfies Record<DatasetType, v.GenericSchema>;
 
-export type DatasetType = keyof typeof datasetOptionsSchemas;
+export type { DatasetType };
 export const DATASET_TYPES = Object.keys(datasetOptionsSchemas) as DatasetType[];
+
+/** Each schema accepts exactly its type's options of src/base/dataset-types.ts: a change on one side alone fails the type check. */
+type SchemasMatchBaseTypes = { [T in DatasetType]: Same<v.InferInput<(typeof datasetOptionsSchemas)[T]>, DatasetOptionsByType[T]> };
+export const DATASET_SCHEMAS_MATCH_BASE_TYPES: SchemasMatchBaseTypes = { random: true, synthetic: true, jsonl: true, sharegpt: true, trace: true, prefix: true };
 
 /** Every dataset option key of any type (for "did you mean" suggestions). */
 export const DATASET_OPTION_KEYS: readonly string[] = [
   ...new Set(Object.values(datasetOptionsSchemas).flatMap((s) => Object.keys(s.entries))),
 ].sort();
 
-export type SyntheticOptions = v.InferOutput<typeof syntheticOptionsSchema>;
-export type JsonlOptions = v.InferOutput<typeof jsonlOptionsSchema>;
-export type SharegptOptions = v.InferOutput<typeof sharegptOptionsSchema>;
-export type TraceOptions = v.InferOutput<typeof traceOptionsSchema>;
-export type PrefixOptions = v.InferOutput<typeof prefixOptionsSchema>;
+/** A dataset's options checked, defaults filled in (`shuffle`, `time_scale`, `num_prefix_groups`): one member per type. */
+export type CheckedDataset = { [T in DatasetType]: { type: T } & v.InferOutput<(typeof datasetOptionsSchemas)[T]> }[DatasetType];
 
 /** Validate `options` for `type`; every problem is listed in the error's details. */
 export function parseDatasetOptions<T extends DatasetType>(
@@ -110,4 +112,22 @@ export function parseDatasetOptions<T extends DatasetType>(
     details,
     hint: "The example scenario files configs/workload-*.json show each dataset's options.",
   });
+}
+
+export function isDatasetType(type: string): type is DatasetType {
+  return (DATASET_TYPES as string[]).includes(type);
+}
+
+export function checkDatasetType(type: string): DatasetType {
+  if (isDatasetType(type)) return type;
+  throw new VbenchError("dataset_unknown", `Unknown dataset_type "${type}"`, {
+    hint: `Known dataset types: ${DATASET_TYPES.join(", ")}.`,
+  });
+}
+
+/** `dataset` checked for its type (a known one), defaults filled in; throws a VbenchError naming every problem. */
+export function checkDataset(dataset: Readonly<ScenarioDataset>): CheckedDataset {
+  const { type, ...options } = dataset;
+  const known = checkDatasetType(type);
+  return { type: known, ...parseDatasetOptions(known, options) } as CheckedDataset;
 }

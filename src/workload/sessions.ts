@@ -9,8 +9,8 @@
 import { VbenchError } from "../base/errors.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
 import type { WorkloadItem } from "../base/request-types.ts";
-import { buildDataset, checkDatasetType, workloadItems } from "./datasets.ts";
-import { parseDatasetOptions } from "./options.ts";
+import { buildDataset, workloadItems } from "./datasets.ts";
+import { checkDataset } from "./options.ts";
 import { buildSharegptSessions, type SessionPlan } from "./sharegpt-sessions.ts";
 
 export type { SessionPlan };
@@ -32,12 +32,7 @@ export interface SessionWorkload {
 
 /** The scenario's sessions options, or undefined when it has none. */
 export function sessionsOption(scenario: ResolvedScenario): { sessions: number; turns: number; thinkTimeMs: number } | undefined {
-  const type = checkDatasetType(scenario.datasetType);
-  const { sessions, turns, think_time_ms } = parseDatasetOptions(type, scenario.dataset ?? {}) as {
-    sessions?: number;
-    turns?: number;
-    think_time_ms?: number;
-  };
+  const { sessions, turns, think_time_ms } = checkDataset(scenario.dataset);
   if (sessions === undefined && turns === undefined) {
     if (think_time_ms !== undefined) throw incomplete("think_time_ms applies to multi-turn sessions only");
     return undefined;
@@ -57,15 +52,15 @@ export async function buildSessions(scenario: ResolvedScenario, tokenizer: Token
   if (!option) {
     throw incomplete(`scenario ${scenario.name} has no sessions and turns`);
   }
-  if (scenario.datasetType === "trace") {
+  const dataset = checkDataset(scenario.dataset);
+  if (dataset.type === "trace") {
     throw new VbenchError("dataset_invalid", "sessions cannot be combined with the trace dataset (a trace fixes every arrival time)", {
       hint: "Use sessions with random, synthetic, prefix, jsonl or sharegpt.",
     });
   }
-  if (scenario.datasetType === "sharegpt") {
-    const sharegpt = parseDatasetOptions("sharegpt", scenario.dataset ?? {});
+  if (dataset.type === "sharegpt") {
     const notes: string[] = [];
-    const opts = { path: sharegpt.dataset_path, sessions: option.sessions, turns: option.turns, outputLen: sharegpt.output_len, seed: scenario.seed };
+    const opts = { path: dataset.dataset_path, sessions: option.sessions, turns: option.turns, outputLen: dataset.output_len, seed: scenario.seed };
     const plan = await buildSharegptSessions(opts, tokenizer, notes);
     return { plan, thinkTimeMs: option.thinkTimeMs, ignoreEos: false, notes };
   }

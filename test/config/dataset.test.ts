@@ -4,15 +4,18 @@
  * options as written.
  */
 import { describe, expect, test } from "bun:test";
-import { resolveDataset, type ScenarioDataset } from "../../src/config/dataset.ts";
+import { resolveDataset, type CheckedConfigDataset } from "../../src/config/dataset.ts";
 import { resolveConfig } from "../../src/config/config.ts";
 import { Registry } from "../../src/plugin-host/registry.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
+import { scenarioForOutput, toJsonValue } from "../../src/results/result-docs.ts";
+import { scenarioFromManifest } from "../../src/run/shard-manifest.ts";
+import { configHash } from "../../src/config/shard.ts";
 
 const place = (key: string) => `scenarios[0].${key}`;
 
 /** The narrowing the union gives: a jsonl dataset has a path, a synthetic one distributions. */
-function describeDataset(d: ScenarioDataset): string {
+function describeDataset(d: CheckedConfigDataset): string {
   if (d.dataset_type === "jsonl") return `jsonl ${d.dataset_path} shuffle=${d.shuffle}`;
   if (d.dataset_type === "trace") return `trace ${d.dataset_path} x${d.time_scale}`;
   if (d.dataset_type === "prefix") return `prefix ${d.num_prefix_groups} groups`;
@@ -40,7 +43,23 @@ describe("the dataset union", () => {
     for (const p of builtinPlugins) registry.register(p);
     const flags = { dataset_type: "jsonl", dataset_path: import.meta.path };
     const plan = resolveConfig({ configPath: "configs/vllm_benchmark.json", flags, env: {}, select: [], plugins: [] }, registry);
-    expect(plan.runs[0]!.scenario.datasetType).toBe("jsonl");
-    expect(plan.runs[0]!.scenario.dataset).toEqual({ dataset_path: import.meta.path });
+    expect(plan.runs[0]!.scenario.dataset).toEqual({ type: "jsonl", dataset_path: import.meta.path });
+  });
+});
+
+describe("the dataset in result files", () => {
+  test("stored as datasetType and dataset (the options), where dataset stood; read back from a shard manifest unchanged", () => {
+    const registry = new Registry();
+    for (const p of builtinPlugins) registry.register(p);
+    const flags = { dataset_type: "jsonl", dataset_path: import.meta.path };
+    const scenario = resolveConfig({ configPath: "configs/vllm_benchmark.json", flags, env: {}, select: [], plugins: [] }, registry).runs[0]!.scenario;
+    const stored = scenarioForOutput(scenario);
+    const keys = Object.keys(stored);
+    expect(keys.slice(keys.indexOf("tokenizer"), keys.indexOf("tokenizer") + 3)).toEqual(["tokenizer", "datasetType", "dataset"]);
+    expect(stored.datasetType).toBe("jsonl");
+    expect(stored.dataset).toEqual({ dataset_path: import.meta.path });
+    const back = scenarioFromManifest(JSON.parse(JSON.stringify(toJsonValue(stored))));
+    expect(back.dataset).toEqual(scenario.dataset);
+    expect(configHash(back)).toBe(configHash(scenario));
   });
 });

@@ -30,7 +30,7 @@ test.each(files)("configs/%s resolves and every scenario builds its workload", a
       const workload = built(await buildWorkload(scenario, gpt2, Math.min(scenario.numPrompts, 20)));
       expect(workload.items.length).toBeGreaterThan(0);
       for (const item of workload.items) expect(item.inputTokens).toBeGreaterThan(0);
-      if (scenario.datasetType === "trace") expect(workload.offsetsMs).toBeDefined();
+      if (scenario.dataset.type === "trace") expect(workload.offsetsMs).toBeDefined();
       if (scenario.dataset.sessions !== undefined) expect(workload.sessions?.plan.length).toBe(scenario.dataset.sessions as number);
     }
   } finally {

@@ -15,7 +15,7 @@ const failure = rejection;
 
 describe("jsonl", () => {
   const jsonl = (n: number, extra: Record<string, unknown> = {}, seed = 0) =>
-    buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: JSONL, ...extra }, seed }), gpt2, n).then(built);
+    buildWorkload(scenario({ dataset: { type: "jsonl", dataset_path: JSONL, ...extra }, seed }), gpt2, n).then(built);
 
   test("reads prompts, chat messages and output_len; counts tokens with the tokenizer", async () => {
     const w = await jsonl(6, { shuffle: false, output_len: 99 });
@@ -55,7 +55,7 @@ describe("jsonl", () => {
 
   test("a malformed line is an error naming the file and line number", async () => {
     const path = join(FIXTURES, "malformed.jsonl");
-    const e = await failure(buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: path } }), gpt2, 2));
+    const e = await failure(buildWorkload(scenario({ dataset: { type: "jsonl", dataset_path: path } }), gpt2, 2));
     expect(e.code).toBe("dataset_malformed");
     expect(e.message).toContain(`${path} line 3:`);
   });
@@ -71,29 +71,29 @@ describe("jsonl", () => {
     for (const [i, [content, message]] of cases.entries()) {
       const path = join(dir, `case${i}.jsonl`);
       writeFileSync(path, content);
-      const e = await failure(buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: path } }), gpt2, 1));
+      const e = await failure(buildWorkload(scenario({ dataset: { type: "jsonl", dataset_path: path } }), gpt2, 1));
       expect(e.code).toBe("dataset_malformed");
       expect(e.message).toContain(message);
     }
   });
 
   test("missing file, missing dataset_path and an empty file are config errors", async () => {
-    const missing = await failure(buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: "/no/such.jsonl" } }), gpt2, 1));
+    const missing = await failure(buildWorkload(scenario({ dataset: { type: "jsonl", dataset_path: "/no/such.jsonl" } }), gpt2, 1));
     expect(missing.code).toBe("dataset_unreadable");
     expect(missing.message).toContain("/no/such.jsonl");
-    const noPath = await failure(buildWorkload(scenario({ datasetType: "jsonl", dataset: {} }), gpt2, 1));
+    const noPath = await failure(buildWorkload(scenario({ dataset: { type: "jsonl" } as never }), gpt2, 1));
     expect(noPath.code).toBe("dataset_invalid");
     expect(noPath.details.join(" ")).toContain("dataset_path");
     const dir = mkdtempSync(join(tmpdir(), "vbench-jsonl-"));
     writeFileSync(join(dir, "empty.jsonl"), "\n\n");
-    const empty = await failure(buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: join(dir, "empty.jsonl") } }), gpt2, 1));
+    const empty = await failure(buildWorkload(scenario({ dataset: { type: "jsonl", dataset_path: join(dir, "empty.jsonl") } }), gpt2, 1));
     expect(empty.code).toBe("dataset_empty");
   });
 });
 
 describe("sharegpt", () => {
   const sharegpt = (n: number, extra: Record<string, unknown> = {}, seed = 0) =>
-    buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: SHAREGPT, ...extra }, seed }), gpt2, n).then(built);
+    buildWorkload(scenario({ dataset: { type: "sharegpt", dataset_path: SHAREGPT, ...extra }, seed }), gpt2, n).then(built);
   const usable = [
     "How do I boil an egg so that the yolk stays soft?",
     "Name a prime number larger than one hundred.",
@@ -142,7 +142,7 @@ describe("sharegpt", () => {
     ];
     const path = join(dir, "long.json");
     writeFileSync(path, JSON.stringify(data));
-    const w = built(await buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: path } }), gpt2, 3));
+    const w = built(await buildWorkload(scenario({ dataset: { type: "sharegpt", dataset_path: path } }), gpt2, 3));
     // Only "at-limit" passes; it is oversampled to the 3 asked for.
     expect(w.items.map((i) => [i.inputTokens, i.outputTokens])).toEqual([[1024, 1024], [1024, 1024], [1024, 1024]]);
     expect(w.notes.join("\n")).toContain("skipped 2");
@@ -156,20 +156,20 @@ describe("sharegpt", () => {
     const path = join(dir, "mostly-short.json");
     writeFileSync(path, JSON.stringify(data));
     for (const seed of [0, 1, 2]) {
-      const w = built(await buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: path }, seed }), gpt2, 1));
+      const w = built(await buildWorkload(scenario({ dataset: { type: "sharegpt", dataset_path: path }, seed }), gpt2, 1));
       expect(w.items.map((i) => i.prompt)).toEqual(["Please describe a lighthouse at night."]);
     }
   });
 
   test("a file that is not a JSON array, or has nothing usable, is an error", async () => {
     const jsonlAsSharegpt = await failure(
-      buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: JSONL } }), gpt2, 1),
+      buildWorkload(scenario({ dataset: { type: "sharegpt", dataset_path: JSONL } }), gpt2, 1),
     );
     expect(jsonlAsSharegpt.code).toBe("dataset_malformed");
     expect(jsonlAsSharegpt.message).toContain(JSONL);
     const dir = mkdtempSync(join(tmpdir(), "vbench-sharegpt-"));
     writeFileSync(join(dir, "none.json"), JSON.stringify([{ id: "x", conversations: [{ from: "human", value: "Hi" }] }]));
-    const none = await failure(buildWorkload(scenario({ datasetType: "sharegpt", dataset: { dataset_path: join(dir, "none.json") } }), gpt2, 1));
+    const none = await failure(buildWorkload(scenario({ dataset: { type: "sharegpt", dataset_path: join(dir, "none.json") } }), gpt2, 1));
     expect(none.code).toBe("dataset_empty");
   });
 });
@@ -177,7 +177,7 @@ describe("sharegpt", () => {
 describe("sharegpt sessions", () => {
   test("each session replays one conversation's human turns with their reply lengths", async () => {
     const dataset = { dataset_path: SHAREGPT, sessions: 6, turns: 2, think_time_ms: 5 };
-    const w = built(await buildWorkload(scenario({ datasetType: "sharegpt", dataset }), gpt2, 1));
+    const w = built(await buildWorkload(scenario({ dataset: { type: "sharegpt", ...dataset } }), gpt2, 1));
     const plan = w.sessions?.plan ?? [];
     expect(plan).toHaveLength(6);
     expect(w.ignoreEos).toBe(false);

@@ -27,14 +27,14 @@ describe("dispatch", () => {
   });
 
   test("an unknown dataset type lists the known ones", async () => {
-    const e = await failure(buildWorkload(scenario({ datasetType: "sharegtp" }), gpt2, 1));
+    const e = await failure(buildWorkload(scenario({ dataset: { type: "sharegtp" } as never }), gpt2, 1));
     expect(e.code).toBe("dataset_unknown");
     expect(e.hint).toContain("random, synthetic, jsonl, sharegpt, trace, prefix");
   });
 
 
   test("zero requests build an empty workload without reading the dataset", async () => {
-    const w = built(await buildWorkload(scenario({ datasetType: "jsonl", dataset: { dataset_path: join(FIXTURES, "prompts.jsonl") } }), gpt2, 0));
+    const w = built(await buildWorkload(scenario({ dataset: { type: "jsonl", dataset_path: join(FIXTURES, "prompts.jsonl") } }), gpt2, 0));
     expect(w.items).toEqual([]);
   });
 
@@ -66,10 +66,10 @@ describe("synthetic", () => {
 
   test("lengths follow the distributions; prompts have exactly the drawn length", async () => {
     const dataset = {
-      input_distribution: { type: "uniform", min: 10, max: 20 },
-      output_distribution: { type: "normal", mean: 30, stdev: 10, min: 25, max: 35 },
+      input_distribution: { type: "uniform" as const, min: 10, max: 20 },
+      output_distribution: { type: "normal" as const, mean: 30, stdev: 10, min: 25, max: 35 },
     };
-    const w = built(await buildWorkload(scenario({ datasetType: "synthetic", dataset }), gpt2, 200));
+    const w = built(await buildWorkload(scenario({ dataset: { type: "synthetic", ...dataset } }), gpt2, 200));
     expect(w.ignoreEos).toBe(true);
     const ins = w.items.map((i) => i.inputTokens);
     expect(Math.min(...ins)).toBe(10);
@@ -89,11 +89,11 @@ describe("synthetic", () => {
   });
 
   test("defaults to fixed lengths from the scenario; invalid options list every problem", async () => {
-    const w = built(await buildWorkload(scenario({ datasetType: "synthetic", randomInputLen: 9, randomOutputLen: 3 }), gpt2, 3));
+    const w = built(await buildWorkload(scenario({ dataset: { type: "synthetic" }, randomInputLen: 9, randomOutputLen: 3 }), gpt2, 3));
     expect(w.items.map((i) => [i.inputTokens, i.outputTokens])).toEqual([[9, 3], [9, 3], [9, 3]]);
     const e = await failure(
       buildWorkload(
-        scenario({ datasetType: "synthetic", dataset: { input_distribution: { type: "fixed" }, output_distribution: 5 } }),
+        scenario({ dataset: { type: "synthetic", input_distribution: { type: "fixed" }, output_distribution: 5 } as never }),
         gpt2,
         1,
       ),
@@ -107,7 +107,7 @@ describe("synthetic", () => {
 
 describe("trace", () => {
   const trace = (n: number, extra: Record<string, unknown> = {}) =>
-    buildWorkload(scenario({ datasetType: "trace", dataset: { dataset_path: join(FIXTURES, "trace.jsonl"), ...extra } }), gpt2, n).then(built);
+    buildWorkload(scenario({ dataset: { type: "trace", dataset_path: join(FIXTURES, "trace.jsonl"), ...extra } }), gpt2, n).then(built);
 
   test("offsets come from the timestamps, divided by time_scale", async () => {
     const w = await trace(5, { time_scale: 2 });
@@ -143,7 +143,7 @@ describe("trace", () => {
 describe("prefix groups", () => {
   test("each request is its group's prefix plus its own suffix; groups are balanced", async () => {
     const dataset = { num_prefix_groups: 3, prefix_len: 16, suffix_len: 8 };
-    const w = built(await buildWorkload(scenario({ datasetType: "prefix", dataset, randomRangeRatio: 0.5 }), gpt2, 30));
+    const w = built(await buildWorkload(scenario({ dataset: { type: "prefix", ...dataset }, randomRangeRatio: 0.5 }), gpt2, 30));
     expect(w.ignoreEos).toBe(true);
     const groups = Array.from({ length: w.count }, (_, g) => w.groupOf!(g));
     expect(groups).toHaveLength(30);
@@ -166,7 +166,7 @@ describe("prefix groups", () => {
 
 describe("sessions", () => {
   test("sessions × turns user turns, dealt in order, with the think time", async () => {
-    const dataset = { sessions: 3, turns: 4, think_time_ms: 250 };
+    const dataset = { type: "random" as const, sessions: 3, turns: 4, think_time_ms: 250 };
     const w = built(await buildWorkload(scenario({ dataset, randomInputLen: 6 }), gpt2, 1000));
     expect(w.sessions?.plan).toHaveLength(3);
     expect(w.sessions?.thinkTimeMs).toBe(250);
@@ -178,17 +178,17 @@ describe("sessions", () => {
 
   test("sessions over a file dataset, and not over a trace", async () => {
     const dataset = { dataset_path: join(FIXTURES, "prompts.jsonl"), sessions: 2, turns: 2 };
-    const w = built(await buildWorkload(scenario({ datasetType: "jsonl", dataset }), gpt2, 1));
+    const w = built(await buildWorkload(scenario({ dataset: { type: "jsonl", ...dataset } }), gpt2, 1));
     expect(w.sessions?.plan.map((s) => s.turns.length)).toEqual([2, 2]);
     expect(w.sessions?.thinkTimeMs).toBe(0);
     const traceDataset = { dataset_path: join(FIXTURES, "trace.jsonl"), sessions: 1, turns: 2 };
-    const e = await failure(buildWorkload(scenario({ datasetType: "trace", dataset: traceDataset }), gpt2, 1));
+    const e = await failure(buildWorkload(scenario({ dataset: { type: "trace", ...traceDataset } }), gpt2, 1));
     expect(e.code).toBe("dataset_invalid");
   });
 
   test("sessions without turns (or think time alone) is an error", async () => {
     for (const dataset of [{ sessions: 2 }, { turns: 3 }, { think_time_ms: 10 }]) {
-      const e = await failure(buildWorkload(scenario({ dataset }), gpt2, 1));
+      const e = await failure(buildWorkload(scenario({ dataset: { type: "random", ...dataset } }), gpt2, 1));
       expect(e.code).toBe("dataset_invalid");
     }
   });
