@@ -9,7 +9,7 @@ import { VERSION, versionLine } from "./base/version.ts";
 import { ExitCode, VbenchError } from "./base/errors.ts";
 import { RUN_FLAGS, runFlagHelp } from "./config/cli-flags.ts";
 import { mockFlagDefinitions } from "./mock/flags.ts";
-import { flagAsTyped, reportError } from "./commands/error-report.ts";
+import { flagAsTyped, printError } from "./commands/print-error.ts";
 import { loadRegistry, toList } from "./commands/registry.ts";
 
 const cli = cac("vbench");
@@ -18,9 +18,9 @@ function exitNow(code: number): never {
   process.exit(code);
 }
 
-/** Render an error (src/commands/error-report.ts) and exit with its code. */
+/** Render an error (src/commands/print-error.ts) and exit with its code. */
 function fail(error: unknown): never {
-  exitNow(reportError(error, () => (cli.matchedCommand?.options ?? cli.globalCommand.options).map((o) => flagAsTyped(o.names))));
+  exitNow(printError(error, () => (cli.matchedCommand?.options ?? cli.globalCommand.options).map((o) => flagAsTyped(o.names))));
 }
 
 function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>) {

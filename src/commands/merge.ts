@@ -64,13 +64,13 @@ function mergeScenario(label: string, shards: LoadedShard[], missing: number[], 
     variant: first.manifest.variant,
     host: { ...host, hostname: [...new Set(shards.map((s) => s.host?.hostname ?? "?"))].join(",") },
     // A shard that was interrupted or died sent less than its share.
-    interrupted: shards.some((s) => s.report === null || s.report.interrupted),
+    interrupted: shards.some((s) => s.client === null || s.client.interrupted),
     t0EpochMs: merged.t0EpochMs,
     merge: mergeInfo(shards, missing),
   };
   const result: ScenarioResult = { scenario: merged.scenario, records: merged.records, summary, run, thresholds: evaluateThresholds(merged.scenario.thresholds, summary) };
   for (const s of shards) {
-    const how = s.report === null ? "no result file (the shard died or was stopped): merged from requests.jsonl" : `its result and requests.jsonl${s.report.interrupted ? " (it was interrupted)" : ""}`;
+    const how = s.client === null ? "no result file (the shard died or was stopped): merged from requests.jsonl" : `its result and requests.jsonl${s.client.interrupted ? " (it was interrupted)" : ""}`;
     log.info(`  shard ${s.manifest.shard.index}/${s.manifest.shard.count}: ${s.records.length} records from ${how}${s.badLines ? `; ${s.badLines} unreadable line(s) skipped` : ""} [${s.dir}]`);
   }
   const t0s = shards.filter((s) => s.records.length > 0 && s.t0EpochMs !== null).map((s) => s.t0EpochMs!);

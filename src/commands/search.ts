@@ -41,7 +41,7 @@ export interface SearchCommandOptions {
   out?: string;
 }
 
-export interface SearchStepReport extends StepFigures {
+export interface SearchStepResult extends StepFigures {
   step: number;
   phase: "grow" | "bisect";
   value: number;
@@ -50,7 +50,7 @@ export interface SearchStepReport extends StepFigures {
   dir: string;
 }
 
-export interface SearchReport {
+export interface SearchResult {
   by: "rate" | "concurrency";
   fraction: number;
   slo: ResolvedScenario["goodput"];
@@ -63,7 +63,7 @@ export interface SearchReport {
   /** Some step was client-bound: the answer may be this client's limit, not the server's. */
   clientBound: boolean;
   dir: string;
-  steps: SearchStepReport[];
+  steps: SearchStepResult[];
 }
 
 export const SEARCH_DEFAULTS = { rate: { min: 1, max: 10_000 }, concurrency: { min: 1, max: 4096 }, stepDurationS: 10, maxSteps: 12, tolerance: 0.05, fraction: 0.9 };
@@ -126,7 +126,7 @@ function searchBase(plan: RunPlan): ResolvedScenario {
 
 const INTERRUPTS = { first: () => "interrupted: cancelling the current step, then reporting the steps so far (Ctrl-C again exits at once)" };
 
-/** Search, print the walk, write the report; resolves with the exit code (0, 4 nothing passed, 130 interrupted). */
+/** Search, print the walk, write the result (search.json); resolves with the exit code (0, 4 nothing passed, 130 interrupted). */
 export async function runSearchCommand(options: SearchCommandOptions, registry: Registry): Promise<number> {
   const defaults = SEARCH_DEFAULTS[options.by] ?? SEARCH_DEFAULTS.rate;
   const bounds: SearchBounds = { min: options.min ?? defaults.min, max: options.max ?? defaults.max, integer: options.by === "concurrency", maxSteps: options.maxSteps, tolerance: options.tolerance };
@@ -143,7 +143,7 @@ export async function runSearchCommand(options: SearchCommandOptions, registry: 
   log.quiet = true; // per-step chatter goes to the log file; the table is what people read
   const unit = options.by === "rate" ? "rate (req/s)" : "concurrency";
   let discovered: ResolvedScenario | undefined;
-  let outcome: SearchOutcome<SearchStepReport> | typeof FORCED_EXIT;
+  let outcome: SearchOutcome<SearchStepResult> | typeof FORCED_EXIT;
   try {
     outcome = await pipeline.untilDone(INTERRUPTS, async () => {
       process.stderr.write(`Searching the highest ${unit} of ${base.name} at ${base.baseUrl} where ≥ ${(options.fraction * 100).toFixed(0)}% of requests meet ${formatSlo(base.goodput)}\n`);
@@ -155,7 +155,7 @@ export async function runSearchCommand(options: SearchCommandOptions, registry: 
     pipeline.close();
   }
   if (outcome === FORCED_EXIT) return ExitCode.interrupted;
-  const report: SearchReport = {
+  const result: SearchResult = {
     by: options.by,
     fraction: options.fraction,
     slo: base.goodput,
@@ -169,8 +169,8 @@ export async function runSearchCommand(options: SearchCommandOptions, registry: 
     dir: root,
     steps: outcome.steps.map((s) => s.result),
   };
-  process.stderr.write(conclusion(report, unit) + "\n");
-  const json = JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
+  process.stderr.write(conclusion(result, unit) + "\n");
+  const json = JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
   await writeFileAtomic(join(root, "search.json"), json);
   if (options.out) await writeFileAtomic(options.out, json);
   else process.stdout.write(json);
@@ -178,8 +178,8 @@ export async function runSearchCommand(options: SearchCommandOptions, registry: 
 }
 
 /** The search's steps, each a short measured run of the discovered scenario, a table row as each ends. */
-function walk(pipeline: RunPipeline, base: ResolvedScenario, options: SearchCommandOptions, bounds: SearchBounds, root: string): Promise<SearchOutcome<SearchStepReport>> {
-  return searchHighestPassing<SearchStepReport>(
+function walk(pipeline: RunPipeline, base: ResolvedScenario, options: SearchCommandOptions, bounds: SearchBounds, root: string): Promise<SearchOutcome<SearchStepResult>> {
+  return searchHighestPassing<SearchStepResult>(
     async (value, step) => {
       const dir = join(root, `step${String(step).padStart(2, "0")}_${options.by === "rate" ? "r" : "c"}${value}`);
       const executed = await pipeline.step(base, stepOverrides(options, value), dir, `search-${step}`);
@@ -188,7 +188,7 @@ function walk(pipeline: RunPipeline, base: ResolvedScenario, options: SearchComm
       return { passed, result: { step, phase: "grow", value, passed, dir, interrupted: executed.interrupted, ...figures } };
     },
     bounds,
-    (s: SearchStep<SearchStepReport>) => {
+    (s: SearchStep<SearchStepResult>) => {
       s.result.phase = s.phase;
       process.stderr.write(tableRow(s.result) + (s.result.interrupted ? "  (interrupted)" : "") + "\n");
     },
@@ -200,7 +200,8 @@ function formatSlo(slo: ResolvedScenario["goodput"]): string {
   return Object.entries(slo).map(([k, v]) => `${k} ≤ ${v} ms`).join(", ");
 }
 
-const num = (x: number | null, digits = 1) => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(digits));
+/** A measured figure to `digits` decimals; "-" when there is none. */
+const fixedOrDash = (x: number | null, digits = 1) => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(digits));
 
 /** A right-aligned cell that keeps at least one space before it, so a wide value (the achieved rate of requests all released at once can be millions per second) never runs into the cell to its left. */
 const cell = (text: string, width: number) => ` ${text.padStart(width - 1)}`;
@@ -209,21 +210,21 @@ function tableHeader(unit: string): string {
   return `${"step".padEnd(5)}${"phase".padEnd(8)}${cell(unit, 14)}${cell("good", 12)}${cell("goodput", 10)}${cell("p95 TTFT", 10)}${cell("p95 TPOT", 10)}${cell("achieved", 10)}  verdict`;
 }
 
-export function tableRow(s: SearchStepReport): string {
+export function tableRow(s: SearchStepResult): string {
   const good = `${(s.goodFraction * 100).toFixed(1)}%`;
   const verdict = (s.passed ? "pass" : "FAIL") + (s.clientBound ? " (client-bound: not trustworthy)" : "");
-  return `${String(s.step).padEnd(5)}${s.phase.padEnd(8)}${cell(String(s.value), 14)}${cell(good, 12)}${cell(num(s.goodputRps, 2), 10)}${cell(num(s.p95TtftMs), 10)}${cell(num(s.p95TpotMs, 2), 10)}${cell(num(s.achievedRateRps, 2), 10)}  ${verdict}`;
+  return `${String(s.step).padEnd(5)}${s.phase.padEnd(8)}${cell(String(s.value), 14)}${cell(good, 12)}${cell(fixedOrDash(s.goodputRps, 2), 10)}${cell(fixedOrDash(s.p95TtftMs), 10)}${cell(fixedOrDash(s.p95TpotMs, 2), 10)}${cell(fixedOrDash(s.achievedRateRps, 2), 10)}  ${verdict}`;
 }
 
 /** The answer on stderr, with the client-bound caveat of any step it rests on. */
-export function conclusion(r: SearchReport, unit: string): string {
-  const why = { converged: "bracket converged", "min-failed": "the minimum already fails", "max-passed": "passed at --max", "max-steps": "--max-steps reached", interrupted: "interrupted" }[r.stoppedBy];
-  const bracket = r.firstFailure === null ? "" : ` (first failure at ${r.firstFailure})`;
+export function conclusion(search: SearchResult, unit: string): string {
+  const why = { converged: "bracket converged", "min-failed": "the minimum already fails", "max-passed": "passed at --max", "max-steps": "--max-steps reached", interrupted: "interrupted" }[search.stoppedBy];
+  const bracket = search.firstFailure === null ? "" : ` (first failure at ${search.firstFailure})`;
   const answer =
-    r.best === null
-      ? `No passing ${unit}: the SLOs fail already at ${r.firstFailure} (${why}). Steps: ${r.dir}`
-      : `Highest passing ${unit}: ${r.best}${bracket}; ${why} after ${r.steps.length} step(s). Steps: ${r.dir}`;
-  const bound = r.steps.filter((s) => s.clientBound).map((s) => s.value);
+    search.best === null
+      ? `No passing ${unit}: the SLOs fail already at ${search.firstFailure} (${why}). Steps: ${search.dir}`
+      : `Highest passing ${unit}: ${search.best}${bracket}; ${why} after ${search.steps.length} step(s). Steps: ${search.dir}`;
+  const bound = search.steps.filter((s) => s.clientBound).map((s) => s.value);
   if (bound.length === 0) return answer;
   return `${answer}\n!!! client-bound at ${unit} ${bound.join(", ")}: those steps measured this client's limit as much as the server's, so the answer is not trustworthy`;
 }

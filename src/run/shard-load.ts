@@ -16,7 +16,7 @@ const RESULTS_FILE = "benchmark_results.json";
 const RECORDS_FILE = "requests.jsonl";
 
 /** What the shard's own result says about its client (absent when it died first). */
-export interface ShardClientReport {
+export interface ShardClientFigures {
   clientBound: boolean;
   clientBoundReason: string | null;
   eventLoopLagMs: { p50: number; p99: number; max: number; samples: number };
@@ -33,7 +33,8 @@ export interface LoadedShard {
   t0EpochMs: number | null;
   /** How t0EpochMs was learned. */
   t0Source: "result" | "start-at" | "records" | "none";
-  report: ShardClientReport | null;
+  /** The client figures of the shard's own result; null when it has none (the shard died before writing it). */
+  client: ShardClientFigures | null;
   host: RunInfo["host"] | null;
   /** Lines of requests.jsonl that were not records (a torn last line of a killed shard). */
   badLines: number;
@@ -91,13 +92,13 @@ function readRecords(dir: string): { records: RequestRecord[]; badLines: number;
   return { records, badLines, t0FromRecords };
 }
 
-function clientReport(vb: Record<string, unknown>): ShardClientReport | null {
+function clientFigures(vb: Record<string, unknown>): ShardClientFigures | null {
   const client = vb.client as Record<string, unknown> | undefined;
   if (!client) return null;
   return {
     clientBound: client.client_bound === true,
     clientBoundReason: typeof client.client_bound_reason === "string" ? client.client_bound_reason : null,
-    eventLoopLagMs: client.event_loop_lag_ms as ShardClientReport["eventLoopLagMs"],
+    eventLoopLagMs: client.event_loop_lag_ms as ShardClientFigures["eventLoopLagMs"],
     clientCpuS: Number(client.client_cpu_s ?? 0),
     interrupted: vb.interrupted === true,
   };
@@ -108,7 +109,7 @@ export function loadShard(dir: string): LoadedShard {
   const { records, badLines, t0FromRecords } = readRecords(dir);
   const resultPath = join(dir, RESULTS_FILE);
   const vb = existsSync(resultPath) ? ((readJson(resultPath).vbench as Record<string, unknown> | undefined) ?? null) : null;
-  const base = { dir, manifest, records, report: vb ? clientReport(vb) : null, host: (vb?.host as RunInfo["host"] | undefined) ?? null, badLines };
+  const base = { dir, manifest, records, client: vb ? clientFigures(vb) : null, host: (vb?.host as RunInfo["host"] | undefined) ?? null, badLines };
   // t0 on the wall clock, most exact first: the shard's own, the common start it waited for, its records.
   if (vb && typeof vb.t0_epoch_ms === "number") return { ...base, t0EpochMs: vb.t0_epoch_ms, t0Source: "result" };
   if (manifest.start_at !== null) return { ...base, t0EpochMs: Date.parse(manifest.start_at), t0Source: "start-at" };

@@ -101,22 +101,22 @@ export function unionRecords(label: string, shards: readonly LoadedShard[]): Mer
 export function mergedSummary(merged: MergedRecords, shards: readonly LoadedShard[]): SummaryWithThresholdStats {
   let endMs = 0;
   for (const r of merged.records) if (r.doneAtMs > endMs) endMs = r.doneAtMs;
-  const reports = shards.map((s) => s.report).filter((r) => r !== null);
+  const clients = shards.map((s) => s.client).filter((c) => c !== null);
   const summary = summarize(merged.records, merged.scenario, {
     benchStartMs: 0,
     benchEndMs: endMs,
     // Event-loop samples stay with each shard; their verdicts are folded in below.
     eventLoopLagMs: new Float64Array(0),
-    clientCpuS: reports.reduce((sum, r) => sum + r.clientCpuS, 0),
+    clientCpuS: clients.reduce((sum, c) => sum + c.clientCpuS, 0),
     ...(merged.free ? { foundFreeSlot: merged.free } : {}),
   });
-  const x = summary.extras;
-  const worst = reports.reduce<(typeof reports)[number] | null>((w, r) => (w === null || r.eventLoopLagMs.p99 > w.eventLoopLagMs.p99 ? r : w), null);
-  x.eventLoopLagMs = worst ? worst.eventLoopLagMs : { p50: 0, p99: 0, max: 0, samples: 0 };
-  const reasons = x.clientBoundReason ? [x.clientBoundReason] : [];
-  for (const s of shards) if (s.report?.clientBound) reasons.push(`shard ${s.manifest.shard.index}: ${s.report.clientBoundReason ?? "client-bound"}`);
-  x.clientBound = reasons.length > 0;
-  if (reasons.length > 0) x.clientBoundReason = reasons.join("; ");
+  const extras = summary.extras;
+  const worst = clients.reduce<(typeof clients)[number] | null>((w, c) => (w === null || c.eventLoopLagMs.p99 > w.eventLoopLagMs.p99 ? c : w), null);
+  extras.eventLoopLagMs = worst ? worst.eventLoopLagMs : { p50: 0, p99: 0, max: 0, samples: 0 };
+  const reasons = extras.clientBoundReason ? [extras.clientBoundReason] : [];
+  for (const s of shards) if (s.client?.clientBound) reasons.push(`shard ${s.manifest.shard.index}: ${s.client.clientBoundReason ?? "client-bound"}`);
+  extras.clientBound = reasons.length > 0;
+  if (reasons.length > 0) extras.clientBoundReason = reasons.join("; ");
   return summary;
 }
 
@@ -129,7 +129,7 @@ export function mergeInfo(shards: readonly LoadedShard[], missing: number[]): Me
     merged: shards.map((s) => s.manifest.shard.index).sort((a, b) => a - b),
     missing,
     partial: missing.length > 0,
-    recordsOnly: shards.filter((s) => s.report === null).map((s) => s.manifest.shard.index),
-    clientBound: shards.filter((s) => s.report?.clientBound).map((s) => s.manifest.shard.index),
+    recordsOnly: shards.filter((s) => s.client === null).map((s) => s.manifest.shard.index),
+    clientBound: shards.filter((s) => s.client?.clientBound).map((s) => s.manifest.shard.index),
   };
 }

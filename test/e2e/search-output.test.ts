@@ -5,12 +5,12 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { conclusion, tableRow, type SearchReport, type SearchStepReport } from "../../src/commands/search.ts";
+import { conclusion, tableRow, type SearchResult, type SearchStepResult } from "../../src/commands/search.ts";
 import { tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
 
 const ROW = /^\d+\s+(grow|bisect)\s+\d/;
 
-function step(value: number, passed: boolean, clientBound: boolean): SearchStepReport {
+function step(value: number, passed: boolean, clientBound: boolean): SearchStepResult {
   return {
     step: value, phase: "grow", value, passed, interrupted: false, dir: `/r/step_${value}`,
     total: 10, completed: 10, failed: 0, good: passed ? 10 : 0, goodFraction: passed ? 1 : 0, goodputRps: 1, throughputRps: 1,
@@ -18,25 +18,25 @@ function step(value: number, passed: boolean, clientBound: boolean): SearchStepR
   };
 }
 
-function report(steps: SearchStepReport[], best: number | null, firstFailure: number | null): SearchReport {
+function searchResult(steps: SearchStepResult[], best: number | null, firstFailure: number | null): SearchResult {
   return { by: "rate", fraction: 0.9, slo: { ttft: 100 }, scenario: "s", baseUrl: "http://x", model: "m", best, firstFailure, stoppedBy: "converged", clientBound: steps.some((s) => s.clientBound), dir: "/r", steps };
 }
 
 describe("search's answer", () => {
   test("keeps the client-bound caveat of its steps, naming them", () => {
-    const text = conclusion(report([step(1, true, false), step(2, true, true), step(4, false, true), step(3, true, false)], 3, 4), "rate (req/s)");
+    const text = conclusion(searchResult([step(1, true, false), step(2, true, true), step(4, false, true), step(3, true, false)], 3, 4), "rate (req/s)");
     expect(text).toBe(
       "Highest passing rate (req/s): 3 (first failure at 4); bracket converged after 4 step(s). Steps: /r\n" +
         "!!! client-bound at rate (req/s) 2, 4: those steps measured this client's limit as much as the server's, so the answer is not trustworthy",
     );
-    expect(conclusion(report([step(1, false, true)], null, 1), "concurrency")).toBe(
+    expect(conclusion(searchResult([step(1, false, true)], null, 1), "concurrency")).toBe(
       "No passing concurrency: the SLOs fail already at 1 (bracket converged). Steps: /r\n" +
         "!!! client-bound at concurrency 1: those steps measured this client's limit as much as the server's, so the answer is not trustworthy",
     );
   });
 
   test("has no caveat when no step was client-bound", () => {
-    expect(conclusion(report([step(1, true, false), step(2, false, false)], 1, 2), "rate (req/s)")).toBe(
+    expect(conclusion(searchResult([step(1, true, false), step(2, false, false)], 1, 2), "rate (req/s)")).toBe(
       "Highest passing rate (req/s): 1 (first failure at 2); bracket converged after 2 step(s). Steps: /r",
     );
   });
@@ -66,7 +66,7 @@ describe("stderr of search --mock and run --mock", () => {
     // A step flagged client-bound in its row (a loaded machine) carries into the answer; otherwise the answer ends there.
     const bound = lines.slice(3, 5).some((l) => l.includes("(client-bound"));
     expect(lines.slice(6).map((l) => l.startsWith("!!! client-bound at concurrency "))).toEqual(bound ? [true] : []);
-    const json = JSON.parse(await Bun.file(out).text()) as SearchReport;
+    const json = JSON.parse(await Bun.file(out).text()) as SearchResult;
     expect(json.clientBound).toBe(bound);
   }, 60_000);
 

@@ -94,7 +94,7 @@ describe("which shards belong together", () => {
 
   test("a shard that died is read from requests.jsonl; shards are placed by their wall-clock t0", () => {
     const shards = load([writeShard(root, { index: 0, records: [sampleRecord(0), sampleRecord(2)], t0EpochMs: 5000 }), writeShard(root, { index: 1, records: [sampleRecord(1)], t0EpochMs: 5010 })]);
-    expect(shards.map((s) => [s.t0Source, s.t0EpochMs, s.badLines, s.report])).toEqual([["records", 5000, 1, null], ["records", 5010, 1, null]]);
+    expect(shards.map((s) => [s.t0Source, s.t0EpochMs, s.badLines, s.client])).toEqual([["records", 5000, 1, null], ["records", 5010, 1, null]]);
     const merged = unionRecords("sc", shards);
     expect(merged.t0EpochMs).toBe(5000);
     expect(merged.records.map((r) => [r.index, r.sentAtMs])).toEqual([[0, 0], [1, 11], [2, 2]]);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Registry } from "../../src/plugin-host/registry.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { calibrate, calibrationLevels, autoTokensPerChunk, calibrationRow, calibrationScenario } from "../../src/commands/calibrate.ts";
-import { runSearchCommand, stepOverrides, type SearchCommandOptions, type SearchReport } from "../../src/commands/search.ts";
+import { runSearchCommand, stepOverrides, type SearchCommandOptions, type SearchResult } from "../../src/commands/search.ts";
 import { BINARY, requireBinary, startMock, tempDir, writeConfig } from "../helpers/vbench.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
 
@@ -94,17 +94,17 @@ describe("search", () => {
     };
     const code = await runSearchCommand(options, registry());
     expect(code).toBe(0);
-    const report = JSON.parse(readFileSync(out, "utf8")) as SearchReport;
-    expect(report.steps.map((s) => s.value)).toEqual([1, 2, 4, 8, 6, 5]);
-    expect(report.steps.map((s) => s.passed)).toEqual([true, true, true, false, false, false]);
-    expect(report).toMatchObject({ by: "concurrency", best: 4, firstFailure: 5, stoppedBy: "converged", slo: { ttft: 120 } });
-    for (const s of report.steps) {
+    const result = JSON.parse(readFileSync(out, "utf8")) as SearchResult;
+    expect(result.steps.map((s) => s.value)).toEqual([1, 2, 4, 8, 6, 5]);
+    expect(result.steps.map((s) => s.passed)).toEqual([true, true, true, false, false, false]);
+    expect(result).toMatchObject({ by: "concurrency", best: 4, firstFailure: 5, stoppedBy: "converged", slo: { ttft: 120 } });
+    for (const s of result.steps) {
       expect(s.total).toBe(12);
       expect(s.goodFraction).toBeCloseTo(s.good / s.total, 12);
       expect(existsSync(join(s.dir, "requests.jsonl"))).toBe(true);
     }
     // The same document is kept next to the steps.
-    expect(JSON.parse(readFileSync(join(report.dir, "search.json"), "utf8")).best).toBe(4);
+    expect(JSON.parse(readFileSync(join(result.dir, "search.json"), "utf8")).best).toBe(4);
   }, 60_000);
 
   test("no SLO: a configuration error before anything is sent", async () => {

@@ -1,7 +1,7 @@
 /**
  * How an error reaches the user: what happened, details, what to do, on
  * stderr, and the exit code it maps to. src/cli.ts renders every error of
- * every command through `reportError` and exits with its answer.
+ * every command through `printError` and exits with its answer.
  */
 import { ExitCode, isVbenchError } from "../base/errors.ts";
 import { closestMatch } from "../base/suggest.ts";
@@ -12,7 +12,7 @@ function clean(text: string): string {
 }
 
 /** Print `error` the way users should see it; returns its exit code. `knownFlags`: the flags of the command typed (for an unknown flag's suggestion). */
-export function reportError(error: unknown, knownFlags: () => string[]): number {
+export function printError(error: unknown, knownFlags: () => string[]): number {
   if (isVbenchError(error)) {
     process.stderr.write(`\nvbench: error: ${clean(error.message)}\n`);
     for (const line of error.details) process.stderr.write(`  - ${clean(line)}\n`);
