@@ -28,7 +28,7 @@ export const commaList = v.union([v.string(), v.array(v.union([v.string(), v.num
 export const stringRecord = v.record(v.string(), v.string("a string"));
 export const numberRecord = v.record(v.string(), v.number("a number"));
 export const str = (what = "a string") => v.string(what);
-export const num = () => v.number("a number");
+export const numberSchema = () => v.number("a number");
 export const bool = () => v.boolean("true or false");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -12,7 +12,7 @@
 import * as v from "valibot";
 import { RUN_SETTINGS } from "./run-settings.ts";
 import { SECTIONS, type Field } from "./field.ts";
-import { bool, bounded, commaList, field, infOrPositive, MAX_REQUESTS, nonNegativeTokens, num, numberRecord, positiveInt, positiveNumber, str, stringRecord, tokenCount, wholeNumber } from "./field.ts";
+import { bool, bounded, commaList, field, infOrPositive, MAX_REQUESTS, nonNegativeTokens, numberRecord, numberSchema, positiveInt, positiveNumber, str, stringRecord, tokenCount, wholeNumber } from "./field.ts";
 
 /** vLLM's per-request timeout (6 hours): long enough for any real generation. */
 export const DEFAULT_TIMEOUT_S = 6 * 3600;
@@ -21,7 +21,7 @@ export const DEFAULT_IDLE_TIMEOUT_S = 300;
 export const DEFAULT_BASE_URL = "http://localhost:8000";
 
 const distribution = v.looseObject({ type: v.picklist(["fixed", "uniform", "normal", "lognormal"], "fixed, uniform, normal or lognormal") });
-const samplingNumber = (help: string) => field({ schema: num(), section: "sampling", text: "number", help });
+const samplingNumber = (help: string) => field({ schema: numberSchema(), section: "sampling", text: "number", help });
 
 export const SCENARIO_FIELDS = {
   name: field({ schema: v.pipe(str(), v.minLength(1, "a non-empty name")), section: "scenario", help: "Scenario name, unique in the file", defaultText: "default (without a file)" }),
@@ -43,13 +43,13 @@ export const SCENARIO_FIELDS = {
   ramp_up_end_rps: field({ schema: positiveNumber, section: "scenario", flag: "--ramp-up-end-rps <rps>", text: "number", unit: "requests/s", help: "Ramp-up end rate" }),
   random_input_len: field({ schema: tokenCount, section: "scenario", flag: "--random-input-len <n>", text: "number", unit: "tokens", default: 1024, help: "Prompt length in tokens (random dataset)" }),
   random_output_len: field({ schema: tokenCount, section: "scenario", flag: "--random-output-len <n>", text: "number", unit: "tokens", default: 128, help: "Output length in tokens (random dataset)" }),
-  random_range_ratio: field({ schema: v.pipe(num(), v.minValue(0, "a number in [0, 1)"), v.ltValue(1, "a number in [0, 1)")), section: "scenario", flag: "--random-range-ratio <r>", text: "number", default: 0, help: "Lengths uniform in [L(1-r), L(1+r)]" }),
+  random_range_ratio: field({ schema: v.pipe(numberSchema(), v.minValue(0, "a number in [0, 1)"), v.ltValue(1, "a number in [0, 1)")), section: "scenario", flag: "--random-range-ratio <r>", text: "number", default: 0, help: "Lengths uniform in [L(1-r), L(1+r)]" }),
   random_prefix_len: field({ schema: nonNegativeTokens, section: "scenario", flag: "--random-prefix-len <n>", text: "number", unit: "tokens", default: 0, help: "Shared prefix tokens before every prompt" }),
   percentile_metrics: field({ schema: commaList, section: "scenario", flag: "--percentile-metrics <list>", text: "text", default: "ttft,tpot,itl,e2el", help: "Metrics to report: ttft,tpot,itl,e2el" }),
   metric_percentiles: field({ schema: commaList, section: "scenario", flag: "--metric-percentiles <list>", text: "text", default: "25,50,75,90,95,99", help: "Percentiles to report" }),
   goodput: field({ schema: v.union([v.string(), v.array(v.string()), numberRecord], 'SLOs as "ttft:200,tpot:50" or {"ttft": 200}'), section: "scenario", flag: "--goodput <slos>", text: "text", unit: "ms", help: 'SLOs in ms for goodput, e.g. "ttft:200,tpot:50"' }),
   seed: field({ schema: v.pipe(wholeNumber, v.safeInteger("a whole number within ±(2^53 - 1)")), section: "scenario", flag: "--seed <n>", text: "number", default: 0, help: "Seed of every random draw (prompts, lengths, arrivals)" }),
-  temperature: field({ schema: num(), section: "sampling", flag: "--temperature <t>", text: "number", help: "Sampling temperature sent to the server" }),
+  temperature: field({ schema: numberSchema(), section: "sampling", flag: "--temperature <t>", text: "number", help: "Sampling temperature sent to the server" }),
   top_p: samplingNumber("Sent to the server as is"),
   top_k: samplingNumber("Sent to the server as is"),
   min_p: samplingNumber("Sent to the server as is"),
@@ -74,7 +74,7 @@ export const SCENARIO_FIELDS = {
   time_scale: field({ schema: positiveNumber, section: "dataset", text: "number", help: "trace: offsets are divided by this (2 replays twice as fast)", defaultText: "1" }),
   sessions: field({ schema: positiveInt, section: "dataset", text: "number", help: "Multi-turn chat sessions (with turns)" }),
   turns: field({ schema: positiveInt, section: "dataset", text: "number", help: "User turns per session (with sessions)" }),
-  think_time_ms: field({ schema: v.pipe(num(), v.finite("a finite number"), v.minValue(0, "a number >= 0")), section: "dataset", text: "number", unit: "ms", help: "Pause between an answer and the session's next turn" }),
+  think_time_ms: field({ schema: v.pipe(numberSchema(), v.finite("a finite number"), v.minValue(0, "a number >= 0")), section: "dataset", text: "number", unit: "ms", help: "Pause between an answer and the session's next turn" }),
   shuffle: field({ schema: bool(), section: "dataset", help: "jsonl: false takes lines in file order instead of a seeded sample", defaultText: "true" }),
   suffix_len: field({ schema: nonNegativeTokens, section: "dataset", text: "number", unit: "tokens", help: "prefix: mean tokens of each request's own suffix", defaultText: "random_input_len" }),
 };

@@ -56,7 +56,7 @@ export async function writeShardManifest(dir: string, manifest: ShardManifest): 
 
 /** The resolved scenario back from its JSON form ("inf" → Infinity where the scenario allows it). */
 export function scenarioFromManifest(json: Record<string, unknown>): ResolvedScenario {
-  const num = (v: unknown) => (v === "inf" ? Number.POSITIVE_INFINITY : v);
+  const infToInfinity = (value: unknown) => (value === "inf" ? Number.POSITIVE_INFINITY : value);
   const { datasetType: _datasetType, ...rest } = json;
-  return { ...(rest as unknown as ResolvedScenario), dataset: datasetFromFlat(json), requestRate: num(json.requestRate) as number, burstiness: num(json.burstiness) as number };
+  return { ...(rest as unknown as ResolvedScenario), dataset: datasetFromFlat(json), requestRate: infToInfinity(json.requestRate) as number, burstiness: infToInfinity(json.burstiness) as number };
 }
