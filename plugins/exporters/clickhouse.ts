@@ -19,6 +19,7 @@ import type { ScenarioResult } from "../../src/base/scenario-types.ts";
 import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { parseExporterOptions } from "../../src/monitoring/exporter-options.ts";
 import { ExitCode, VbenchError, errorMessage } from "../../src/base/errors.ts";
+import { envOf, runSetting } from "../../src/config/run-settings.ts";
 import { chInsert, chQuery, chSelect, clickhouseConnection, identifier, literal, type ClickHouseConnection } from "../../src/monitoring/clickhouse-http.ts";
 import { clickhouseDateTime, createTableSql, requestRows, runRow, REQUEST_COLUMNS, REQUEST_KEY, RUN_COLUMNS, RUN_KEY, type Column } from "../../src/monitoring/clickhouse-rows.ts";
 
@@ -42,15 +43,17 @@ interface Destination {
 
 function destination(ctx: ExportContext): Destination {
   const options = parseExporterOptions("clickhouse", optionsSchema, ctx.options);
-  const url = options.url ?? process.env.CLICKHOUSE_URL;
+  const url = options.url ?? (runSetting("clickhouse_url", {}, process.env) as string | undefined);
   if (!url) {
     throw new VbenchError("clickhouse_url_missing", "the clickhouse exporter needs the server's HTTP URL", {
-      hint: "Pass --clickhouse-url URL, set CLICKHOUSE_URL (e.g. http://127.0.0.1:8123), or set exporter_options.clickhouse.url.",
+      hint: `Pass --clickhouse-url URL, set ${envOf("clickhouse_url")} (e.g. http://127.0.0.1:8123), or set exporter_options.clickhouse.url.`,
       exitCode: ExitCode.config,
     });
   }
   const db = identifier(options.database, "database");
-  const conn = clickhouseConnection(url, process.env.CLICKHOUSE_USER, process.env.CLICKHOUSE_PASSWORD, options.timeout_s * 1000);
+  const user = runSetting("clickhouse_user", {}, process.env) as string | undefined;
+  const password = runSetting("clickhouse_password", {}, process.env) as string | undefined;
+  const conn = clickhouseConnection(url, user, password, options.timeout_s * 1000);
   return {
     conn,
     db,
@@ -90,7 +93,7 @@ async function prepare(destination: Destination): Promise<void> {
   }
   if (answer.trim() !== "1") {
     throw new VbenchError("clickhouse_unexpected", `${destination.conn.target.url} answered "SELECT 1" with ${JSON.stringify(answer.slice(0, 80))}: not a ClickHouse HTTP interface`, {
-      hint: "Point --clickhouse-url / CLICKHOUSE_URL at ClickHouse's HTTP port (8123 by default), not the native TCP port (9000).",
+      hint: `Point --clickhouse-url / ${envOf("clickhouse_url")} at ClickHouse's HTTP port (8123 by default), not the native TCP port (9000).`,
       exitCode: ExitCode.preflight,
     });
   }
@@ -114,7 +117,7 @@ const pending: ScenarioResult[] = [];
 
 export default defineExporter({
   name: "clickhouse",
-  description: "one row per scenario run (and optionally per request) into ClickHouse over HTTP (option url or CLICKHOUSE_URL)",
+  description: `one row per scenario run (and optionally per request) into ClickHouse over HTTP (option url or ${envOf("clickhouse_url")})`,
   async preflight(ctx) {
     await prepare(destination(ctx));
   },

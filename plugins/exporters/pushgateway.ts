@@ -13,6 +13,7 @@ import type { ExportContext } from "../../src/base/plugin-types.ts";
 import { defineExporter } from "../../src/plugin-host/registry.ts";
 import { parseExporterOptions } from "../../src/monitoring/exporter-options.ts";
 import { ExitCode, VbenchError } from "../../src/base/errors.ts";
+import { envOf, runSetting } from "../../src/config/run-settings.ts";
 import { checkPushgateway, pushgatewayPath, pushToGateway } from "../../src/monitoring/pushgateway.ts";
 import { renderPrometheus } from "./prometheus.ts";
 
@@ -26,10 +27,10 @@ type PushgatewayOptions = v.InferOutput<typeof optionsSchema> & { url: string };
 
 function resolveOptions(ctx: ExportContext): PushgatewayOptions {
   const parsed = parseExporterOptions("pushgateway", optionsSchema, ctx.options);
-  const url = parsed.url ?? process.env.PUSHGATEWAY_URL;
+  const url = parsed.url ?? (runSetting("push_gateway", {}, process.env) as string | undefined);
   if (!url) {
     throw new VbenchError("pushgateway_url_missing", "the pushgateway exporter needs the gateway's URL", {
-      hint: "Pass --push-gateway URL, set PUSHGATEWAY_URL, or set exporter_options.pushgateway.url in the scenario file.",
+      hint: `Pass --push-gateway URL, set ${envOf("push_gateway")}, or set exporter_options.pushgateway.url in the scenario file.`,
       exitCode: ExitCode.config,
     });
   }
@@ -38,7 +39,7 @@ function resolveOptions(ctx: ExportContext): PushgatewayOptions {
 
 export default defineExporter({
   name: "pushgateway",
-  description: "push the final vbench_* metrics of all scenarios to a Prometheus Pushgateway (option url or PUSHGATEWAY_URL)",
+  description: `push the final vbench_* metrics of all scenarios to a Prometheus Pushgateway (option url or ${envOf("push_gateway")})`,
   async preflight(ctx) {
     const options = resolveOptions(ctx);
     pushgatewayPath(options.job, options.grouping); // invalid grouping labels fail now, not after the run

@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { withFlatDataset } from "../base/dataset-types.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
+import { envOf, runSetting } from "./run-settings.ts";
 
 /** This process is shard `index` (0-based) of `count`. */
 export interface ShardSpec {
@@ -55,14 +56,15 @@ export function parseShard(text: string, source: string): ShardSpec {
  */
 export function shardFromSources(flag: unknown, env: Record<string, string | undefined>): ShardSpec | null {
   if (flag !== undefined && flag !== null && flag !== false) return parseShard(String(flag), "--shard");
-  if (env.VBENCH_SHARD) return parseShard(env.VBENCH_SHARD, "VBENCH_SHARD");
-  const shards = env.VBENCH_SHARDS;
+  const [SHARD, SHARDS] = [envOf("shard"), envOf("shards")];
+  if (env[SHARD]) return parseShard(env[SHARD], SHARD);
+  const shards = env[SHARDS];
   if (shards === undefined || shards === "") return null;
   const index = env.JOB_COMPLETION_INDEX;
   if (index === undefined || index === "") {
-    throw bad(`VBENCH_SHARDS=${shards} is set but JOB_COMPLETION_INDEX is not`, "VBENCH_SHARDS goes with a Kubernetes Indexed Job, which sets JOB_COMPLETION_INDEX in every pod; elsewhere use --shard I/N or VBENCH_SHARD=I/N.");
+    throw bad(`${SHARDS}=${shards} is set but JOB_COMPLETION_INDEX is not`, `${SHARDS} goes with a Kubernetes Indexed Job, which sets JOB_COMPLETION_INDEX in every pod; elsewhere use --shard I/N or ${SHARD}=I/N.`);
   }
-  return parseShard(`${index}/${shards}`, "JOB_COMPLETION_INDEX/VBENCH_SHARDS");
+  return parseShard(`${index}/${shards}`, `JOB_COMPLETION_INDEX/${SHARDS}`);
 }
 
 export function parseRunId(text: string, source: string): string {
@@ -83,7 +85,7 @@ export function parseStartAt(text: string, source: string): number {
   const m = RFC3339_UTC.exec(text.trim());
   const fail = () =>
     new VbenchError("bad_start_at", `${source}: expected an RFC 3339 UTC time such as 2026-12-02T16:30:00Z, found "${text.slice(0, 60)}"`, {
-      hint: 'Every shard must be given the same instant; e.g. VBENCH_START_AT=$(date -u -d "+90 seconds" +%Y-%m-%dT%H:%M:%SZ).',
+      hint: `Every shard must be given the same instant; e.g. ${envOf("start_at")}=$(date -u -d "+90 seconds" +%Y-%m-%dT%H:%M:%SZ).`,
       exitCode: ExitCode.config,
     });
   if (!m) throw fail();
@@ -100,13 +102,13 @@ export function parseStartAt(text: string, source: string): number {
 /** --shard/VBENCH_SHARD, --run-id/VBENCH_RUN_ID and --start-at/VBENCH_START_AT, checked together. */
 export function shardOptions(options: Record<string, unknown>, env: Record<string, string | undefined>): ShardOptions {
   const shard = shardFromSources(options.shard, env);
-  const runIdText = options.runId ?? env.VBENCH_RUN_ID;
-  const runId = runIdText === undefined || runIdText === "" ? null : parseRunId(String(runIdText), options.runId !== undefined ? "--run-id" : "VBENCH_RUN_ID");
-  const startText = options.startAt ?? env.VBENCH_START_AT;
-  const startAtEpochMs = startText === undefined || startText === "" ? null : parseStartAt(String(startText), options.startAt !== undefined ? "--start-at" : "VBENCH_START_AT");
+  const runIdText = runSetting("run_id", options, env);
+  const runId = runIdText === undefined || runIdText === "" ? null : parseRunId(String(runIdText), options.runId !== undefined ? "--run-id" : envOf("run_id"));
+  const startText = runSetting("start_at", options, env);
+  const startAtEpochMs = startText === undefined || startText === "" ? null : parseStartAt(String(startText), options.startAt !== undefined ? "--start-at" : envOf("start_at"));
   if (shard && runId === null) {
     throw new VbenchError("shard_run_id_missing", `shard ${shard.index}/${shard.count} needs the run id every shard shares`, {
-      hint: "Pass the same --run-id (or VBENCH_RUN_ID) to every shard: request ids and `vbench merge` rely on it.",
+      hint: `Pass the same --run-id (or ${envOf("run_id")}) to every shard: request ids and \`vbench merge\` rely on it.`,
       exitCode: ExitCode.config,
     });
   }
