@@ -184,6 +184,39 @@ describe("the slot queue", () => {
   });
 });
 
+describe("an idle engine", () => {
+  test("a closed loop at a rate on two engines, each capped at one slot: the idle one claims what the busy one cannot", async () => {
+    const clock = new FakeClock();
+    const counters = engineCounters(2);
+    const schedule = arraySchedule(Float64Array.from({ length: 30 }, (_, i) => i));
+    const begun: Begun[] = [];
+    const shared = { active: 0, maxActive: 0 };
+    const runs = [0, 1].map((id) => {
+      const engine = new Engine({ clock, schedule, t0: 0, counters, deadlineMs: null, timeoutMs: 60_000, idleTimeoutMs: 60_000, maxActive: 1 });
+      return engine.run(new FakeUnits(engine, clock, begun, () => 2.5, shared, id));
+    });
+    clock.advance(1000);
+    const results = await Promise.all(runs.map(settled));
+    expect(results.every((r) => r !== null && r.dispatched > 0)).toBe(true);
+    expect(begun.map((b) => b.i)).toEqual([...Array(30).keys()]);
+    expect(shared.maxActive).toBe(2);
+    for (const b of begun) expect(b.atMs).toBeGreaterThanOrEqual(b.i);
+  });
+
+  test("the sweeper claims for an engine that has nothing arranged", async () => {
+    // Bytes arrive with no arrival signal (a lost wake): the sweep, every idle/4 = 10 ms, claims the unit.
+    let available = 0;
+    const feed: Readiness = { has: (i) => i < available, onArrival: null };
+    const { clock, begun, done } = setUp(atStart(1), { feed, idleTimeoutMs: 40 });
+    clock.advance(5);
+    available = 1;
+    clock.advance(10);
+    expect(begun.map((b) => b.atMs)).toEqual([10]);
+    clock.advance(10);
+    expect((await settled(done))?.dispatched).toBe(1);
+  });
+});
+
 describe("timeouts, deadline, cancellation", () => {
   test("a unit past timeoutMs or idle past idleTimeoutMs is aborted by the sweeper", async () => {
     const { clock, units, done } = setUp(atStart(2), { timeoutMs: 100, idleTimeoutMs: 40, durationMs: () => null });
