@@ -7,6 +7,7 @@
  * within 0.2 ms of the truth. The simulator shares the machine's cores, so
  * the figure is conservative for a client benchmarking a remote server.
  */
+import { workerCount } from "../engine/workers.ts";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,8 @@ export interface CalibrateOptions {
   maxStreams?: number;
   /** Explicit levels instead of the default progression (tests use small ones). */
   levels?: number[];
+  /** --workers as given (src/engine/workers.ts reads it, or VBENCH_WORKERS). */
+  workers?: unknown;
   outputTokens?: number;
   itlMs?: number;
   ttftMs?: number;
@@ -106,7 +109,7 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
   log.quiet = true;
   log.addFile(join(root, "calibrate.log"));
   const result: Calibration = { ttftToleranceMs: ttftTol, itlToleranceMs: itlTol, outputTokens, itlMs, ttftMs, levels: [], ceilingStreams: null, ceilingTokensPerS: null };
-  const pipeline = new RunPipeline({ registry, log });
+  const pipeline = new RunPipeline({ registry, log, workers: workerCount(options.workers) });
   /** The running level's simulator: stopped on the way out even when a second Ctrl-C leaves the level behind. */
   const running: { mock?: SpawnedMock } = {};
   const walk = async () => {
@@ -225,6 +228,7 @@ export async function calibrateFromFlags(flags: Record<string, unknown>): Promis
     outputDir: flags.outputDir as string | undefined,
     out: flags.out as string | undefined,
     selfCommand: selfCommand(),
+    workers: flags.workers,
   };
   return runCalibrateCommand(options, registry);
 }

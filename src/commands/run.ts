@@ -76,12 +76,11 @@ const INTERRUPTS = {
 export async function runCommand(options: RunCommandOptions, registry: Registry): Promise<number> {
   const log = new Logger();
   const plan = resolveConfig(options.sources, registry);
-  const dispatchThreads = workerCount(options.workers);
   const timestamp = localTimestamp(new Date());
   const sharding = options.shardOptions ?? { shard: null, runId: null, startAtEpochMs: null };
   const repeat = options.repeat ?? 1;
   checkShardedPlan(plan.runs.length * repeat, sharding);
-  const pipeline = new RunPipeline({ registry, log, apiKey: options.apiKey, runId: sharding.runId ?? undefined });
+  const pipeline = new RunPipeline({ registry, log, apiKey: options.apiKey, runId: sharding.runId ?? undefined, workers: workerCount(options.workers) });
 
   // Preflight, in the order that fails cheapest first; nothing is sent until all pass.
   // The local checks are `vbench validate`'s too (output directories, tokenizers, datasets).
@@ -100,7 +99,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   const liveServer = live ? await startLiveMetricsServer(options.metricsPort!, live.snapshot, { hostname: options.metricsHost }) : undefined;
   if (liveServer) log.info(`Live metrics: ${liveServer.url}`);
 
-  const ctx: MeasuredRunContext = { pipeline, writer, outputDir: options.outputDir, parsedDir: options.parsedDir, timestamp, sharding, hashes, live, dispatchThreads };
+  const ctx: MeasuredRunContext = { pipeline, writer, outputDir: options.outputDir, parsedDir: options.parsedDir, timestamp, sharding, hashes, live };
   const results: ScenarioResult[] = [];
   let done: void | typeof FORCED_EXIT;
   try {

@@ -6,6 +6,7 @@
  * `<output-dir>/search_<timestamp>/`; the walked curve goes to stderr as a
  * table and to stdout (or --out) as JSON.
  */
+import { workerCount } from "../engine/workers.ts";
 import { join } from "node:path";
 import type { Registry } from "../plugin-host/registry.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
@@ -23,6 +24,8 @@ import { withMock } from "./with-mock.ts";
 
 export interface SearchCommandOptions {
   sources: ConfigSources;
+  /** --workers as given (src/engine/workers.ts reads it, or VBENCH_WORKERS). */
+  workers?: unknown;
   outputDir: string;
   apiKey?: string;
   by: "rate" | "concurrency";
@@ -105,6 +108,7 @@ export async function searchFromFlags(flags: Record<string, unknown>): Promise<n
     maxSteps: Number(flags.maxSteps),
     tolerance: Number(flags.tolerance),
     out: flags.out as string | undefined,
+    workers: flags.workers,
   };
   return withMock(flags, sources, () => runSearchCommand(options, registry));
 }
@@ -134,7 +138,7 @@ export async function runSearchCommand(options: SearchCommandOptions, registry: 
   const plan = resolveConfig(options.sources, registry);
   const base = searchBase(plan);
   const log = new Logger();
-  const pipeline = new RunPipeline({ registry, log, apiKey: options.apiKey });
+  const pipeline = new RunPipeline({ registry, log, apiKey: options.apiKey, workers: workerCount(options.workers) });
   // `vbench validate`'s checks (tokenizer, dataset, output directory) before anything is sent.
   await pipeline.checkBeforeSending(plan, { outputDir: options.outputDir, parsedDir: options.outputDir }, true);
   const root = join(options.outputDir, `search_${localTimestamp(new Date())}`);

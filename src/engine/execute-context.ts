@@ -21,7 +21,7 @@ export interface ExecuteContext {
   /** Live /metrics state (--metrics-port), fed from the load generator's callbacks. */
   live?: LiveRun;
   /** Worker threads that run the engine for the measured run (--workers, ./workers.ts); 0: this thread. */
-  dispatchThreads: number;
+  workers: number;
   /** The scenario's backend is built in (else worker threads load it from its file, backendFile). */
   backendBuiltIn: boolean;
   /** A plugin backend's file, which worker threads load it from. */

@@ -38,7 +38,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   const plan = planLoad(p, ctx);
   // Requests are built as they are needed, by the producer thread, a look-ahead ahead of the dispatchers;
   // it starts now so that loading its tokenizer overlaps the initial test request.
-  const consumers = plan.singleLoop === null ? ctx.dispatchThreads : 1;
+  const consumers = plan.singleLoop === null ? ctx.workers : 1;
   const supplyStarting = p.sessions || ctx.signal.aborted ? Promise.resolve(null) : supplyRequests(p, { schedule: plan.schedule, maxConcurrency: plan.maxConcurrency, indexMap: plan.byIndex, consumers, backendBuiltIn: ctx.backendBuiltIn, log });
   // The producer thread would keep the process alive: every way out before the run stops it.
   const stopSupply = () => supplyStarting.then((started) => started?.finish());
@@ -103,9 +103,9 @@ async function warmUp(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, 
   const singleLoop = plan.singleLoop ?? (p.sessions || supply?.forThreads() ? null : "no request producer thread");
   let threads: DispatchThreads | null = null;
   if (singleLoop === null && !ctx.signal.aborted) {
-    if (scenario.warmups > 0) log.info(`Warming up with ${scenario.warmups} request(s) across ${ctx.dispatchThreads} worker threads...`);
+    if (scenario.warmups > 0) log.info(`Warming up with ${scenario.warmups} request(s) across ${ctx.workers} worker threads...`);
     threads = await startDispatchThreads(threadOptions(p, ctx, plan, supply, warmupRequests));
-    if (threads) log.debug(`engine: ${ctx.dispatchThreads} worker threads`);
+    if (threads) log.debug(`engine: ${ctx.workers} worker threads`);
     else log.warn("worker threads could not start; running the engine on the main thread");
   } else log.debug(`engine: the main thread (${singleLoop ?? "interrupted"})`);
   if (threads || scenario.warmups === 0 || ctx.signal.aborted) return threads;
@@ -117,7 +117,7 @@ async function warmUp(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, 
 /** The worker threads' load: requests from the producer's ports, or sessions whose turns each worker builds. */
 function threadOptions(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, supply: RequestSupply | null, warmupRequests: PreparedRequest[]): ThreadedLoadOptions {
   const { scenario } = p.run;
-  const common = { ...plan.base, schedule: plan.schedule, warmupRequests, indexMap: plan.byIndex, threads: ctx.dispatchThreads, warmups: scenario.warmups, warmupPrefix: `${ctx.runId}-warmup-` };
+  const common = { ...plan.base, schedule: plan.schedule, warmupRequests, indexMap: plan.byIndex, threads: ctx.workers, warmups: scenario.warmups, warmupPrefix: `${ctx.runId}-warmup-` };
   const build = { scenario, headers: p.headers, ignoreEos: p.ignoreEos };
   const prefix = `${ctx.runId}-${scenario.name}-`;
   const backendFile = ctx.backendFile ?? null;

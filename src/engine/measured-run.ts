@@ -44,7 +44,7 @@ export function planLoad(p: PreparedScenario, ctx: ExecuteContext): LoadPlan {
   const count = p.sessions ? p.sessions.plan.length : p.count;
   const globalSchedule = runSchedule({ count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS }, p.workload.offsetsMs);
   const schedule = strided(globalSchedule, byIndex);
-  const singleLoop = singleLoopReason(ctx.dispatchThreads, { name: p.backend.name, builtIn: ctx.backendBuiltIn, file: ctx.backendFile ?? null });
+  const singleLoop = singleLoopReason(ctx.workers, { name: p.backend.name, builtIn: ctx.backendBuiltIn, file: ctx.backendFile ?? null });
   const base = { client: ctx.client, origin: p.origin, backend: p.backend, timeoutMs: scenario.timeoutS * 1000, idleTimeoutMs: scenario.idleTimeoutS * 1000 };
   const deadlineMs = scenario.durationS === null ? undefined : scenario.durationS * 1000;
   return { base, globalSchedule, schedule, shard, maxConcurrency, byIndex, deadlineMs, singleLoop };

@@ -33,7 +33,6 @@ export interface MeasuredRunContext {
   /** Each run's config fingerprint, taken before discovery filled in the model (shards compare it). */
   hashes: Map<PlannedRun, string>;
   live?: LiveRun;
-  dispatchThreads: number;
 }
 
 /** Run a scenario `repeat` times (fewer when interrupted); with several runs, report and save their mean. */
@@ -96,7 +95,7 @@ export async function runOnce(ctx: MeasuredRunContext, scenario: PreparedScenari
   log.info(`Scenario ${label}: ${s.description || s.name} (${s.backend} ${redactUrl(s.baseUrl)}${s.endpointPath}, model ${s.servedModel})`);
   for (const note of scenario.notes) log.info(note);
   ctx.live?.begin({ runId: pipeline.runId, scenario: s.name, variant, model: s.model, backend: s.backend, metrics: s.percentileMetrics });
-  const executed = await pipeline.execute(scenario, { openOutput, scenarioDir, live: ctx.live, dispatchThreads: ctx.dispatchThreads, shard: ctx.sharding.shard, startAtEpochMs: ctx.sharding.startAtEpochMs });
+  const executed = await pipeline.execute(scenario, { openOutput, scenarioDir, live: ctx.live, shard: ctx.sharding.shard, startAtEpochMs: ctx.sharding.startAtEpochMs });
   ctx.live?.end();
   const pool = pipeline.connections;
   log.debug(`connections of this thread so far: ${pool.opened} opened, ${pool.reused} reuses, ${pool.expired} idle ones closed unused (server keep-alive limit), ${pool.resent} requests re-sent after a reused connection closed`);

@@ -27,6 +27,8 @@ export interface PipelineOptions {
   apiKey?: string;
   /** Prefix of every x-request-id (a shard's is shared by the shards); default: a new one. */
   runId?: string;
+  /** Worker threads that run the engine for every load of this pipeline (--workers, src/engine/workers.ts); 0: the main thread. */
+  workers: number;
 }
 
 /** What the log says on the first signal, and (if anything) on the second one, which exits at once. */
@@ -39,7 +41,7 @@ export interface InterruptMessages {
 export const FORCED_EXIT = Symbol("forced exit");
 
 /** What a command's execution adds to the pipeline's own context (client, log, signal, run id). */
-export type ExecuteOptions = Pick<ExecuteContext, "scenarioDir" | "dispatchThreads"> & Partial<Pick<ExecuteContext, "live" | "shard" | "startAtEpochMs" | "openOutput">>;
+export type ExecuteOptions = Pick<ExecuteContext, "scenarioDir"> & Partial<Pick<ExecuteContext, "live" | "shard" | "startAtEpochMs" | "openOutput">>;
 
 export class RunPipeline {
   readonly runId: string;
@@ -126,6 +128,7 @@ export class RunPipeline {
       runId: this.runId,
       signal: this.abort.signal,
       setFlush: (flush) => (this.flush = flush),
+      workers: this.options.workers,
       backendBuiltIn: this.registry.isBuiltInBackend(prepared.run.scenario.backend),
       backendFile: this.registry.backendFile(prepared.run.scenario.backend),
     });
@@ -133,12 +136,12 @@ export class RunPipeline {
 
   /**
    * One short measured run (a search step, a calibration level): `base` (discovered) with `overrides`,
-   * records in `dir`/requests.jsonl. Steps are short runs on the main thread's event loop.
+   * records in `dir`/requests.jsonl, on the same worker threads as a measured run.
    */
   async step(base: ResolvedScenario, overrides: Partial<ResolvedScenario>, dir: string, variant: string): Promise<Executed & { scenario: ResolvedScenario }> {
     const scenario: ResolvedScenario = Object.freeze({ ...base, ...overrides });
     mkdirSync(dir, { recursive: true });
-    const executed = await this.execute(await this.prepare({ scenario, variant }), { scenarioDir: dir, dispatchThreads: 0 });
+    const executed = await this.execute(await this.prepare({ scenario, variant }), { scenarioDir: dir });
     return { ...executed, scenario };
   }
 

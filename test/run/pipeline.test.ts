@@ -38,7 +38,7 @@ describe("discovery", () => {
     const reg = registry();
     const plan = resolveConfig({ flags: { base_url: `http://127.0.0.1:${server.port}` }, env: {}, select: [], plugins: [] }, reg);
     const scenario = plan.runs[0]!.scenario;
-    const pipeline = new RunPipeline({ registry: reg, log: new Logger() });
+    const pipeline = new RunPipeline({ registry: reg, log: new Logger(), workers: 0 });
     const first = await pipeline.discover(scenario);
     const again = await pipeline.discover(scenario);
     expect(first.servedModel).toBe("served-a");
@@ -54,7 +54,7 @@ describe("discovery", () => {
 describe("Ctrl-C", () => {
   test("the first signal aborts; the second answers FORCED_EXIT without waiting for the body", async () => {
     const before = { int: process.listenerCount("SIGINT"), term: process.listenerCount("SIGTERM") };
-    const pipeline = new RunPipeline({ registry: registry(), log: new Logger() });
+    const pipeline = new RunPipeline({ registry: registry(), log: new Logger(), workers: 0 });
     let release: () => void = () => {};
     const body = new Promise<string>((resolve) => (release = () => resolve("finished")));
     const running = pipeline.untilDone({ first: (s) => `${s}: stopping (test)`, again: (s) => `${s} again (test)` }, () => body);
@@ -71,7 +71,7 @@ describe("Ctrl-C", () => {
   });
 
   test("one signal: the body finishes and its answer is returned", async () => {
-    const pipeline = new RunPipeline({ registry: registry(), log: new Logger() });
+    const pipeline = new RunPipeline({ registry: registry(), log: new Logger(), workers: 0 });
     const answer = await pipeline.untilDone({ first: () => "stopping (test)" }, async () => {
       process.emit("SIGINT");
       return pipeline.signal.aborted ? "stopped early" : "ran to the end";

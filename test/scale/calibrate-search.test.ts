@@ -35,7 +35,7 @@ describe("calibrate", () => {
   test("a small run compares every request with the simulator's truth", async () => {
     requireBinary();
     const dir = tempDir("calibrate-");
-    const result = await calibrate({ levels: [2, 4], outputTokens: 8, itlMs: 2, ttftMs: 5, allLevels: true, selfCommand: [BINARY], outputDir: dir }, registry());
+    const result = await calibrate({ levels: [2, 4], outputTokens: 8, itlMs: 2, ttftMs: 5, allLevels: true, selfCommand: [BINARY], outputDir: dir, workers: 2 }, registry());
     expect(result.levels.map((l) => l.streams)).toEqual([2, 4]);
     for (const level of result.levels) {
       expect(level.tokensPerChunk).toBe(1);
@@ -54,6 +54,9 @@ describe("calibrate", () => {
     const passing = result.levels.filter((l, i) => result.levels.slice(0, i + 1).every((p) => p.passed));
     expect(result.ceilingStreams).toBe(passing.at(-1)?.streams ?? null);
     expect(existsSync(join(dir, "streams_2", "requests.jsonl"))).toBe(true);
+    // The levels ran on the two worker threads asked for, as a measured run does, not on the main thread.
+    const workers = readFileSync(join(dir, "streams_4", "requests.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line).worker);
+    expect(new Set(workers)).toEqual(new Set([0, 1]));
   }, 60_000);
 });
 
