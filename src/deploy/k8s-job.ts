@@ -60,26 +60,26 @@ export function mergedFolder(runId: string): string {
   return `${RESULTS_MOUNT}/${runId}/merged`;
 }
 
-function labels(o: K8sJobOptions): Record<string, string> {
-  return { "app.kubernetes.io/name": "vbench", "vbench/run": k8sName(o.runId) };
+function labels(job: K8sJobOptions): Record<string, string> {
+  return { "app.kubernetes.io/name": "vbench", "vbench/run": k8sName(job.runId) };
 }
 
-function metadata(o: K8sJobOptions, name: string) {
-  return { name, ...(o.namespace ? { namespace: o.namespace } : {}), labels: labels(o) };
+function metadata(job: K8sJobOptions, name: string) {
+  return { name, ...(job.namespace ? { namespace: job.namespace } : {}), labels: labels(job) };
 }
 
-export function configMap(o: K8sJobOptions): IConfigMap {
-  return { apiVersion: "v1", kind: "ConfigMap", metadata: metadata(o, `${k8sName(o.runId)}-scenario`), data: { [CONFIG_KEY]: o.configText } };
+export function configMap(job: K8sJobOptions): IConfigMap {
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: metadata(job, `${k8sName(job.runId)}-scenario`), data: { [CONFIG_KEY]: job.configText } };
 }
 
-function podSpec(o: K8sJobOptions, container: IPodSpec["containers"][number], extra: Partial<IPodSpec> = {}): IPodSpec {
+function podSpec(job: K8sJobOptions, container: IPodSpec["containers"][number], extra: Partial<IPodSpec> = {}): IPodSpec {
   return {
     restartPolicy: "Never",
     ...extra,
     containers: [container],
     volumes: [
-      { name: "scenario", configMap: { name: `${k8sName(o.runId)}-scenario` } },
-      { name: "results", persistentVolumeClaim: { claimName: o.resultsClaim } },
+      { name: "scenario", configMap: { name: `${k8sName(job.runId)}-scenario` } },
+      { name: "results", persistentVolumeClaim: { claimName: job.resultsClaim } },
     ],
   };
 }
@@ -90,36 +90,36 @@ const mounts = [
 ];
 
 /** The Indexed Job: shard i of N is the pod with completion index i. */
-export function shardJob(o: K8sJobOptions): IJob {
-  const term = { labelSelector: { matchLabels: labels(o) }, topologyKey: "kubernetes.io/hostname" };
-  const antiAffinity = o.spread === "required" ? { requiredDuringSchedulingIgnoredDuringExecution: [term] } : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] };
-  const folder = shardFolder(o.runId, "$(JOB_COMPLETION_INDEX)");
-  const args = ["--config", `${CONFIG_MOUNT}/${CONFIG_KEY}`, "--output-dir", folder, "--parsed-dir", `${folder}/parsed`, ...(o.scenario ? ["--scenario", o.scenario] : []), ...(o.baseUrl ? ["--base-url", o.baseUrl] : [])];
+export function shardJob(job: K8sJobOptions): IJob {
+  const term = { labelSelector: { matchLabels: labels(job) }, topologyKey: "kubernetes.io/hostname" };
+  const antiAffinity = job.spread === "required" ? { requiredDuringSchedulingIgnoredDuringExecution: [term] } : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] };
+  const folder = shardFolder(job.runId, "$(JOB_COMPLETION_INDEX)");
+  const args = ["--config", `${CONFIG_MOUNT}/${CONFIG_KEY}`, "--output-dir", folder, "--parsed-dir", `${folder}/parsed`, ...(job.scenario ? ["--scenario", job.scenario] : []), ...(job.baseUrl ? ["--base-url", job.baseUrl] : [])];
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: metadata(o, k8sName(o.runId)),
+    metadata: metadata(job, k8sName(job.runId)),
     spec: {
       completionMode: "Indexed",
-      completions: o.shards,
-      parallelism: o.shards,
+      completions: job.shards,
+      parallelism: job.shards,
       // A restarted shard would start after the common start and refuse: do not retry.
       backoffLimit: 0,
       template: {
-        metadata: { labels: labels(o) },
+        metadata: { labels: labels(job) },
         spec: podSpec(
-          o,
+          job,
           {
             name: "vbench",
-            image: o.image,
+            image: job.image,
             command: [VBENCH, "run"],
             args,
             env: [
               // Set by the Job controller too; declared here so $(JOB_COMPLETION_INDEX) in args is expanded.
               { name: "JOB_COMPLETION_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
-              { name: "VBENCH_SHARDS", value: String(o.shards) },
-              { name: "VBENCH_RUN_ID", value: o.runId },
-              { name: "VBENCH_START_AT", value: o.startAtIso },
+              { name: "VBENCH_SHARDS", value: String(job.shards) },
+              { name: "VBENCH_RUN_ID", value: job.runId },
+              { name: "VBENCH_START_AT", value: job.startAtIso },
             ],
             volumeMounts: mounts,
           },
@@ -131,17 +131,17 @@ export function shardJob(o: K8sJobOptions): IJob {
 }
 
 /** The merge Job: one pod running `vbench merge` over every shard folder, after the Indexed Job completed. */
-export function mergeJob(o: K8sJobOptions): IJob {
-  const dirs = Array.from({ length: o.shards }, (_, i) => shardFolder(o.runId, i));
+export function mergeJob(job: K8sJobOptions): IJob {
+  const dirs = Array.from({ length: job.shards }, (_, i) => shardFolder(job.runId, i));
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: metadata(o, `${k8sName(o.runId)}-merge`),
+    metadata: metadata(job, `${k8sName(job.runId)}-merge`),
     spec: {
       backoffLimit: 0,
       template: {
-        metadata: { labels: labels(o) },
-        spec: podSpec(o, { name: "merge", image: o.image, command: [VBENCH, "merge"], args: [...dirs, "--output-dir", mergedFolder(o.runId), ...(o.allowPartial ? ["--allow-partial"] : [])], volumeMounts: mounts }),
+        metadata: { labels: labels(job) },
+        spec: podSpec(job, { name: "merge", image: job.image, command: [VBENCH, "merge"], args: [...dirs, "--output-dir", mergedFolder(job.runId), ...(job.allowPartial ? ["--allow-partial"] : [])], volumeMounts: mounts }),
       },
     },
   };
