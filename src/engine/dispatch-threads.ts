@@ -27,6 +27,7 @@ import { Counter, engineCounters } from "./engine.ts";
 import type { FeedPort } from "./request-feed.ts";
 import type { PreparedRequest } from "./request.ts";
 import { workerEntry } from "../base/worker-entry.ts";
+import { unpackRecords } from "./record-pack.ts";
 
 const MAX_CLOCKS = 4;
 
@@ -181,7 +182,7 @@ class WorkerPool implements DispatchThreads {
   private onMessage(k: number, message: FromDispatcher): void {
     if (this.state[k] === "done") return;
     if (message.kind === "records") {
-      for (const record of message.records) {
+      for (const record of unpackRecords(message.records)) {
         this.records.push(record);
         if (record.doneAtMs > this.endMs) this.endMs = record.doneAtMs;
         this.onRecord(record);

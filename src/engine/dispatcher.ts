@@ -31,6 +31,8 @@ import { RequestUnits } from "./request-units.ts";
 import { SessionUnits } from "./sessions.ts";
 import { prepareRequest } from "./prepare-request.ts";
 import type { Units, WakeSource } from "./units.ts";
+import { dumpTrace } from "./stall-trace.ts";
+import { packRecords, type PackedRecords } from "./record-pack.ts";
 
 export interface DispatcherInit {
   kind: "init";
@@ -72,11 +74,11 @@ export type ToDispatcher = DispatcherInit | { kind: "start"; t0EpochMs: number }
 
 export type FromDispatcher =
   | { kind: "ready" }
-  | { kind: "records"; records: RequestRecord[] }
+  | { kind: "records"; records: PackedRecords }
   | { kind: "done"; dispatched: number; firstDispatchMs: number; lastDispatchMs: number; turnsSent: number }
   | { kind: "failed"; message: string };
 
-/** Records are passed on at this many, or every RECORD_FLUSH_MS, whichever comes first. */
+/** Records are passed on (packed, ./record-pack.ts) at this many, or every RECORD_FLUSH_MS, whichever comes first. */
 const RECORD_BATCH = 64;
 const RECORD_FLUSH_MS = 25;
 
@@ -136,6 +138,7 @@ class Dispatcher {
     const flusher = setInterval(() => this.flush(), RECORD_FLUSH_MS);
     void engine.run(units).then((result) => {
       clearInterval(flusher);
+      dumpTrace(init.worker, t0);
       if (init.requests.kind === "port") (requests as BatchFeed).close();
       this.flush();
       this.client.closeAll();
@@ -187,7 +190,7 @@ class Dispatcher {
 
   private flush(): void {
     if (this.batch.length === 0) return;
-    this.post({ kind: "records", records: this.batch });
-    this.batch = [];
+    this.post({ kind: "records", records: packRecords(this.batch) });
+    this.batch.length = 0;
   }
 }

@@ -5,6 +5,7 @@
 import type { Socket } from "bun";
 import { ResponseFraming, type ResponseHandler } from "../wire/http-response.ts";
 import type { Origin } from "./http-origin.ts";
+import { TRACING, traceRead } from "./stall-trace.ts";
 
 /** Receives one response. All callbacks run synchronously inside the socket callback. */
 export interface ResponseSink {
@@ -90,7 +91,9 @@ export const socketHandlers = {
       socket.end();
       return;
     }
-    socket.data.owner.feed(socket, ex, data, performance.now());
+    const now = performance.now();
+    socket.data.owner.feed(socket, ex, data, now);
+    if (TRACING) traceRead(now, performance.now(), data.byteLength);
   },
   drain(socket: Conn) {
     const ex = socket.data.exchange;

@@ -13,6 +13,7 @@ import type { RequestFeed } from "./request-feed.ts";
 import { sendTimed, TimedRequest } from "./request.ts";
 import type { Schedule } from "./schedule.ts";
 import type { Units } from "./units.ts";
+import { cur, TRACING } from "./stall-trace.ts";
 
 export interface RequestUnitsOptions {
   client: HttpClient;
@@ -56,7 +57,12 @@ export class RequestUnits implements Units {
 
   private readonly onDone = (request: TimedRequest, record: RequestRecord): void => {
     this.engine.inFlight.delete(request);
+    const at = TRACING ? performance.now() : 0;
     this.o.onRecord(record);
+    if (TRACING) {
+      cur.endMs += performance.now() - at;
+      cur.ends++;
+    }
     this.engine.endUnit();
   };
 }

@@ -13,6 +13,7 @@ import { PayloadKind } from "../base/plugin-types.ts";
 import type { HttpClient, Origin, ResponseSink } from "./http.ts";
 import { createSseFramer, type SseFramer } from "../wire/sse.ts";
 import { sanitizeForTerminal } from "../base/log.ts";
+import { cur, TRACING } from "./stall-trace.ts";
 
 /** A request ready to send: the bytes before and after its request id. */
 export interface PreparedRequest {
@@ -43,8 +44,13 @@ export function requestBytes(prepared: PreparedRequest, requestId: string): Uint
 /** Send a timed request: its bytes are built first, then the send time is stamped and the bytes handed to the client. */
 export function sendTimed(client: HttpClient, origin: Origin, request: TimedRequest, t0: number): void {
   const bytes = requestBytes(request.prepared, request.requestId);
-  request.markSent(performance.now() - t0);
+  const sentAt = performance.now();
+  request.markSent(sentAt - t0);
   const exchange = client.send(origin, bytes, request);
+  if (TRACING) {
+    cur.sendMs += performance.now() - sentAt;
+    cur.sends++;
+  }
   request.abortExchange = () => exchange.abort();
 }
 
