@@ -93,6 +93,8 @@ export interface ClientDoc {
   configured_rate_rps: number | "inf";
   achieved_rate_rps: number | null;
   event_loop_lag_ms: { p50: number; p99: number; max: number; samples: number };
+  /** Builds from before read stalls were counted have none. */
+  read_stalls?: { reads: number; over_1ms: number; over_5ms: number; max_ms: number };
   client_cpu_s: number;
   client_bound: boolean;
   client_bound_reason: string | null;

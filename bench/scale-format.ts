@@ -62,6 +62,7 @@ export function formatScale(r: ScaleResult): string[] {
     `worst 100 ms windows of message receive lag (s from the first request on the wire of ${(r.spec.prompts / r.spec.streams).toFixed(0)} waves of ~${(((r.spec.ttftMs + (r.spec.outputTokens - 1) * r.spec.itlMs) / 1000)).toFixed(1)} s): ` +
       x.worstWindows.map((w) => `${w.fromS.toFixed(1)} s max ${ms(w.maxLagMs)}`).join(", "),
     `event-loop stall probe (20 ms timer, ${loop.samples} samples): p50 ${ms(loop.p50, 3)}, p99 ${ms(loop.p99, 3)}, max ${ms(loop.max, 3)}; dispatch lag p99 ${ms(c.dispatch_lag_ms.percentiles.p99 ?? NaN, 3)}`,
+    ...(c.read_stalls ? [`read callbacks over 1 ms: ${c.read_stalls.over_1ms} of ${c.read_stalls.reads} (${((1e6 * c.read_stalls.over_1ms) / Math.max(1, c.read_stalls.reads)).toFixed(0)} per million), over 5 ms: ${c.read_stalls.over_5ms}, longest ${ms(c.read_stalls.max_ms, 3)} (vbench's own read_stalls)`] : []),
     `client CPU during the run ${c.client_cpu_s.toFixed(2)} s: ${us(c.client_cpu_s, x.messages)} per stream message, ${us(c.client_cpu_s, r.requests)} per request (all of it divided by each); ` +
       `whole process ${r.processCpuS.toFixed(2)} s, ${r.involuntarySwitches} involuntary context switches`,
     `client threads by CPU: ${threads.join(", ") || "-"}`,
@@ -88,7 +89,9 @@ export function formatRanges(results: ScaleResult[]): string[] {
     lines.push(
       `${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire mean TTFT ${of((r) => r.comparison.clientTtftMs.mean - r.comparison.wireTtftMs.mean)} ms, ` +
         `p99 TTFT ${of((r) => r.comparison.clientTtftMs.p99 - r.comparison.wireTtftMs.p99)} ms, p99 ITL ${of((r) => r.comparison.clientItlMs.p99 - r.comparison.wireItlMs.p99)} ms; ` +
-        `message receive lag p99 ${of((r) => r.comparison.messageReceiveLagMs.p99, 2, false)} ms; event-loop probe p99 ${of((r) => r.client.event_loop_lag_ms.p99, 2, false)} ms, max ${of((r) => r.client.event_loop_lag_ms.max, 2, false)} ms; ` +
+        `message receive lag p99 ${of((r) => r.comparison.messageReceiveLagMs.p99, 2, false)} ms; ` +
+        (rs.every((r) => r.client.read_stalls) ? `read callbacks over 1 ms ${of((r) => r.client.read_stalls!.over_1ms, 0, false)}, longest ${of((r) => r.client.read_stalls!.max_ms, 2, false)} ms; ` : "") +
+        `event-loop probe p99 ${of((r) => r.client.event_loop_lag_ms.p99, 2, false)} ms, max ${of((r) => r.client.event_loop_lag_ms.max, 2, false)} ms; ` +
         `CPU per message ${of((r) => (r.client.client_cpu_s * 1e6) / r.comparison.messages, 1, false)} µs; load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,
     );
   }

@@ -68,6 +68,8 @@ export interface SummaryExtras {
   achievedRateRps: number | null;
   tokenSources: { server: number; tokenizer: number; mismatchMeanAbs: number | null; mismatchCount: number };
   eventLoopLagMs: { p50: number; p99: number; max: number; samples: number };
+  /** Socket read callbacks of the measured run (every engine thread) and how many held the loop over 1 ms / 5 ms; absent where not measured (merged shards). */
+  readStalls?: ReadStalls;
   clientCpuS: number;
   /** True when the client's own lag exceeded the documented bound. */
   clientBound: boolean;
@@ -112,4 +114,13 @@ export interface SummaryExtras {
    * can hit).
    */
   prefixGroups?: { groups: number; firstTtftMs: SeriesStats; repeatTtftMs: SeriesStats };
+}
+
+/** How long the engine's socket read callbacks held their event loop (src/engine/read-stalls.ts). */
+export interface ReadStalls {
+  reads: number;
+  over1Ms: number;
+  over5Ms: number;
+  /** The longest over 1 ms (0 when none was). */
+  maxMs: number;
 }

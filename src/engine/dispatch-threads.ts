@@ -28,6 +28,7 @@ import type { FeedPort } from "./request-feed.ts";
 import type { PreparedRequest } from "./request.ts";
 import { workerEntry } from "../base/worker-entry.ts";
 import { unpackRecords } from "./record-pack.ts";
+import { mergeReadStalls, type ReadStalls } from "./read-stalls.ts";
 
 const MAX_CLOCKS = 4;
 
@@ -57,6 +58,8 @@ export interface ThreadedLoadOptions extends Omit<LoadOptions, "onRecord" | "onD
 /** The load result, with how many units each thread claimed. */
 export interface ThreadedLoadResult extends LoadResult {
   dispatchedPerThread: number[];
+  /** Every worker's read callbacks (./read-stalls.ts). */
+  readStalls: ReadStalls;
 }
 
 /** Started, warmed-up worker threads waiting for the clock. */
@@ -94,6 +97,7 @@ class WorkerPool implements DispatchThreads {
   private readonly counters: Int32Array;
   private readonly records: RequestRecord[] = [];
   private readonly dispatchedPerThread: number[] = [];
+  private readonly readStalls: ReadStalls[] = [];
   private endMs = 0;
   private firstDispatchMs = Number.POSITIVE_INFINITY;
   private lastDispatchMs = Number.NEGATIVE_INFINITY;
@@ -193,6 +197,7 @@ class WorkerPool implements DispatchThreads {
     } else if (message.kind === "done") {
       this.state[k] = "done";
       this.dispatchedPerThread[k] = message.dispatched;
+      this.readStalls[k] = message.readStalls;
       this.turnsSent += message.turnsSent;
       if (message.firstDispatchMs < this.firstDispatchMs) this.firstDispatchMs = message.firstDispatchMs;
       if (message.lastDispatchMs > this.lastDispatchMs) this.lastDispatchMs = message.lastDispatchMs;
@@ -218,7 +223,7 @@ class WorkerPool implements DispatchThreads {
     if (signal?.aborted || this.failure !== null) {
       this.close();
       const failure = this.failure === null ? {} : { failure: `a worker thread failed before the run (${this.failure}); nothing was sent` };
-      return { records: this.records, t0: performance.now(), endMs: 0, dispatched: 0, firstDispatchMs: NaN, lastDispatchMs: NaN, notDispatched: this.units(), cancelled: true, dispatchedPerThread: this.dispatchedPerThread, ...failure };
+      return { records: this.records, t0: performance.now(), endMs: 0, dispatched: 0, firstDispatchMs: NaN, lastDispatchMs: NaN, notDispatched: this.units(), cancelled: true, dispatchedPerThread: this.dispatchedPerThread, readStalls: mergeReadStalls([]), ...failure };
     }
     // A hair in the future, so every thread holds t0 before the first release (or the common --start-at instant).
     const t0EpochMs = performance.timeOrigin + (given.t0Ms ?? performance.now() + 2);
@@ -264,6 +269,7 @@ class WorkerPool implements DispatchThreads {
       notDispatched: this.units() - sent,
       cancelled: cancelled || this.failure !== null,
       dispatchedPerThread: this.dispatchedPerThread,
+      readStalls: mergeReadStalls(this.readStalls.filter((s) => s !== undefined)),
       ...failure,
     };
   }

@@ -33,6 +33,7 @@ import { prepareRequest } from "./prepare-request.ts";
 import type { Units, WakeSource } from "./units.ts";
 import { dumpTrace } from "./stall-trace.ts";
 import { packRecords, type PackedRecords } from "./record-pack.ts";
+import { takeReadStalls, type ReadStalls } from "./read-stalls.ts";
 
 export interface DispatcherInit {
   kind: "init";
@@ -75,7 +76,7 @@ export type ToDispatcher = DispatcherInit | { kind: "start"; t0EpochMs: number }
 export type FromDispatcher =
   | { kind: "ready" }
   | { kind: "records"; records: PackedRecords }
-  | { kind: "done"; dispatched: number; firstDispatchMs: number; lastDispatchMs: number; turnsSent: number }
+  | { kind: "done"; dispatched: number; firstDispatchMs: number; lastDispatchMs: number; turnsSent: number; readStalls: ReadStalls }
   | { kind: "failed"; message: string };
 
 /** Records are passed on (packed, ./record-pack.ts) at this many, or every RECORD_FLUSH_MS, whichever comes first. */
@@ -136,6 +137,7 @@ class Dispatcher {
     this.engine = engine;
     const units = this.units(engine, t0);
     const flusher = setInterval(() => this.flush(), RECORD_FLUSH_MS);
+    takeReadStalls(); // the warm-ups' reads are not the run's
     void engine.run(units).then((result) => {
       clearInterval(flusher);
       dumpTrace(init.worker, t0);
@@ -143,7 +145,7 @@ class Dispatcher {
       this.flush();
       this.client.closeAll();
       const turnsSent = units instanceof SessionUnits ? units.turnsSent : result.dispatched;
-      this.post({ kind: "done", dispatched: result.dispatched, firstDispatchMs: result.firstDispatchMs, lastDispatchMs: result.lastDispatchMs, turnsSent });
+      this.post({ kind: "done", dispatched: result.dispatched, firstDispatchMs: result.firstDispatchMs, lastDispatchMs: result.lastDispatchMs, turnsSent, readStalls: takeReadStalls() });
     });
   }
 

@@ -70,7 +70,7 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   // Thresholds on statistics that were not selected are computed by summarize() beside the reported ones.
   // A shard's own slots decide which of its requests waited for one (the client-side extras).
   const { client } = load;
-  const summary = summarize(records, plan.shard ? { ...scenario, maxConcurrency: plan.maxConcurrency } : scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, clientCpuS: client.clientCpuS });
+  const summary = summarize(records, plan.shard ? { ...scenario, maxConcurrency: plan.maxConcurrency } : scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, readStalls: client.readStalls, clientCpuS: client.clientCpuS });
   if (p.sessions) summary.extras.perTurn = perTurnStats(records, scenario.metricPercentiles);
   if (p.workload.groupOf) summary.extras.prefixGroups = prefixGroupStats(records, p.workload.groupOf, scenario.metricPercentiles);
   return { records, summary, interrupted: load.cancelled, t0EpochMs: origin.t0EpochMs, ...(recordsError ? { recordsError } : {}) };

@@ -6,6 +6,7 @@ import type { Socket } from "bun";
 import { ResponseFraming, type ResponseHandler } from "../wire/http-response.ts";
 import type { Origin } from "./http-origin.ts";
 import { TRACING, traceRead } from "./stall-trace.ts";
+import { noteRead } from "./read-stalls.ts";
 
 /** Receives one response. All callbacks run synchronously inside the socket callback. */
 export interface ResponseSink {
@@ -93,7 +94,9 @@ export const socketHandlers = {
     }
     const now = performance.now();
     socket.data.owner.feed(socket, ex, data, now);
-    if (TRACING) traceRead(now, performance.now(), data.byteLength);
+    const end = performance.now();
+    noteRead(end - now);
+    if (TRACING) traceRead(now, end, data.byteLength);
   },
   drain(socket: Conn) {
     const ex = socket.data.exchange;

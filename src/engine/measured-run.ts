@@ -19,6 +19,7 @@ import { runSchedule, strided, type Schedule } from "./schedule.ts";
 import { runSessions } from "./sessions.ts";
 import { singleLoopReason, type DispatchThreads } from "./dispatch-threads.ts";
 import { startClientMonitor, type ClientMonitor } from "./client-monitor.ts";
+import { takeReadStalls, type ReadStalls } from "./read-stalls.ts";
 
 /** What one scenario's loads share. */
 export interface LoadPlan {
@@ -75,7 +76,7 @@ export interface MeasuredLoad {
   cancelled: boolean;
   /** Requests (sessions: turns) never sent. */
   notDispatched: number;
-  client: ReturnType<ClientMonitor["stop"]>;
+  client: ReturnType<ClientMonitor["stop"]> & { readStalls: ReadStalls };
 }
 
 export interface MeasuredInputs {
@@ -108,11 +109,12 @@ export async function measuredRun(p: PreparedScenario, ctx: ExecuteContext, plan
   let producerFailure: string | null = null;
   if (supply) supply.onFailure = (message) => ((producerFailure = message), runStop.abort());
   const monitor = startClientMonitor();
+  takeReadStalls(); // this thread's reads so far were the test request's and warm-ups'; with worker threads it reads none
   progress?.start();
   ctx.live?.startClock();
   const onDispatch = ctx.live?.onDispatch;
   const prefix = `${ctx.runId}-${scenario.name}-`;
-  let load: Pick<LoadResult, "records" | "endMs" | "cancelled" | "notDispatched"> & Partial<LoadResult> & { dispatchedPerThread?: number[] };
+  let load: Pick<LoadResult, "records" | "endMs" | "cancelled" | "notDispatched"> & Partial<LoadResult> & { dispatchedPerThread?: number[]; readStalls?: ReadStalls };
   if (threads) load = await threads.run({ signal, onRecord, onDispatch, t0Ms });
   else if (p.sessions) {
     const o = { ...plan.base, scenario, headers: p.headers, ignoreEos: p.ignoreEos, sessions: p.sessions.plan, schedule: plan.schedule, maxConcurrency: scenario.maxConcurrency, thinkTimeMs: p.sessions.thinkTimeMs };
@@ -128,7 +130,7 @@ export async function measuredRun(p: PreparedScenario, ctx: ExecuteContext, plan
   for (const note of supplied?.notes ?? []) log.info(note);
   if (load.dispatchedPerThread) log.debug(`${p.sessions ? "sessions" : "requests"} started per worker thread: ${load.dispatchedPerThread.join(", ")}`);
   if (load.failure) log.error(`${load.failure}. Set --workers 0 (VBENCH_WORKERS=0) to run the engine on the main thread, and please report this.`);
-  const client = monitor.stop();
+  const client = { ...monitor.stop(), readStalls: load.readStalls ?? takeReadStalls() };
   progress?.stop();
   return { records: load.records, endMs: load.endMs, cancelled: load.cancelled, notDispatched: load.notDispatched, client };
 }

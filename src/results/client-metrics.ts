@@ -7,7 +7,7 @@ import { computeStats, SeriesBuilder, unionPercentiles as union } from "./stats.
 import { foundFreeSlot } from "./sweeps.ts";
 import type { RequestRecord } from "../base/request-types.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
-import type { SummaryExtras } from "../base/summary-types.ts";
+import type { ReadStalls, SummaryExtras } from "../base/summary-types.ts";
 
 /** What the load generator measured about itself, on the run clock (ms). */
 export interface ClientStats {
@@ -21,6 +21,8 @@ export interface ClientStats {
   benchEndMs: number;
   /** Event-loop lag samples (ms). */
   eventLoopLagMs: Float64Array;
+  /** The engine's read callbacks (src/engine/read-stalls.ts); absent where not measured. */
+  readStalls?: ReadStalls;
   /** CPU time the client process used during the run (user + system, s). */
   clientCpuS: number;
   /** Override of {@link CLIENT_BOUND_MS}. */
@@ -106,6 +108,7 @@ export function clientExtras(
     achievedRateRps,
     tokenSources: c.tokenSources,
     eventLoopLagMs,
+    ...(client.readStalls ? { readStalls: client.readStalls } : {}),
     clientCpuS: client.clientCpuS,
     clientBound: reasons.length > 0,
     ...(reasons.length > 0 ? { clientBoundReason: reasons.join("; ") } : {}),

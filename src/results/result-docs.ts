@@ -161,6 +161,7 @@ function vbenchObject(result: ScenarioResult): Record<string, unknown> {
       configured_rate_rps: x.configuredRateRps,
       achieved_rate_rps: x.achievedRateRps,
       event_loop_lag_ms: x.eventLoopLagMs,
+      ...(x.readStalls ? { read_stalls: { reads: x.readStalls.reads, over_1ms: x.readStalls.over1Ms, over_5ms: x.readStalls.over5Ms, max_ms: x.readStalls.maxMs } } : {}),
       client_cpu_s: x.clientCpuS,
       client_bound: x.clientBound,
       client_bound_reason: x.clientBoundReason ?? null,

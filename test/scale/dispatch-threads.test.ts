@@ -113,6 +113,9 @@ describe("worker threads against the simulator", () => {
     }
     expect(load.firstDispatchMs).toBe(byIndex[0]!.dispatchedAtMs);
     expect(load.lastDispatchMs).toBe(Math.max(...byIndex.map((r) => r.dispatchedAtMs)));
+    // The workers counted their read callbacks of the run: at least one per response..
+    expect(load.readStalls.reads).toBeGreaterThanOrEqual(byIndex.length);
+    expect(load.readStalls.over5Ms).toBeLessThanOrEqual(load.readStalls.over1Ms);
   });
 
   test("a closed loop: one global max_concurrency across threads, FIFO, each wait recorded as slot wait", async () => {
