@@ -113,7 +113,7 @@ describe("worker threads against the simulator", () => {
     }
     expect(load.firstDispatchMs).toBe(byIndex[0]!.dispatchedAtMs);
     expect(load.lastDispatchMs).toBe(Math.max(...byIndex.map((r) => r.dispatchedAtMs)));
-    // The workers counted their read callbacks of the run: at least one per response..
+    // The workers counted their read callbacks of the run: at least one per response.
     expect(load.readStalls.reads).toBeGreaterThanOrEqual(byIndex.length);
     expect(load.readStalls.over5Ms).toBeLessThanOrEqual(load.readStalls.over1Ms);
   });
