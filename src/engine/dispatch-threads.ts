@@ -107,10 +107,10 @@ class WorkerPool implements DispatchThreads {
   private settle: () => void = () => {};
 
   constructor(
-    private readonly o: ThreadedLoadOptions,
+    private readonly options: ThreadedLoadOptions,
     private readonly clocks: ReleaseClock[],
   ) {
-    this.counters = engineCounters(o.maxConcurrency, true);
+    this.counters = engineCounters(options.maxConcurrency, true);
     this.clockPorts = clocks.map(() => []);
   }
 
@@ -118,7 +118,7 @@ class WorkerPool implements DispatchThreads {
   async start(): Promise<boolean> {
     const started = this.phase();
     try {
-      for (let k = 0; k < this.o.threads; k++) this.spawn(k);
+      for (let k = 0; k < this.options.threads; k++) this.spawn(k);
     } catch {
       this.close();
       return false;
@@ -130,7 +130,7 @@ class WorkerPool implements DispatchThreads {
   }
 
   private spawn(k: number): void {
-    const { o } = this;
+    const { options } = this;
     const worker = new Worker(workerEntry("dispatch-worker.ts"));
     this.state.push("starting");
     this.dispatchedPerThread.push(0);
@@ -145,25 +145,25 @@ class WorkerPool implements DispatchThreads {
     const init: DispatcherInit = {
       kind: "init",
       worker: k,
-      origin: o.origin,
-      backend: { name: o.backend.name, file: o.backendFile },
-      build: o.build,
-      requests: o.requests.kind === "list" ? o.requests : { kind: "port", end: o.requests.ends[k]! },
-      sessions: o.sessions,
-      warmupRequests: o.warmupRequests,
-      schedule: o.schedule.spec,
-      requestIdPrefix: o.requestIdPrefix,
-      timeoutMs: o.timeoutMs,
-      idleTimeoutMs: o.idleTimeoutMs,
-      deadlineMs: o.deadlineMs ?? null,
-      indexMap: o.indexMap ?? null,
-      warmups: Math.floor(o.warmups / o.threads) + (k < o.warmups % o.threads ? 1 : 0),
-      warmupPrefix: `${o.warmupPrefix}${k}-`,
-      maxActive: o.maxConcurrency === null ? null : Math.ceil(o.maxConcurrency / o.threads),
+      origin: options.origin,
+      backend: { name: options.backend.name, file: options.backendFile },
+      build: options.build,
+      requests: options.requests.kind === "list" ? options.requests : { kind: "port", end: options.requests.ends[k]! },
+      sessions: options.sessions,
+      warmupRequests: options.warmupRequests,
+      schedule: options.schedule.spec,
+      requestIdPrefix: options.requestIdPrefix,
+      timeoutMs: options.timeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      deadlineMs: options.deadlineMs ?? null,
+      indexMap: options.indexMap ?? null,
+      warmups: Math.floor(options.warmups / options.threads) + (k < options.warmups % options.threads ? 1 : 0),
+      warmupPrefix: `${options.warmupPrefix}${k}-`,
+      maxActive: options.maxConcurrency === null ? null : Math.ceil(options.maxConcurrency / options.threads),
       counters: this.counters.buffer as SharedArrayBuffer,
       wakePorts,
     };
-    worker.postMessage(init, o.requests.kind === "ports" ? [...wakePorts, o.requests.ends[k]!.port] : wakePorts);
+    worker.postMessage(init, options.requests.kind === "ports" ? [...wakePorts, options.requests.ends[k]!.port] : wakePorts);
   }
 
   private phase(): Promise<void> {
@@ -230,11 +230,11 @@ class WorkerPool implements DispatchThreads {
     const finished = this.phase();
     this.post({ kind: "start", t0EpochMs }, "ready");
     this.state.fill("running");
-    for (let c = 0; c < this.clocks.length; c++) this.clocks[c]!.startPorts(this.o.schedule.spec, t0EpochMs, this.clockPorts[c]!);
+    for (let c = 0; c < this.clocks.length; c++) this.clocks[c]!.startPorts(this.options.schedule.spec, t0EpochMs, this.clockPorts[c]!);
     // Live dispatch counts come from the shared counters (the threads send no message per request).
     let counted = 0;
     const countDispatched = () => {
-      const sent = this.o.sessions ? Atomics.load(this.counters, Counter.Sent) : Math.min(this.o.schedule.count, Atomics.load(this.counters, Counter.Next));
+      const sent = this.options.sessions ? Atomics.load(this.counters, Counter.Sent) : Math.min(this.options.schedule.count, Atomics.load(this.counters, Counter.Next));
       for (; counted < sent; counted++) onDispatch?.();
     };
     const counter = setInterval(countDispatched, 50);
@@ -252,12 +252,12 @@ class WorkerPool implements DispatchThreads {
 
   /** What was scheduled: requests, or the sessions' turns. */
   private units(): number {
-    return this.o.sessions ? this.o.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : this.o.schedule.count;
+    return this.options.sessions ? this.options.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : this.options.schedule.count;
   }
 
   private result(t0EpochMs: number, cancelled: boolean): ThreadedLoadResult {
-    const dispatched = Math.min(this.o.schedule.count, Atomics.load(this.counters, Counter.Next));
-    const sent = this.o.sessions ? this.turnsSent : dispatched;
+    const dispatched = Math.min(this.options.schedule.count, Atomics.load(this.counters, Counter.Next));
+    const sent = this.options.sessions ? this.turnsSent : dispatched;
     const failure = this.failure === null ? {} : { failure: `a worker thread failed during the run (${this.failure}); the other threads were stopped and every request that finished is kept, but the failed thread's requests in flight are lost` };
     return {
       records: this.records,

@@ -91,24 +91,24 @@ export class Engine {
 
   private readonly maxActive: number;
 
-  constructor(private readonly o: EngineOptions) {
-    this.limited = o.counters[Counter.Free] !== UNLIMITED;
-    this.maxActive = this.limited ? (o.maxActive ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
+  constructor(private readonly options: EngineOptions) {
+    this.limited = options.counters[Counter.Free] !== UNLIMITED;
+    this.maxActive = this.limited ? (options.maxActive ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
   }
 
   /** ms since t0 on the engine's clock. */
   nowMs(): number {
-    return this.o.clock.now() - this.o.t0;
+    return this.options.clock.now() - this.options.t0;
   }
 
   /** Run until every unit is claimed (or claiming stopped) and every claimed unit here has ended. */
   run(units: Units): Promise<EngineResult> {
     this.units = units;
-    const { clock, feed, wake } = this.o;
+    const { clock, feed, wake } = this.options;
     return new Promise((resolve) => {
       this.resolve = resolve;
       this.started = true;
-      this.sweeper = clock.setInterval(this.sweep, sweepIntervalMs(this.o.idleTimeoutMs));
+      this.sweeper = clock.setInterval(this.sweep, sweepIntervalMs(this.options.idleTimeoutMs));
       if (feed) feed.onArrival = this.onArrival;
       wake?.start(this.onWake);
       this.arrange();
@@ -119,13 +119,13 @@ export class Engine {
   cancel(): void {
     if (this.finished) return;
     this.cancelled = true;
-    Atomics.store(this.o.counters, Counter.Stop, 1);
+    Atomics.store(this.options.counters, Counter.Stop, 1);
     const nowMs = this.nowMs();
     for (const x of [...this.inFlight]) x.abort("cancelled", "run interrupted", nowMs);
     const pending = [...this.pending];
     this.pending.clear();
     for (const [handle, onCancel] of pending) {
-      this.o.clock.clearTimeout(handle);
+      this.options.clock.clearTimeout(handle);
       onCancel();
     }
     this.finishIfDone();
@@ -140,7 +140,7 @@ export class Engine {
   endUnit(): void {
     this.active--;
     if (this.limited) {
-      Atomics.add(this.o.counters, Counter.Free, 1);
+      Atomics.add(this.options.counters, Counter.Free, 1);
       if (!this.finished && this.started) {
         if (this.claimDue() === BURST_SLICE) this.queueTick();
         else this.arrange();
@@ -151,7 +151,7 @@ export class Engine {
 
   /** Run `fn` in `ms` (a unit's think time); if the run is cancelled first, `onCancel` runs instead. */
   later(ms: number, fn: () => void, onCancel: () => void): void {
-    const handle = this.o.clock.setTimeout(() => {
+    const handle = this.options.clock.setTimeout(() => {
       this.pending.delete(handle);
       fn();
     }, ms);
@@ -160,7 +160,7 @@ export class Engine {
 
   private readonly tick = (): void => {
     this.tickQueued = false;
-    if (this.timer !== null) this.o.clock.clearTimeout(this.timer);
+    if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
     this.timer = null;
     if (this.finished) return;
     if (this.claimDue() === BURST_SLICE) return this.queueTick();
@@ -169,7 +169,7 @@ export class Engine {
 
   /** Claim and begin every due unit that has a slot and its bytes, oldest first, at most BURST_SLICE; returns how many. */
   private claimDue(): number {
-    const { counters, schedule, feed, deadlineMs } = this.o;
+    const { counters, schedule, feed, deadlineMs } = this.options;
     const nowMs = this.nowMs();
     this.blocked = false;
     this.waitingForBytes = false;
@@ -210,7 +210,7 @@ export class Engine {
 
   /** Every unit due by now from i on found no free slot. */
   private markBlocked(i: number, nowMs: number): void {
-    const { counters, schedule } = this.o;
+    const { counters, schedule } = this.options;
     this.blocked = true;
     for (;;) {
       const through = Atomics.load(counters, Counter.Blocked);
@@ -220,22 +220,22 @@ export class Engine {
   }
 
   private begin(i: number, nowMs: number): void {
-    const { schedule } = this.o;
+    const { schedule } = this.options;
     this.dispatched++;
     this.active++;
-    this.o.onDispatch?.();
+    this.options.onDispatch?.();
     if (this.dispatched === 1) this.firstDispatchMs = nowMs;
     this.lastDispatchMs = nowMs;
     // Units below the one claimed are never looked up again (a generated schedule drops its chunks).
     if ((i & 1023) === 0) schedule.forgetBelow(i);
-    const waited = i < Atomics.load(this.o.counters, Counter.Blocked) ? nowMs - schedule.at(i) : 0;
+    const waited = i < Atomics.load(this.options.counters, Counter.Blocked) ? nowMs - schedule.at(i) : 0;
     this.units!.begin(i, nowMs, waited);
   }
 
   /** After a claim pass: arrange the next one (a timer, a wake, a spin), or finish. */
   private arrange(): void {
     if (this.tickQueued || this.timer !== null || this.finished) return;
-    const { counters, schedule, clock } = this.o;
+    const { counters, schedule, clock } = this.options;
     let next = Atomics.load(counters, Counter.Next);
     if (next >= schedule.count || Atomics.load(counters, Counter.Stop) !== 0) return this.finishIfDone();
     // Bytes arriving tick again; a slot freeing claims, and releases behind the queue are only marked as they fall due.
@@ -245,7 +245,7 @@ export class Engine {
     if (next >= schedule.count) return;
     if (next <= this.wokenThrough) return this.queueTick();
     const waitMs = schedule.at(next) - this.nowMs();
-    if (this.o.wake) {
+    if (this.options.wake) {
       // The wake comes EARLY_MS before the release; a timer 2 ms after it is the safety net should none come.
       if (waitMs <= EARLY_MS) this.queueTick();
       else this.timer = clock.setTimeout(this.tick, waitMs + 2);
@@ -255,13 +255,13 @@ export class Engine {
 
   private queueTick(): void {
     this.tickQueued = true;
-    this.o.clock.setImmediate(this.tick);
+    this.options.clock.setImmediate(this.tick);
   }
 
   private readonly onWake = (last: number): void => {
     if (this.finished) return;
     // Every wake source announces every release: one already claimed (here or by another thread) needs nothing.
-    if (last < Atomics.load(this.o.counters, Counter.Next)) return this.finishIfDone();
+    if (last < Atomics.load(this.options.counters, Counter.Next)) return this.finishIfDone();
     if (last > this.wokenThrough) this.wokenThrough = last;
     if (!this.tickQueued) this.tick();
   };
@@ -271,10 +271,10 @@ export class Engine {
   };
 
   private readonly sweep = (): void => {
-    const { counters, deadlineMs } = this.o;
+    const { counters, deadlineMs } = this.options;
     const nowMs = this.nowMs();
     if (deadlineMs !== null && nowMs > deadlineMs) Atomics.store(counters, Counter.Stop, 1);
-    sweepTimeouts(this.inFlight, nowMs, this.o.timeoutMs, this.o.idleTimeoutMs);
+    sweepTimeouts(this.inFlight, nowMs, this.options.timeoutMs, this.options.idleTimeoutMs);
     // A safety net for an idle engine (waiting on a slot or on bytes): due units are claimed at least this often.
     if (this.timer === null && !this.tickQueued && !this.finished) this.tick();
     this.finishIfDone();
@@ -282,13 +282,13 @@ export class Engine {
 
   private finishIfDone(): void {
     if (this.finished || !this.started || this.active > 0) return;
-    const { counters, schedule, clock } = this.o;
+    const { counters, schedule, clock } = this.options;
     if (Atomics.load(counters, Counter.Stop) === 0 && Atomics.load(counters, Counter.Next) < schedule.count) return;
     this.finished = true;
     if (this.timer !== null) clock.clearTimeout(this.timer);
     clock.clearInterval(this.sweeper);
-    this.o.wake?.stop();
-    if (this.o.feed) this.o.feed.onArrival = null;
+    this.options.wake?.stop();
+    if (this.options.feed) this.options.feed.onArrival = null;
     this.resolve({ dispatched: this.dispatched, firstDispatchMs: this.firstDispatchMs, lastDispatchMs: this.lastDispatchMs, cancelled: this.cancelled });
   }
 }

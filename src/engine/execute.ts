@@ -29,32 +29,32 @@ export type { ExecuteContext, Executed } from "./execute-context.ts";
 /** Warm-ups send the run's first requests, at most this many distinct ones (cycled). */
 const WARMUP_DISTINCT = 64;
 
-export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext): Promise<Executed> {
-  const { scenario } = p.run;
+export async function executeScenario(prepared: PreparedScenario, ctx: ExecuteContext): Promise<Executed> {
+  const { scenario } = prepared.run;
   const { log } = ctx;
   // Before the first load: the release clock's worker inherits the slice from this thread.
   if (shortSliceForMainThread()) log.debug(`dispatcher thread: short scheduler slice (${SHORT_SLICE_NS / 1000} µs)`);
   else log.debug("dispatcher thread: default scheduler slice (VBENCH_DEFAULT_SLICE=1, or short slices unavailable: they need Linux 6.12+)");
-  const plan = planLoad(p, ctx);
+  const plan = planLoad(prepared, ctx);
   // Requests are built as they are needed, by the producer thread, a look-ahead ahead of the dispatchers;
   // it starts now so that loading its tokenizer overlaps the initial test request.
   const consumers = plan.singleLoop === null ? ctx.workers : 1;
-  const supplyStarting = p.sessions || ctx.signal.aborted ? Promise.resolve(null) : supplyRequests(p, { schedule: plan.schedule, maxConcurrency: plan.maxConcurrency, indexMap: plan.byIndex, consumers, backendBuiltIn: ctx.backendBuiltIn, log });
+  const supplyStarting = prepared.sessions || ctx.signal.aborted ? Promise.resolve(null) : supplyRequests(prepared, { schedule: plan.schedule, maxConcurrency: plan.maxConcurrency, indexMap: plan.byIndex, consumers, backendBuiltIn: ctx.backendBuiltIn, log });
   // The producer thread would keep the process alive: every way out before the run stops it.
   const stopSupply = () => supplyStarting.then((started) => started?.finish());
-  await initialTest(p, ctx, plan).catch(async (error: unknown) => {
+  await initialTest(prepared, ctx, plan).catch(async (error: unknown) => {
     await stopSupply();
     throw error;
   });
   const supply = await supplyStarting;
-  const threads = await warmUp(p, ctx, plan, supply);
-  if (!ctx.signal.aborted) logRunHeader(p, plan, log);
+  const threads = await warmUp(prepared, ctx, plan, supply);
+  if (!ctx.signal.aborted) logRunHeader(prepared, plan, log);
   const { recordLog, origin } = await openRun(ctx, async () => {
     threads?.close();
     await stopSupply();
   });
 
-  const load = await measuredRun(p, ctx, plan, { supply, threads, recordLog, t0Ms: origin.t0Ms });
+  const load = await measuredRun(prepared, ctx, plan, { supply, threads, recordLog, t0Ms: origin.t0Ms });
   // A failed records file (disk full) must not lose the in-memory results: report it after they are written.
   const recordsError = await recordLog.close().then(
     () => undefined,
@@ -63,24 +63,24 @@ export async function executeScenario(p: PreparedScenario, ctx: ExecuteContext):
   log.debug(`records written: ${recordLog.written} to ${join(ctx.scenarioDir, "requests.jsonl")}`);
 
   const records = load.records.sort((a, b) => a.index - b.index);
-  sampleTokenizerCounts(records, p.tokenizer, scenario.saveGeneratedText);
+  sampleTokenizerCounts(records, prepared.tokenizer, scenario.saveGeneratedText);
   if (load.notDispatched > 0 && scenario.durationS !== null) log.debug(`${load.notDispatched} scheduled slots were not used before the deadline`);
-  if (load.notDispatched > 0 && p.sessions) log.info(`${load.notDispatched} turns were not sent: an earlier turn of their session failed or the run was interrupted`);
+  if (load.notDispatched > 0 && prepared.sessions) log.info(`${load.notDispatched} turns were not sent: an earlier turn of their session failed or the run was interrupted`);
 
   // Thresholds on statistics that were not selected are computed by summarize() beside the reported ones.
   // A shard's own slots decide which of its requests waited for one (the client-side extras).
   const { client } = load;
   const summary = summarize(records, plan.shard ? { ...scenario, maxConcurrency: plan.maxConcurrency } : scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, readStalls: client.readStalls, clientCpuS: client.clientCpuS });
-  if (p.sessions) summary.extras.perTurn = perTurnStats(records, scenario.metricPercentiles);
-  if (p.workload.groupOf) summary.extras.prefixGroups = prefixGroupStats(records, p.workload.groupOf, scenario.metricPercentiles);
+  if (prepared.sessions) summary.extras.perTurn = perTurnStats(records, scenario.metricPercentiles);
+  if (prepared.workload.groupOf) summary.extras.prefixGroups = prefixGroupStats(records, prepared.workload.groupOf, scenario.metricPercentiles);
   return { records, summary, interrupted: load.cancelled, t0EpochMs: origin.t0EpochMs, ...(recordsError ? { recordsError } : {}) };
 }
 
 /** The initial test request; its failure stops the run with the server's own words. Then the output opens. */
-async function initialTest(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan): Promise<void> {
-  const { scenario } = p.run;
+async function initialTest(prepared: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan): Promise<void> {
+  const { scenario } = prepared.run;
   ctx.log.info("Starting initial single prompt test run...");
-  const test = await runLoad({ ...plan.base, requests: listFeed([p.requestAt(0)]), schedule: atStart(1), maxConcurrency: 1, requestIdPrefix: `${ctx.runId}-test-`, onRecord: () => {}, signal: ctx.signal });
+  const test = await runLoad({ ...plan.base, requests: listFeed([prepared.requestAt(0)]), schedule: atStart(1), maxConcurrency: 1, requestIdPrefix: `${ctx.runId}-test-`, onRecord: () => {}, signal: ctx.signal });
   const first = test.records[0];
   // Cancelled by Ctrl-C is not the server's fault: carry on to an empty, interrupted result (exit 130, not 3).
   if (first && !first.success && !ctx.signal.aborted) {
@@ -95,16 +95,16 @@ async function initialTest(p: PreparedScenario, ctx: ExecuteContext, plan: LoadP
 }
 
 /** Start the worker threads (each warms up its own connections), or warm up this thread's; null: the run stays here. */
-async function warmUp(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, supply: RequestSupply | null): Promise<DispatchThreads | null> {
-  const { scenario } = p.run;
+async function warmUp(prepared: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, supply: RequestSupply | null): Promise<DispatchThreads | null> {
+  const { scenario } = prepared.run;
   const { log } = ctx;
   // Warmups send the run's first few requests again (built here, before the clock starts).
-  const warmupRequests = Array.from({ length: Math.min(scenario.warmups, WARMUP_DISTINCT, Math.max(1, p.count)) }, (_, w) => p.requestAt(w));
-  const singleLoop = plan.singleLoop ?? (p.sessions || supply?.forThreads() ? null : "no request producer thread");
+  const warmupRequests = Array.from({ length: Math.min(scenario.warmups, WARMUP_DISTINCT, Math.max(1, prepared.count)) }, (_, w) => prepared.requestAt(w));
+  const singleLoop = plan.singleLoop ?? (prepared.sessions || supply?.forThreads() ? null : "no request producer thread");
   let threads: DispatchThreads | null = null;
   if (singleLoop === null && !ctx.signal.aborted) {
     if (scenario.warmups > 0) log.info(`Warming up with ${scenario.warmups} request(s) across ${ctx.workers} worker threads...`);
-    threads = await startDispatchThreads(threadOptions(p, ctx, plan, supply, warmupRequests));
+    threads = await startDispatchThreads(threadOptions(prepared, ctx, plan, supply, warmupRequests));
     if (threads) log.debug(`engine: ${ctx.workers} worker threads`);
     else log.warn("worker threads could not start; running the engine on the main thread");
   } else log.debug(`engine: the main thread (${singleLoop ?? "interrupted"})`);
@@ -115,15 +115,15 @@ async function warmUp(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, 
 }
 
 /** The worker threads' load: requests from the producer's ports, or sessions whose turns each worker builds. */
-function threadOptions(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, supply: RequestSupply | null, warmupRequests: PreparedRequest[]): ThreadedLoadOptions {
-  const { scenario } = p.run;
+function threadOptions(prepared: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, supply: RequestSupply | null, warmupRequests: PreparedRequest[]): ThreadedLoadOptions {
+  const { scenario } = prepared.run;
   const common = { ...plan.base, schedule: plan.schedule, warmupRequests, indexMap: plan.byIndex, threads: ctx.workers, warmups: scenario.warmups, warmupPrefix: `${ctx.runId}-warmup-` };
-  const build = { scenario, headers: p.headers, ignoreEos: p.ignoreEos };
+  const build = { scenario, headers: prepared.headers, ignoreEos: prepared.ignoreEos };
   const prefix = `${ctx.runId}-${scenario.name}-`;
   const backendFile = ctx.backendFile ?? null;
-  if (!p.sessions) return { ...common, requests: supply!.forThreads()!, maxConcurrency: plan.maxConcurrency, requestIdPrefix: prefix, deadlineMs: plan.deadlineMs, backendFile, build, sessions: null };
+  if (!prepared.sessions) return { ...common, requests: supply!.forThreads()!, maxConcurrency: plan.maxConcurrency, requestIdPrefix: prefix, deadlineMs: plan.deadlineMs, backendFile, build, sessions: null };
   // As on this thread: the scenario's own limit, no deadline.
-  const sessions = { plan: p.sessions.plan, thinkTimeMs: p.sessions.thinkTimeMs };
+  const sessions = { plan: prepared.sessions.plan, thinkTimeMs: prepared.sessions.thinkTimeMs };
   return { ...common, requests: { kind: "list", list: [] }, maxConcurrency: scenario.maxConcurrency, requestIdPrefix: `${prefix}s`, backendFile, build, sessions };
 }
 

@@ -80,19 +80,19 @@ export interface EngineRunOptions {
  * that sleeps precisely, ./release-clock.ts) so this thread does not spin between arrivals;
  * schedules that release everything at t0 (rate inf, warm-ups) need none.
  */
-export async function runOnEngine(o: EngineRunOptions, makeUnits: (engine: Engine, t0: number) => Units): Promise<EngineResult & { t0: number }> {
-  const spread = o.schedule.count > 1 && !o.schedule.allAtStart;
+export async function runOnEngine(options: EngineRunOptions, makeUnits: (engine: Engine, t0: number) => Units): Promise<EngineResult & { t0: number }> {
+  const spread = options.schedule.count > 1 && !options.schedule.allAtStart;
   const releaseClock = spread ? await createReleaseClock() : null;
   // Start a hair in the future so the first release is measured against a clean clock.
-  const t0 = o.t0Ms ?? performance.now() + 1;
-  const wake: WakeSource | null = releaseClock && { start: (onWake) => releaseClock.start(o.schedule.spec, t0, onWake), stop: () => releaseClock.stop() };
-  const engine = new Engine({ clock: realClock, schedule: o.schedule, t0, counters: engineCounters(o.maxConcurrency), deadlineMs: o.deadlineMs ?? null, timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, feed: o.feed, wake, onDispatch: o.onDispatch });
+  const t0 = options.t0Ms ?? performance.now() + 1;
+  const wake: WakeSource | null = releaseClock && { start: (onWake) => releaseClock.start(options.schedule.spec, t0, onWake), stop: () => releaseClock.stop() };
+  const engine = new Engine({ clock: realClock, schedule: options.schedule, t0, counters: engineCounters(options.maxConcurrency), deadlineMs: options.deadlineMs ?? null, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs, feed: options.feed, wake, onDispatch: options.onDispatch });
   const units = makeUnits(engine, t0);
   const onAbort = () => engine.cancel();
-  if (o.signal?.aborted) engine.cancel();
-  else o.signal?.addEventListener("abort", onAbort);
+  if (options.signal?.aborted) engine.cancel();
+  else options.signal?.addEventListener("abort", onAbort);
   const result = await engine.run(units);
-  o.signal?.removeEventListener("abort", onAbort);
+  options.signal?.removeEventListener("abort", onAbort);
   return { ...result, t0 };
 }
 

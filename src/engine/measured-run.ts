@@ -36,23 +36,23 @@ export interface LoadPlan {
   singleLoop: string | null;
 }
 
-export function planLoad(p: PreparedScenario, ctx: ExecuteContext): LoadPlan {
-  const { scenario } = p.run;
+export function planLoad(prepared: PreparedScenario, ctx: ExecuteContext): LoadPlan {
+  const { scenario } = prepared.run;
   const shard = ctx.shard ?? null;
   // A shard sends its own share of the global schedule, with its share of the concurrency limit.
   const maxConcurrency = shardConcurrency(scenario.maxConcurrency, shard);
   const byIndex = indexMap(shard);
-  const count = p.sessions ? p.sessions.plan.length : p.count;
-  const globalSchedule = runSchedule({ count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS }, p.workload.offsetsMs);
+  const count = prepared.sessions ? prepared.sessions.plan.length : prepared.count;
+  const globalSchedule = runSchedule({ count, rateRps: scenario.requestRate, burstiness: scenario.burstiness, rampUp: scenario.rampUp, seed: scenario.seed, durationS: scenario.durationS }, prepared.workload.offsetsMs);
   const schedule = strided(globalSchedule, byIndex);
-  const singleLoop = singleLoopReason(ctx.workers, { name: p.backend.name, builtIn: ctx.backendBuiltIn, file: ctx.backendFile ?? null });
-  const base = { client: ctx.client, origin: p.origin, backend: p.backend, timeoutMs: scenario.timeoutS * 1000, idleTimeoutMs: scenario.idleTimeoutS * 1000 };
+  const singleLoop = singleLoopReason(ctx.workers, { name: prepared.backend.name, builtIn: ctx.backendBuiltIn, file: ctx.backendFile ?? null });
+  const base = { client: ctx.client, origin: prepared.origin, backend: prepared.backend, timeoutMs: scenario.timeoutS * 1000, idleTimeoutMs: scenario.idleTimeoutS * 1000 };
   const deadlineMs = scenario.durationS === null ? undefined : scenario.durationS * 1000;
   return { base, globalSchedule, schedule, shard, maxConcurrency, byIndex, deadlineMs, singleLoop };
 }
 
-export function logRunHeader(p: PreparedScenario, plan: LoadPlan, log: Logger): void {
-  const { scenario } = p.run;
+export function logRunHeader(prepared: PreparedScenario, plan: LoadPlan, log: Logger): void {
+  const { scenario } = prepared.run;
   const { shard } = plan;
   log.info("Initial test run completed. Starting main benchmark run...");
   log.info(`Traffic request rate: ${Number.isFinite(scenario.requestRate) ? scenario.requestRate : "inf"} RPS.`);
@@ -86,15 +86,15 @@ export interface MeasuredInputs {
   t0Ms: number;
 }
 
-export async function measuredRun(p: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, inputs: MeasuredInputs): Promise<MeasuredLoad> {
-  const { scenario } = p.run;
+export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContext, plan: LoadPlan, inputs: MeasuredInputs): Promise<MeasuredLoad> {
+  const { scenario } = prepared.run;
   const { log } = ctx;
   const { supply, threads, recordLog, t0Ms } = inputs;
-  const requestTotal = p.sessions ? p.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : plan.schedule.count;
+  const requestTotal = prepared.sessions ? prepared.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : plan.schedule.count;
   const counters: ProgressCounters = { done: 0, failed: 0, total: scenario.durationS ?? requestTotal };
   // A quiet logger's caller (search, calibrate) prints its own line per step: no progress lines beside it.
   const progress = log.quiet ? null : new Progress(counters, scenario.durationS !== null);
-  const tokenizer = p.tokenizer;
+  const tokenizer = prepared.tokenizer;
   const onRecord = (record: RequestRecord) => {
     // Only servers that report no usage pay this: the count is needed before the record is written.
     if (record.outputTokenSource === "tokenizer" && record.success) record.outputTokens = record.generatedText ? tokenizer.encode(record.generatedText).length : 0;
@@ -116,8 +116,8 @@ export async function measuredRun(p: PreparedScenario, ctx: ExecuteContext, plan
   const prefix = `${ctx.runId}-${scenario.name}-`;
   let load: Pick<LoadResult, "records" | "endMs" | "cancelled" | "notDispatched"> & Partial<LoadResult> & { dispatchedPerThread?: number[]; readStalls?: ReadStalls };
   if (threads) load = await threads.run({ signal, onRecord, onDispatch, t0Ms });
-  else if (p.sessions) {
-    const o = { ...plan.base, scenario, headers: p.headers, ignoreEos: p.ignoreEos, sessions: p.sessions.plan, schedule: plan.schedule, maxConcurrency: scenario.maxConcurrency, thinkTimeMs: p.sessions.thinkTimeMs };
+  else if (prepared.sessions) {
+    const o = { ...plan.base, scenario, headers: prepared.headers, ignoreEos: prepared.ignoreEos, sessions: prepared.sessions.plan, schedule: plan.schedule, maxConcurrency: scenario.maxConcurrency, thinkTimeMs: prepared.sessions.thinkTimeMs };
     const r = await runSessions({ ...o, requestIdPrefix: `${prefix}s`, t0Ms, onRecord, onDispatch, signal: ctx.signal });
     load = { records: r.records, endMs: r.endMs, cancelled: r.cancelled, notDispatched: r.turnsSkipped };
   } else {
@@ -128,7 +128,7 @@ export async function measuredRun(p: PreparedScenario, ctx: ExecuteContext, plan
   if (producerFailure) log.error(`the request producer thread failed during the run (${producerFailure}); the run stopped there and every request that finished is kept. Please report this.`);
   if (supplied && load.dispatched !== undefined) log.debug(`request bodies built: ${supplied.built ?? "(not counted)"} for ${load.dispatched} sent (look-ahead ${supply!.lookAhead})`);
   for (const note of supplied?.notes ?? []) log.info(note);
-  if (load.dispatchedPerThread) log.debug(`${p.sessions ? "sessions" : "requests"} started per worker thread: ${load.dispatchedPerThread.join(", ")}`);
+  if (load.dispatchedPerThread) log.debug(`${prepared.sessions ? "sessions" : "requests"} started per worker thread: ${load.dispatchedPerThread.join(", ")}`);
   if (load.failure) log.error(`${load.failure}. Set --workers 0 (VBENCH_WORKERS=0) to run the engine on the main thread, and please report this.`);
   const client = { ...monitor.stop(), readStalls: load.readStalls ?? takeReadStalls() };
   progress?.stop();

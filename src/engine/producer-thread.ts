@@ -84,23 +84,23 @@ export interface ProducerThread {
 }
 
 /** Start the producer thread; null when no thread can start (the caller then builds requests itself). */
-export function startProducerThread(o: ProducerOptions): ProducerThread | null {
+export function startProducerThread(options: ProducerOptions): ProducerThread | null {
   let worker: Worker;
   try {
     worker = new Worker(workerEntry("request-worker.ts"));
   } catch {
     return null;
   }
-  const refill = refillChunk(o.lookAhead);
+  const refill = refillChunk(options.lookAhead);
   const control = new SharedArrayBuffer(4 * PRODUCER_SLOTS);
   const flags = new Int32Array(control);
   const feeds: FeedPort[] = [];
   const ports: MessagePort[] = [];
-  for (let k = 0; k < o.consumers; k++) {
+  for (let k = 0; k < options.consumers; k++) {
     const channel = new MessageChannel();
     ports.push(channel.port1);
     // The dispatchers wake the producer as soon as a refill is due; its own polling is only the safety net.
-    feeds.push({ port: channel.port2, control, lowWater: o.lookAhead - refill });
+    feeds.push({ port: channel.port2, control, lowWater: options.lookAhead - refill });
   }
   let filledSettle: { resolve(): void; reject(e: Error): void } = { resolve() {}, reject() {} };
   const filled = new Promise<void>((resolve, reject) => (filledSettle = { resolve, reject }));
@@ -126,17 +126,17 @@ export function startProducerThread(o: ProducerOptions): ProducerThread | null {
   worker.onerror = (event: ErrorEvent) => fail(event.message || "the request producer thread stopped");
   const init: ProducerInit = {
     kind: "init",
-    data: o.data,
-    tokenizer: o.tokenizer,
-    backendName: o.backendBuiltIn ? o.backend.name : null,
-    scenario: o.scenario,
-    origin: o.origin,
-    headers: o.headers,
-    ignoreEos: o.ignoreEos,
-    count: o.count,
-    first: o.indexMap?.first ?? 0,
-    step: o.indexMap?.step ?? 1,
-    lookAhead: o.lookAhead,
+    data: options.data,
+    tokenizer: options.tokenizer,
+    backendName: options.backendBuiltIn ? options.backend.name : null,
+    scenario: options.scenario,
+    origin: options.origin,
+    headers: options.headers,
+    ignoreEos: options.ignoreEos,
+    count: options.count,
+    first: options.indexMap?.first ?? 0,
+    step: options.indexMap?.step ?? 1,
+    lookAhead: options.lookAhead,
     refill,
     maxBytesAhead: MAX_BYTES_AHEAD,
     control,

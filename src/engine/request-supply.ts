@@ -38,28 +38,28 @@ export interface SupplyOptions {
 }
 
 /** Start building the run's requests; resolves when the first look-ahead is ready. */
-export async function supplyRequests(p: PreparedScenario, o: SupplyOptions): Promise<RequestSupply> {
-  const { scenario } = p.run;
-  const lookAhead = lookAheadFor(o.schedule, o.maxConcurrency);
-  const first = o.indexMap?.first ?? 0;
-  const step = o.indexMap?.step ?? 1;
-  const buildHere = (j: number) => p.requestAt(first + j * step);
-  const data = p.workload.data;
+export async function supplyRequests(prepared: PreparedScenario, supplyOptions: SupplyOptions): Promise<RequestSupply> {
+  const { scenario } = prepared.run;
+  const lookAhead = lookAheadFor(supplyOptions.schedule, supplyOptions.maxConcurrency);
+  const first = supplyOptions.indexMap?.first ?? 0;
+  const step = supplyOptions.indexMap?.step ?? 1;
+  const buildHere = (j: number) => prepared.requestAt(first + j * step);
+  const data = prepared.workload.data;
   let producer: ProducerThread | null = null;
-  if (data !== null && o.schedule.count > 0) {
-    const options = { data, tokenizer: p.tokenizer.name, backend: p.backend, backendBuiltIn: o.backendBuiltIn, scenario, origin: p.origin, headers: p.headers, ignoreEos: p.ignoreEos };
-    producer = startProducerThread({ ...options, count: o.schedule.count, indexMap: o.indexMap, lookAhead, consumers: o.consumers });
+  if (data !== null && supplyOptions.schedule.count > 0) {
+    const options = { data, tokenizer: prepared.tokenizer.name, backend: prepared.backend, backendBuiltIn: supplyOptions.backendBuiltIn, scenario, origin: prepared.origin, headers: prepared.headers, ignoreEos: prepared.ignoreEos };
+    producer = startProducerThread({ ...options, count: supplyOptions.schedule.count, indexMap: supplyOptions.indexMap, lookAhead, consumers: supplyOptions.consumers });
     const started = performance.now();
     try {
       await producer?.filled;
-      o.log.debug(`request producer: ${lookAhead} requests built ahead in ${(performance.now() - started).toFixed(0)} ms`);
+      supplyOptions.log.debug(`request producer: ${lookAhead} requests built ahead in ${(performance.now() - started).toFixed(0)} ms`);
     } catch (error) {
-      o.log.warn(`the request producer thread failed (${String(error)}); requests are built by the dispatching thread instead`);
+      supplyOptions.log.warn(`the request producer thread failed (${String(error)}); requests are built by the dispatching thread instead`);
       producer = null;
     }
   }
   let finished = false;
-  const toBytes = (item: Parameters<typeof prepareRequest>[4]) => prepareRequest(p.origin, scenario, p.backend, p.headers, item, p.ignoreEos);
+  const toBytes = (item: Parameters<typeof prepareRequest>[4]) => prepareRequest(prepared.origin, scenario, prepared.backend, prepared.headers, item, prepared.ignoreEos);
   const supply: RequestSupply = {
     lookAhead,
     forThreads: () => (producer ? { kind: "ports", ends: producer.feeds } : null),
@@ -71,7 +71,7 @@ export async function supplyRequests(p: PreparedScenario, o: SupplyOptions): Pro
     },
     onFailure: null,
     async finish() {
-      if (!producer) return { built: null, notes: p.workload.source.lateNotes() };
+      if (!producer) return { built: null, notes: prepared.workload.source.lateNotes() };
       if (finished) return { built: null, notes: [] };
       finished = true;
       const result = await producer.stop();

@@ -39,26 +39,26 @@ export class RequestUnits implements Units {
 
   constructor(
     private readonly engine: Engine,
-    private readonly o: RequestUnitsOptions,
+    private readonly options: RequestUnitsOptions,
   ) {
-    this.first = o.indexMap?.first ?? 0;
-    this.step = o.indexMap?.step ?? 1;
+    this.first = options.indexMap?.first ?? 0;
+    this.step = options.indexMap?.step ?? 1;
   }
 
   begin(i: number, nowMs: number, slotWaitMs: number): void {
-    const { o } = this;
+    const { options } = this;
     const g = this.first + i * this.step;
-    const request = new TimedRequest(g, o.requestIdPrefix + g, o.requests.get(i), o.backend, o.t0, o.schedule.at(i), nowMs, this.onDone);
+    const request = new TimedRequest(g, options.requestIdPrefix + g, options.requests.get(i), options.backend, options.t0, options.schedule.at(i), nowMs, this.onDone);
     request.slotWaitMs = slotWaitMs;
-    request.worker = o.worker;
+    request.worker = options.worker;
     this.engine.inFlight.add(request);
-    sendTimed(o.client, o.origin, request, o.t0);
+    sendTimed(options.client, options.origin, request, options.t0);
   }
 
   private readonly onDone = (request: TimedRequest, record: RequestRecord): void => {
     this.engine.inFlight.delete(request);
     const at = TRACING ? performance.now() : 0;
-    this.o.onRecord(record);
+    this.options.onRecord(record);
     if (TRACING) {
       cur.endMs += performance.now() - at;
       cur.ends++;

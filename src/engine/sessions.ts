@@ -62,65 +62,65 @@ export class SessionUnits implements Units {
 
   constructor(
     private readonly engine: Engine,
-    private readonly o: Omit<SessionRunOptions, "onDispatch" | "signal" | "t0Ms" | "maxConcurrency">,
+    private readonly options: Omit<SessionRunOptions, "onDispatch" | "signal" | "t0Ms" | "maxConcurrency">,
     private readonly t0: number,
   ) {
     let base = 0;
-    for (const s of o.sessions) {
+    for (const s of options.sessions) {
       this.turnBase.push(base);
       base += s.turns.length;
     }
   }
 
   begin(session: number, nowMs: number, slotWaitMs: number): void {
-    this.sendTurn(session, 0, [], this.o.schedule.at(session), nowMs, slotWaitMs);
+    this.sendTurn(session, 0, [], this.options.schedule.at(session), nowMs, slotWaitMs);
   }
 
   private sendTurn(session: number, turn: number, history: ChatMessage[], scheduledAtMs: number, dispatchedAtMs: number, slotWaitMs: number): void {
-    const { o, engine } = this;
+    const { options, engine } = this;
     if (engine.cancelled) return engine.endUnit();
-    const item = o.sessions[session]!.turns[turn]!;
+    const item = options.sessions[session]!.turns[turn]!;
     const messages: ChatMessage[] = [...history, { role: "user", content: item.prompt }];
-    const prepared = prepareRequest(o.origin, o.scenario, o.backend, o.headers, { ...item, messages }, o.ignoreEos);
-    const requestId = `${o.requestIdPrefix}${session}-${turn}`;
-    const request = new TimedRequest(this.turnBase[session]! + turn, requestId, prepared, o.backend, this.t0, scheduledAtMs, dispatchedAtMs, (done, record) => {
+    const prepared = prepareRequest(options.origin, options.scenario, options.backend, options.headers, { ...item, messages }, options.ignoreEos);
+    const requestId = `${options.requestIdPrefix}${session}-${turn}`;
+    const request = new TimedRequest(this.turnBase[session]! + turn, requestId, prepared, options.backend, this.t0, scheduledAtMs, dispatchedAtMs, (done, record) => {
       engine.inFlight.delete(done);
       record.session = session;
       record.turn = turn;
-      o.onRecord(record);
-      const isLast = turn + 1 >= o.sessions[session]!.turns.length;
+      options.onRecord(record);
+      const isLast = turn + 1 >= options.sessions[session]!.turns.length;
       if (!record.success || isLast || engine.cancelled) return engine.endUnit();
       const nextHistory: ChatMessage[] = [...messages, { role: "assistant", content: record.generatedText ?? "" }];
-      const due = engine.nowMs() + o.thinkTimeMs;
-      engine.later(o.thinkTimeMs, () => this.sendTurn(session, turn + 1, nextHistory, due, engine.nowMs(), 0), () => engine.endUnit());
+      const due = engine.nowMs() + options.thinkTimeMs;
+      engine.later(options.thinkTimeMs, () => this.sendTurn(session, turn + 1, nextHistory, due, engine.nowMs(), 0), () => engine.endUnit());
     });
     request.slotWaitMs = slotWaitMs;
-    request.worker = o.worker ?? 0;
+    request.worker = options.worker ?? 0;
     engine.inFlight.add(request);
     this.turnsSent++;
     this.onTurn?.();
-    sendTimed(o.client, o.origin, request, this.t0);
+    sendTimed(options.client, options.origin, request, this.t0);
   }
 
   /** Called as each turn is sent. */
   onTurn: (() => void) | undefined;
 }
 
-export async function runSessions(o: SessionRunOptions): Promise<SessionRunResult> {
+export async function runSessions(options: SessionRunOptions): Promise<SessionRunResult> {
   const records: RequestRecord[] = [];
   let endMs = 0;
   let units: SessionUnits | null = null;
   const onRecord = (record: RequestRecord) => {
     records.push(record);
     if (record.doneAtMs > endMs) endMs = record.doneAtMs;
-    o.onRecord(record);
+    options.onRecord(record);
   };
   // The live dispatch count counts turns, not session starts.
-  const result = await runOnEngine({ ...o, onDispatch: undefined }, (engine, t0) => {
-    units = new SessionUnits(engine, { ...o, onRecord }, t0);
-    units.onTurn = o.onDispatch;
+  const result = await runOnEngine({ ...options, onDispatch: undefined }, (engine, t0) => {
+    units = new SessionUnits(engine, { ...options, onRecord }, t0);
+    units.onTurn = options.onDispatch;
     return units;
   });
-  const totalTurns = o.sessions.reduce((n, s) => n + s.turns.length, 0);
+  const totalTurns = options.sessions.reduce((n, s) => n + s.turns.length, 0);
   return { records, endMs, cancelled: result.cancelled, turnsSkipped: totalTurns - (units as SessionUnits | null)!.turnsSent };
 }
