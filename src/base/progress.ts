@@ -5,7 +5,9 @@
  */
 export interface ProgressCounters {
   done: number;
+  /** Requests that failed; those cancelled by an interruption are counted apart (they are neither successes nor failures). */
   failed: number;
+  cancelled?: number;
   total: number;
 }
 
@@ -25,7 +27,7 @@ function clock(seconds: number): string {
 /** A time-bound run's `total` is its duration in seconds; elapsed time past it is the drain. */
 export function formatProgress(counters: ProgressCounters, elapsedS: number, timeBound: boolean): string {
   const rate = elapsedS > 0 ? counters.done / elapsedS : 0;
-  const failed = counters.failed > 0 ? `, ${counters.failed} failed` : "";
+  const failed = (counters.failed > 0 ? `, ${counters.failed} failed` : "") + (counters.cancelled ? `, ${counters.cancelled} cancelled` : "");
   if (timeBound) {
     // Past the duration nothing new is sent: the requests in flight finish (the drain), timed on their own.
     const drainS = elapsedS - counters.total;

@@ -68,6 +68,11 @@ export interface DispatchThreads {
   run(callbacks: Pick<LoadOptions, "onRecord" | "onDispatch" | "signal" | "t0Ms">): Promise<ThreadedLoadResult>;
   /** Stop the threads without running (idempotent). */
   close(): void;
+  /**
+   * Resolves once every worker has posted its last records (the run ended, or was cancelled and each worker
+   * failed what it had in flight), or after `timeoutMs`: a forced exit waits this long for records still in a worker.
+   */
+  settled(timeoutMs: number): Promise<void>;
 }
 
 /**
@@ -105,6 +110,8 @@ class WorkerPool implements DispatchThreads {
   private failure: string | null = null;
   private onRecord: (record: RequestRecord) => void = () => {};
   private settle: () => void = () => {};
+  /** The measured run's end: every worker done (null before the run starts). */
+  private running: Promise<void> | null = null;
 
   constructor(
     private readonly options: ThreadedLoadOptions,
@@ -164,6 +171,11 @@ class WorkerPool implements DispatchThreads {
       wakePorts,
     };
     worker.postMessage(init, options.requests.kind === "ports" ? [...wakePorts, options.requests.ends[k]!.port] : wakePorts);
+  }
+
+  settled(timeoutMs: number): Promise<void> {
+    if (this.running === null) return Promise.resolve();
+    return Promise.race([this.running, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs))]);
   }
 
   private phase(): Promise<void> {
@@ -228,6 +240,7 @@ class WorkerPool implements DispatchThreads {
     // A hair in the future, so every thread holds t0 before the first release (or the common --start-at instant).
     const t0EpochMs = performance.timeOrigin + (given.t0Ms ?? performance.now() + 2);
     const finished = this.phase();
+    this.running = finished;
     this.post({ kind: "start", t0EpochMs }, "ready");
     this.state.fill("running");
     for (let c = 0; c < this.clocks.length; c++) this.clocks[c]!.startPorts(this.options.schedule.spec, t0EpochMs, this.clockPorts[c]!);

@@ -26,6 +26,9 @@ import { perTurnStats, prefixGroupStats, sampleTokenizerCounts } from "./scenari
 
 export type { ExecuteContext, Executed } from "./execute-context.ts";
 
+/** How long a forced exit (a second Ctrl-C) waits for the worker threads' last records. */
+const FORCED_EXIT_WAIT_MS = 250;
+
 /** Warm-ups send the run's first requests, at most this many distinct ones (cycled). */
 const WARMUP_DISTINCT = 64;
 
@@ -49,7 +52,7 @@ export async function executeScenario(prepared: PreparedScenario, ctx: ExecuteCo
   const supply = await supplyStarting;
   const threads = await warmUp(prepared, ctx, plan, supply);
   if (!ctx.signal.aborted) logRunHeader(prepared, plan, log);
-  const { recordLog, origin } = await openRun(ctx, async () => {
+  const { recordLog, origin } = await openRun(ctx, threads, async () => {
     threads?.close();
     await stopSupply();
   });
@@ -128,13 +131,17 @@ function threadOptions(prepared: PreparedScenario, ctx: ExecuteContext, plan: Lo
 }
 
 /** Open requests.jsonl and wait for the common start, if any; on failure `stop` ends the threads that would keep the process alive. */
-async function openRun(ctx: ExecuteContext, stop: () => Promise<void>): Promise<{ recordLog: RecordLog; origin: RunOrigin }> {
+async function openRun(ctx: ExecuteContext, threads: DispatchThreads | null, stop: () => Promise<void>): Promise<{ recordLog: RecordLog; origin: RunOrigin }> {
   const recordLog = new RecordLog();
   await recordLog.open(join(ctx.scenarioDir, "requests.jsonl")).catch(async (error: unknown) => {
     await stop();
     throw error;
   });
-  ctx.setFlush(() => recordLog.flush());
+  // A second Ctrl-C writes what finished: records a worker still holds (it posts every 25 ms) come first, briefly.
+  ctx.setFlush(async () => {
+    await threads?.settled(FORCED_EXIT_WAIT_MS);
+    await recordLog.flush();
+  });
   if (ctx.startAtEpochMs != null && !ctx.signal.aborted) ctx.log.info(`Waiting for the common start ${new Date(ctx.startAtEpochMs).toISOString()}...`);
   // The wait may refuse (the instant passed).
   const origin = await runOrigin(ctx.startAtEpochMs ?? null, ctx.signal).catch(async (error: unknown) => {

@@ -91,7 +91,7 @@ export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContex
   const { log } = ctx;
   const { supply, threads, recordLog, t0Ms } = inputs;
   const requestTotal = prepared.sessions ? prepared.sessions.plan.reduce((n, s) => n + s.turns.length, 0) : plan.schedule.count;
-  const counters: ProgressCounters = { done: 0, failed: 0, total: scenario.durationS ?? requestTotal };
+  const counters: ProgressCounters = { done: 0, failed: 0, cancelled: 0, total: scenario.durationS ?? requestTotal };
   // A quiet logger's caller (search, calibrate) prints its own line per step: no progress lines beside it.
   const progress = log.quiet ? null : new Progress(counters, scenario.durationS !== null);
   const tokenizer = prepared.tokenizer;
@@ -99,7 +99,8 @@ export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContex
     // Only servers that report no usage pay this: the count is needed before the record is written.
     if (record.outputTokenSource === "tokenizer" && record.success) record.outputTokens = record.generatedText ? tokenizer.encode(record.generatedText).length : 0;
     counters.done++;
-    if (!record.success) counters.failed++;
+    if (record.error?.category === "cancelled") counters.cancelled!++;
+    else if (!record.success) counters.failed++;
     recordLog.add(record);
     ctx.live?.onRecord(record);
   };
