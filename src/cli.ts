@@ -10,7 +10,7 @@ import { ExitCode, VbenchError } from "./base/errors.ts";
 import { RUN_FLAGS, runFlagHelp } from "./config/cli-flags.ts";
 import { mockFlagDefinitions } from "./mock/flags.ts";
 import { flagAsTyped, printError } from "./commands/print-error.ts";
-import { loadRegistry, toList } from "./commands/registry.ts";
+import { loadRegistry, toList } from "./commands/load-registry.ts";
 
 const cli = cac("vbench");
 

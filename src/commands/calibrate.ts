@@ -18,7 +18,7 @@ import { Logger } from "../base/log.ts";
 import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../run/pipeline.ts";
 import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../results/truth-compare.ts";
 import { selfCommand, spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
-import { loadRegistry } from "./registry.ts";
+import { loadRegistry } from "./load-registry.ts";
 
 export interface CalibrateOptions {
   /** Largest stream count tried (levels are 16 × 4^k up to it, and it). Default 4096. */

@@ -1,6 +1,6 @@
 /** `vbench plugins`: the built-in and loaded plugins, one a line on stdout. */
 import { ExitCode } from "../base/errors.ts";
-import { registryFor } from "./registry.ts";
+import { registryFor } from "./load-registry.ts";
 
 export async function runPluginsCommand(options: Record<string, unknown>): Promise<number> {
   const { registry } = await registryFor(options);

@@ -20,11 +20,11 @@ import { configHash, shardOptions, type ShardOptions } from "../config/shard.ts"
 import { assertNotLate } from "../engine/common-start.ts";
 import { startLiveMetricsServer } from "../monitoring/live-metrics.ts";
 import { exporterOptionsFromFlags, metricsPort, outputDirs } from "../config/cli-flags.ts";
-import { registryFor } from "./registry.ts";
+import { registryFor } from "./load-registry.ts";
 import { withMock } from "./with-mock.ts";
 import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../run/pipeline.ts";
 import { ResultWriter } from "../run/result-writer.ts";
-import { runRepeats, type MeasuredRunContext } from "../run/measured-run.ts";
+import { runRepeats, type ScenarioRunContext } from "../run/scenario-run.ts";
 import type { PreparedScenario } from "../engine/prepare.ts";
 import type { BuiltWorkload } from "../workload/index.ts";
 
@@ -99,7 +99,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
   const liveServer = live ? await startLiveMetricsServer(options.metricsPort!, live.snapshot, { hostname: options.metricsHost }) : undefined;
   if (liveServer) log.info(`Live metrics: ${liveServer.url}`);
 
-  const ctx: MeasuredRunContext = { pipeline, writer, outputDir: options.outputDir, parsedDir: options.parsedDir, timestamp, sharding, hashes, live };
+  const ctx: ScenarioRunContext = { pipeline, writer, outputDir: options.outputDir, parsedDir: options.parsedDir, timestamp, sharding, hashes, live };
   const results: ScenarioResult[] = [];
   let done: void | typeof FORCED_EXIT;
   try {

@@ -19,7 +19,7 @@ import { searchHighestPassing, validateBounds, type SearchBounds, type SearchOut
 import { stepFigures, type StepFigures } from "../results/slo-verdict.ts";
 import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../run/pipeline.ts";
 import { outputDirs } from "../config/cli-flags.ts";
-import { registryFor } from "./registry.ts";
+import { registryFor } from "./load-registry.ts";
 import { withMock } from "./with-mock.ts";
 
 export interface SearchCommandOptions {

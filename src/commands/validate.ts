@@ -9,7 +9,7 @@ import { redactHeaders } from "../base/redact.ts";
 import { outputDirs } from "../config/cli-flags.ts";
 import { resolveConfig } from "../config/config.ts";
 import { checkBeforeSending } from "../run/preflight.ts";
-import { registryFor } from "./registry.ts";
+import { registryFor } from "./load-registry.ts";
 
 export async function runValidateCommand(options: Record<string, unknown>): Promise<number> {
   const { registry, sources } = await registryFor(options);

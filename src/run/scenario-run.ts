@@ -22,7 +22,7 @@ import { hostInfo } from "./run-info.ts";
 import type { RunPipeline } from "./pipeline.ts";
 import type { ResultWriter } from "./result-writer.ts";
 
-export interface MeasuredRunContext {
+export interface ScenarioRunContext {
   pipeline: RunPipeline;
   writer: ResultWriter;
   outputDir: string;
@@ -36,7 +36,7 @@ export interface MeasuredRunContext {
 }
 
 /** Run a scenario `repeat` times (fewer when interrupted); with several runs, report and save their mean. */
-export async function runRepeats(ctx: MeasuredRunContext, scenario: PreparedScenario, repeat: number): Promise<ScenarioResult[]> {
+export async function runRepeats(ctx: ScenarioRunContext, scenario: PreparedScenario, repeat: number): Promise<ScenarioResult[]> {
   const repeats: ScenarioResult[] = [];
   for (let rep = 1; rep <= repeat && !ctx.pipeline.interrupted; rep++) {
     const variant = [scenario.run.variant, repeat > 1 ? `rep${rep}` : ""].filter(Boolean).join("-");
@@ -54,7 +54,7 @@ export async function runRepeats(ctx: MeasuredRunContext, scenario: PreparedScen
   return repeats;
 }
 
-function runInfoOf(ctx: MeasuredRunContext, run: PlannedRun, scenarioDir: string, variant: string): RunInfo {
+function runInfoOf(ctx: ScenarioRunContext, run: PlannedRun, scenarioDir: string, variant: string): RunInfo {
   const { sharding } = ctx;
   return {
     runId: ctx.pipeline.runId,
@@ -72,7 +72,7 @@ function runInfoOf(ctx: MeasuredRunContext, run: PlannedRun, scenarioDir: string
 }
 
 /** One measured run: execute, report, export. */
-export async function runOnce(ctx: MeasuredRunContext, scenario: PreparedScenario, variant: string): Promise<ScenarioResult> {
+export async function runOnce(ctx: ScenarioRunContext, scenario: PreparedScenario, variant: string): Promise<ScenarioResult> {
   const { pipeline, timestamp } = ctx;
   const log = pipeline.log;
   const s = scenario.run.scenario;
