@@ -6,7 +6,7 @@
  *   npx bun scripts/config-table.ts           print the markdown tables
  *   npx bun scripts/config-table.ts --write   replace them in docs/configuration.md
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { sectionMain, withSection, type GeneratedSection } from "./generated-section.ts";
 import { join } from "node:path";
 import { FIELD_TABLE, type FieldRow } from "../src/config/fields.ts";
 import type { Field, Section } from "../src/config/field.ts";
@@ -61,19 +61,9 @@ export function configTables(): string {
   ].join("\n");
 }
 
-/** docs/configuration.md with the text between the markers replaced by the generated tables. */
-export function withTables(doc: string): string {
-  const start = doc.indexOf(START);
-  const end = doc.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`${DOC_PATH}: the config-table markers are missing`);
-  return `${doc.slice(0, start + START.length)}\n${configTables()}\n${doc.slice(end)}`;
-}
+const SECTION: GeneratedSection = { path: DOC_PATH, start: START, end: END, name: "config-table", render: configTables };
 
-if (import.meta.main) {
-  if (process.argv.includes("--write")) {
-    writeFileSync(DOC_PATH, withTables(readFileSync(DOC_PATH, "utf8")));
-    process.stderr.write(`updated ${DOC_PATH}\n`);
-  } else {
-    process.stdout.write(configTables() + "\n");
-  }
-}
+/** docs/configuration.md with the text between the markers replaced by the generated tables. */
+export const withTables = (doc: string): string => withSection(SECTION, doc);
+
+if (import.meta.main) sectionMain(SECTION);

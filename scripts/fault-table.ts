@@ -6,8 +6,8 @@
  *   npx bun scripts/fault-table.ts           print the markdown table
  *   npx bun scripts/fault-table.ts --write   replace the table in docs/faults.md
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { sectionMain, withSection, type GeneratedSection } from "./generated-section.ts";
 import { MATRIX_CASES, OTHER_CASES, type MatrixCase } from "../test/faults/cases.ts";
 
 export const DOC_PATH = join(import.meta.dir, "..", "docs", "faults.md");
@@ -38,19 +38,9 @@ export function faultTable(): string {
   return rows.join("\n");
 }
 
-/** docs/faults.md with the table between the markers replaced by the generated one. */
-export function withTable(doc: string): string {
-  const start = doc.indexOf(START);
-  const end = doc.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`${DOC_PATH}: the table markers are missing`);
-  return `${doc.slice(0, start + START.length)}\n${faultTable()}\n${doc.slice(end)}`;
-}
+const SECTION: GeneratedSection = { path: DOC_PATH, start: START, end: END, name: "table", render: faultTable };
 
-if (import.meta.main) {
-  if (process.argv.includes("--write")) {
-    writeFileSync(DOC_PATH, withTable(readFileSync(DOC_PATH, "utf8")));
-    process.stderr.write(`updated ${DOC_PATH}\n`);
-  } else {
-    process.stdout.write(faultTable() + "\n");
-  }
-}
+/** docs/faults.md with the table between the markers replaced by the generated one. */
+export const withTable = (doc: string): string => withSection(SECTION, doc);
+
+if (import.meta.main) sectionMain(SECTION);
