@@ -23,7 +23,7 @@ import type { RequestRecord } from "../base/request-types.ts";
 import type { LoadOptions, LoadResult } from "./loadgen.ts";
 import { createReleaseClock, type ReleaseClock } from "./release-clock.ts";
 import type { DispatcherInit, FromDispatcher, ToDispatcher } from "./dispatcher.ts";
-import { Counter, engineCounters } from "./engine.ts";
+import { Counter, engineCounters } from "./counters.ts";
 import type { FeedPort } from "./request-feed.ts";
 import type { PreparedRequest } from "./request.ts";
 import { workerEntry } from "../base/worker-entry.ts";

@@ -60,8 +60,6 @@ export interface EngineResult {
   cancelled: boolean;
 }
 
-export { Counter, engineCounters } from "./counters.ts";
-
 export class Engine {
   /** Requests in flight: the units add and delete theirs; the sweeper and cancel() abort them. */
   readonly inFlight = new Set<Exchange>();

@@ -15,7 +15,8 @@ import { createReleaseClock } from "./release-clock.ts";
 import type { RequestFeed } from "./request-feed.ts";
 import type { Schedule } from "./schedule.ts";
 import { realClock } from "./clock.ts";
-import { Engine, engineCounters, type EngineResult } from "./engine.ts";
+import { Engine, type EngineResult } from "./engine.ts";
+import { engineCounters } from "./counters.ts";
 import { RequestUnits } from "./request-units.ts";
 import type { Readiness, Units, WakeSource } from "./units.ts";
 

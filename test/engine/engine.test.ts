@@ -5,7 +5,8 @@
  * engines claiming from one set of counters (as worker threads do).
  */
 import { describe, expect, test } from "bun:test";
-import { Engine, engineCounters, BURST_SLICE, type EngineOptions, type EngineResult } from "../../src/engine/engine.ts";
+import { Engine, BURST_SLICE, type EngineOptions, type EngineResult } from "../../src/engine/engine.ts";
+import { engineCounters } from "../../src/engine/counters.ts";
 import type { Exchange, Readiness, Units } from "../../src/engine/units.ts";
 import { arraySchedule, atStart, type Schedule } from "../../src/engine/schedule.ts";
 import { FakeClock, SPIN_STEP_MS } from "../helpers/fake-clock.ts";
