@@ -5,6 +5,8 @@ import type { ThreadCpu } from "./scale-probe.ts";
 
 /** One run of bench/scale-wire.ts. */
 export interface ScaleSpec {
+  /** vbench, bench/floor-client.c (the machine's floor) or bench/floor-client.ts (the runtime's). */
+  client: "vbench" | "floor" | "bun-floor";
   streams: number;
   tokensPerMessage: number;
   prompts: number;
@@ -27,7 +29,10 @@ export interface ScaleResult {
   /** Client's send stamps of the first max_concurrency requests (all released at t0): last − first. */
   firstWaveSendSpanMs: number;
   failed: number;
-  client: ClientDoc;
+  /** vbench's own figures (benchmark_results.json `vbench.client`); null for the floor client. */
+  client: ClientDoc | null;
+  /** The client's CPU during the measured run (s). */
+  clientCpuS: number;
   /** CPU of the whole client process, start-up and warm-ups included (s). */
   processCpuS: number;
   involuntarySwitches: number;
@@ -46,7 +51,6 @@ const us = (s: number, n: number) => `${((s * 1e6) / n).toFixed(1)} µs`;
 export function formatScale(r: ScaleResult): string[] {
   const x = r.comparison;
   const c = r.client;
-  const loop = c.event_loop_lag_ms;
   const threads = r.threadCpu.filter((t) => t.cpuS >= 0.05).map((t) => `${t.name}${t.threads > 1 ? `×${t.threads}` : ""} ${t.cpuS.toFixed(2)} s`);
   return [
     `${r.requests} requests (${r.failed} failed), ${x.matched} matched on the wire${x.missing ? `, ${x.missing} not seen` : ""}${x.messageCountMismatch ? `, ${x.messageCountMismatch} with another message count` : ""}; ${x.messages} token messages; ${r.retransmissions} TCP retransmissions on lo${r.retransmissions ? " (a socket backlog overflowed: counted at the first copy)" : ""}`,
@@ -55,20 +59,28 @@ export function formatScale(r: ScaleResult): string[] {
       `p99 ITL ${signed(x.clientItlMs.p99 - x.wireItlMs.p99)} ms (${ms(x.clientItlMs.p99)} vs ${ms(x.wireItlMs.p99)}; message gaps, mean ${signed(x.clientItlMs.mean - x.wireItlMs.mean, 3)} ms)`,
     `per request TTFT error: mean ${signed(x.ttftErrorMs.mean)}, p50 ${signed(x.ttftErrorMs.p50)}, p99 ${signed(x.ttftErrorMs.p99)}, max ${signed(x.ttftErrorMs.max)} ms`,
     `first wave: ${r.spec.streams} requests released at once, sent over ${ms(r.firstWaveSendSpanMs)} (${us(r.firstWaveSendSpanMs / 1000, r.spec.streams)} each, client send stamps)`,
-    `send lag (request's last byte on the wire − client's send stamp): ${d(x.sendLagMs, 3)}; vbench's own send_lag_ms p99 ${ms(c.send_lag_ms.percentiles.p99 ?? NaN, 3)}`,
+    `send lag (request's last byte on the wire − client's send stamp): ${d(x.sendLagMs, 3)}${c ? `; vbench's own send_lag_ms p99 ${ms(c.send_lag_ms.percentiles.p99 ?? NaN, 3)}` : ""}`,
     `clocks aligned: client wall-clock times shifted by ${signed(x.clockShiftMs, 3)} ms so the quickest message read is 0 (send and receive lags only); send lag min ${ms(x.sendLagMs.min, 3)}`,
     `first-token receive lag (client stamp − first token packet): mean ${ms(x.firstTokenReceiveLagMs.mean, 3)}, ${d(x.firstTokenReceiveLagMs, 3)}`,
     `every message's receive lag (the stall as reads saw it, ${x.messageReceiveLagMs.count} messages): ${d(x.messageReceiveLagMs, 3)}; over 1 ms: ${((100 * x.messageReceiveLagMs.over1Ms) / Math.max(1, x.messageReceiveLagMs.count)).toFixed(2)}%`,
     `worst 100 ms windows of message receive lag (s from the first request on the wire of ${(r.spec.prompts / r.spec.streams).toFixed(0)} waves of ~${(((r.spec.ttftMs + (r.spec.outputTokens - 1) * r.spec.itlMs) / 1000)).toFixed(1)} s): ` +
       x.worstWindows.map((w) => `${w.fromS.toFixed(1)} s max ${ms(w.maxLagMs)}`).join(", "),
+    ...(c ? vbenchOwn(c) : []),
+    `client CPU during the run ${r.clientCpuS.toFixed(2)} s: ${us(r.clientCpuS, x.messages)} per stream message, ${us(r.clientCpuS, r.requests)} per request (all of it divided by each); ` +
+      `whole process ${r.processCpuS.toFixed(2)} s, ${r.involuntarySwitches} involuntary context switches`,
+    ...(threads.length ? [`client threads by CPU: ${threads.join(", ")}`] : []),
+    ...(r.workers !== null ? [`workers: ${r.workers}`] : []),
+    ...(c?.client_bound ? [`flagged client-bound: ${c.client_bound_reason}`] : []),
+    ...(r.kept ? [`kept: ${r.kept}`] : []),
+  ];
+}
+
+/** What vbench says of itself (the floor client has none of it). */
+function vbenchOwn(c: ClientDoc): string[] {
+  const loop = c.event_loop_lag_ms;
+  return [
     `event-loop stall probe (20 ms timer, ${loop.samples} samples): p50 ${ms(loop.p50, 3)}, p99 ${ms(loop.p99, 3)}, max ${ms(loop.max, 3)}; dispatch lag p99 ${ms(c.dispatch_lag_ms.percentiles.p99 ?? NaN, 3)}`,
     ...(c.read_stalls ? [`read callbacks over 1 ms: ${c.read_stalls.over_1ms} of ${c.read_stalls.reads} (${((1e6 * c.read_stalls.over_1ms) / Math.max(1, c.read_stalls.reads)).toFixed(0)} per million), over 5 ms: ${c.read_stalls.over_5ms}, longest ${ms(c.read_stalls.max_ms, 3)} (vbench's own read_stalls)`] : []),
-    `client CPU during the run ${c.client_cpu_s.toFixed(2)} s: ${us(c.client_cpu_s, x.messages)} per stream message, ${us(c.client_cpu_s, r.requests)} per request (all of it divided by each); ` +
-      `whole process ${r.processCpuS.toFixed(2)} s, ${r.involuntarySwitches} involuntary context switches`,
-    `client threads by CPU: ${threads.join(", ") || "-"}`,
-    ...(r.workers !== null ? [`workers: ${r.workers}`] : []),
-    ...(c.client_bound ? [`flagged client-bound: ${c.client_bound_reason}`] : []),
-    ...(r.kept ? [`kept: ${r.kept}`] : []),
   ];
 }
 
@@ -79,21 +91,26 @@ const range = (values: number[], digits = 2, sign = true) => {
   return lo === hi ? f(lo) : `${f(lo)}..${f(hi)}`;
 };
 
-/** Per mode (pinned or not), the range of each headline figure over several runs. */
+/** Per client and mode (pinned or not), the range of each headline figure over several runs. */
 export function formatRanges(results: ScaleResult[]): string[] {
   const lines: string[] = [];
-  for (const pin of [false, true]) {
-    const rs = results.filter((r) => r.spec.pin === pin);
-    if (rs.length === 0) continue;
-    const of = (f: (r: ScaleResult) => number, digits = 2, sign = true) => range(rs.map(f), digits, sign);
-    lines.push(
-      `${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire mean TTFT ${of((r) => r.comparison.clientTtftMs.mean - r.comparison.wireTtftMs.mean)} ms, ` +
-        `p99 TTFT ${of((r) => r.comparison.clientTtftMs.p99 - r.comparison.wireTtftMs.p99)} ms, p99 ITL ${of((r) => r.comparison.clientItlMs.p99 - r.comparison.wireItlMs.p99)} ms; ` +
-        `message receive lag p99 ${of((r) => r.comparison.messageReceiveLagMs.p99, 2, false)} ms; ` +
-        (rs.every((r) => r.client.read_stalls) ? `read callbacks over 1 ms ${of((r) => r.client.read_stalls!.over_1ms, 0, false)}, longest ${of((r) => r.client.read_stalls!.max_ms, 2, false)} ms; ` : "") +
-        `event-loop probe p99 ${of((r) => r.client.event_loop_lag_ms.p99, 2, false)} ms, max ${of((r) => r.client.event_loop_lag_ms.max, 2, false)} ms; ` +
-        `CPU per message ${of((r) => (r.client.client_cpu_s * 1e6) / r.comparison.messages, 1, false)} µs; load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,
-    );
+  for (const client of ["vbench", "floor", "bun-floor"] as const) {
+    for (const pin of [false, true]) {
+      const rs = results.filter((r) => r.spec.pin === pin && r.spec.client === client);
+      if (rs.length === 0) continue;
+      const of = (f: (r: ScaleResult) => number, digits = 2, sign = true) => range(rs.map(f), digits, sign);
+      const own = rs.map((r) => r.client).filter((c): c is ClientDoc => c !== null);
+      const ofOwn = (f: (c: ClientDoc) => number, digits = 2) => range(own.map(f), digits, false);
+      lines.push(
+        `${{ vbench: "vbench", floor: "C floor client", "bun-floor": "Bun floor client" }[client]}, ${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire mean TTFT ${of((r) => r.comparison.clientTtftMs.mean - r.comparison.wireTtftMs.mean)} ms, ` +
+          `p99 TTFT ${of((r) => r.comparison.clientTtftMs.p99 - r.comparison.wireTtftMs.p99)} ms, p99 ITL ${of((r) => r.comparison.clientItlMs.p99 - r.comparison.wireItlMs.p99)} ms; ` +
+          `message receive lag p99 ${of((r) => r.comparison.messageReceiveLagMs.p99, 2, false)} ms, max ${of((r) => r.comparison.messageReceiveLagMs.max, 2, false)} ms; ` +
+          `first wave ${of((r) => r.firstWaveSendSpanMs, 1, false)} ms; ` +
+          (own.length && own.every((c) => c.read_stalls) ? `read callbacks over 1 ms ${ofOwn((c) => c.read_stalls!.over_1ms, 0)}, longest ${ofOwn((c) => c.read_stalls!.max_ms)} ms; ` : "") +
+          (own.length ? `event-loop probe p99 ${ofOwn((c) => c.event_loop_lag_ms.p99)} ms, max ${ofOwn((c) => c.event_loop_lag_ms.max)} ms; ` : "") +
+          `CPU per message ${of((r) => (r.clientCpuS * 1e6) / r.comparison.messages, 1, false)} µs; load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,
+      );
+    }
   }
   return lines;
 }

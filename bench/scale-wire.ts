@@ -18,6 +18,10 @@
  * --rounds K repeat K times (interleaved with --both) and end with the range of each figure
  * --preset 4096   4096 streams, 16 tokens per message (the same ~25,600 messages/s)
  * --workers N     passed to vbench as VBENCH_WORKERS=N; the output says whether the binary honoured it
+ * --client floor  run bench/floor-client.c instead of vbench (compiled with cc): the same closed loop done with
+ *                 the least a client can do (one C thread, epoll, a stamp per read), so its error is the machine's floor
+ * --client bun-floor  the same loop in Bun (bench/floor-client.ts: raw sockets, nothing else): the runtime's floor
+ * --vs-floor      each round runs vbench, the C floor client and the Bun one on the same settings (interleaved)
  * --keep     keep the capture and the results directory (printed)
  *
  * Prints client-minus-wire mean/p99 TTFT and p99 ITL, send lag, first-token
@@ -25,21 +29,26 @@
  * per stream message and per request. Needs root (or CAP_NET_RAW) for tcpdump;
  * without it, says so and exits 0.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnMockProcess } from "../src/mock/spawn.ts";
-import { BINARY, benchArgs, findFile, machineLoad, readResults, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
+import { BINARY, benchArgs, type ClientDoc, findFile, machineLoad, readResults, REPO, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
 import { startWireCapture } from "./wire-truth.ts";
 import { compareAtScale, scaleRecordFromLine } from "./scale-compare.ts";
 import { formatRanges, formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
-import { sampleThreads, workerEvidence } from "./scale-probe.ts";
+import { sampleThreads, type ThreadCpu, workerEvidence } from "./scale-probe.ts";
 
-export function scaleSpec(args: Map<string, string>, pin = args.has("pin")): ScaleSpec {
+const CLIENTS: ScaleSpec["client"][] = ["vbench", "floor", "bun-floor"];
+
+export function scaleSpec(args: Map<string, string>, pin = args.has("pin"), client = (args.get("client") ?? "vbench") as ScaleSpec["client"]): ScaleSpec {
   const preset = args.get("preset");
   if (preset !== undefined && preset !== "4096" && preset !== "1024") throw new Error(`--preset is 1024 or 4096, not ${preset}`);
   const streams = Number(args.get("streams") ?? preset ?? 1024);
   const tokensPerMessage = Number(args.get("tokens-per-message") ?? (preset === "4096" ? 16 : 4));
+  if (!CLIENTS.includes(client)) throw new Error(`--client is ${CLIENTS.join(", ")}, not ${client}`);
   return {
+    client,
     streams,
     tokensPerMessage,
     prompts: Number(args.get("prompts") ?? 2 * streams),
@@ -54,68 +63,43 @@ export function scaleSpec(args: Map<string, string>, pin = args.has("pin")): Sca
   };
 }
 
-/** One run; a string when the capture could not start (no tcpdump, no right to capture). */
+/** One run; a string when the capture could not start (no tcpdump, no right to capture) or the client cannot run. */
 export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | string> {
   requireBinary();
   if (spec.pin && navigator.hardwareConcurrency < 2) return "--pin needs 2 CPUs (server on CPU 0, client on CPU 1)";
   if (spec.pin && !Bun.which("taskset")) return "--pin needs taskset (util-linux)";
+  const floor = spec.client === "floor" ? buildFloorClient() : spec.client === "bun-floor" ? [process.execPath, join(REPO, "bench/floor-client.ts")] : null;
+  if (typeof floor === "string") return floor;
   const server = spec.pin ? ["taskset", "-c", "0", BINARY] : [BINARY];
   const mock = await spawnMockProcess(server, { ttftMs: spec.ttftMs, itlMs: spec.itlMs, tokensPerChunk: spec.tokensPerMessage, exactPromptTokens: false });
   const dir = tempDir("scale-wire");
   try {
-    const scenario = {
-      backend: "openai",
-      dataset_type: "random",
-      random_input_len: spec.inputTokens,
-      random_output_len: spec.outputTokens,
-      max_concurrency: spec.streams,
-      num_prompts: spec.prompts,
-      request_rate: "inf",
-      warmups: spec.warmups,
-      tokenizer: "gpt2",
-    };
-    const config = await writeScenario(dir, scenario);
     // 256 MiB of kernel buffer: ~25,000 messages/s plus ACKs must not overflow while tcpdump is descheduled.
     const capture = await startWireCapture(Number(new URL(mock.url).port), join(dir, "wire.pcap"), { bufferKiB: 262_144 });
     if (typeof capture === "string") return capture;
     const load = machineLoad();
-    const args = ["run", "--config", config, "--base-url", mock.url, "--output-dir", join(dir, "out")];
-    const client = [...(spec.pin ? ["taskset", "-c", "1"] : []), BINARY, ...args];
-    const env: Record<string, string> = { ...(process.env as Record<string, string>) };
-    if (spec.workers !== null) env.VBENCH_WORKERS = String(spec.workers);
-    const proc = Bun.spawn(client, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env });
-    const threads = sampleThreads(proc.pid);
-    const [, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    const threadCpu = threads.stop();
+    const run = floor ? await runFloorClient(spec, floor, mock.url, dir) : await runVbench(spec, mock.url, dir);
     const seen = { retransmissions: 0 };
     const wire = await capture.stop(seen);
-    if (code !== 0) throw new Error(`vbench exited ${code}: ${stderr.slice(-2000)}`);
-    const out = join(dir, "out");
-    const lines = readFileSync(findFile(out, "requests.jsonl"), "utf8").split("\n").filter(Boolean);
-    const records = lines.map(scaleRecordFromLine);
+    const records = run.lines.map(scaleRecordFromLine);
     const comparison = compareAtScale(records, wire);
     const sent = Float64Array.from(records, (r) => r.sentAtMs).sort();
     const wave = Math.min(spec.streams, sent.length) - 1;
-    const doc = readResults(out);
-    const usage = proc.resourceUsage();
-    const command =
-      `${spec.pin ? "taskset -c 1 " : ""}dist/vbench run --config scenario.json --base-url $SIM --output-dir out` +
-      `${spec.workers !== null ? ` (VBENCH_WORKERS=${spec.workers})` : ""}  # scenario.json: ${JSON.stringify(scenario)}; ` +
-      `simulator: ${spec.pin ? "taskset -c 0 " : ""}vbench mock --ttft-ms ${spec.ttftMs} --itl-ms ${spec.itlMs} --tokens-per-chunk ${spec.tokensPerMessage}; ` +
-      `capture: tcpdump -i lo -B 262144 -s 0 tcp port $PORT`;
+    const simulator = `simulator: ${spec.pin ? "taskset -c 0 " : ""}vbench mock --ttft-ms ${spec.ttftMs} --itl-ms ${spec.itlMs} --tokens-per-chunk ${spec.tokensPerMessage}; capture: tcpdump -i lo -B 262144 -s 0 tcp port $PORT`;
     return {
       spec,
       comparison,
-      requests: lines.length,
+      requests: run.lines.length,
       retransmissions: seen.retransmissions,
       firstWaveSendSpanMs: wave >= 0 ? sent[wave]! - sent[0]! : NaN,
-      failed: doc.failed as number,
-      client: doc.vbench.client,
-      processCpuS: usage ? Number(usage.cpuTime.total) / 1e6 : NaN,
-      involuntarySwitches: usage ? usage.contextSwitches.involuntary : NaN,
-      threadCpu,
-      workers: spec.workers === null ? null : workerEvidence(doc, out, spec.workers, threadCpu),
-      command,
+      failed: run.failed,
+      client: run.client,
+      clientCpuS: run.clientCpuS,
+      processCpuS: run.processCpuS,
+      involuntarySwitches: run.involuntarySwitches,
+      threadCpu: run.threadCpu,
+      workers: run.workers,
+      command: `${run.command}; ${simulator}`,
       load,
       kept: spec.keep ? dir : null,
     };
@@ -125,14 +109,110 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
   }
 }
 
+/** What one client's run left behind: its records (requests.jsonl lines) and what it says of itself. */
+interface ClientRun {
+  lines: string[];
+  failed: number;
+  client: ClientDoc | null;
+  clientCpuS: number;
+  processCpuS: number;
+  involuntarySwitches: number;
+  threadCpu: ThreadCpu[];
+  workers: string | null;
+  command: string;
+}
+
+async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise<ClientRun> {
+  const scenario = {
+    backend: "openai",
+    dataset_type: "random",
+    random_input_len: spec.inputTokens,
+    random_output_len: spec.outputTokens,
+    max_concurrency: spec.streams,
+    num_prompts: spec.prompts,
+    request_rate: "inf",
+    warmups: spec.warmups,
+    tokenizer: "gpt2",
+  };
+  const config = await writeScenario(dir, scenario);
+  const out = join(dir, "out");
+  const client = [...(spec.pin ? ["taskset", "-c", "1"] : []), BINARY, "run", "--config", config, "--base-url", baseUrl, "--output-dir", out];
+  const env: Record<string, string> = { ...(process.env as Record<string, string>) };
+  if (spec.workers !== null) env.VBENCH_WORKERS = String(spec.workers);
+  const proc = Bun.spawn(client, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env });
+  const threads = sampleThreads(proc.pid);
+  const [, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const threadCpu = threads.stop();
+  if (code !== 0) throw new Error(`vbench exited ${code}: ${stderr.slice(-2000)}`);
+  const doc = readResults(out);
+  const usage = proc.resourceUsage();
+  return {
+    lines: readFileSync(findFile(out, "requests.jsonl"), "utf8").split("\n").filter(Boolean),
+    failed: doc.failed as number,
+    client: doc.vbench.client,
+    clientCpuS: doc.vbench.client.client_cpu_s,
+    processCpuS: usage ? Number(usage.cpuTime.total) / 1e6 : NaN,
+    involuntarySwitches: usage ? usage.contextSwitches.involuntary : NaN,
+    threadCpu,
+    workers: spec.workers === null ? null : workerEvidence(doc, out, spec.workers, threadCpu),
+    command:
+      `${spec.pin ? "taskset -c 1 " : ""}dist/vbench run --config scenario.json --base-url $SIM --output-dir out` +
+      `${spec.workers !== null ? ` (VBENCH_WORKERS=${spec.workers})` : ""}  # scenario.json: ${JSON.stringify(scenario)}`,
+  };
+}
+
+const FLOOR_SOURCE = join(REPO, "bench/floor-client.c");
+
+/** Compiles bench/floor-client.c (once per source change) and returns its command, or why it cannot. */
+function buildFloorClient(): string[] | string {
+  const cc = Bun.which("cc") ?? Bun.which("gcc");
+  if (!cc) return "--client floor needs a C compiler (apt-get install gcc)";
+  const binary = join(tmpdir(), `vbench-floor-client-${Bun.hash(readFileSync(FLOOR_SOURCE)).toString(16)}`);
+  if (existsSync(binary)) return [binary];
+  const built = Bun.spawnSync([cc, "-O2", "-o", binary, FLOOR_SOURCE], { stderr: "pipe" });
+  if (built.exitCode !== 0) throw new Error(`cc bench/floor-client.c failed: ${built.stderr.toString()}`);
+  return [binary];
+}
+
+/** The same closed loop run by bench/floor-client.c (the machine's floor) or floor-client.ts (the runtime's). */
+async function runFloorClient(spec: ScaleSpec, command: string[], baseUrl: string, dir: string): Promise<ClientRun> {
+  if (spec.warmups !== spec.streams) throw new Error("--client floor warms up one request per stream (--warmups must equal --streams)");
+  // The body vbench's openai backend sends for a random prompt, with a fixed prompt of the same length in words.
+  const prompt = Array.from({ length: spec.inputTokens }, (_, i) => ["the", "cat", "sat", "on", "a", "mat"][i % 6]).join(" ");
+  const body = { model: "vbench-mock", prompt, max_tokens: spec.outputTokens, ignore_eos: true, stream: true, stream_options: { include_usage: true } };
+  const bodyPath = join(dir, "body.json");
+  await Bun.write(bodyPath, JSON.stringify(body));
+  const records = join(dir, "floor.jsonl");
+  const port = new URL(baseUrl).port;
+  const argv = [...command, port, String(spec.streams), String(spec.prompts), bodyPath, records];
+  const proc = Bun.spawn([...(spec.pin ? ["taskset", "-c", "1"] : []), ...argv], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`floor-client exited ${code}: ${stderr.slice(-2000)}`);
+  const said = JSON.parse(stdout) as { cpu_s: number; involuntary_switches: number | null };
+  const usage = proc.resourceUsage();
+  return {
+    lines: readFileSync(records, "utf8").split("\n").filter(Boolean),
+    failed: 0,
+    client: null,
+    clientCpuS: said.cpu_s,
+    processCpuS: usage ? Number(usage.cpuTime.total) / 1e6 : NaN,
+    involuntarySwitches: said.involuntary_switches ?? (usage ? usage.contextSwitches.involuntary : NaN),
+    threadCpu: [],
+    workers: null,
+    command: `${spec.pin ? "taskset -c 1 " : ""}${spec.client === "floor" ? "floor-client" : "bun bench/floor-client.ts"} $PORT ${spec.streams} ${spec.prompts} body.json out.jsonl  # ${spec.client === "floor" ? "cc -O2 bench/floor-client.c; " : ""}body.json: ${JSON.stringify({ ...body, prompt: `(${spec.inputTokens} words)` })}`,
+  };
+}
+
 export async function benchScaleWire(args = benchArgs()): Promise<(ScaleResult | string)[]> {
   const pins = args.has("both") ? [false, true] : [args.has("pin")];
+  const clients: ScaleSpec["client"][] = args.has("vs-floor") ? CLIENTS : [(args.get("client") ?? "vbench") as ScaleSpec["client"]];
   const rounds = Number(args.get("rounds") ?? 1);
   const results: (ScaleResult | string)[] = [];
   for (let round = 1; round <= rounds; round++) {
-    for (const pin of pins) {
-      const spec = scaleSpec(args, pin);
-      const title = `scale vs wire: ${spec.streams} streams, ${spec.tokensPerMessage} tokens/message, ${pin ? "pinned (server CPU 0, client CPU 1)" : "unpinned"}${spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : ""}${rounds > 1 ? `, round ${round} of ${rounds}` : ""}`;
+    for (const [pin, client] of pins.flatMap((p) => clients.map((c) => [p, c] as const))) {
+      const spec = scaleSpec(args, pin, client);
+      const who = client !== "vbench" ? `floor client (bench/floor-client.${client === "floor" ? "c" : "ts"})` : `vbench${spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : ""}`;
+      const title = `scale vs wire: ${who}, ${spec.streams} streams, ${spec.tokensPerMessage} tokens/message, ${pin ? "pinned (server CPU 0, client CPU 1)" : "unpinned"}${rounds > 1 ? `, round ${round} of ${rounds}` : ""}`;
       const r = await runScaleWire(spec);
       results.push(r);
       if (typeof r === "string") {
@@ -158,7 +238,7 @@ async function cpuSplit(r: ScaleResult): Promise<void> {
   const other = await runScaleWire(spec);
   if (typeof other === "string") return void console.log(`  cpu split: skipped (${other})`);
   const [m1, m2] = [r.comparison.messages, other.comparison.messages];
-  const [c1, c2] = [r.client.client_cpu_s, other.client.client_cpu_s];
+  const [c1, c2] = [r.clientCpuS, other.clientCpuS];
   const perMessageS = (c1 - c2) / (m1 - m2);
   const perRequestS = (c1 - perMessageS * m1) / r.requests;
   report(
