@@ -27,7 +27,7 @@ export const RUN_SETTINGS = {
   shards: setting({ section: "shard", env: "VBENCH_SHARDS", help: "Shard count N on a Kubernetes Indexed Job, which sets JOB_COMPLETION_INDEX in every pod" }),
   run_id: setting({ section: "shard", flag: "--run-id <id>", env: "VBENCH_RUN_ID", help: "Run id in every x-request-id and result; shards of one run share it", defaultText: "a random vb-xxxxxxxx" }),
   start_at: setting({ section: "shard", flag: "--start-at <time>", env: "VBENCH_START_AT", help: "Wait for this RFC 3339 UTC instant (e.g. 2026-12-02T16:30:00Z) before the first release; refuse if it has passed" }),
-  workers: setting({ section: "process", flag: "--workers <n>", env: "VBENCH_WORKERS", help: 'Worker threads that run the load engine, every mode (see docs/performance.md, "Worker threads"); 0 runs it on the main thread. VBENCH_DISPATCH_THREADS, the older name, is still read', defaultText: "the CPUs vbench may use, at most 16" }),
+  workers: setting({ section: "process", flag: "--workers <n>", env: "VBENCH_WORKERS", help: 'Worker threads that run the load engine, every mode (see docs/performance.md, "Worker threads"); 0 runs it on the main thread. VBENCH_DISPATCH_THREADS, the older name, is still read', defaultText: "the CPUs vbench may use, at most 16; 0 with one CPU" }),
   default_slice: setting({ section: "process", env: "VBENCH_DEFAULT_SLICE", help: "1 keeps the kernel's default scheduler slice for the engine's threads" }),
 } satisfies Record<string, Field<undefined>>;
 

@@ -34,7 +34,7 @@ const MAX_CLOCKS = 4;
 
 /** Why this load runs on the main thread, or null when worker threads can run it. */
 export function singleLoopReason(workers: number, backend: { name: string; builtIn: boolean; file: string | null }): string | null {
-  if (workers < 1) return "--workers 0";
+  if (workers < 1) return "--workers 0, or the default with one usable CPU";
   if (!backend.builtIn && backend.file === null) return `backend "${backend.name}" has no file a worker thread could load it from`;
   return null;
 }

@@ -25,7 +25,8 @@ import { parseFault } from "../../src/mock/faults.ts";
 describe("choosing worker threads", () => {
   test("--workers / VBENCH_WORKERS: default the CPUs vbench may use, 0 to 64 accepted, anything else a configuration error", () => {
     expect(workerCount(undefined, {})).toBe(defaultWorkers());
-    expect(defaultWorkers()).toBeGreaterThanOrEqual(1);
+    // One per usable CPU, at most 16; none with one CPU (a worker would only share it with the main thread).
+    expect([defaultWorkers(1), defaultWorkers(2), defaultWorkers(8), defaultWorkers(64)]).toEqual([0, 2, 8, 16]);
     expect(workerCount("3", {})).toBe(3);
     expect(workerCount(undefined, { VBENCH_WORKERS: "0" })).toBe(0);
     expect(workerCount("4", { VBENCH_WORKERS: "2" })).toBe(4);
