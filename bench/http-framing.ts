@@ -42,7 +42,7 @@ function measure(kind: Case, requests: number, chunks: number): number {
   (client as unknown as { idle: Map<string, unknown[]> }).idle.set(origin.authority, [socket]);
   let ended = 0;
   let bytes = 0;
-  const sink: ResponseSink = { onHead() {}, onBody: (b) => void (bytes += b.byteLength), onEnd: () => void ended++, onFail: (_k, m) => { throw new Error(m); } };
+  const sink: ResponseSink = { onHead() {}, onBody: (_b, start, end) => void (bytes += end - start), onEnd: () => void ended++, onFail: (_k, m) => { throw new Error(m); } };
   const payload = encoder.encode("GET / HTTP/1.1\r\n\r\n");
   const body = reads(kind, chunks);
   const run = (n: number) => {

@@ -12,8 +12,8 @@ import { noteRead } from "./read-stalls.ts";
 export interface ResponseSink {
   /** Status line and headers arrived (header names lower-cased). */
   onHead(status: number, headers: Map<string, string>, nowMs: number): void;
-  /** A piece of the (de-chunked) body. `bytes` is only valid during the call. */
-  onBody(bytes: Uint8Array, nowMs: number): void;
+  /** A piece of the (de-chunked) body: `bytes[start, end)`, only valid during the call. */
+  onBody(bytes: Uint8Array, start: number, end: number, nowMs: number): void;
   /** The response ended cleanly per HTTP framing (or by close for close-delimited bodies). */
   onEnd(nowMs: number): void;
   /** The exchange failed; `kind` tells connect errors from cut responses. */
@@ -51,8 +51,8 @@ export class Exchange implements ResponseHandler {
     this.sink.onHead(status, headers, this.nowMs);
   }
 
-  onBody(bytes: Uint8Array): void {
-    this.sink.onBody(bytes, this.nowMs);
+  onBody(bytes: Uint8Array, start: number, end: number): void {
+    this.sink.onBody(bytes, start, end, this.nowMs);
   }
 
   /** Stop this exchange without any further sink callback (the caller records why). */

@@ -123,18 +123,18 @@ export class TimedRequest implements ResponseSink {
     else this.plainBody = [];
   }
 
-  onBody(bytes: Uint8Array, now: number): void {
+  onBody(bytes: Uint8Array, start: number, end: number, now: number): void {
     this.nowMs = now - this.t0;
     this.lastActivityMs = this.nowMs;
     if (this.framer) {
-      this.framer.push(bytes);
+      this.framer.push(bytes, start, end);
       if (this.framer.bufferedBytes > MAX_EVENT_CHARS) this.fail("stream", `a single stream event exceeded ${MAX_EVENT_CHARS / 1048576} MiB`);
     } else if (this.plainBody) {
-      this.plainBodyChars += bytes.byteLength;
+      this.plainBodyChars += end - start;
       if (this.plainBodyChars > MAX_EVENT_CHARS) return this.fail("stream", `response body exceeded ${MAX_EVENT_CHARS / 1048576} MiB`);
-      this.plainBody.push(Buffer.from(bytes).toString("latin1"));
+      this.plainBody.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("latin1"));
     } else if (this.errorByteCount < HTTP_BODY_KEEP) {
-      const kept = bytes.slice(0, HTTP_BODY_KEEP - this.errorByteCount);
+      const kept = bytes.slice(start, Math.min(end, start + HTTP_BODY_KEEP - this.errorByteCount));
       this.errorBytes.push(kept);
       this.errorByteCount += kept.byteLength;
     }

@@ -4,14 +4,17 @@
  * `data` field, which is all a benchmark needs).
  *
  * Hot path: thousands of concurrent streams, ~100k events/s on one core. Each
- * push is decoded to a string once (a streaming TextDecoder keeps a UTF-8
- * character split across reads) and scanned with indexOf; the only strings
- * allocated are the payloads themselves and the carried-over partial line.
+ * push is decoded to a string once, straight from the range of the read it
+ * came in (no view of it, no TextDecoder: measured on loopback reads of one
+ * stream message, a view plus decode took 1.3–1.8 µs, decoding the range
+ * 0.4–0.5 µs; a UTF-8 character split across reads is carried over by hand),
+ * and scanned with indexOf; the only strings allocated are the payloads
+ * themselves and the carried-over partial line.
  */
 
 export interface SseFramer {
-  /** Feed the next bytes of the (de-chunked) response body. */
-  push(bytes: Uint8Array): void;
+  /** Feed the next bytes of the (de-chunked) response body: `bytes[start, end)` (all of it by default). */
+  push(bytes: Uint8Array, start?: number, end?: number): void;
   /**
    * The body ended. Dispatches a pending event that had data but no closing
    * blank line, and first processes a last line that had no line ending (as
@@ -27,7 +30,22 @@ export interface SseFramer {
 const LF = 10;
 const COLON = 58;
 const SPACE = 32;
-const STREAM_OPTS = { stream: true }; // hoisted: no options object per push
+const BOM = 0xfeff;
+
+/** The runtime's UTF-8 decoder of a byte range (Node's and Bun's Buffer method; invalid bytes become U+FFFD, as TextDecoder's). */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
+
+/** Bytes at the end of `bytes[start, end)` that begin a UTF-8 character the range does not finish (0 to 3). */
+export function incompleteUtf8Tail(bytes: Uint8Array, start: number, end: number): number {
+  for (let k = 1; k <= 3 && end - k >= start; k++) {
+    const b = bytes[end - k]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: its lead is further back
+    if (b < 0xc2 || b > 0xf4) return 0; // ASCII, or a byte no character starts with: nothing to wait for
+    const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    return length > k ? k : 0;
+  }
+  return 0;
+}
 
 /**
  * The value of the line `buf[start, end)` when it is a `data` field (one
@@ -55,7 +73,10 @@ function dataValue(buf: string, start: number, end: number): string | null {
  * are ignored. Invalid UTF-8 becomes U+FFFD, never an exception.
  */
 export function createSseFramer(onData: (payload: string) => void): SseFramer {
-  const decoder = new TextDecoder("utf-8"); // fatal: false, and strips a leading BOM as the SSE spec asks
+  /** The start of a character split across reads (0–3 bytes), decoded with the next read's bytes. */
+  let carry: Uint8Array | null = null;
+  /** Nothing decoded yet: a leading byte-order mark is dropped, as the SSE spec asks. */
+  let first = true;
   /** Text after the last line terminator seen; never contains CR or LF. */
   let pending = "";
   /** Data of the event being assembled; null until its first data field. */
@@ -104,17 +125,43 @@ export function createSseFramer(onData: (payload: string) => void): SseFramer {
     pending = pos === 0 ? buf : pos >= len ? "" : buf.slice(pos);
   }
 
+  /** Decode `bytes[start, end)` after any carried bytes, keeping an unfinished character for the next push. */
+  function decode(bytes: Uint8Array, start: number, end: number): string {
+    if (carry !== null) {
+      const joined = new Uint8Array(carry.byteLength + end - start);
+      joined.set(carry);
+      joined.set(bytes.subarray(start, end), carry.byteLength);
+      carry = null;
+      return decode(joined, 0, joined.byteLength);
+    }
+    const split = incompleteUtf8Tail(bytes, start, end);
+    if (split > 0) carry = bytes.slice(end - split, end);
+    let text = utf8Slice.call(bytes, start, end - split);
+    if (first && text.length > 0) {
+      first = false;
+      if (text.charCodeAt(0) === BOM) text = text.slice(1);
+    }
+    return text;
+  }
+
+  function feed(text: string): void {
+    if (text.length === 0) return;
+    if (pending.length === 0) scan(text, 0);
+    // `pending` holds no line terminator, so the search resumes after it.
+    else scan(pending + text, pending.length);
+  }
+
   return {
-    push(bytes: Uint8Array): void {
-      const text = decoder.decode(bytes, STREAM_OPTS);
-      if (text.length === 0) return;
-      if (pending.length === 0) scan(text, 0);
-      // `pending` holds no line terminator, so the search resumes after it.
-      else scan(pending + text, pending.length);
+    push(bytes: Uint8Array, start = 0, end = bytes.byteLength): void {
+      feed(decode(bytes, start, end));
     },
     end(options?: { truncated?: boolean }): void {
-      const tail = decoder.decode();
-      if (tail.length > 0) scan(pending.length === 0 ? tail : pending + tail, pending.length);
+      // An unfinished character at the very end is invalid: U+FFFD, as a TextDecoder's flush gives.
+      if (carry !== null) {
+        const rest = carry;
+        carry = null;
+        feed(utf8Slice.call(rest, 0, rest.byteLength));
+      }
       if (options?.truncated === true) pending = "";
       else if (pending.length > 0) {
         const last = pending;

@@ -18,7 +18,7 @@ function request(client: HttpClient, baseUrl: string, path: string, body: string
     const text = () => Buffer.concat(parts).toString("utf8");
     const sink: ResponseSink = {
       onHead: (s) => (status = s),
-      onBody: (bytes) => parts.push(bytes.slice()),
+      onBody: (bytes, start, end) => parts.push(bytes.slice(start, end)),
       onEnd: () => resolve({ status, body: text(), end: "end" }),
       onFail: (kind, message) => resolve({ status, body: text(), end: kind, message }),
     };

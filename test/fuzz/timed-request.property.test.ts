@@ -39,7 +39,7 @@ function drive(d: Drive): RequestRecord[] {
   request.markSent(0);
   let now = 1;
   request.onHead(d.status, new Map([["content-type", d.contentType]]), now);
-  for (const part of splitAt(d.body, d.cuts)) request.onBody(part, ++now);
+  for (const part of splitAt(d.body, d.cuts)) request.onBody(part, 0, part.byteLength, ++now);
   if (d.ending === "end") request.onEnd(++now);
   else if (d.ending === "cut") request.onFail("truncated", "connection closed before the response ended", ++now);
   else request.abort("timeout", "no data", ++now);

@@ -44,7 +44,7 @@ export function timedReplay(backend: BackendPlugin, reads: readonly Uint8Array[]
   request.markSent(sent);
   request.onHead(o.status ?? 200, new Map([["content-type", o.contentType ?? "text/event-stream"]]), sent + first);
   const at = (k: number) => sent + (o.readAtMs?.[k] ?? first + k * gap);
-  reads.forEach((bytes, k) => request.onBody(bytes, at(k)));
+  reads.forEach((bytes, k) => request.onBody(bytes, 0, bytes.byteLength, at(k)));
   request.onEnd(at(reads.length - 1) + gap);
   if (records.length !== 1) throw new Error(`expected one record, got ${records.length}`);
   return records[0]!;

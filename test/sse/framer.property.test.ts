@@ -119,3 +119,39 @@ test("SSE-shaped garbage (field names, colons, CR/LF soup) never throws", () => 
     FC,
   );
 });
+
+/** Events of `text` (already decoded) framed in one read: the reference for the decoding below. */
+function frameText(text: string): string[] {
+  const events: string[] = [];
+  const framer = createSseFramer((p) => events.push(p));
+  // A leading U+FEFF the decoder kept (a second byte-order mark) must survive the framer's own BOM rule.
+  framer.push(enc.encode(text.charCodeAt(0) === 0xfeff ? `\ufeff${text}` : text));
+  framer.end();
+  return events;
+}
+
+test("bytes of any kind, fed as ranges of one buffer under any split, decode as TextDecoder decodes them whole", () => {
+  // UTF-8 made likely: multi-byte characters, their fragments, invalid bytes, byte-order marks, line ends.
+  const piece = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 6 }).map((s) => [...enc.encode(s)]),
+    fc.constantFrom([0xef, 0xbb, 0xbf], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc3], [0x80], [0xff], [0xed, 0xa0, 0x80], [0xc0, 0xaf]),
+    fc.constantFrom([...enc.encode("data: ")], [10], [13, 10], [10, 10]),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 40 }), cutsArb, (pieces, cuts) => {
+      const bytes = Buffer.from(pieces.flat());
+      const events: string[] = [];
+      const framer = createSseFramer((p) => events.push(p));
+      const sorted = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
+      let from = 0;
+      for (const cut of sorted) {
+        framer.push(bytes, from, cut);
+        from = cut;
+      }
+      framer.push(bytes, from, bytes.length);
+      framer.end();
+      expect(events).toEqual(frameText(new TextDecoder().decode(bytes)));
+    }),
+    { ...FC, numRuns: 2000 },
+  );
+});

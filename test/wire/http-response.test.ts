@@ -26,7 +26,7 @@ function feed(reads: Uint8Array[], close = false): Outcome {
   const body: number[] = [];
   const framing = new ResponseFraming({
     onHead: (status, headers) => heads.push({ status, headers: Object.fromEntries(headers) }),
-    onBody: (bytes) => body.push(...bytes),
+    onBody: (bytes, start, end) => body.push(...bytes.subarray(start, end)),
   });
   const results = reads.map((r) => framing.push(r));
   const out: Outcome = { heads, body: Buffer.from(body).toString("latin1"), results, error: framing.error, keepAlive: framing.keepAlive, keepAliveTimeoutMs: framing.keepAliveTimeoutMs };
@@ -190,8 +190,8 @@ describe("the caller", () => {
     const bodies: string[] = [];
     const framing: ResponseFraming = new ResponseFraming({
       onHead() {},
-      onBody: (bytes) => {
-        bodies.push(Buffer.from(bytes).toString());
+      onBody: (bytes, start, end) => {
+        bodies.push(Buffer.from(bytes.subarray(start, end)).toString());
         framing.stop();
       },
     });
@@ -202,12 +202,19 @@ describe("the caller", () => {
     expect(framing.done).toBe(true);
   });
 
-  test("a body read that is exactly one chunk's data is handed over without a copy", () => {
-    const seen: Uint8Array[] = [];
-    const framing = new ResponseFraming({ onHead() {}, onBody: (b) => seen.push(b) });
+  test("body bytes are handed over as the read itself and the chunk's offsets: no copy, no view", () => {
+    const seen: [Uint8Array, number, number][] = [];
+    const framing = new ResponseFraming({ onHead() {}, onBody: (b, start, end) => seen.push([b, start, end]) });
     framing.push(enc.encode(`${SSE_HEAD}5\r\n`));
     const data = enc.encode("hello");
     framing.push(data);
-    expect(seen[0]).toBe(data);
+    const next = enc.encode("\r\n3\r\nabc\r\n");
+    framing.push(next);
+    expect(seen).toEqual([
+      [data, 0, 5],
+      [next, 5, 8],
+    ]);
+    expect(seen[0]![0]).toBe(data);
+    expect(seen[1]![0]).toBe(next);
   });
 });
