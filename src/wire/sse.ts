@@ -72,11 +72,42 @@ function dataValue(buf: string, start: number, end: number): string | null {
  * `data:` is stripped. Comments, `event:`, `id:`, `retry:` and unknown fields
  * are ignored. Invalid UTF-8 becomes U+FFFD, never an exception.
  */
-export function createSseFramer(onData: (payload: string) => void): SseFramer {
+/** UTF-8 decoding of successive byte ranges of one stream, as a streaming TextDecoder (a leading BOM dropped). */
+export class Utf8Ranges {
   /** The start of a character split across reads (0–3 bytes), decoded with the next read's bytes. */
-  let carry: Uint8Array | null = null;
+  private carry: Uint8Array | null = null;
   /** Nothing decoded yet: a leading byte-order mark is dropped, as the SSE spec asks. */
-  let first = true;
+  private first = true;
+
+  /** Decode `bytes[start, end)` after any carried bytes, keeping an unfinished character for the next call. */
+  decode(bytes: Uint8Array, start: number, end: number): string {
+    if (this.carry !== null) {
+      const joined = new Uint8Array(this.carry.byteLength + end - start);
+      joined.set(this.carry);
+      joined.set(bytes.subarray(start, end), this.carry.byteLength);
+      this.carry = null;
+      return this.decode(joined, 0, joined.byteLength);
+    }
+    const split = incompleteUtf8Tail(bytes, start, end);
+    if (split > 0) this.carry = bytes.slice(end - split, end);
+    let text = utf8Slice.call(bytes, start, end - split);
+    if (this.first && text.length > 0) {
+      this.first = false;
+      if (text.charCodeAt(0) === BOM) text = text.slice(1);
+    }
+    return text;
+  }
+
+  /** The stream ended: an unfinished character is invalid, U+FFFD (as a TextDecoder's flush gives). */
+  flush(): string {
+    const rest = this.carry;
+    this.carry = null;
+    return rest === null ? "" : utf8Slice.call(rest, 0, rest.byteLength);
+  }
+}
+
+export function createSseFramer(onData: (payload: string) => void): SseFramer {
+  const utf8 = new Utf8Ranges();
   /** Text after the last line terminator seen; never contains CR or LF. */
   let pending = "";
   /** Data of the event being assembled; null until its first data field. */
@@ -125,25 +156,6 @@ export function createSseFramer(onData: (payload: string) => void): SseFramer {
     pending = pos === 0 ? buf : pos >= len ? "" : buf.slice(pos);
   }
 
-  /** Decode `bytes[start, end)` after any carried bytes, keeping an unfinished character for the next push. */
-  function decode(bytes: Uint8Array, start: number, end: number): string {
-    if (carry !== null) {
-      const joined = new Uint8Array(carry.byteLength + end - start);
-      joined.set(carry);
-      joined.set(bytes.subarray(start, end), carry.byteLength);
-      carry = null;
-      return decode(joined, 0, joined.byteLength);
-    }
-    const split = incompleteUtf8Tail(bytes, start, end);
-    if (split > 0) carry = bytes.slice(end - split, end);
-    let text = utf8Slice.call(bytes, start, end - split);
-    if (first && text.length > 0) {
-      first = false;
-      if (text.charCodeAt(0) === BOM) text = text.slice(1);
-    }
-    return text;
-  }
-
   function feed(text: string): void {
     if (text.length === 0) return;
     if (pending.length === 0) scan(text, 0);
@@ -153,15 +165,10 @@ export function createSseFramer(onData: (payload: string) => void): SseFramer {
 
   return {
     push(bytes: Uint8Array, start = 0, end = bytes.byteLength): void {
-      feed(decode(bytes, start, end));
+      feed(utf8.decode(bytes, start, end));
     },
     end(options?: { truncated?: boolean }): void {
-      // An unfinished character at the very end is invalid: U+FFFD, as a TextDecoder's flush gives.
-      if (carry !== null) {
-        const rest = carry;
-        carry = null;
-        feed(utf8Slice.call(rest, 0, rest.byteLength));
-      }
+      feed(utf8.flush());
       if (options?.truncated === true) pending = "";
       else if (pending.length > 0) {
         const last = pending;
