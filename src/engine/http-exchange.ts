@@ -123,6 +123,6 @@ export const socketHandlers = {
 };
 
 export function writeRest(socket: Conn, ex: Exchange): void {
-  const n = socket.write(ex.payload.subarray(ex.written));
+  const n = socket.write(ex.written === 0 ? ex.payload : ex.payload.subarray(ex.written));
   if (n > 0) ex.written += n;
 }

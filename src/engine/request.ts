@@ -29,15 +29,17 @@ const HTTP_BODY_KEEP = 1024;
 /** A single SSE event or non-streaming body larger than this fails the request (a runaway server). */
 export const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
-const textEncoder = new TextEncoder();
+
+/** The runtime's UTF-8 writer into a byte array at an offset (Node's and Bun's Buffer method): no temporary array. */
+const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Uint8Array, text: string, offset: number): number }).utf8Write;
 
 /** Splice the request id into a prepared request: one copy, no string work. */
 export function requestBytes(prepared: PreparedRequest, requestId: string): Uint8Array {
-  const id = textEncoder.encode(requestId);
-  const out = new Uint8Array(prepared.head.byteLength + id.byteLength + prepared.tail.byteLength);
+  const idBytes = Buffer.byteLength(requestId, "utf8");
+  const out = new Uint8Array(prepared.head.byteLength + idBytes + prepared.tail.byteLength);
   out.set(prepared.head, 0);
-  out.set(id, prepared.head.byteLength);
-  out.set(prepared.tail, prepared.head.byteLength + id.byteLength);
+  utf8Write.call(out, requestId, prepared.head.byteLength);
+  out.set(prepared.tail, prepared.head.byteLength + idBytes);
   return out;
 }
 

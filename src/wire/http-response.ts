@@ -227,20 +227,21 @@ export class ResponseFraming {
   /** The status line and headers, possibly over several reads; returns where the body starts. */
   private readHead(data: Uint8Array, pos: number): number {
     const held = this.headBuf;
-    const buf = held ? concat(held, data.subarray(pos)) : data.subarray(pos);
-    const end = findHeadEnd(buf, held ? Math.max(0, held.byteLength - 3) : 0);
+    const buf = held ? Buffer.concat([held, data.subarray(pos)]) : data; // in place when in one read: no view
+    const from = held ? 0 : pos;
+    const end = findHeadEnd(buf, from, held ? Math.max(0, held.byteLength - 3) : pos);
     if (end < 0) {
-      if (buf.byteLength > MAX_HEAD_BYTES) this.malformed("response headers larger than 64 KiB");
-      else this.headBuf = buf.slice();
+      if (buf.byteLength - from > MAX_HEAD_BYTES) this.malformed("response headers larger than 64 KiB");
+      else this.headBuf = buf.slice(from);
       return data.byteLength;
     }
     this.headBuf = null;
-    if (!this.parseHead(buf, end)) this.malformed("malformed HTTP response head");
-    return pos + end - (held ? held.byteLength : 0);
+    if (!this.parseHead(buf, from, end)) this.malformed("malformed HTTP response head");
+    return held ? pos + end - held.byteLength : end;
   }
 
-  private parseHead(buf: Uint8Array, end: number): boolean {
-    const lines = Buffer.from(buf.buffer, buf.byteOffset, end).toString("latin1").split("\r\n");
+  private parseHead(buf: Uint8Array, start: number, end: number): boolean {
+    const lines = latin1Slice.call(buf, start, end).split("\r\n");
     const match = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0] ?? "");
     if (!match) return false;
     const status = Number(match[2]);
@@ -275,6 +276,9 @@ export class ResponseFraming {
   }
 }
 
+/** Node's and Bun's Latin-1 decoder of a byte range: no view, no copy. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
 /** 0–15 for an ASCII hex digit, else -1. */
 function hexValue(b: number): number {
   if (b >= 48 && b <= 57) return b - 48;
@@ -282,19 +286,12 @@ function hexValue(b: number): number {
   return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }
 
-/** Index just past the blank line (CRLF CRLF) that ends a head, searching from `from`; -1 when not there yet. */
-function findHeadEnd(buf: Uint8Array, from: number): number {
+/** Index just past the blank line (CRLF CRLF) that ends the head starting at `start`, searching from `from`; -1 when not there yet. */
+function findHeadEnd(buf: Uint8Array, start: number, from: number): number {
   let i = buf.indexOf(LF, from);
   while (i >= 0) {
-    if (i >= 3 && buf[i - 1] === CR && buf[i - 2] === LF && buf[i - 3] === CR) return i + 1;
+    if (i >= start + 3 && buf[i - 1] === CR && buf[i - 2] === LF && buf[i - 3] === CR) return i + 1;
     i = buf.indexOf(LF, i + 1);
   }
   return -1;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
 }
