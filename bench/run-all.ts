@@ -57,7 +57,7 @@ await benchAccuracy(quick ? new Map([["streams", "16,1024"], ["modes", "steady"]
 await benchSchedule(quick ? new Map([["rates", "1000"]]) : new Map());
 // Once more at 1000 req/s with the machine's own wake-up lag measured beside it (bench/floor.ts).
 await benchSchedule(new Map([["rates", "1000"], ["floor", "true"]]));
-if (!args.has("skip-scale-wire")) await benchScaleWire(new Map([["both", "true"]]));
+if (!args.has("skip-scale-wire")) await benchScaleWire(new Map([["both", "true"], ["vs-floor", "true"]]));
 if (!args.has("skip-1m")) await benchMemory(new Map([["requests", quick ? "100000" : "1000000"]]));
 microBench("summarize.ts");
 if (!args.has("skip-compare")) await benchCompareNoise(new Map([["pairs", quick ? "3" : "10"]]));

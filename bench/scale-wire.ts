@@ -68,7 +68,7 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
   requireBinary();
   if (spec.pin && navigator.hardwareConcurrency < 2) return "--pin needs 2 CPUs (server on CPU 0, client on CPU 1)";
   if (spec.pin && !Bun.which("taskset")) return "--pin needs taskset (util-linux)";
-  const floor = spec.client === "floor" ? buildFloorClient() : spec.client === "bun-floor" ? [process.execPath, join(REPO, "bench/floor-client.ts")] : null;
+  const floor = spec.client === "floor" ? buildFloorClient() : spec.client === "bun-floor" ? BUN_FLOOR : null;
   if (typeof floor === "string") return floor;
   const server = spec.pin ? ["taskset", "-c", "0", BINARY] : [BINARY];
   const mock = await spawnMockProcess(server, { ttftMs: spec.ttftMs, itlMs: spec.itlMs, tokensPerChunk: spec.tokensPerMessage, exactPromptTokens: false });
@@ -162,9 +162,11 @@ async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise
 }
 
 const FLOOR_SOURCE = join(REPO, "bench/floor-client.c");
+/** The Bun floor client's command (bench/floor-client.ts). */
+export const BUN_FLOOR = [process.execPath, join(REPO, "bench/floor-client.ts")];
 
 /** Compiles bench/floor-client.c (once per source change) and returns its command, or why it cannot. */
-function buildFloorClient(): string[] | string {
+export function buildFloorClient(): string[] | string {
   const cc = Bun.which("cc") ?? Bun.which("gcc");
   if (!cc) return "--client floor needs a C compiler (apt-get install gcc)";
   const binary = join(tmpdir(), `vbench-floor-client-${Bun.hash(readFileSync(FLOOR_SOURCE)).toString(16)}`);
@@ -217,7 +219,9 @@ export async function benchScaleWire(args = benchArgs()): Promise<(ScaleResult |
       results.push(r);
       if (typeof r === "string") {
         console.log(`\n## ${title}\n  skipped: ${r}`);
-        return results;
+        // No capture means nothing can be measured; a floor client that cannot run leaves vbench's runs.
+        if (client === "vbench") return results;
+        continue;
       }
       report(title, formatScale(r), r.command, r.load);
       if (args.has("cpu-split")) await cpuSplit(r);

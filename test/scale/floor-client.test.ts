@@ -1,0 +1,68 @@
+/**
+ * The floor clients of bench/scale-wire.ts (bench/floor-client.c and
+ * bench/floor-client.ts) are measuring instruments: they must run the same
+ * closed loop vbench runs and write records scale-compare.ts reads. Run here
+ * against the simulator on 127.0.0.1 (correctness only; their timing is
+ * what the bench reports).
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BUN_FLOOR, buildFloorClient } from "../../bench/scale-wire.ts";
+import { scaleRecordFromLine } from "../../bench/scale-compare.ts";
+import { peakOverlap } from "../../src/results/sweeps.ts";
+import { startMock, tempDir } from "../helpers/vbench.ts";
+import type { SpawnedMock } from "../../src/mock/spawn.ts";
+
+const STREAMS = 8;
+const PROMPTS = 24;
+const OUTPUT = 32;
+let mock: SpawnedMock;
+let dir: string;
+beforeAll(async () => {
+  mock = await startMock({ ttftMs: 5, itlMs: 1, tokensPerChunk: 4 });
+  dir = tempDir("vbench-floor-client-");
+  writeFileSync(join(dir, "body.json"), JSON.stringify({ model: "vbench-mock", prompt: "the cat sat", max_tokens: OUTPUT, ignore_eos: true, stream: true, stream_options: { include_usage: true } }));
+});
+afterAll(async () => {
+  await mock.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function runFloor(command: string[], name: string) {
+  const out = join(dir, `${name}.jsonl`);
+  const proc = Bun.spawn([...command, new URL(mock.url).port, String(STREAMS), String(PROMPTS), join(dir, "body.json"), out], { stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  expect((JSON.parse(stdout) as { cpu_s: number }).cpu_s).toBeGreaterThan(0);
+  return readFileSync(out, "utf8").trim().split("\n").map(scaleRecordFromLine);
+}
+
+for (const [name, command] of [
+  ["floor-client.c", () => buildFloorClient()],
+  ["floor-client.ts", () => BUN_FLOOR],
+] as const) {
+  test(`${name}: every request once, a stamp per token message, at most ${STREAMS} in flight`, async () => {
+    const cmd = command();
+    if (typeof cmd === "string") throw new Error(cmd); // no C compiler: .ci/run installs gcc
+    const records = await runFloor(cmd, name);
+    expect(records.map((r) => r.requestId)).toEqual(Array.from({ length: PROMPTS }, (_, i) => `floor-${i}`));
+    // The simulator sends the first token alone, then 4 per message: 1 + ceil(31 / 4) token messages.
+    const messages = 1 + Math.ceil((OUTPUT - 1) / 4);
+    for (const r of records) {
+      expect(r.success).toBe(true);
+      expect(r.chunkAtMs).toHaveLength(messages);
+      expect(r.chunkAtMs[0]!).toBeGreaterThan(r.sentAtMs + 4); // TTFT 5 ms at the simulator
+      for (let k = 1; k < messages; k++) expect(r.chunkAtMs[k]!).toBeGreaterThanOrEqual(r.chunkAtMs[k - 1]!);
+      // The wall-clock send time is the run clock's, shifted by one offset for all records.
+      expect(r.sentEpochMs - r.sentAtMs).toBeCloseTo(records[0]!.sentEpochMs - records[0]!.sentAtMs, 3);
+    }
+    expect(Math.abs(records[0]!.sentEpochMs - Date.now())).toBeLessThan(60_000);
+    // A closed loop: the first STREAMS at t0, never more than STREAMS in flight.
+    expect(records.slice(0, STREAMS).every((r) => r.sentAtMs < 50)).toBe(true);
+    const starts = Float64Array.from(records, (r) => r.sentAtMs);
+    const ends = Float64Array.from(records, (r) => r.chunkAtMs.at(-1)!);
+    expect(peakOverlap(starts, ends)).toBe(STREAMS);
+  });
+}
