@@ -10,8 +10,8 @@
  * --quick         fewer points: accuracy at 16 and 1024 streams (steady only), schedule at 1000 req/s, 100,000 requests for memory,
  *                 3 rounds of compare-noise instead of 10
  * --skip-compare  leave out compare-noise.ts (`compare` on A/A pairs and on a 30% TTFT change; 3–4 minutes for 10 rounds)
- * --skip-scale-wire  leave out scale-wire.ts (1024 streams against a tcpdump capture, unpinned then pinned; about 30 s;
- *                 skipped with a message when tcpdump cannot capture)
+ * --skip-scale-wire  leave out scale-wire.ts (1024 streams against a tcpdump capture, unpinned then pinned, vbench and
+ *                 the two floor clients; about 80 s; skipped with a message when tcpdump cannot capture)
  * The schedule at 1000 req/s runs a second time beside bench/floor.ts (the machine's own wake-up lag).
  * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
  * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts. VBENCH_BINARY=path measures another build.
