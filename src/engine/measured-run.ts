@@ -20,6 +20,7 @@ import { runSessions } from "./sessions.ts";
 import { singleLoopReason, type DispatchThreads } from "./dispatch-threads.ts";
 import { startClientMonitor, type ClientMonitor } from "./client-monitor.ts";
 import { takeReadStalls, type ReadStalls } from "./read-stalls.ts";
+import { dumpTrace } from "./stall-trace.ts";
 
 /** What one scenario's loads share. */
 export interface LoadPlan {
@@ -124,6 +125,7 @@ export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContex
   } else {
     const requests = supply?.forMainThread() ?? listFeed([]);
     load = await runLoad({ ...plan.base, requests, schedule: plan.schedule, indexMap: plan.byIndex, t0Ms, maxConcurrency: plan.maxConcurrency, requestIdPrefix: prefix, deadlineMs: plan.deadlineMs, signal, onRecord, onDispatch });
+    dumpTrace(0, t0Ms); // VBENCH_STALL_TRACE with the engine on this thread (--workers 0)
   }
   const supplied = await supply?.finish();
   if (producerFailure) log.error(`the request producer thread failed during the run (${producerFailure}); the run stopped there and every request that finished is kept. Please report this.`);
