@@ -10,6 +10,8 @@
  * across reads carries no text between them either.
  */
 
+import { findHeadEnd, keepAliveTimeoutMs, latin1Slice, statusOf } from "./http-head.ts";
+
 /** Receives one response. Callbacks run synchronously inside {@link ResponseFraming.push}. */
 export interface ResponseHandler {
   /** Status line and headers of the final (non-1xx) response; header names lower-cased. */
@@ -49,12 +51,6 @@ const SEMICOLON = 59;
 const MAX_HEAD_BYTES = 64 * 1024;
 /** Chunk sizes beyond this (2^48 bytes) are not believed: the digits would overflow exact integers. */
 const MAX_CHUNK_BYTES = 2 ** 48;
-
-/** `Keep-Alive: timeout=5, max=100` → 5000; Infinity when absent or unreadable. */
-export function keepAliveTimeoutMs(header: string | undefined): number {
-  const m = header === undefined ? null : /(?:^|[\s,;])timeout\s*=\s*(\d+(?:\.\d+)?)/i.exec(header);
-  return m ? Number(m[1]) * 1000 : Infinity;
-}
 
 /** One response's framing state. Make a new one per response. */
 export class ResponseFraming {
@@ -241,19 +237,20 @@ export class ResponseFraming {
   }
 
   private parseHead(buf: Uint8Array, start: number, end: number): boolean {
-    const lines = latin1Slice.call(buf, start, end).split("\r\n");
-    const match = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0] ?? "");
-    if (!match) return false;
-    const status = Number(match[2]);
+    const text = latin1Slice.call(buf, start, end);
+    const status = statusOf(text);
+    if (status < 0) return false;
     const headers = new Map<string, string>();
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(":");
-      if (colon <= 0) continue;
-      headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    // Line by line after the status line (the head ends with CRLF CRLF), no array of lines.
+    for (let from = text.indexOf("\r\n") + 2; from > 1 && from < text.length; ) {
+      const to = text.indexOf("\r\n", from);
+      const lineEnd = to < 0 ? text.length : to;
+      const colon = text.indexOf(":", from);
+      if (colon > from && colon < lineEnd) headers.set(text.slice(from, colon).trim().toLowerCase(), text.slice(colon + 1, lineEnd).trim());
+      from = lineEnd + 2;
     }
     const connection = headers.get("connection")?.toLowerCase() ?? "";
-    this.keepAlive = match[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
+    this.keepAlive = text.charCodeAt(7) === 49 /* HTTP/1.1 */ ? !connection.includes("close") : connection.includes("keep-alive");
     this.keepAliveTimeoutMs = keepAliveTimeoutMs(headers.get("keep-alive"));
     // An interim response (100 Continue): the real one follows.
     if (status >= 100 && status < 200) return true;
@@ -276,22 +273,9 @@ export class ResponseFraming {
   }
 }
 
-/** Node's and Bun's Latin-1 decoder of a byte range: no view, no copy. */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
-
 /** 0–15 for an ASCII hex digit, else -1. */
 function hexValue(b: number): number {
   if (b >= 48 && b <= 57) return b - 48;
   const lower = b | 0x20;
   return lower >= 97 && lower <= 102 ? lower - 87 : -1;
-}
-
-/** Index just past the blank line (CRLF CRLF) that ends the head starting at `start`, searching from `from`; -1 when not there yet. */
-function findHeadEnd(buf: Uint8Array, start: number, from: number): number {
-  let i = buf.indexOf(LF, from);
-  while (i >= 0) {
-    if (i >= start + 3 && buf[i - 1] === CR && buf[i - 2] === LF && buf[i - 3] === CR) return i + 1;
-    i = buf.indexOf(LF, i + 1);
-  }
-  return -1;
 }

@@ -66,12 +66,6 @@ function dataValue(buf: string, start: number, end: number): string | null {
   return valueStart === end ? "" : buf.slice(valueStart, end);
 }
 
-/**
- * Create a framer calling `onData` once per event with its data: several
- * `data:` lines of one event are joined with "\n"; one leading space after
- * `data:` is stripped. Comments, `event:`, `id:`, `retry:` and unknown fields
- * are ignored. Invalid UTF-8 becomes U+FFFD, never an exception.
- */
 /** UTF-8 decoding of successive byte ranges of one stream, as a streaming TextDecoder (a leading BOM dropped). */
 export class Utf8Ranges {
   /** The start of a character split across reads (0–3 bytes), decoded with the next read's bytes. */
@@ -106,34 +100,57 @@ export class Utf8Ranges {
   }
 }
 
-export function createSseFramer(onData: (payload: string) => void): SseFramer {
-  const utf8 = new Utf8Ranges();
+/** The framer behind createSseFramer: one object per response, its state in fields (no closures to allocate). */
+class EventStreamFramer implements SseFramer {
+  private readonly utf8 = new Utf8Ranges();
   /** Text after the last line terminator seen; never contains CR or LF. */
-  let pending = "";
+  private pending = "";
   /** Data of the event being assembled; null until its first data field. */
-  let data: string | null = null;
+  private data: string | null = null;
   /** The previous chunk ended with CR: an LF opening the next one belongs to it. */
-  let skipLf = false;
+  private skipLf = false;
 
-  function dispatch(): void {
-    if (data === null) return;
-    const payload = data;
-    data = null; // before the callback: the event is consumed whatever it does
-    onData(payload);
+  constructor(private readonly onData: (payload: string) => void) {}
+
+  push(bytes: Uint8Array, start = 0, end = bytes.byteLength): void {
+    this.feed(this.utf8.decode(bytes, start, end));
   }
 
-  function line(buf: string, start: number, end: number): void {
-    if (start === end) return dispatch();
+  end(options?: { truncated?: boolean }): void {
+    this.feed(this.utf8.flush());
+    if (options?.truncated === true) this.pending = "";
+    else if (this.pending.length > 0) {
+      const last = this.pending;
+      this.pending = "";
+      this.line(last, 0, last.length);
+    }
+    this.skipLf = false;
+    this.dispatch();
+  }
+
+  get bufferedBytes(): number {
+    return this.pending.length + (this.data === null ? 0 : this.data.length);
+  }
+
+  private dispatch(): void {
+    if (this.data === null) return;
+    const payload = this.data;
+    this.data = null; // before the callback: the event is consumed whatever it does
+    this.onData(payload);
+  }
+
+  private line(buf: string, start: number, end: number): void {
+    if (start === end) return this.dispatch();
     const value = dataValue(buf, start, end);
-    if (value !== null) data = data === null ? value : data + "\n" + value;
+    if (value !== null) this.data = this.data === null ? value : this.data + "\n" + value;
   }
 
   /** Scan `buf` from `from` for complete lines; keep the rest in `pending`. */
-  function scan(buf: string, from: number): void {
+  private scan(buf: string, from: number): void {
     const len = buf.length;
     let pos = 0;
-    if (skipLf && len > 0) {
-      skipLf = false;
+    if (this.skipLf && len > 0) {
+      this.skipLf = false;
       if (buf.charCodeAt(0) === LF) pos = 1;
     }
     // Positions of the next LF / CR at or after pos (-1: none left). Cached so
@@ -144,42 +161,32 @@ export function createSseFramer(onData: (payload: string) => void): SseFramer {
       // The nearer terminator ends the line; a CR may be the first half of CRLF.
       const atCr = nextCr !== -1 && (nextLf === -1 || nextCr < nextLf);
       const end = atCr ? nextCr : nextLf;
-      line(buf, pos, end);
+      this.line(buf, pos, end);
       pos = end + 1;
       if (atCr) {
-        if (pos === len) skipLf = true;
+        if (pos === len) this.skipLf = true;
         else if (buf.charCodeAt(pos) === LF) pos++;
       }
       if (nextLf !== -1 && nextLf < pos) nextLf = buf.indexOf("\n", pos);
       if (nextCr !== -1 && nextCr < pos) nextCr = buf.indexOf("\r", pos);
     }
-    pending = pos === 0 ? buf : pos >= len ? "" : buf.slice(pos);
+    this.pending = pos === 0 ? buf : pos >= len ? "" : buf.slice(pos);
   }
 
-  function feed(text: string): void {
+  private feed(text: string): void {
     if (text.length === 0) return;
-    if (pending.length === 0) scan(text, 0);
+    if (this.pending.length === 0) this.scan(text, 0);
     // `pending` holds no line terminator, so the search resumes after it.
-    else scan(pending + text, pending.length);
+    else this.scan(this.pending + text, this.pending.length);
   }
+}
 
-  return {
-    push(bytes: Uint8Array, start = 0, end = bytes.byteLength): void {
-      feed(utf8.decode(bytes, start, end));
-    },
-    end(options?: { truncated?: boolean }): void {
-      feed(utf8.flush());
-      if (options?.truncated === true) pending = "";
-      else if (pending.length > 0) {
-        const last = pending;
-        pending = "";
-        line(last, 0, last.length);
-      }
-      skipLf = false;
-      dispatch();
-    },
-    get bufferedBytes(): number {
-      return pending.length + (data === null ? 0 : data.length);
-    },
-  };
+/**
+ * Create a framer calling `onData` once per event with its data: several
+ * `data:` lines of one event are joined with "\n"; one leading space after
+ * `data:` is stripped. Comments, `event:`, `id:`, `retry:` and unknown fields
+ * are ignored. Invalid UTF-8 becomes U+FFFD, never an exception.
+ */
+export function createSseFramer(onData: (payload: string) => void): SseFramer {
+  return new EventStreamFramer(onData);
 }

@@ -162,7 +162,7 @@ describe("the head", () => {
   });
 
   test("a status line that is not HTTP/1.x is malformed, before any head reaches the handler", () => {
-    for (const text of ["HTTP/2 200\r\n\r\n", "hello\r\n\r\n", "HTTP/1.1 20 OK\r\n\r\n"]) {
+    for (const text of ["HTTP/2 200\r\n\r\n", "hello\r\n\r\n", "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.2 200 OK\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1200 OK\r\n\r\n", "HTTP/1.1 \r\n\r\n"]) {
       expect(everySplit(text)).toMatchObject({ heads: [], result: Framed.Malformed, error: "malformed HTTP response head" });
     }
   });
