@@ -12,6 +12,7 @@ import type { FailureCategory, RequestRecord } from "../base/request-types.ts";
 import { PayloadKind } from "../base/plugin-types.ts";
 import type { HttpClient, Origin, ResponseSink } from "./http.ts";
 import { createSseFramer, type SseFramer } from "../wire/sse.ts";
+import { latin1Slice } from "../wire/http-head.ts";
 import { sanitizeForTerminal } from "../base/log.ts";
 import { cur, TRACING } from "./stall-trace.ts";
 
@@ -28,7 +29,6 @@ export interface PreparedRequest {
 const HTTP_BODY_KEEP = 1024;
 /** A single SSE event or non-streaming body larger than this fails the request (a runaway server). */
 export const MAX_EVENT_CHARS = 64 * 1024 * 1024;
-
 
 /** The runtime's UTF-8 writer into a byte array at an offset (Node's and Bun's Buffer method): no temporary array. */
 const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Uint8Array, text: string, offset: number): number }).utf8Write;
@@ -134,7 +134,7 @@ export class TimedRequest implements ResponseSink {
     } else if (this.plainBody) {
       this.plainBodyChars += end - start;
       if (this.plainBodyChars > MAX_EVENT_CHARS) return this.fail("stream", `response body exceeded ${MAX_EVENT_CHARS / 1048576} MiB`);
-      this.plainBody.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("latin1"));
+      this.plainBody.push(latin1Slice.call(bytes, start, end));
     } else if (this.errorByteCount < HTTP_BODY_KEEP) {
       const kept = bytes.slice(start, Math.min(end, start + HTTP_BODY_KEEP - this.errorByteCount));
       this.errorBytes.push(kept);

@@ -48,6 +48,7 @@ const LF = 10;
 const SPACE = 32;
 const TAB = 9;
 const SEMICOLON = 59;
+const COLON = 58;
 const MAX_HEAD_BYTES = 64 * 1024;
 /** Chunk sizes beyond this (2^48 bytes) are not believed: the digits would overflow exact integers. */
 const MAX_CHUNK_BYTES = 2 ** 48;
@@ -245,7 +246,8 @@ export class ResponseFraming {
     for (let from = text.indexOf("\r\n") + 2; from > 1 && from < text.length; ) {
       const to = text.indexOf("\r\n", from);
       const lineEnd = to < 0 ? text.length : to;
-      const colon = text.indexOf(":", from);
+      let colon = from;
+      while (colon < lineEnd && text.charCodeAt(colon) !== COLON) colon++; // not indexOf: it would search past the line
       if (colon > from && colon < lineEnd) headers.set(text.slice(from, colon).trim().toLowerCase(), text.slice(colon + 1, lineEnd).trim());
       from = lineEnd + 2;
     }
