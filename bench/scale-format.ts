@@ -43,6 +43,8 @@ export interface ScaleResult {
   load: string;
   /** The kept directory (--keep), else null. */
   kept: string | null;
+  /** Which round of --rounds it was (runs of one round and mode are paired against each other). */
+  round: number;
 }
 
 const d = (x: Dist, digits = 2) => `p50 ${ms(x.p50, digits)}, p99 ${ms(x.p99, digits)}, max ${ms(x.max, digits)}`;
@@ -91,6 +93,28 @@ const range = (values: number[], digits = 2, sign = true) => {
   return lo === hi ? f(lo) : `${f(lo)}..${f(hi)}`;
 };
 
+/**
+ * vbench minus the C floor client of the same round and mode, per figure: the VM's speed drifts between
+ * rounds (docs/performance.md, "The floor"), so a paired difference says more than two ranges.
+ */
+function pairedWithFloor(results: ScaleResult[]): string[] {
+  const lines: string[] = [];
+  for (const pin of [false, true]) {
+    const pairs = results
+      .filter((r) => r.spec.client === "vbench" && r.spec.pin === pin)
+      .map((v) => [v, results.find((f) => f.spec.client === "floor" && f.spec.pin === pin && f.round === v.round)] as const)
+      .filter((p): p is readonly [ScaleResult, ScaleResult] => p[1] !== undefined);
+    if (pairs.length === 0) continue;
+    const of = (f: (r: ScaleResult) => number, digits = 2) => range(pairs.map(([v, c]) => f(v) - f(c)), digits);
+    const ratio = range(pairs.map(([v, c]) => v.clientCpuS / v.comparison.messages / (c.clientCpuS / c.comparison.messages)), 2, false);
+    lines.push(
+      `vbench − C floor, same round, ${pin ? "pinned" : "unpinned"} (${pairs.length} pairs): mean TTFT error ${of((r) => r.comparison.clientTtftMs.mean - r.comparison.wireTtftMs.mean)} ms, ` +
+        `p99 TTFT error ${of((r) => r.comparison.clientTtftMs.p99 - r.comparison.wireTtftMs.p99)} ms, p99 ITL error ${of((r) => r.comparison.clientItlMs.p99 - r.comparison.wireItlMs.p99)} ms; CPU per message ×${ratio}`,
+    );
+  }
+  return lines;
+}
+
 /** Per client and mode (pinned or not), the range of each headline figure over several runs. */
 export function formatRanges(results: ScaleResult[]): string[] {
   const lines: string[] = [];
@@ -112,5 +136,5 @@ export function formatRanges(results: ScaleResult[]): string[] {
       );
     }
   }
-  return lines;
+  return [...lines, ...pairedWithFloor(results)];
 }

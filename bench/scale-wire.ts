@@ -102,6 +102,7 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
       command: `${run.command}; ${simulator}`,
       load,
       kept: spec.keep ? dir : null,
+      round: 1,
     };
   } finally {
     await mock.stop();
@@ -216,6 +217,7 @@ export async function benchScaleWire(args = benchArgs()): Promise<(ScaleResult |
       const who = client !== "vbench" ? `floor client (bench/floor-client.${client === "floor" ? "c" : "ts"})` : `vbench${spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : ""}`;
       const title = `scale vs wire: ${who}, ${spec.streams} streams, ${spec.tokensPerMessage} tokens/message, ${pin ? "pinned (server CPU 0, client CPU 1)" : "unpinned"}${rounds > 1 ? `, round ${round} of ${rounds}` : ""}`;
       const r = await runScaleWire(spec);
+      if (typeof r !== "string") r.round = round;
       results.push(r);
       if (typeof r === "string") {
         console.log(`\n## ${title}\n  skipped: ${r}`);
