@@ -33,11 +33,11 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnMockProcess } from "../src/mock/spawn.ts";
-import { BINARY, benchArgs, type ClientDoc, findFile, machineLoad, readResults, REPO, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
+import { BINARY, benchArgs, findFile, machineLoad, readResults, REPO, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
 import { startWireCapture } from "./wire-truth.ts";
 import { compareAtScale, scaleRecordFromLine } from "./scale-compare.ts";
 import { formatRanges, formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
-import { sampleThreads, type ThreadCpu, workerEvidence } from "./scale-probe.ts";
+import { sampleThreads, workerEvidence } from "./scale-probe.ts";
 
 const CLIENTS: ScaleSpec["client"][] = ["vbench", "floor", "bun-floor"];
 
@@ -86,19 +86,14 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
     const sent = Float64Array.from(records, (r) => r.sentAtMs).sort();
     const wave = Math.min(spec.streams, sent.length) - 1;
     const simulator = `simulator: ${spec.pin ? "taskset -c 0 " : ""}vbench mock --ttft-ms ${spec.ttftMs} --itl-ms ${spec.itlMs} --tokens-per-chunk ${spec.tokensPerMessage}; capture: tcpdump -i lo -B 262144 -s 0 tcp port $PORT`;
+    const { lines, ...own } = run;
     return {
+      ...own,
       spec,
       comparison,
-      requests: run.lines.length,
+      requests: lines.length,
       retransmissions: seen.retransmissions,
       firstWaveSendSpanMs: wave >= 0 ? sent[wave]! - sent[0]! : NaN,
-      failed: run.failed,
-      client: run.client,
-      clientCpuS: run.clientCpuS,
-      processCpuS: run.processCpuS,
-      involuntarySwitches: run.involuntarySwitches,
-      threadCpu: run.threadCpu,
-      workers: run.workers,
       command: `${run.command}; ${simulator}`,
       load,
       kept: spec.keep ? dir : null,
@@ -111,17 +106,7 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
 }
 
 /** What one client's run left behind: its records (requests.jsonl lines) and what it says of itself. */
-interface ClientRun {
-  lines: string[];
-  failed: number;
-  client: ClientDoc | null;
-  clientCpuS: number;
-  processCpuS: number;
-  involuntarySwitches: number;
-  threadCpu: ThreadCpu[];
-  workers: string | null;
-  command: string;
-}
+type ClientRun = Pick<ScaleResult, "failed" | "client" | "clientCpuS" | "processCpuS" | "involuntarySwitches" | "threadCpu" | "workers" | "command"> & { lines: string[] };
 
 async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise<ClientRun> {
   const scenario = {
