@@ -93,6 +93,14 @@ const range = (values: number[], digits = 2, sign = true) => {
   return lo === hi ? f(lo) : `${f(lo)}..${f(hi)}`;
 };
 
+/** The three headline errors (client − wire), named as the summary prints them. */
+const ERRORS: [string, (r: ScaleResult) => number][] = [
+  ["mean TTFT", (r) => r.comparison.clientTtftMs.mean - r.comparison.wireTtftMs.mean],
+  ["p99 TTFT", (r) => r.comparison.clientTtftMs.p99 - r.comparison.wireTtftMs.p99],
+  ["p99 ITL", (r) => r.comparison.clientItlMs.p99 - r.comparison.wireItlMs.p99],
+];
+const cpuPerMessageUs = (r: ScaleResult) => (r.clientCpuS * 1e6) / r.comparison.messages;
+
 /**
  * vbench minus the C floor client of the same round and mode, per figure: the VM's speed drifts between
  * rounds (docs/performance.md, "The floor"), so a paired difference says more than two ranges.
@@ -105,12 +113,9 @@ function pairedWithFloor(results: ScaleResult[]): string[] {
       .map((v) => [v, results.find((f) => f.spec.client === "floor" && f.spec.pin === pin && f.round === v.round)] as const)
       .filter((p): p is readonly [ScaleResult, ScaleResult] => p[1] !== undefined);
     if (pairs.length === 0) continue;
-    const of = (f: (r: ScaleResult) => number, digits = 2) => range(pairs.map(([v, c]) => f(v) - f(c)), digits);
-    const ratio = range(pairs.map(([v, c]) => v.clientCpuS / v.comparison.messages / (c.clientCpuS / c.comparison.messages)), 2, false);
-    lines.push(
-      `vbench − C floor, same round, ${pin ? "pinned" : "unpinned"} (${pairs.length} pairs): mean TTFT error ${of((r) => r.comparison.clientTtftMs.mean - r.comparison.wireTtftMs.mean)} ms, ` +
-        `p99 TTFT error ${of((r) => r.comparison.clientTtftMs.p99 - r.comparison.wireTtftMs.p99)} ms, p99 ITL error ${of((r) => r.comparison.clientItlMs.p99 - r.comparison.wireItlMs.p99)} ms; CPU per message ×${ratio}`,
-    );
+    const errors = ERRORS.map(([name, f]) => `${name} error ${range(pairs.map(([v, c]) => f(v) - f(c)))} ms`).join(", ");
+    const ratio = range(pairs.map(([v, c]) => cpuPerMessageUs(v) / cpuPerMessageUs(c)), 2, false);
+    lines.push(`vbench − C floor, same round, ${pin ? "pinned" : "unpinned"} (${pairs.length} pairs): ${errors}; CPU per message ×${ratio}`);
   }
   return lines;
 }
@@ -126,13 +131,12 @@ export function formatRanges(results: ScaleResult[]): string[] {
       const own = rs.map((r) => r.client).filter((c): c is ClientDoc => c !== null);
       const ofOwn = (f: (c: ClientDoc) => number, digits = 2) => range(own.map(f), digits, false);
       lines.push(
-        `${{ vbench: "vbench", floor: "C floor client", "bun-floor": "Bun floor client" }[client]}, ${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire mean TTFT ${of((r) => r.comparison.clientTtftMs.mean - r.comparison.wireTtftMs.mean)} ms, ` +
-          `p99 TTFT ${of((r) => r.comparison.clientTtftMs.p99 - r.comparison.wireTtftMs.p99)} ms, p99 ITL ${of((r) => r.comparison.clientItlMs.p99 - r.comparison.wireItlMs.p99)} ms; ` +
+        `${{ vbench: "vbench", floor: "C floor client", "bun-floor": "Bun floor client" }[client]}, ${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire ${ERRORS.map(([name, f]) => `${name} ${of(f)} ms`).join(", ")}; ` +
           `message receive lag p99 ${of((r) => r.comparison.messageReceiveLagMs.p99, 2, false)} ms, max ${of((r) => r.comparison.messageReceiveLagMs.max, 2, false)} ms; ` +
           `first wave ${of((r) => r.firstWaveSendSpanMs, 1, false)} ms; ` +
           (own.length && own.every((c) => c.read_stalls) ? `read callbacks over 1 ms ${ofOwn((c) => c.read_stalls!.over_1ms, 0)}, longest ${ofOwn((c) => c.read_stalls!.max_ms)} ms; ` : "") +
           (own.length ? `event-loop probe p99 ${ofOwn((c) => c.event_loop_lag_ms.p99)} ms, max ${ofOwn((c) => c.event_loop_lag_ms.max)} ms; ` : "") +
-          `CPU per message ${of((r) => (r.clientCpuS * 1e6) / r.comparison.messages, 1, false)} µs; load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,
+          `CPU per message ${of(cpuPerMessageUs, 1, false)} µs; load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,
       );
     }
   }
