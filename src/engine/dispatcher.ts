@@ -109,6 +109,7 @@ class Dispatcher {
   private readonly requests: RequestFeed;
   private engine: Engine | null = null;
   private batch: RequestRecord[] = [];
+  private flushQueued = false;
 
   constructor(
     private readonly init: DispatcherInit,
@@ -186,14 +187,22 @@ class Dispatcher {
     this.engine?.poke();
   }
 
+  /**
+   * A full batch is posted on the next turn of the event loop, not inside the read that finished
+   * its last request: a post takes 0.3–0.6 ms, and the other reads of that poll come first.
+   */
   private readonly onRecord = (record: RequestRecord): void => {
     this.batch.push(record);
-    if (this.batch.length >= RECORD_BATCH) this.flush();
+    if (this.batch.length >= RECORD_BATCH && !this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(this.flush);
+    }
   };
 
-  private flush(): void {
+  private readonly flush = (): void => {
+    this.flushQueued = false;
     if (this.batch.length === 0) return;
     this.post({ kind: "records", records: packRecords(this.batch) });
     this.batch.length = 0;
-  }
+  };
 }

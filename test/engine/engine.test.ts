@@ -125,9 +125,10 @@ describe("the slot queue", () => {
     clock.advance(100);
     expect((await settled(done))?.dispatched).toBe(5);
     expect(begun.map((b) => b.i)).toEqual([0, 1, 2, 3, 4]);
-    // The first claim pass runs one spin step after the call.
-    expect(begun.map((b) => round(b.atMs - SPIN_STEP_MS))).toEqual([0, 0, 10, 10, 20]);
-    expect(begun.map((b) => round(b.slotWaitMs))).toEqual([0, 0, 10.01, 10.01, 20.01]);
+    // The first claim pass runs one spin step after the call; a freed slot is claimed one turn
+    // (a spin step) after the unit ended, not inside its end.
+    expect(begun.map((b) => round(b.atMs))).toEqual([0.01, 0.01, 10.02, 10.02, 20.03]);
+    expect(begun.map((b) => round(b.slotWaitMs))).toEqual([0, 0, 10.02, 10.02, 20.03]);
     expect(units.aborted).toEqual([]);
   });
 
@@ -137,8 +138,9 @@ describe("the slot queue", () => {
     const { clock, begun, done } = setUp(arraySchedule(offsets), { maxConcurrency: 1, durationMs: () => 50 });
     clock.advance(400);
     expect((await settled(done))?.dispatched).toBe(4);
-    expect(begun.map((b) => round(b.atMs - SPIN_STEP_MS))).toEqual([0, 50, 100, 200]);
-    expect(begun.map((b) => round(b.slotWaitMs))).toEqual([0, 40.01, 70.01, 0]);
+    // Each freed slot is claimed one spin step after its unit ended.
+    expect(begun.map((b) => round(b.atMs))).toEqual([0.01, 50.02, 100.03, 200.01]);
+    expect(begun.map((b) => round(b.slotWaitMs))).toEqual([0, 40.02, 70.03, 0]);
   });
 
   test("two engines on one set of counters: each unit once, the global limit holds", async () => {
