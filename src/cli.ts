@@ -11,6 +11,9 @@ import { RUN_FLAGS, runFlagHelp } from "./config/cli-flags.ts";
 import { mockFlagDefinitions } from "./mock/flags.ts";
 import { flagAsTyped, printError } from "./commands/print-error.ts";
 import { loadRegistry, toList } from "./commands/load-registry.ts";
+import { withoutTopJitTier } from "./base/jit-tier.ts";
+
+withoutTopJitTier();
 
 const cli = cac("vbench");
 

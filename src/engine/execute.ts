@@ -15,6 +15,7 @@ import { atStart } from "./schedule.ts";
 import { listFeed } from "./request-feed.ts";
 import { supplyRequests, type RequestSupply } from "./request-supply.ts";
 import { RecordLog } from "../results/record-log.ts";
+import { jitTierNote } from "../base/jit-tier.ts";
 import { SHORT_SLICE_NS, shortSliceForMainThread } from "../base/thread-slice.ts";
 import { summarize } from "../results/metrics.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
@@ -111,6 +112,7 @@ async function warmUp(prepared: PreparedScenario, ctx: ExecuteContext, plan: Loa
     if (threads) log.debug(`engine: ${ctx.workers} worker threads`);
     else log.warn("worker threads could not start; running the engine on the main thread");
   } else log.debug(`engine: the main thread (${singleLoop ?? "interrupted"})`);
+  log.debug(jitTierNote());
   if (threads || scenario.warmups === 0 || ctx.signal.aborted) return threads;
   log.info(`Warming up with ${scenario.warmups} request(s)...`);
   await runLoad({ ...plan.base, requests: listFeed(warmupRequests), schedule: atStart(scenario.warmups), maxConcurrency: plan.maxConcurrency, requestIdPrefix: `${ctx.runId}-warmup-`, onRecord: () => {}, signal: ctx.signal });
