@@ -30,7 +30,7 @@ import { sweepIntervalMs, sweepTimeouts, type Exchange, type Readiness, type Uni
  * would wait unread (+192 ms mean TTFT at 4096 streams; docs/performance.md). Each send time is
  * stamped as it goes, so the later ones' lateness shows as dispatch lag, not as latency.
  */
-export const BURST_SLICE = 64;
+export const BURST_SLICE = 8;
 /** Without a wake source: wake with a timer this early, then yield-spin to the exact time. */
 const SPIN_WINDOW_MS = 1.5;
 

@@ -10,8 +10,8 @@ import { noteRead } from "./read-stalls.ts";
 
 /** Receives one response. All callbacks run synchronously inside the socket callback. */
 export interface ResponseSink {
-  /** Status line and headers arrived (header names lower-cased). */
-  onHead(status: number, headers: Map<string, string>, nowMs: number): void;
+  /** Status line and headers arrived: the status and the Content-Type ("" when absent). */
+  onHead(status: number, contentType: string, nowMs: number): void;
   /** A piece of the (de-chunked) body: `bytes[start, end)`, only valid during the call. */
   onBody(bytes: Uint8Array, start: number, end: number, nowMs: number): void;
   /** The response ended cleanly per HTTP framing (or by close for close-delimited bodies). */
@@ -47,8 +47,8 @@ export class Exchange implements ResponseHandler {
     public retryable: boolean,
   ) {}
 
-  onHead(status: number, headers: Map<string, string>): void {
-    this.sink.onHead(status, headers, this.nowMs);
+  onHead(status: number, contentType: string): void {
+    this.sink.onHead(status, contentType, this.nowMs);
   }
 
   onBody(bytes: Uint8Array, start: number, end: number): void {

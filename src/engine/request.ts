@@ -116,12 +116,11 @@ export class TimedRequest implements ResponseSink {
     this.markSent(now - this.t0);
   }
 
-  onHead(status: number, headers: Map<string, string>, now: number): void {
+  onHead(status: number, contentType: string, now: number): void {
     this.status = status;
     this.lastActivityMs = now - this.t0;
     if (status !== 200) return;
-    const type = headers.get("content-type") ?? "";
-    if (type.includes("text/event-stream")) this.framer = createSseFramer(this.onPayload);
+    if (contentType.includes("text/event-stream")) this.framer = createSseFramer(this.onPayload);
     else this.plainBody = [];
   }
 

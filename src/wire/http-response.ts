@@ -10,12 +10,12 @@
  * across reads carries no text between them either.
  */
 
-import { findHeadEnd, keepAliveTimeoutMs, latin1Slice, statusOf } from "./http-head.ts";
+import { findHeadEnd, HeadField, keepAliveTimeoutMs, readHeadFields, statusOf } from "./http-head.ts";
 
 /** Receives one response. Callbacks run synchronously inside {@link ResponseFraming.push}. */
 export interface ResponseHandler {
-  /** Status line and headers of the final (non-1xx) response; header names lower-cased. */
-  onHead(status: number, headers: Map<string, string>): void;
+  /** Status line and Content-Type ("" when absent) of the final (non-1xx) response. */
+  onHead(status: number, contentType: string): void;
   /** A piece of the de-chunked body: `bytes[start, end)`, only valid during the call. */
   onBody(bytes: Uint8Array, start: number, end: number): void;
 }
@@ -48,7 +48,6 @@ const LF = 10;
 const SPACE = 32;
 const TAB = 9;
 const SEMICOLON = 59;
-const COLON = 58;
 const MAX_HEAD_BYTES = 64 * 1024;
 /** Chunk sizes beyond this (2^48 bytes) are not believed: the digits would overflow exact integers. */
 const MAX_CHUNK_BYTES = 2 ** 48;
@@ -238,28 +237,18 @@ export class ResponseFraming {
   }
 
   private parseHead(buf: Uint8Array, start: number, end: number): boolean {
-    const text = latin1Slice.call(buf, start, end);
-    const status = statusOf(text);
+    const status = statusOf(buf, start, end);
     if (status < 0) return false;
-    const headers = new Map<string, string>();
-    // Line by line after the status line (the head ends with CRLF CRLF), no array of lines.
-    for (let from = text.indexOf("\r\n") + 2; from > 1 && from < text.length; ) {
-      const to = text.indexOf("\r\n", from);
-      const lineEnd = to < 0 ? text.length : to;
-      let colon = from;
-      while (colon < lineEnd && text.charCodeAt(colon) !== COLON) colon++; // not indexOf: it would search past the line
-      if (colon > from && colon < lineEnd) headers.set(text.slice(from, colon).trim().toLowerCase(), text.slice(colon + 1, lineEnd).trim());
-      from = lineEnd + 2;
-    }
-    const connection = headers.get("connection")?.toLowerCase() ?? "";
-    this.keepAlive = text.charCodeAt(7) === 49 /* HTTP/1.1 */ ? !connection.includes("close") : connection.includes("keep-alive");
-    this.keepAliveTimeoutMs = keepAliveTimeoutMs(headers.get("keep-alive"));
+    const headers = readHeadFields(buf, start, end);
+    const connection = headers[HeadField.Connection]?.toLowerCase() ?? "";
+    this.keepAlive = buf[start + 7] === 49 /* HTTP/1.1 */ ? !connection.includes("close") : connection.includes("keep-alive");
+    this.keepAliveTimeoutMs = keepAliveTimeoutMs(headers[HeadField.KeepAlive]);
     // An interim response (100 Continue): the real one follows.
     if (status >= 100 && status < 200) return true;
-    this.handler.onHead(status, headers);
+    this.handler.onHead(status, headers[HeadField.ContentType] ?? "");
     if (this.done) return true; // the handler stopped the response
-    const transfer = headers.get("transfer-encoding")?.toLowerCase() ?? "";
-    const length = headers.get("content-length");
+    const transfer = headers[HeadField.TransferEncoding]?.toLowerCase() ?? "";
+    const length = headers[HeadField.ContentLength];
     if (transfer.includes("chunked")) this.phase = Phase.SizeStart;
     else if (length !== undefined) {
       if (!/^\d+$/.test(length)) return false;

@@ -38,7 +38,7 @@ function drive(d: Drive): RequestRecord[] {
   const request = new TimedRequest(0, "id-0", prepared, d.backend, 0, 0, 0, (_, record) => records.push(record));
   request.markSent(0);
   let now = 1;
-  request.onHead(d.status, new Map([["content-type", d.contentType]]), now);
+  request.onHead(d.status, d.contentType, now);
   for (const part of splitAt(d.body, d.cuts)) request.onBody(part, 0, part.byteLength, ++now);
   if (d.ending === "end") request.onEnd(++now);
   else if (d.ending === "cut") request.onFail("truncated", "connection closed before the response ended", ++now);

@@ -42,7 +42,7 @@ export function timedReplay(backend: BackendPlugin, reads: readonly Uint8Array[]
   const first = o.firstMs ?? 10;
   const gap = o.gapMs ?? 5;
   request.markSent(sent);
-  request.onHead(o.status ?? 200, new Map([["content-type", o.contentType ?? "text/event-stream"]]), sent + first);
+  request.onHead(o.status ?? 200, o.contentType ?? "text/event-stream", sent + first);
   const at = (k: number) => sent + (o.readAtMs?.[k] ?? first + k * gap);
   reads.forEach((bytes, k) => request.onBody(bytes, 0, bytes.byteLength, at(k)));
   request.onEnd(at(reads.length - 1) + gap);

@@ -6,11 +6,12 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Framed, ResponseFraming } from "../../src/wire/http-response.ts";
+import { HEAD_FIELDS, readHeadFields, statusOf } from "../../src/wire/http-head.ts";
 
 const enc = new TextEncoder();
 
 interface Outcome {
-  heads: { status: number; headers: Record<string, string> }[];
+  heads: { status: number; contentType: string }[];
   body: string;
   /** The result of each push, in order. */
   results: Framed[];
@@ -25,7 +26,7 @@ function feed(reads: Uint8Array[], close = false): Outcome {
   const heads: Outcome["heads"] = [];
   const body: number[] = [];
   const framing = new ResponseFraming({
-    onHead: (status, headers) => heads.push({ status, headers: Object.fromEntries(headers) }),
+    onHead: (status, contentType) => heads.push({ status, contentType }),
     onBody: (bytes, start, end) => body.push(...bytes.subarray(start, end)),
   });
   const results = reads.map((r) => framing.push(r));
@@ -71,7 +72,7 @@ describe("chunked bodies", () => {
     const text = `${SSE_HEAD}${size(e0)}\r\n${e0}\r\n00${size(e1)} ;x=1\r\n${e1}\r\n${size(e23).toUpperCase()}\t\r\n${e23}\r\n0\r\nX-Trailer: 1\r\n\r\n`;
     expect(size(e23)).toMatch(/[a-f]/);
     const o = everySplit(text);
-    expect(o.heads).toEqual([{ status: 200, headers: { "content-type": "text/event-stream", "transfer-encoding": "chunked" } }]);
+    expect(o.heads).toEqual([{ status: 200, contentType: "text/event-stream" }]);
     expect(o.body).toBe('data: {"n":0}\n\ndata: {"n":1}\n\ndata: {"n":2}\n\ndata: {"n":3}');
     expect(o.result).toBe(Framed.Complete);
     expect(completesOnLastByte(text)).toBe(true);
@@ -148,9 +149,31 @@ describe("the head", () => {
     expect(o).toMatchObject({ body: "ok", result: Framed.Complete });
   });
 
-  test("header names lower-cased, values trimmed, lines without a colon ignored", () => {
-    const o = everySplit("HTTP/1.1 404 Not Found\r\nX-Thing:   a b  \r\nno colon here\r\nContent-Length: 0\r\n\r\n");
-    expect(o.heads).toEqual([{ status: 404, headers: { "x-thing": "a b", "content-length": "0" } }]);
+  test("header names in any case, values trimmed, lines without a colon ignored", () => {
+    const o = everySplit("HTTP/1.1 404 Not Found\r\nX-Thing:   a b  \r\nno colon here\r\nCONTENT-type: \t text/plain; charset=utf-8 \r\ncontent-LENGTH: 0\r\n\r\n");
+    expect(o.heads).toEqual([{ status: 404, contentType: "text/plain; charset=utf-8" }]);
+    expect(o.result).toBe(Framed.Complete);
+  });
+
+  test("the headers the client reads, from the bytes: the last of a repeated one; names that only start or end alike are others", () => {
+    const head = enc.encode(
+      "HTTP/1.1 200 OK\r\nX-Content-Type: no\r\nContent-Type2: no\r\nContent-Type: a\r\nTransfer-Encoding: gzip\r\ntransfer-encoding:chunked\r\n" +
+        "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\nContent-Length:\r\nDate: x\r\n\r\n",
+    );
+    const values = readHeadFields(head, 0, head.byteLength);
+    expect(Object.fromEntries(HEAD_FIELDS.map((name, k) => [name, values[k]]))).toEqual({
+      "content-type": "a",
+      "content-length": "",
+      "transfer-encoding": "chunked",
+      connection: "keep-alive",
+      "keep-alive": "timeout=5",
+    });
+    expect(readHeadFields(enc.encode("HTTP/1.1 204 No Content\r\n\r\n"), 0, 27)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  test("the status line: HTTP/1.0 or 1.1, a space, three digits", () => {
+    const status = (line: string) => statusOf(enc.encode(line), 0, line.length);
+    expect([status("HTTP/1.1 200 OK\r\n"), status("HTTP/1.0 404 x\r\n"), status("HTTP/1.1 20x OK\r\n"), status("HTTP/2.0 200 OK\r\n"), status("HTTP/1.1  200\r\n"), status("HTTP/1.1 2")]).toEqual([200, 404, -1, -1, -1, -1]);
   });
 
   test("keep-alive: HTTP/1.1 unless Connection: close; HTTP/1.0 only with Connection: keep-alive; Keep-Alive: timeout in ms", () => {
