@@ -29,6 +29,7 @@ export const RUN_SETTINGS = {
   start_at: setting({ section: "shard", flag: "--start-at <time>", env: "VBENCH_START_AT", help: "Wait for this RFC 3339 UTC instant (e.g. 2026-12-02T16:30:00Z) before the first release; refuse if it has passed" }),
   workers: setting({ section: "process", flag: "--workers <n>", env: "VBENCH_WORKERS", help: 'Worker threads that run the load engine, every mode (see docs/performance.md, "Worker threads"); 0 runs it on the main thread. VBENCH_DISPATCH_THREADS, the older name, is still read', defaultText: "the CPUs vbench may use, at most 16; 0 with one CPU" }),
   default_slice: setting({ section: "process", env: "VBENCH_DEFAULT_SLICE", help: "1 keeps the kernel's default scheduler slice for the engine's threads" }),
+  jit_top_tier: setting({ section: "process", env: "BUN_JSC_useFTLJIT", help: "The JavaScript engine's top compiler tier for run, search and calibrate: unset, vbench restarts itself with it off (false), measured better for timing; true keeps it (docs/performance.md, \"The JIT\")", defaultText: "false (set by vbench)" }),
 } satisfies Record<string, Field<undefined>>;
 
 export type RunSettingName = keyof typeof RUN_SETTINGS;
