@@ -83,10 +83,10 @@ export const RUNTIME_HELPER_THREADS: ReadonlySet<string> = new Set(["JITWorker",
  * SCHED_IDLE: they then run only on a CPU no normal thread wants, so a compile
  * waits for the event loop to sleep instead of taking its CPU. Threads in
  * `seen` are not looked at again (the JIT starts its threads on demand: call
- * this again to catch new ones). Returns the names of the threads it idled.
+ * this again to catch new ones). Returns the threads it idled.
  */
-export function idleRuntimeHelpers(seen: Set<number>): string[] {
-  const idled: string[] = [];
+export function idleRuntimeHelpers(seen: Set<number>): { tid: number; name: string }[] {
+  const idled: { tid: number; name: string }[] = [];
   let tids: string[];
   try {
     tids = readdirSync("/proc/self/task");
@@ -103,9 +103,22 @@ export function idleRuntimeHelpers(seen: Set<number>): string[] {
     } catch {
       continue; // the thread ended
     }
-    if (RUNTIME_HELPER_THREADS.has(name) && schedSetattr(SCHED_IDLE, 0, tid)) idled.push(name);
+    if (RUNTIME_HELPER_THREADS.has(name) && schedSetattr(SCHED_IDLE, 0, tid)) idled.push({ tid, name });
   }
   return idled;
+}
+
+/**
+ * Give idled threads their normal policy back after the run, so compiles
+ * are not starved while a busy main thread summarises a long run on one CPU.
+ * The kernel allows it only with CAP_SYS_NICE (root in most containers) or
+ * a RLIMIT_NICE that permits it; elsewhere the threads stay idle. Returns
+ * how many the kernel took back.
+ */
+export function restoreThreads(tids: readonly number[]): number {
+  let restored = 0;
+  for (const tid of tids) if (schedSetattr(SCHED_OTHER, 0, tid)) restored++;
+  return restored;
 }
 
 /** sched_setattr on thread `tid` (0: the calling thread); true when the kernel took it. */

@@ -21,7 +21,7 @@ import { singleLoopReason, type DispatchThreads } from "./dispatch-threads.ts";
 import { startClientMonitor, type ClientMonitor } from "./client-monitor.ts";
 import { takeReadStalls, type ReadStalls } from "./read-stalls.ts";
 import { dumpTrace } from "./stall-trace.ts";
-import { idleRuntimeHelpers } from "../base/thread-slice.ts";
+import { idleRuntimeHelpers, restoreThreads } from "../base/thread-slice.ts";
 
 /** How often the run looks for new runtime helper threads (the JIT starts its compile threads on demand). */
 const HELPER_SCAN_MS = 1000;
@@ -143,7 +143,9 @@ export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContex
   if (load.failure) log.error(`${load.failure}. Set --workers 0 (VBENCH_WORKERS=0) to run the engine on the main thread, and please report this.`);
   const client = { ...monitor.stop(), readStalls: load.readStalls ?? takeReadStalls() };
   clearInterval(helperScan);
-  log.debug(`runtime helper threads under SCHED_IDLE: ${idled.length ? countNames(idled) : "none"}`);
+  // After the run the compiles may run again at normal priority (where the kernel lets a thread back).
+  const restored = restoreThreads(idled.map((t) => t.tid));
+  log.debug(`runtime helper threads under SCHED_IDLE during the run: ${idled.length ? countNames(idled.map((t) => t.name)) : "none"}; back to normal after it: ${restored} of ${idled.length}`);
   progress?.stop();
   return { records: load.records, endMs: load.endMs, cancelled: load.cancelled, notDispatched: load.notDispatched, client };
 }
