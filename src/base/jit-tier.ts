@@ -24,10 +24,10 @@ const FTL_OPTION = "BUN_JSC_useFTLJIT";
 /**
  * What to exec: the program and its arguments. A compiled binary's process.argv is
  * ["bun", "/$bunfs/root/vbench", ...args] and its program is execPath itself; from source it is
- * [bun, src/cli.ts, ...args].
+ * [bun, src/cli.ts, ...args], with the runtime's own flags (`bun --smol src/cli.ts`) in execArgv.
  */
-export function execArgs(execPath: string, argv: string[], compiled: boolean): string[] {
-  return compiled ? [execPath, ...argv.slice(2)] : [execPath, ...argv.slice(1)];
+export function execArgs(execPath: string, argv: string[], compiled: boolean, execArgv: string[] = []): string[] {
+  return compiled ? [execPath, ...argv.slice(2)] : [execPath, ...execArgv, ...argv.slice(1)];
 }
 
 /** The run log's line on the tier, from the environment the engine read as the process started. */
@@ -45,7 +45,7 @@ export function withoutTopJitTier(env: NodeJS.ProcessEnv = process.env): void {
   if (typeof execve !== "function") return;
   const compiled = Bun.main.startsWith("/$bunfs/");
   try {
-    execve(process.execPath, execArgs(process.execPath, process.argv, compiled), { ...env, [FTL_OPTION]: "false" });
+    execve(process.execPath, execArgs(process.execPath, process.argv, compiled, process.execArgv), { ...env, [FTL_OPTION]: "false" });
   } catch {
     // The exec failed (a runtime without it, a seccomp filter): run as we are.
   }

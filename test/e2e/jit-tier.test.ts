@@ -45,4 +45,5 @@ test("a user's own BUN_JSC_useFTLJIT is kept", async () => {
 test("the restart's arguments: the binary's own, or the runtime's and the script's", () => {
   expect(execArgs("/opt/vbench", ["bun", "/$bunfs/root/vbench", "run", "--config", "s.json"], true)).toEqual(["/opt/vbench", "run", "--config", "s.json"]);
   expect(execArgs("/usr/bin/bun", ["/usr/bin/bun", "src/cli.ts", "run", "--mock"], false)).toEqual(["/usr/bin/bun", "src/cli.ts", "run", "--mock"]);
+  expect(execArgs("/usr/bin/bun", ["/usr/bin/bun", "src/cli.ts", "run"], false, ["--smol"])).toEqual(["/usr/bin/bun", "--smol", "src/cli.ts", "run"]);
 });
