@@ -6,9 +6,10 @@
  * take that CPU from the thread that stamps reads: 0.40–0.55 s of compile
  * threads' CPU in a 5 s run of 1024 streams. The code they make was 3% faster
  * per stream message (bench/client-cpu.ts: 1.47 against 1.52 µs), not enough
- * to win that back in any run this tool makes: pinned, 1024 streams, mean
- * TTFT against the wire went from +1.71..+1.74 to +0.77..+0.81 ms, p99 ITL
- * from +5.28..+5.85 to +1.23..+1.82 ms (docs/performance.md).
+ * to win that back in any run this tool makes: pinned, 1024 streams, two
+ * pairs in a quiet spell, mean TTFT against the wire went from +1.71..+1.74
+ * to +0.77..+0.81 ms, p99 ITL from +5.28..+5.85 to +1.23..+1.82 ms; in
+ * noisy spells the pairs overlapped (docs/performance.md).
  *
  * The runtime reads its engine options from the environment once, as the
  * process starts, so the process replaces itself (execve: same pid, same

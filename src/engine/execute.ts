@@ -145,7 +145,7 @@ async function openRun(ctx: ExecuteContext, threads: DispatchThreads | null, sto
     await recordLog.flush();
   });
   // A full collection now, not in the run: the heap the initial test, the warm-ups and the built requests
-  // left (30 MB at 1024 streams) otherwise met its first full collection ~0.7 s into the run, a 20 ms pause
+  // left (30–42 MB at 1024 streams) otherwise met its first full collection ~0.7 s into the run, a 20 ms pause
   // of the thread stamping reads (BUN_JSC_logGC). Worker threads collect theirs after their warm-ups.
   Bun.gc(true);
   if (ctx.startAtEpochMs != null && !ctx.signal.aborted) ctx.log.info(`Waiting for the common start ${new Date(ctx.startAtEpochMs).toISOString()}...`);

@@ -48,19 +48,30 @@ export function requestBytes(prepared: PreparedRequest, requestId: string): Uint
  * message (output tokens + 2) before the first arrives; a new 2 KiB array per request was 0.8–1.8 µs
  * (zeroing it) and 8 MiB of garbage per 4096 requests, and the record keeps a copy of just the
  * stamps it used anyway. Per thread (each worker has its own module).
+ *
+ * Sizes are powers of two, so requests of different output lengths share a handful of classes:
+ * the arrays of a class are never more than the most requests of that class in flight at once,
+ * which keeps what the pool holds within what the run itself needed at its peak (with one class
+ * per exact length, random lengths would each keep their own spares).
  */
 const stampPool = new Map<number, Float64Array[]>();
-/** Arrays kept per size at most: a closed loop's concurrency, with room. */
-const STAMP_POOL_MAX = 16384;
 
-function takeStamps(length: number): Float64Array {
-  return stampPool.get(length)?.pop() ?? new Float64Array(length);
+/** The class of a request needing room for `needed` stamps: the next power of two, at least 4. */
+export function stampCapacity(needed: number): number {
+  let capacity = 4;
+  while (capacity < needed) capacity *= 2;
+  return capacity;
+}
+
+function takeStamps(needed: number): Float64Array {
+  const capacity = stampCapacity(needed);
+  return stampPool.get(capacity)?.pop() ?? new Float64Array(capacity);
 }
 
 function giveStamps(stamps: Float64Array): void {
   let free = stampPool.get(stamps.length);
   if (!free) stampPool.set(stamps.length, (free = []));
-  if (free.length < STAMP_POOL_MAX) free.push(stamps);
+  free.push(stamps);
 }
 
 /** Send a timed request: its bytes are built first, then the send time is stamped and the bytes handed to the client. */
@@ -116,7 +127,7 @@ export class TimedRequest implements ResponseSink {
     private readonly done: (request: TimedRequest, record: RequestRecord) => void,
   ) {
     this.parser = backend.createParser();
-    this.chunkAtMs = takeStamps(Math.max(4, prepared.requestedOutputTokens + 2));
+    this.chunkAtMs = takeStamps(prepared.requestedOutputTokens + 2);
     this.lastActivityMs = dispatchedAtMs;
   }
 

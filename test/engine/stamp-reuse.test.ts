@@ -5,7 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import openai from "../../plugins/backends/openai.ts";
-import { TimedRequest } from "../../src/engine/request.ts";
+import { stampCapacity, TimedRequest } from "../../src/engine/request.ts";
 import { prepareRequest } from "../../src/engine/prepare-request.ts";
 import { parseOrigin } from "../../src/engine/http.ts";
 import type { RequestRecord } from "../../src/base/request-types.ts";
@@ -58,4 +58,18 @@ test("overlapping requests that reuse each other's stamp arrays keep their own s
   }
   expect(records.size).toBe(200);
   for (const [i, stamps] of expected) expect({ i, chunkAtMs: Array.from(records.get(i)!.chunkAtMs) }).toEqual({ i, chunkAtMs: stamps });
+});
+
+test("stamp arrays come in power-of-two classes, and a stream longer than its class still keeps every stamp", () => {
+  expect([1, 4, 5, 16, 17, 258, 4098].map(stampCapacity)).toEqual([4, 4, 8, 16, 32, 512, 8192]);
+  // Asked for 8 output tokens (class 16), the server sends 40 messages: the array grows, nothing is lost.
+  let record: RequestRecord | null = null;
+  const r = new TimedRequest(0, "r-long", prepared, openai, 0, 0, 0, (_, rec) => (record = rec));
+  r.markSent(0);
+  r.onHead(200, "text/event-stream", 0);
+  const stamps = Array.from({ length: 40 }, (_, k) => 1 + k);
+  for (const at of stamps) r.onBody(token(" x"), 0, token(" x").byteLength, at);
+  r.onBody(end, 0, end.byteLength, 50);
+  r.onEnd(50);
+  expect(Array.from(record!.chunkAtMs)).toEqual(stamps);
 });
