@@ -5,7 +5,8 @@
  */
 import { expect, test } from "bun:test";
 import openai from "../../plugins/backends/openai.ts";
-import { stampCapacity, TimedRequest } from "../../src/engine/request.ts";
+import { TimedRequest } from "../../src/engine/request.ts";
+import { stampCapacity } from "../../src/engine/stamp-pool.ts";
 import { prepareRequest } from "../../src/engine/prepare-request.ts";
 import { parseOrigin } from "../../src/engine/http.ts";
 import type { RequestRecord } from "../../src/base/request-types.ts";
