@@ -120,6 +120,29 @@ function pairedWithFloor(results: ScaleResult[]): string[] {
   return lines;
 }
 
+/**
+ * A round is quiet, for one mode, when the C floor client of that round read within these of the wire:
+ * in a noisy spell the VM loses its CPU for tens of ms and every client's figures swing with it
+ * (docs/performance.md, "Closing the gap"), so ranges over the quiet rounds alone compare builds.
+ */
+const QUIET_FLOOR_MEAN_TTFT_MS = 0.5;
+const QUIET_FLOOR_P99_ITL_MS = 2;
+
+function quietOnly(results: ScaleResult[]): string[] {
+  const lines: string[] = [];
+  for (const pin of [false, true]) {
+    const runs = results.filter((r) => r.spec.client === "vbench" && r.spec.pin === pin);
+    const quiet = runs.filter((v) => {
+      const floor = results.find((f) => f.spec.client === "floor" && f.spec.pin === pin && f.round === v.round);
+      return floor !== undefined && ERRORS[0]![1](floor) <= QUIET_FLOOR_MEAN_TTFT_MS && ERRORS[2]![1](floor) <= QUIET_FLOOR_P99_ITL_MS;
+    });
+    if (quiet.length === 0 || quiet.length === runs.length) continue;
+    const errors = ERRORS.map(([name, f]) => `${name} ${range(quiet.map(f))} ms`).join(", ");
+    lines.push(`vbench, ${pin ? "pinned" : "unpinned"}, quiet rounds only (${quiet.length} of ${runs.length}: the C floor within ${QUIET_FLOOR_MEAN_TTFT_MS} ms mean TTFT and ${QUIET_FLOOR_P99_ITL_MS} ms p99 ITL): client − wire ${errors}`);
+  }
+  return lines;
+}
+
 /** Per client and mode (pinned or not), the range of each headline figure over several runs. */
 export function formatRanges(results: ScaleResult[]): string[] {
   const lines: string[] = [];
@@ -140,5 +163,5 @@ export function formatRanges(results: ScaleResult[]): string[] {
       );
     }
   }
-  return [...lines, ...pairedWithFloor(results)];
+  return [...lines, ...pairedWithFloor(results), ...quietOnly(results)];
 }
