@@ -12,6 +12,7 @@
  * --skip-compare  leave out compare-noise.ts (`compare` on A/A pairs and on a 30% TTFT change; 3–4 minutes for 10 rounds)
  * --skip-scale-wire  leave out scale-wire.ts (1024 streams against a tcpdump capture, unpinned then pinned, vbench and
  *                 the two floor clients; about 80 s; skipped with a message when tcpdump cannot capture)
+ * (preemption.ts, who takes the read loop's CPU under perf sched, ~15 s, always runs; skipped without perf)
  * The schedule at 1000 req/s runs a second time beside bench/floor.ts (the machine's own wake-up lag).
  * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
  * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts. VBENCH_BINARY=path measures another build.
@@ -25,6 +26,7 @@ import { benchMemory } from "./memory.ts";
 import { benchClientCpu } from "./client-cpu.ts";
 import { benchCompareNoise } from "./compare-noise.ts";
 import { benchScaleWire } from "./scale-wire.ts";
+import { benchPreemption } from "./preemption.ts";
 
 const args = benchArgs();
 const quick = args.has("quick");
@@ -58,6 +60,10 @@ await benchSchedule(quick ? new Map([["rates", "1000"]]) : new Map());
 // Once more at 1000 req/s with the machine's own wake-up lag measured beside it (bench/floor.ts).
 await benchSchedule(new Map([["rates", "1000"], ["floor", "true"]]));
 if (!args.has("skip-scale-wire")) await benchScaleWire(new Map([["both", "true"], ["vs-floor", "true"]]));
+{
+  const skipped = await benchPreemption(new Map());
+  if (skipped) console.log(`\n## preemption of the main thread: skipped (${skipped})`);
+}
 if (!args.has("skip-1m")) await benchMemory(new Map([["requests", quick ? "100000" : "1000000"]]));
 microBench("summarize.ts");
 if (!args.has("skip-compare")) await benchCompareNoise(new Map([["pairs", quick ? "3" : "10"]]));
