@@ -121,6 +121,31 @@ export function restoreThreads(tids: readonly number[]): number {
   return restored;
 }
 
+/**
+ * Idle the runtime's helper threads now and every `scanMs` after (the JIT
+ * starts its compile threads on demand) until `end()`, which gives them back
+ * (restoreThreads) and returns the log line saying what was done.
+ */
+export function idleRuntimeHelpersUntilEnd(scanMs: number): { end(): string } {
+  const seen = new Set<number>();
+  const idled = idleRuntimeHelpers(seen);
+  const scan = setInterval(() => idled.push(...idleRuntimeHelpers(seen)), scanMs);
+  return {
+    end() {
+      clearInterval(scan);
+      const restored = restoreThreads(idled.map((t) => t.tid));
+      return `runtime helper threads under SCHED_IDLE during the run: ${idled.length ? countNames(idled.map((t) => t.name)) : "none"}; back to normal after it: ${restored} of ${idled.length}`;
+    },
+  };
+}
+
+/** ["JITWorker", "JITWorker", "JSCWarmUp"] → "JITWorker×2, JSCWarmUp". */
+function countNames(names: string[]): string {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts].map(([name, n]) => (n > 1 ? `${name}×${n}` : name)).join(", ");
+}
+
 /** sched_setattr on thread `tid` (0: the calling thread); true when the kernel took it. */
 function schedSetattr(policy: number, sliceNs: number, tid = 0): boolean {
   if (process.platform !== "linux") return false;

@@ -21,7 +21,7 @@ import { singleLoopReason, type DispatchThreads } from "./dispatch-threads.ts";
 import { startClientMonitor, type ClientMonitor } from "./client-monitor.ts";
 import { takeReadStalls, type ReadStalls } from "./read-stalls.ts";
 import { dumpTrace } from "./stall-trace.ts";
-import { idleRuntimeHelpers, restoreThreads } from "../base/thread-slice.ts";
+import { idleRuntimeHelpersUntilEnd } from "../base/thread-slice.ts";
 
 /** How often the run looks for new runtime helper threads (the JIT starts its compile threads on demand). */
 const HELPER_SCAN_MS = 1000;
@@ -115,9 +115,7 @@ export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContex
   let producerFailure: string | null = null;
   if (supply) supply.onFailure = (message) => ((producerFailure = message), runStop.abort());
   // The runtime's compile and allocator threads yield to the threads that stamp reads (thread-slice.ts).
-  const helperThreads = new Set<number>();
-  const idled = idleRuntimeHelpers(helperThreads);
-  const helperScan = setInterval(() => idled.push(...idleRuntimeHelpers(helperThreads)), HELPER_SCAN_MS);
+  const helpers = idleRuntimeHelpersUntilEnd(HELPER_SCAN_MS);
   const monitor = startClientMonitor();
   takeReadStalls(); // this thread's reads so far were the test request's and warm-ups'; with worker threads it reads none
   progress?.start();
@@ -142,17 +140,8 @@ export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContex
   if (load.dispatchedPerThread) log.debug(`${prepared.sessions ? "sessions" : "requests"} started per worker thread: ${load.dispatchedPerThread.join(", ")}`);
   if (load.failure) log.error(`${load.failure}. Set --workers 0 (VBENCH_WORKERS=0) to run the engine on the main thread, and please report this.`);
   const client = { ...monitor.stop(), readStalls: load.readStalls ?? takeReadStalls() };
-  clearInterval(helperScan);
   // After the run the compiles may run again at normal priority (where the kernel lets a thread back).
-  const restored = restoreThreads(idled.map((t) => t.tid));
-  log.debug(`runtime helper threads under SCHED_IDLE during the run: ${idled.length ? countNames(idled.map((t) => t.name)) : "none"}; back to normal after it: ${restored} of ${idled.length}`);
+  log.debug(helpers.end());
   progress?.stop();
   return { records: load.records, endMs: load.endMs, cancelled: load.cancelled, notDispatched: load.notDispatched, client };
-}
-
-/** ["JITWorker", "JITWorker", "JSCWarmUp"] → "JITWorker×2, JSCWarmUp". */
-function countNames(names: string[]): string {
-  const counts = new Map<string, number>();
-  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
-  return [...counts].map(([name, n]) => (n > 1 ? `${name}×${n}` : name)).join(", ");
 }
