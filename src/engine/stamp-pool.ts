@@ -5,10 +5,11 @@
  * and 8 MiB of garbage per 4096 requests, and the record keeps a copy of just
  * the stamps it used anyway. Per thread (each worker has its own module).
  *
- * Sizes are powers of two, so requests of different output lengths share a handful of classes:
- * the arrays of a class are never more than the most requests of that class in flight at once,
- * which keeps what the pool holds within what the run itself needed at its peak (with one class
- * per exact length, random lengths would each keep their own spares).
+ * Sizes are powers of two, so requests of different output lengths share a
+ * handful of classes: the arrays of a class are never more than the most
+ * requests of that class in flight at once, which keeps what the pool holds
+ * within what the run itself needed at its peak (with one class per exact
+ * length, random lengths would each keep their own spares).
  */
 const stampPool = new Map<number, Float64Array[]>();
 

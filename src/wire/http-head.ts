@@ -15,7 +15,7 @@ const COLON = 58;
 const SPACE = 32;
 const TAB = 9;
 
-/** The headers the client reads, by index into HeadFields. */
+/** The headers the client reads; HeadField names their indexes (keep the two in the same order). */
 export const HEAD_FIELDS = ["content-type", "content-length", "transfer-encoding", "connection", "keep-alive"] as const;
 export const enum HeadField {
   ContentType,
@@ -46,7 +46,7 @@ function fieldOf(buf: Uint8Array, from: number, to: number): number {
  * The values of HEAD_FIELDS in the header lines of `buf[start, end)` (a head
  * from its status line to its blank line): each line up to its CRLF, the
  * name up to the first colon, the value without surrounding blanks. Lines
- * without a colon are skipped, as before.
+ * without a colon are skipped.
  */
 export function readHeadFields(buf: Uint8Array, start: number, end: number): HeadValues {
   const values: HeadValues = [undefined, undefined, undefined, undefined, undefined];
