@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { BINARY, requireBinary, startMock, tempDir, writeConfig } from "../helpers/vbench.ts";
+import { BINARY, readRunFile, requireBinary, startMock, tempDir, writeConfig } from "../helpers/vbench.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
 import { RUNTIME_HELPER_THREADS } from "../../src/base/thread-slice.ts";
 
@@ -70,7 +70,7 @@ test.skipIf(process.platform !== "linux")("the run's helper threads are SCHED_ID
   for (const [name, policies] of helpers) expect({ name, idle: policies.has(SCHED_IDLE) }).toEqual({ name, idle: true });
   // The thread that sends and stamps reads never was.
   expect([...seen.get("(main)")!]).toEqual([SCHED_OTHER]);
-  const log = readFileSync(join(dir, "out", (readdirSync(join(dir, "out"), { recursive: true }) as string[]).find((f) => f.endsWith(".log"))!), "utf8");
+  const log = readRunFile(join(dir, "out"), ".log");
   const line = /runtime helper threads under SCHED_IDLE during the run: (.*JITWorker.*); back to normal after it: (\d+) of (\d+)/.exec(log);
   expect(line).not.toBeNull();
   // Giving a thread its normal policy back needs CAP_SYS_NICE: as root (CI), every one is back after the run.

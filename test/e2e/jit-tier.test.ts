@@ -5,9 +5,9 @@
  * tier the process started with.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
+import { readRunFile, startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
 import { execArgs } from "../../src/base/jit-tier.ts";
 
@@ -29,8 +29,7 @@ async function runLogJitLine(name: string, env: Record<string, string> = {}): Pr
   expect(r.code).toBe(0);
   // The restarted process printed the result block, as ever.
   expect(r.stderr).toContain("Successful requests:");
-  const files = readdirSync(out, { recursive: true }) as string[];
-  const log = readFileSync(join(out, files.find((f) => f.endsWith(".log"))!), "utf8");
+  const log = readRunFile(out, ".log");
   return /jit: [^\n]*/.exec(log)?.[0] ?? "(no jit line)";
 }
 

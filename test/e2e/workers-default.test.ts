@@ -5,9 +5,9 @@
  * against the simulator on 127.0.0.1.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
+import { readRunFile, startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
 
 let mock: SpawnedMock;
@@ -30,9 +30,8 @@ async function runPinned(cpuList: string): Promise<{ engine: string; workers: Se
   const config = await writeConfig(dir, [{ name: "w", backend: "openai", dataset_type: "random", random_input_len: 8, random_output_len: 8, num_prompts: 64, max_concurrency: 8, tokenizer: "gpt2" }]);
   const r = await vbench(["run", "--config", config, "--base-url", mock.url, "--output-dir", out], { wrap: (cmd) => ["taskset", "-c", cpuList, ...cmd] });
   expect(r.code).toBe(0);
-  const files = readdirSync(out, { recursive: true }) as string[];
-  const log = readFileSync(join(out, files.find((f) => f.endsWith(".log"))!), "utf8");
-  const records = readFileSync(join(out, files.find((f) => f.endsWith("requests.jsonl"))!), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { worker: number });
+  const log = readRunFile(out, ".log");
+  const records = readRunFile(out, "requests.jsonl").trim().split("\n").map((l) => JSON.parse(l) as { worker: number });
   expect(records).toHaveLength(64);
   return { engine: /engine: [^\n]*/.exec(log)?.[0] ?? "(no engine line)", workers: new Set(records.map((x) => x.worker)) };
 }

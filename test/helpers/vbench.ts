@@ -2,7 +2,7 @@
  * Test helpers: run the compiled binary (built by `npm test` before the
  * suite) and start the simulator in its own process, as users do.
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { spawnMockProcess, type SpawnedMock } from "../../src/mock/spawn.ts";
@@ -53,6 +53,13 @@ export async function truthSummary(url: string): Promise<Record<string, number>>
 }
 
 /** Write a scenario file with the given scenarios (no thresholds unless given) and return its path. */
+/** The text of the first file under `outDir` whose path ends with `suffix` (the run's `.log`, its `requests.jsonl`). */
+export function readRunFile(outDir: string, suffix: string): string {
+  const file = (readdirSync(outDir, { recursive: true }) as string[]).find((f) => f.endsWith(suffix));
+  if (file === undefined) throw new Error(`no file ending ${suffix} under ${outDir}`);
+  return readFileSync(join(outDir, file), "utf8");
+}
+
 export async function writeConfig(dir: string, scenarios: Record<string, unknown>[], extra: Record<string, unknown> = {}): Promise<string> {
   const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
   await Bun.write(path, JSON.stringify({ scenarios, ...extra }, null, 2));
