@@ -5,7 +5,9 @@
  * while still runnable, which thread got the CPU and how long the main
  * thread waited to get it back, per thread name.
  *
- *   npx bun bench/preemption.ts [--streams 1024] [--tokens-per-message 4]
+ *   npx bun bench/preemption.ts [--streams 1024] [--tokens-per-message 4] [--preset 4096]
+ *
+ * The run is bench/scale-wire.ts's (the same flags), pinned, without the capture.
  *
  * This is how the runtime's helper threads were found (docs/performance.md,
  * "Closing the gap"): run it against a build to see whether any thread of
@@ -15,8 +17,8 @@
  */
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { spawnMockProcess } from "../src/mock/spawn.ts";
 import { BINARY, benchArgs, machineLoad, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
+import { scaleScenario, scaleSpec, startScaleSimulator } from "./scale-wire.ts";
 
 interface Preemption {
   /** CLOCK_MONOTONIC seconds the main thread was switched out, runnable. */
@@ -66,12 +68,12 @@ export async function benchPreemption(args = benchArgs()): Promise<string | null
   requireBinary();
   if (!Bun.which("perf") || !Bun.which("taskset")) return "needs perf and taskset";
   if (navigator.hardwareConcurrency < 2) return "needs 2 CPUs (simulator on CPU 0, client on CPU 1)";
-  const streams = Number(args.get("streams") ?? 1024);
-  const tokensPerMessage = Number(args.get("tokens-per-message") ?? 4);
+  const spec = scaleSpec(args, true);
+  const { streams, tokensPerMessage } = spec;
   const dir = tempDir("preemption");
-  const mock = await spawnMockProcess(["taskset", "-c", "0", BINARY], { ttftMs: 50, itlMs: 10, tokensPerChunk: tokensPerMessage, exactPromptTokens: false });
+  const mock = await startScaleSimulator(spec);
   try {
-    const config = await writeScenario(dir, { backend: "openai", dataset_type: "random", random_input_len: 32, random_output_len: 256, max_concurrency: streams, num_prompts: 2 * streams, request_rate: "inf", warmups: streams, tokenizer: "gpt2" });
+    const config = await writeScenario(dir, scaleScenario(spec));
     const data = join(dir, "sched.data");
     // CLOCK_MONOTONIC timestamps, so the measured run can be cut out with requests.jsonl's times.
     const cmd = ["perf", "sched", "record", "-q", "-k", "CLOCK_MONOTONIC", "-o", data, "--", "taskset", "-c", "1", BINARY, "run", "--config", config, "--base-url", mock.url, "--output-dir", join(dir, "out")];

@@ -32,7 +32,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnMockProcess } from "../src/mock/spawn.ts";
+import { spawnMockProcess, type SpawnedMock } from "../src/mock/spawn.ts";
 import { BINARY, benchArgs, findFile, machineLoad, readResults, REPO, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
 import { startWireCapture } from "./wire-truth.ts";
 import { compareAtScale, scaleRecordFromLine } from "./scale-compare.ts";
@@ -70,8 +70,7 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
   if (spec.pin && !Bun.which("taskset")) return "--pin needs taskset (util-linux)";
   const floor = spec.client === "floor" ? buildFloorClient() : spec.client === "bun-floor" ? BUN_FLOOR : null;
   if (typeof floor === "string") return floor;
-  const server = spec.pin ? ["taskset", "-c", "0", BINARY] : [BINARY];
-  const mock = await spawnMockProcess(server, { ttftMs: spec.ttftMs, itlMs: spec.itlMs, tokensPerChunk: spec.tokensPerMessage, exactPromptTokens: false });
+  const mock = await startScaleSimulator(spec);
   const dir = tempDir("scale-wire");
   try {
     // 256 MiB of kernel buffer: ~25,000 messages/s plus ACKs must not overflow while tcpdump is descheduled.
@@ -108,8 +107,15 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
 /** What one client's run left behind: its records (requests.jsonl lines) and what it says of itself. */
 type ClientRun = Pick<ScaleResult, "failed" | "client" | "clientCpuS" | "processCpuS" | "involuntarySwitches" | "threadCpu" | "workers" | "command"> & { lines: string[] };
 
-async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise<ClientRun> {
-  const scenario = {
+/** The simulator of the issue-17 run (pinned to CPU 0 with --pin). */
+export function startScaleSimulator(spec: ScaleSpec): Promise<SpawnedMock> {
+  const server = spec.pin ? ["taskset", "-c", "0", BINARY] : [BINARY];
+  return spawnMockProcess(server, { ttftMs: spec.ttftMs, itlMs: spec.itlMs, tokensPerChunk: spec.tokensPerMessage, exactPromptTokens: false });
+}
+
+/** vbench's scenario for the issue-17 run: max_concurrency N, 2N prompts at rate inf after N warm-ups. */
+export function scaleScenario(spec: ScaleSpec): Record<string, unknown> {
+  return {
     backend: "openai",
     dataset_type: "random",
     random_input_len: spec.inputTokens,
@@ -120,6 +126,10 @@ async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise
     warmups: spec.warmups,
     tokenizer: "gpt2",
   };
+}
+
+async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise<ClientRun> {
+  const scenario = scaleScenario(spec);
   const config = await writeScenario(dir, scenario);
   const out = join(dir, "out");
   const client = [...(spec.pin ? ["taskset", "-c", "1"] : []), BINARY, "run", "--config", config, "--base-url", baseUrl, "--output-dir", out];
