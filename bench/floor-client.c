@@ -19,7 +19,11 @@
  * where its marker falls). A response ends at the chunked terminator. No
  * parsing beyond that, no allocation in the loop, records written after the
  * run in the shape of vbench's requests.jsonl (the fields scale-compare.ts
- * reads). Prints one JSON line: the loop's CPU (getrusage) and wall time.
+ * reads). Prints one JSON line: the loop's CPU (getrusage) and wall time,
+ * and the event-loop stall probe of the measured run: a 20 ms one-shot timer
+ * (timerfd) re-armed as it fires, its lateness taken after the batch of reads
+ * it came with, as a runtime runs a due timer after the socket callbacks of
+ * the poll it falls in (vbench's probe, src/engine/client-monitor.ts).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,6 +36,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +60,18 @@ static double nowMs(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+#define PROBE_MS 20
+#define MAX_PROBES (1 << 16)
+static double probeLateMs[MAX_PROBES];
+static int probes;
+static double probeDueMs;
+
+static void armProbe(int timer) {
+  struct itimerspec in = {.it_value = {.tv_sec = 0, .tv_nsec = PROBE_MS * 1000000L}};
+  probeDueMs = nowMs() + PROBE_MS;
+  timerfd_settime(timer, 0, &in, NULL);
 }
 
 static void fail(const char *what) {
@@ -149,6 +166,11 @@ int main(int argc, char **argv) {
     if (epoll_ctl(loop, EPOLL_CTL_ADD, fd, &interest) != 0) fail("epoll_ctl");
   }
 
+  /* The probe timer's epoll entry carries a null pointer: no connection. */
+  int timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+  struct epoll_event timerInterest = {.events = EPOLLIN, .data.ptr = NULL};
+  if (timer < 0 || epoll_ctl(loop, EPOLL_CTL_ADD, timer, &timerInterest) != 0) fail("timerfd");
+
   static char buffer[1 << 16];
   struct epoll_event ready[256];
   long next = 0, finished = 0, warming = streams;
@@ -160,8 +182,14 @@ int main(int argc, char **argv) {
     int n = epoll_wait(loop, ready, 256, 10000);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) fail("epoll_wait (no response for 10 s)");
+    int timerFired = 0;
     for (int e = 0; e < n; e++) {
       Conn *c = ready[e].data.ptr;
+      if (!c) {
+        unsigned long long expirations;
+        timerFired = read(timer, &expirations, sizeof expirations) > 0;
+        continue;
+      }
       for (;;) {
         ssize_t got = recv(c->fd, buffer, sizeof buffer, MSG_DONTWAIT);
         double at = nowMs() - t0;
@@ -182,8 +210,14 @@ int main(int argc, char **argv) {
         }
       }
     }
+    if (timerFired && measuring) {
+      double late = nowMs() - probeDueMs;
+      if (probes < MAX_PROBES) probeLateMs[probes++] = late > 0 ? late : 0;
+      armProbe(timer);
+    }
     if (!measuring && warming == 0) {
       measuring = 1;
+      armProbe(timer);
       getrusage(RUSAGE_SELF, &before);
       startedMs = nowMs();
       t0 = startedMs; /* the run clock starts here, as vbench's does after its warm-ups */
@@ -208,6 +242,8 @@ int main(int argc, char **argv) {
   fclose(out);
   double cpuS = (after.ru_utime.tv_sec - before.ru_utime.tv_sec) + (after.ru_utime.tv_usec - before.ru_utime.tv_usec) / 1e6 +
                 (after.ru_stime.tv_sec - before.ru_stime.tv_sec) + (after.ru_stime.tv_usec - before.ru_stime.tv_usec) / 1e6;
-  printf("{\"cpu_s\":%.6f,\"wall_ms\":%.3f,\"involuntary_switches\":%ld}\n", cpuS, wallMs, after.ru_nivcsw - before.ru_nivcsw);
+  printf("{\"cpu_s\":%.6f,\"wall_ms\":%.3f,\"involuntary_switches\":%ld,\"probe_late_ms\":[", cpuS, wallMs, after.ru_nivcsw - before.ru_nivcsw);
+  for (int i = 0; i < probes; i++) printf("%s%.4f", i ? "," : "", probeLateMs[i]);
+  printf("]}\n");
   return 0;
 }

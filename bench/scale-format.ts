@@ -31,6 +31,8 @@ export interface ScaleResult {
   failed: number;
   /** vbench's own figures (benchmark_results.json `vbench.client`); null for the floor client. */
   client: ClientDoc | null;
+  /** A floor client's event-loop stall probe (vbench's is in `client`). */
+  floorProbeMs: Dist | null;
   /** The client's CPU during the measured run (s). */
   clientCpuS: number;
   /** CPU of the whole client process, start-up and warm-ups included (s). */
@@ -68,6 +70,7 @@ export function formatScale(r: ScaleResult): string[] {
     `worst 100 ms windows of message receive lag (s from the first request on the wire of ${(r.spec.prompts / r.spec.streams).toFixed(0)} waves of ~${(((r.spec.ttftMs + (r.spec.outputTokens - 1) * r.spec.itlMs) / 1000)).toFixed(1)} s): ` +
       x.worstWindows.map((w) => `${w.fromS.toFixed(1)} s max ${ms(w.maxLagMs)}`).join(", "),
     ...(c ? vbenchOwn(c) : []),
+    ...(r.floorProbeMs ? [`event-loop stall probe (20 ms timer as vbench's, ${r.floorProbeMs.count} samples): ${d(r.floorProbeMs, 3)}`] : []),
     `client CPU during the run ${r.clientCpuS.toFixed(2)} s: ${us(r.clientCpuS, x.messages)} per stream message, ${us(r.clientCpuS, r.requests)} per request (all of it divided by each); ` +
       `whole process ${r.processCpuS.toFixed(2)} s, ${r.involuntarySwitches} involuntary context switches`,
     ...(threads.length ? [`client threads by CPU: ${threads.join(", ")}`] : []),
@@ -159,6 +162,7 @@ export function formatRanges(results: ScaleResult[]): string[] {
           `first wave ${of((r) => r.firstWaveSendSpanMs, 1, false)} ms; ` +
           (own.length && own.every((c) => c.read_stalls) ? `read callbacks over 1 ms ${ofOwn((c) => c.read_stalls!.over_1ms, 0)}, longest ${ofOwn((c) => c.read_stalls!.max_ms)} ms; ` : "") +
           (own.length ? `event-loop probe p99 ${ofOwn((c) => c.event_loop_lag_ms.p99)} ms, max ${ofOwn((c) => c.event_loop_lag_ms.max)} ms; ` : "") +
+          (rs.every((r) => r.floorProbeMs) ? `event-loop probe p99 ${of((r) => r.floorProbeMs!.p99, 2, false)} ms, max ${of((r) => r.floorProbeMs!.max, 2, false)} ms; ` : "") +
           `CPU per message ${of(cpuPerMessageUs, 1, false)} µs; load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,
       );
     }

@@ -35,7 +35,7 @@ import { join } from "node:path";
 import { spawnMockProcess, type SpawnedMock } from "../src/mock/spawn.ts";
 import { BINARY, benchArgs, findFile, machineLoad, readResults, REPO, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
 import { startWireCapture } from "./wire-truth.ts";
-import { compareAtScale, scaleRecordFromLine } from "./scale-compare.ts";
+import { compareAtScale, dist, scaleRecordFromLine } from "./scale-compare.ts";
 import { formatRanges, formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
 import { sampleThreads, workerEvidence } from "./scale-probe.ts";
 
@@ -105,7 +105,7 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
 }
 
 /** What one client's run left behind: its records (requests.jsonl lines) and what it says of itself. */
-type ClientRun = Pick<ScaleResult, "failed" | "client" | "clientCpuS" | "processCpuS" | "involuntarySwitches" | "threadCpu" | "workers" | "command"> & { lines: string[] };
+type ClientRun = Pick<ScaleResult, "failed" | "client" | "floorProbeMs" | "clientCpuS" | "processCpuS" | "involuntarySwitches" | "threadCpu" | "workers" | "command"> & { lines: string[] };
 
 /** The simulator of the issue-17 run (pinned to CPU 0 with --pin). */
 export function startScaleSimulator(spec: ScaleSpec): Promise<SpawnedMock> {
@@ -146,6 +146,7 @@ async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise
     lines: readFileSync(findFile(out, "requests.jsonl"), "utf8").split("\n").filter(Boolean),
     failed: doc.failed as number,
     client: doc.vbench.client,
+    floorProbeMs: null,
     clientCpuS: doc.vbench.client.client_cpu_s,
     processCpuS: usage ? Number(usage.cpuTime.total) / 1e6 : NaN,
     involuntarySwitches: usage ? usage.contextSwitches.involuntary : NaN,
@@ -186,12 +187,13 @@ async function runFloorClient(spec: ScaleSpec, command: string[], baseUrl: strin
   const proc = Bun.spawn([...(spec.pin ? ["taskset", "-c", "1"] : []), ...argv], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`floor-client exited ${code}: ${stderr.slice(-2000)}`);
-  const said = JSON.parse(stdout) as { cpu_s: number; involuntary_switches: number | null };
+  const said = JSON.parse(stdout) as { cpu_s: number; involuntary_switches: number | null; probe_late_ms: number[] };
   const usage = proc.resourceUsage();
   return {
     lines: readFileSync(records, "utf8").split("\n").filter(Boolean),
     failed: 0,
     client: null,
+    floorProbeMs: dist(said.probe_late_ms),
     clientCpuS: said.cpu_s,
     processCpuS: usage ? Number(usage.cpuTime.total) / 1e6 : NaN,
     involuntarySwitches: said.involuntary_switches ?? (usage ? usage.contextSwitches.involuntary : NaN),

@@ -35,8 +35,9 @@ async function runFloor(command: string[], name: string) {
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   expect(stderr).toBe("");
   expect(code).toBe(0);
-  expect((JSON.parse(stdout) as { cpu_s: number }).cpu_s).toBeGreaterThan(0);
-  return readFileSync(out, "utf8").trim().split("\n").map(scaleRecordFromLine);
+  const said = JSON.parse(stdout) as { cpu_s: number; probe_late_ms: number[] };
+  expect(said.cpu_s).toBeGreaterThan(0);
+  return { records: readFileSync(out, "utf8").trim().split("\n").map(scaleRecordFromLine), probeLateMs: said.probe_late_ms };
 }
 
 for (const [name, command] of [
@@ -46,7 +47,7 @@ for (const [name, command] of [
   test(`${name}: every request once, a stamp per token message, at most ${STREAMS} in flight`, async () => {
     const cmd = command();
     if (typeof cmd === "string") throw new Error(cmd); // no C compiler: .ci/run installs gcc
-    const records = await runFloor(cmd, name);
+    const { records, probeLateMs } = await runFloor(cmd, name);
     expect(records.map((r) => r.requestId)).toEqual(Array.from({ length: PROMPTS }, (_, i) => `floor-${i}`));
     // The simulator sends the first token alone, then 4 per message: 1 + ceil(31 / 4) token messages.
     const messages = 1 + Math.ceil((OUTPUT - 1) / 4);
@@ -64,5 +65,9 @@ for (const [name, command] of [
     const starts = Float64Array.from(records, (r) => r.sentAtMs);
     const ends = Float64Array.from(records, (r) => r.chunkAtMs.at(-1)!);
     expect(peakOverlap(starts, ends)).toBe(STREAMS);
+    // The event-loop probe (a 20 ms timer re-armed as it fires) ran over the measured run only: at most one firing per 20 ms of it.
+    expect(probeLateMs.length).toBeGreaterThan(0);
+    expect(probeLateMs.length).toBeLessThanOrEqual(Math.max(...ends) / 20 + 1);
+    for (const late of probeLateMs) expect(late).toBeGreaterThanOrEqual(0);
   });
 }
