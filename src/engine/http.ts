@@ -27,7 +27,6 @@ import { Framed } from "../wire/http-response.ts";
 import { connectMessage, errorCode, originText, tlsMessage, type Origin } from "./http-origin.ts";
 import { Exchange, socketHandlers, writeRest, type Conn, type ConnOwner, type ConnState, type ResponseSink } from "./http-exchange.ts";
 
-export { keepAliveTimeoutMs } from "../wire/http-head.ts";
 export { encodeRequest, parseOrigin, type Origin } from "./http-origin.ts";
 export type { ResponseSink } from "./http-exchange.ts";
 

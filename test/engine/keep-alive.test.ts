@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { HttpClient, encodeRequest, keepAliveMarginMs, keepAliveTimeoutMs, parseOrigin, type ResponseSink } from "../../src/engine/http.ts";
+import { HttpClient, encodeRequest, keepAliveMarginMs, parseOrigin, type ResponseSink } from "../../src/engine/http.ts";
+import { keepAliveTimeoutMs } from "../../src/wire/http-head.ts";
 import { spawnMockProcess, type SpawnedMock } from "../../src/mock/spawn.ts";
 
 /** The simulator in its own process (from source), so it closes on time while this thread is blocked. */
