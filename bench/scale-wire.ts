@@ -25,8 +25,9 @@
  * --keep     keep the capture and the results directory (printed)
  *
  * Prints client-minus-wire mean/p99 TTFT and p99 ITL, send lag, first-token
- * receive lag, every message's receive lag, the event-loop stall probe and CPU
- * per stream message and per request. Needs root (or CAP_NET_RAW) for tcpdump;
+ * receive lag, every message's receive lag, the event-loop stall probe (the
+ * floor clients run the same 20 ms probe) and CPU per stream message and per
+ * request. Needs root (or CAP_NET_RAW) for tcpdump;
  * without it, says so and exits 0.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
