@@ -12,7 +12,7 @@
  * the N keep-alive connections. tcpdump captures the loopback interface; the
  * capture is the truth (./wire-truth.ts, ./scale-compare.ts).
  *
- * --pin      the simulator on CPU 0 and vbench on CPU 1 (taskset); without it both float
+ * --pin      the simulator (and tcpdump) on CPU 0 and vbench on CPU 1 (taskset); without it all float
  * --both     run unpinned, then pinned
  * --cpu-split  after each run, the same with 2 messages per request, and CPU per message and per request solved from the two
  * --rounds K repeat K times (interleaved with --both) and end with the range of each figure
@@ -75,7 +75,11 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
   const dir = tempDir("scale-wire");
   try {
     // 256 MiB of kernel buffer: ~25,000 messages/s plus ACKs must not overflow while tcpdump is descheduled.
-    const capture = await startWireCapture(Number(new URL(mock.url).port), join(dir, "wire.pcap"), { bufferKiB: 262_144 });
+    // Pinned, the capture runs on the server's CPU, so the client's CPU is the client's alone, as without a capture:
+    // with tcpdump free to run on CPU 1, vbench read +3.4..+5.7 ms mean TTFT at 4096 streams against +2.0..+2.5 with
+    // it on CPU 0 (three interleaved pairs). Its timestamps are the kernel's, taken as each packet passes: where
+    // tcpdump itself runs does not move them.
+    const capture = await startWireCapture(Number(new URL(mock.url).port), join(dir, "wire.pcap"), { bufferKiB: 262_144, cpus: spec.pin ? "0" : undefined });
     if (typeof capture === "string") return capture;
     const load = machineLoad();
     const run = floor ? await runFloorClient(spec, floor, mock.url, dir) : await runVbench(spec, mock.url, dir);
@@ -85,7 +89,7 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
     const comparison = compareAtScale(records, wire);
     const sent = Float64Array.from(records, (r) => r.sentAtMs).sort();
     const wave = Math.min(spec.streams, sent.length) - 1;
-    const simulator = `simulator: ${spec.pin ? "taskset -c 0 " : ""}vbench mock --ttft-ms ${spec.ttftMs} --itl-ms ${spec.itlMs} --tokens-per-chunk ${spec.tokensPerMessage}; capture: tcpdump -i lo -B 262144 -s 0 tcp port $PORT`;
+    const simulator = `simulator: ${spec.pin ? "taskset -c 0 " : ""}vbench mock --ttft-ms ${spec.ttftMs} --itl-ms ${spec.itlMs} --tokens-per-chunk ${spec.tokensPerMessage}; capture: ${spec.pin ? "taskset -c 0 " : ""}tcpdump -i lo -B 262144 -s 0 tcp port $PORT`;
     const { lines, ...own } = run;
     return {
       ...own,

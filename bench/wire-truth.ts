@@ -163,14 +163,15 @@ export interface WireCapture {
 }
 
 /** Start tcpdump on the loopback interface for `port`; a reason string when it cannot run here. */
-export async function startWireCapture(port: number, file: string, options: { bufferKiB?: number } = {}): Promise<WireCapture | string> {
+export async function startWireCapture(port: number, file: string, options: { bufferKiB?: number; cpus?: string } = {}): Promise<WireCapture | string> {
   const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));
   if (!tcpdump) return "tcpdump is not installed (apt-get install tcpdump)";
   // Packets reach tcpdump in kernel blocks, handed over at least every second (its buffer timeout): no
   // wake-up per packet, so the capture takes little CPU from the client and server it watches. -U writes
   // each block as it comes, -B makes the kernel buffer large enough that nothing is dropped, -s 0 keeps
   // whole packets.
-  const proc = Bun.spawn([tcpdump, "-i", "lo", "-n", "-U", "-B", String(options.bufferKiB ?? 32768), "-s", "0", "-w", file, `tcp port ${port}`], { stdout: "ignore", stderr: "pipe" });
+  // options.cpus: the CPUs tcpdump may run on (taskset), to keep it off a pinned client's CPU.
+  const proc = Bun.spawn([...(options.cpus ? ["taskset", "-c", options.cpus] : []), tcpdump, "-i", "lo", "-n", "-U", "-B", String(options.bufferKiB ?? 32768), "-s", "0", "-w", file, `tcp port ${port}`], { stdout: "ignore", stderr: "pipe" });
   // tcpdump says "listening on lo" once capturing, and its drop count when it stops.
   let said = "";
   let onListening = (): void => {};
