@@ -12,7 +12,7 @@
  * the N keep-alive connections. tcpdump captures the loopback interface; the
  * capture is the truth (./wire-truth.ts, ./scale-compare.ts).
  *
- * --pin      the simulator (and tcpdump) on CPU 0 and vbench on CPU 1 (taskset); without it all float
+ * --pin      the simulator, tcpdump and this process on CPU 0, vbench on CPU 1 (taskset); without it all float
  * --both     run unpinned, then pinned
  * --cpu-split  after each run, the same with 2 messages per request, and CPU per message and per request solved from the two
  * --rounds K repeat K times (interleaved with --both) and end with the range of each figure
@@ -71,6 +71,8 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
   if (spec.pin && !Bun.which("taskset")) return "--pin needs taskset (util-linux)";
   const floor = spec.client === "floor" ? buildFloorClient() : spec.client === "bun-floor" ? BUN_FLOOR : null;
   if (typeof floor === "string") return floor;
+  // Pinned, this process (its thread sampler, its pipes) stays off the client's CPU too.
+  const ownCpus = spec.pin ? setOwnCpus("0") : null;
   const mock = await startScaleSimulator(spec);
   const dir = tempDir("scale-wire");
   try {
@@ -105,8 +107,16 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
     };
   } finally {
     await mock.stop();
+    if (ownCpus) setOwnCpus(ownCpus);
     if (!spec.keep) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Move every thread of this process to `cpus` (a taskset list); returns the list it had. */
+function setOwnCpus(cpus: string): string {
+  const had = /list:\s*(\S+)/.exec(Bun.spawnSync(["taskset", "-p", "-c", String(process.pid)]).stdout.toString())?.[1] ?? `0-${navigator.hardwareConcurrency - 1}`;
+  Bun.spawnSync(["taskset", "-a", "-p", "-c", cpus, String(process.pid)], { stdout: "ignore" });
+  return had;
 }
 
 /** What one client's run left behind: its records (requests.jsonl lines) and what it says of itself. */
