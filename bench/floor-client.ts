@@ -2,14 +2,15 @@
  * bench/floor-client.c's closed loop in Bun (raw `Bun.connect` sockets, one
  * thread, no parsing beyond counting token events and finding the chunked
  * terminator, stamps in preallocated arrays): the runtime's floor, between
- * the machine's (the C client) and vbench's. Its event-loop stall probe is
- * vbench's (src/engine/client-monitor.ts: a 20 ms interval, each firing's
- * lateness). Same arguments and output:
+ * the machine's (the C client) and vbench's. Its CPU and event-loop stall
+ * probe come from vbench's own monitor (src/engine/client-monitor.ts). Same
+ * arguments and output:
  *
  *   bun bench/floor-client.ts PORT STREAMS PROMPTS BODY OUT.jsonl
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Socket } from "bun";
+import { startClientMonitor, type ClientMonitor } from "../src/engine/client-monitor.ts";
 
 const [port, streams, prompts] = process.argv.slice(2, 5).map(Number) as [number, number, number];
 const body = readFileSync(process.argv[5]!);
@@ -38,22 +39,14 @@ function send(socket: Socket<Conn>, index: number): void {
 let next = 0;
 let finished = 0;
 let warming = streams;
-let cpuBefore = process.cpuUsage();
 const done = Promise.withResolvers<void>();
 const sockets: Socket<Conn>[] = [];
 
-const probeLateMs: number[] = [];
-let probe: ReturnType<typeof setInterval> | undefined;
+let monitor: ClientMonitor | null = null;
 
 function start(): void {
-  cpuBefore = process.cpuUsage();
+  monitor = startClientMonitor();
   t0 = performance.now();
-  let due = t0 + 20;
-  probe = setInterval(() => {
-    const now = performance.now();
-    probeLateMs.push(Math.max(0, now - due));
-    due = now + 20;
-  }, 20);
   for (const s of sockets) if (next < prompts) send(s, next++);
 }
 
@@ -88,8 +81,7 @@ for (let i = 0; i < streams; i++) {
 }
 for (const s of sockets) send(s, -1);
 await done.promise;
-const cpu = process.cpuUsage(cpuBefore);
-clearInterval(probe);
+const { eventLoopLagMs, clientCpuS } = monitor!.stop();
 const epochT0 = Date.now() - performance.now() + t0;
 const lines: string[] = [];
 for (let r = 0; r < prompts; r++) {
@@ -97,6 +89,6 @@ for (let r = 0; r < prompts; r++) {
   lines.push(JSON.stringify({ request_id: `floor-${r}`, success: true, sent_ms: sentMs[r], sent_epoch_ms: epochT0 + sentMs[r]!, chunk_ms: chunks }));
 }
 writeFileSync(outPath, lines.join("\n") + "\n");
-console.log(JSON.stringify({ cpu_s: (cpu.user + cpu.system) / 1e6, involuntary_switches: NaN, probe_late_ms: probeLateMs }));
+console.log(JSON.stringify({ cpu_s: clientCpuS, involuntary_switches: NaN, probe_late_ms: Array.from(eventLoopLagMs) }));
 for (const s of sockets) s.end();
 process.exit(0);
