@@ -115,14 +115,23 @@ cli
 
 cli
   .command("standardize <results>", "Turn a benchmark_results.json (vbench's or vLLM's own) into the standardized pipeline document")
-  .option("--output-file <file>", "Where to write the standardized JSON (default: stdout)")
-  .option("--task-name <name>", "task_name in the document", { default: "vllm_benchmark" })
-  .option("--config-path <file>", "Scenario file whose thresholds to evaluate")
+  // The seed's script spells them with underscores: both work, so its command line runs unchanged.
+  .option("--output-file, --output_file <file>", "Where to write the standardized JSON (default: stdout)")
+  .option("--task-name, --task_name <name>", "task_name in the document", { default: "vllm_benchmark" })
+  .option("--config-path, --config_path <file>", "Scenario file whose thresholds to evaluate")
+  .option("--scenario <name>", "The config's scenario the result belongs to, for its own thresholds (vLLM's result files do not name it)")
+  .option("--check", "Exit 4 when any threshold fails (a CI gate, as analyze --check)")
   .action(
     action(async (results: string, options: Record<string, unknown>) => {
       const { runStandardizeCommand } = await import("./commands/standardize.ts");
-      await runStandardizeCommand(results, { outputFile: options.outputFile as string | undefined, taskName: String(options.taskName), configPath: options.configPath as string | undefined });
-      return ExitCode.ok;
+      const { passed } = await runStandardizeCommand(results, {
+        outputFile: options.outputFile as string | undefined,
+        taskName: String(options.taskName),
+        configPath: options.configPath as string | undefined,
+        scenario: options.scenario === undefined ? undefined : String(options.scenario),
+      });
+      // A converter by default, as the seed's script: the verdict is in the document and on stderr.
+      return options.check && !passed ? ExitCode.threshold : ExitCode.ok;
     }),
   );
 

@@ -8,6 +8,7 @@ import { runStandardizeCommand } from "../../src/commands/standardize.ts";
 import { parseLenientJson } from "../../src/base/json-position.ts";
 import { ExitCode, VbenchError } from "../../src/base/errors.ts";
 import { sampleResult } from "./sample-result.ts";
+import { vbench } from "../helpers/vbench.ts";
 
 const FIXTURE = join(import.meta.dir, "../fixtures/vllm/vllm_saved_result.json");
 const root = await mkdtemp(join(tmpdir(), "vbench-std-"));
@@ -140,5 +141,41 @@ describe("thresholds on vbench's own file", () => {
     });
     const vllm = standardizeVllmResult(await fixture(), { config: { thresholds: { ttft_max_ms: 60, success_rate: 0.5 } } });
     expect(vllm.thresholds).toEqual({ ttft_max_ms: { limit: 60, measured: null, comparison: "<=", passed: false }, success_rate: { limit: 0.5, measured: 2 / 3, comparison: ">=", passed: true } });
+  });
+});
+
+describe("vbench standardize on the command line", () => {
+  // The fixture: 2 of 3 requests succeeded, P99 ITL 20.46 ms.
+  const cli = async (args: string[]) => vbench(["standardize", FIXTURE, ...args]);
+  const cfg = join(root, "cli-cfg.json");
+  const lenient = { scenarios: [{ name: "strict", thresholds: { itl_p99_ms: 20 } }, { name: "lenient" }], thresholds: { success_rate: 0.5 } };
+
+  test("takes the seed script's underscore flags and a scenario's own thresholds", async () => {
+    await writeFile(cfg, JSON.stringify(lenient));
+    const out = join(root, "cli-std.json");
+    const run = await cli(["--output_file", out, "--task_name", "performance_test", "--config_path", cfg, "--scenario", "strict"]);
+    expect(run.code).toBe(ExitCode.ok);
+    const doc = JSON.parse(await readFile(out, "utf8"));
+    expect(doc.task_name).toBe("performance_test");
+    expect(Object.keys(doc.thresholds).sort()).toEqual(["itl_p99_ms", "success_rate"]);
+    expect(doc.passed).toBe(false);
+    expect(run.stderr).toContain("FAILED itl_p99_ms");
+  });
+
+  test("--check exits 4 on a failed threshold and 0 when all pass", async () => {
+    await writeFile(cfg, JSON.stringify(lenient));
+    expect((await cli(["--config-path", cfg, "--scenario", "strict", "--check"])).code).toBe(ExitCode.threshold);
+    const pass = await cli(["--config-path", cfg, "--scenario", "lenient", "--check"]);
+    expect(pass.code).toBe(ExitCode.ok);
+    expect(JSON.parse(pass.stdout).passed).toBe(true);
+  });
+
+  test("a scenario the config does not have is a configuration error, not a silent pass", async () => {
+    await writeFile(cfg, JSON.stringify(lenient));
+    const run = await cli(["--config-path", cfg, "--scenario", "strikt", "--check"]);
+    expect(run.code).toBe(ExitCode.config);
+    expect(run.stderr).toContain('no scenario named "strikt"');
+    expect(run.stderr).toContain("strict, lenient");
+    expect((await cli(["--scenario", "strict"])).code).toBe(ExitCode.config);
   });
 });
