@@ -11,6 +11,7 @@ import { METRIC_NAMES } from "../base/summary-types.ts";
 import { standardizeVllmResult, vllmDateToIso } from "../results/standardized.ts";
 import { buildBenchmarkResults, runLabel, toJsonValue } from "../results/result-docs.ts";
 import { flatSubject, storedVerdicts } from "../results/flat-result.ts";
+import { successRate } from "../results/thresholds.ts";
 import { finiteOrNull, nonEmptyStringOrNull, objectOrUndefined } from "../base/json-values.ts";
 import { DETAILED_KEYS, metricValuesMs, perRequestFromDetailed } from "./per-request.ts";
 import type { LoadedRun, PerRequestData, RunMetricStats, RunSourceKind } from "./types.ts";
@@ -134,7 +135,7 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     completed,
     failed,
     failures: { byCategory: failures.byCategory },
-    successRate: completed + failed > 0 ? completed / (completed + failed) : 0,
+    successRate: successRate({ completed, failed, failures }) || 0,
     durationS: finiteOrNull(flat.duration) ?? 0,
     requestThroughput: finiteOrNull(flat.request_throughput),
     outputThroughput: finiteOrNull(flat.output_throughput),

@@ -7,6 +7,7 @@
  */
 import { METRIC_NAMES, type MetricName, type Summary } from "../base/summary-types.ts";
 import { studentTQuantile } from "./student-t.ts";
+import { successRate } from "../results/thresholds.ts";
 import { cell, formatTable } from "./table.ts";
 
 export const REPEAT_CONFIDENCE = 0.95;
@@ -42,7 +43,7 @@ function series(summaries: Summary[]): { key: string; label: string; values: num
   const add = (key: string, label: string, f: (s: Summary) => number) => out.push({ key, label, values: summaries.map(f) });
   add("completed", "Successful requests", (s) => s.completed);
   add("failed", "Failed requests", (s) => s.failed);
-  add("success_rate", "Success rate", (s) => (s.total > 0 ? s.completed / s.total : 0));
+  add("success_rate", "Success rate", (s) => successRate(s) || 0);
   add("duration_s", "Benchmark duration (s)", (s) => s.durationS);
   add("request_throughput", "Request throughput (req/s)", (s) => s.requestThroughput);
   add("output_throughput", "Output token throughput (tok/s)", (s) => s.outputThroughput);

@@ -73,7 +73,7 @@ export interface LoadedRun {
   failed: number;
   /** Failures by category as vbench stored them (empty for other files). */
   failures: { byCategory: Partial<Record<FailureCategory, number>> };
-  /** completed / (completed + failed); 0 when nothing ran. */
+  /** completed / (completed + failed), cancelled requests left out (results/thresholds.ts successRate); 0 when nothing finished. */
   successRate: number;
   durationS: number;
   requestThroughput: number | null;

@@ -11,7 +11,7 @@
 import type { ScenarioResult } from "../base/scenario-types.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { buildBenchmarkResults, toJsonValue } from "./result-docs.ts";
-import { evaluateThresholds, withImplicitSuccessRate, type ThresholdSubject } from "./thresholds.ts";
+import { evaluateThresholds, successRate, withImplicitSuccessRate, type ThresholdSubject } from "./thresholds.ts";
 import { flatSubject, storedVerdicts, type Obj } from "./flat-result.ts";
 import { finiteOrNull, objectOrUndefined, stringOrNull } from "../base/json-values.ts";
 
@@ -105,7 +105,6 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
   // Older vLLM files carry no `failed`: the non-empty error strings are counted instead (flat-result.ts).
   const subject = flatSubject(raw);
   const { completed, failed } = subject;
-  const total = completed + failed;
 
   // The config's thresholds when given, else those vbench stored; either way the implicit success_rate gate (thresholds.ts).
   const verdicts = opts.config ? evaluateThresholds(configThresholds(opts.config, sc), subject) : withImplicitSuccessRate(storedVerdicts(vb?.thresholds), subject);
@@ -126,7 +125,8 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
     duration_s: finiteOrNull(raw.duration),
     completed,
     failed,
-    success_rate: total > 0 ? completed / total : 0,
+    // The threshold's definition (cancelled requests left out), 0 when nothing finished.
+    success_rate: successRate(subject) || 0,
     total_input_tokens: finiteOrNull(raw.total_input_tokens),
     total_output_tokens: finiteOrNull(raw.total_output_tokens),
     request_throughput: finiteOrNull(raw.request_throughput),

@@ -130,12 +130,16 @@ function measureLatency(parsed: LatencyThreshold, subject: ThresholdSubject): nu
 }
 
 /** Requests that failed for a reason other than an interrupt. */
-export function realFailures(subject: ThresholdSubject): number {
+export function realFailures(subject: Pick<ThresholdSubject, "failed" | "failures">): number {
   return subject.failed - (subject.failures.byCategory.cancelled ?? 0);
 }
 
-/** completed / (completed + failed), cancelled requests left out of both; NaN when nothing finished. */
-export function successRate(subject: ThresholdSubject): number {
+/**
+ * completed / (completed + failed), cancelled requests (an interrupted run's in-flight ones: the
+ * interrupt, not the server) left out of both; NaN when nothing finished. The one definition of
+ * `success_rate`: the threshold, the result documents and the analysis commands all read it here.
+ */
+export function successRate(subject: Pick<ThresholdSubject, "completed" | "failed" | "failures">): number {
   const finished = subject.completed + realFailures(subject);
   return finished > 0 ? subject.completed / finished : NaN;
 }

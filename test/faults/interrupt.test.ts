@@ -120,6 +120,11 @@ describe("interrupts", () => {
     expect(results!.vbench.thresholds).toEqual([]);
     expect(results!.vbench.passed).toBe(true);
     expect((await vbench(["analyze", run.outDir, "--check"])).code).toBe(0);
+    // One success rate everywhere: 4 of the 4 that finished, in the documents and in analyze as in the gate.
+    const standardized = JSON.parse(readFileSync(findFile(filesUnder(run.outDir), "_standardized.json")!, "utf8"));
+    expect(standardized.success_rate).toBe(1);
+    const analyzed = JSON.parse((await vbench(["analyze", run.outDir, "--format", "json"])).stdout);
+    expect(analyzed.runs.map((r: { success_rate: number }) => r.success_rate)).toEqual([1]);
     expect(lines.filter((l) => l.success)).toHaveLength(4);
     expect(lines.filter((l) => !l.success).map((l) => l.error.category)).toEqual(["cancelled", "cancelled"]);
     // Nothing was dispatched after the signal.
