@@ -31,9 +31,17 @@ import type { PerRequestData } from "./types.ts";
  */
 export const TIME_BLOCKS = 20;
 
+/**
+ * Cancelled by an interrupt (vbench's `errors` entry "cancelled: ..."): neither a success nor a
+ * failure, as for the success_rate threshold (results/thresholds.ts successRate).
+ */
+function cancelled(data: PerRequestData, i: number): boolean {
+  return data.errors[i]!.startsWith("cancelled: ");
+}
+
 /** What one request contributes to metric m, each value with its time (ms on the run's clock). */
 function valuesOf(data: PerRequestData, i: number, metric: MetricName | "success", sentMs: number, put: (tMs: number, v: number) => void): void {
-  if (metric === "success") return put(sentMs, data.success[i] ? 1 : 0);
+  if (metric === "success") return cancelled(data, i) ? undefined : put(sentMs, data.success[i] ? 1 : 0);
   if (!data.success[i]) return;
   if (metric === "itl") {
     let t = sentMs + data.ttftMs[i]!;
@@ -69,7 +77,7 @@ export function timeBlockUnits(data: PerRequestData, metric: MetricName | "succe
 
 /** Units of one metric of one run without send times: one per request (its value, or all its ITL gaps). */
 function requestUnits(data: PerRequestData, metric: MetricName | "success"): Float64Array[] {
-  if (metric === "success") return data.success.map((ok) => Float64Array.of(ok ? 1 : 0));
+  if (metric === "success") return data.success.flatMap((ok, i) => (cancelled(data, i) ? [] : [Float64Array.of(ok ? 1 : 0)]));
   if (metric === "itl") return data.itlMs.filter((g, i) => data.success[i] && g.length > 0);
   const out: Float64Array[] = [];
   for (const v of requestSeriesMs(data, metric)) if (!Number.isNaN(v)) out.push(Float64Array.of(v));

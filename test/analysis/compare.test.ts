@@ -14,7 +14,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { ExitCode } from "../../src/base/errors.ts";
 import { runCompareCommand } from "../../src/commands/compare.ts";
 import { compareScenario, matchScenarios, type ScenarioComparison } from "../../src/analysis/compare.ts";
-import { timeBlockUnits } from "../../src/analysis/time-blocks.ts";
+import { resamplingUnits, timeBlockUnits } from "../../src/analysis/time-blocks.ts";
 import { perRequestFromDetailed } from "../../src/analysis/per-request.ts";
 import { toLoadedRun } from "../../src/analysis/normalize.ts";
 import type { LoadedRun } from "../../src/analysis/types.ts";
@@ -78,6 +78,15 @@ describe("compare on synthetic per-request data", () => {
     expect(timeBlockUnits(data, "success", 6)!.map((u) => Array.from(u))).toEqual([[1], [1]]);
     // Without send times there are no blocks (compare then resamples requests).
     expect(timeBlockUnits(perRequestFromDetailed({ ttfts: [0.1], itls: [[0.1]], output_lens: [2] })!, "ttft")).toBeNull();
+  });
+
+  test("success units leave out requests cancelled by an interrupt, as the success_rate threshold does", () => {
+    // One success, one server failure, one cancelled: success rate 1/2, not 1/3.
+    const detailed = { ttfts: [0.1, 0, 0], itls: [[0.1], [], []], output_lens: [2, 0, 0], errors: ["", "http: HTTP 500: boom", "cancelled: run interrupted"] };
+    const blocks = timeBlockUnits(perRequestFromDetailed({ ...detailed, start_times: [1, 1.1, 1.2] })!, "success", 1)!;
+    expect(blocks.map((u) => Array.from(u))).toEqual([[1, 0]]);
+    const perRequestUnits = resamplingUnits(perRequestFromDetailed(detailed)!, "success");
+    expect(perRequestUnits.map((u) => Array.from(u))).toEqual([[1], [0]]);
   });
 
   test("a verdict on too few values says so: a p99 of 64 TTFTs is reported, not judged", async () => {
