@@ -66,7 +66,8 @@ export interface SummaryExtras {
   configuredRateRps: number | "inf";
   /** Requests dispatched / dispatch window; null with fewer than 2 requests. */
   achievedRateRps: number | null;
-  tokenSources: { server: number; tokenizer: number; mismatchMeanAbs: number | null; mismatchCount: number };
+  /** mismatchCompared: server-counted successes the tokenizer counted too, the base of mismatchMeanAbs (merging shards weighs by it). */
+  tokenSources: { server: number; tokenizer: number; mismatchMeanAbs: number | null; mismatchCount: number; mismatchCompared: number };
   eventLoopLagMs: { p50: number; p99: number; max: number; samples: number };
   /** Socket read callbacks of the measured run (every engine thread) and how many held the loop over 1 ms / 5 ms; absent where not measured (merged shards). */
   readStalls?: ReadStalls;

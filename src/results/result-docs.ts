@@ -174,6 +174,7 @@ function vbenchObject(result: ScenarioResult): Record<string, unknown> {
       tokenizer: x.tokenSources.tokenizer,
       mismatch_mean_abs: x.tokenSources.mismatchMeanAbs,
       mismatch_count: x.tokenSources.mismatchCount,
+      mismatch_compared: x.tokenSources.mismatchCompared,
     },
     ...responseExtrasJson(x),
     resent_requests: x.resent ? { count: x.resent.requests, wait_ms: x.resent.waitMs } : null,

@@ -151,6 +151,7 @@ export class TokenSourceTally {
       tokenizer: this.tokenizer,
       mismatchMeanAbs: this.compared > 0 ? this.mismatchAbs / this.compared : null,
       mismatchCount: this.mismatched,
+      mismatchCompared: this.compared,
     };
   }
 }

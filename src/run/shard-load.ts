@@ -22,6 +22,8 @@ export interface ShardClientFigures {
   eventLoopLagMs: { p50: number; p99: number; max: number; samples: number };
   clientCpuS: number;
   interrupted: boolean;
+  /** The tokenizer's recount of the shard's server-counted outputs (the texts are not in requests.jsonl); null in older results. */
+  tokenCounts: { compared: number; mismatched: number; meanAbs: number | null } | null;
 }
 
 export interface LoadedShard {
@@ -92,6 +94,13 @@ function readRecords(dir: string): { records: RequestRecord[]; badLines: number;
   return { records, badLines, t0FromRecords };
 }
 
+function tokenCounts(sources: Record<string, unknown> | undefined): ShardClientFigures["tokenCounts"] {
+  const compared = sources?.mismatch_compared;
+  if (typeof compared !== "number") return null;
+  const meanAbs = sources!.mismatch_mean_abs;
+  return { compared, mismatched: Number(sources!.mismatch_count ?? 0), meanAbs: typeof meanAbs === "number" ? meanAbs : null };
+}
+
 function clientFigures(vb: Record<string, unknown>): ShardClientFigures | null {
   const client = vb.client as Record<string, unknown> | undefined;
   if (!client) return null;
@@ -101,6 +110,7 @@ function clientFigures(vb: Record<string, unknown>): ShardClientFigures | null {
     eventLoopLagMs: client.event_loop_lag_ms as ShardClientFigures["eventLoopLagMs"],
     clientCpuS: Number(client.client_cpu_s ?? 0),
     interrupted: vb.interrupted === true,
+    tokenCounts: tokenCounts(vb.token_sources as Record<string, unknown> | undefined),
   };
 }
 

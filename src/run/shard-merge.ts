@@ -17,7 +17,7 @@ import { summarize, type SummaryWithThresholdStats } from "../results/metrics.ts
 import { foundFreeSlot } from "../results/sweeps.ts";
 import { shardConcurrency } from "../config/shard.ts";
 import { scenarioFromManifest } from "./shard-manifest.ts";
-import type { LoadedShard } from "./shard-load.ts";
+import type { LoadedShard, ShardClientFigures } from "./shard-load.ts";
 import type { MergeRunInfo, ResolvedScenario } from "../base/scenario-types.ts";
 import type { RequestRecord } from "../base/request-types.ts";
 
@@ -117,7 +117,29 @@ export function mergedSummary(merged: MergedRecords, shards: readonly LoadedShar
   for (const s of shards) if (s.client?.clientBound) reasons.push(`shard ${s.manifest.shard.index}: ${s.client.clientBoundReason ?? "client-bound"}`);
   extras.clientBound = reasons.length > 0;
   if (reasons.length > 0) extras.clientBoundReason = reasons.join("; ");
+  foldTokenCounts(extras.tokenSources, clients);
   return summary;
+}
+
+/**
+ * The server/tokenizer comparison from the shards' own results: each shard recounted its texts after
+ * its run, and requests.jsonl holds no text, so the union's records cannot. Weighted by the requests
+ * each compared; a shard that died before writing its result is not in it.
+ */
+function foldTokenCounts(sources: SummaryWithThresholdStats["extras"]["tokenSources"], clients: readonly ShardClientFigures[]): void {
+  let compared = 0;
+  let mismatched = 0;
+  let absSum = 0;
+  for (const c of clients) {
+    if (!c.tokenCounts || c.tokenCounts.compared === 0 || c.tokenCounts.meanAbs === null) continue;
+    compared += c.tokenCounts.compared;
+    mismatched += c.tokenCounts.mismatched;
+    absSum += c.tokenCounts.meanAbs * c.tokenCounts.compared;
+  }
+  if (compared === 0) return;
+  sources.mismatchCompared = compared;
+  sources.mismatchCount = mismatched;
+  sources.mismatchMeanAbs = absSum / compared;
 }
 
 export function mergeInfo(shards: readonly LoadedShard[], missing: number[]): MergeRunInfo {

@@ -59,7 +59,7 @@ describe("vbench run against the simulator", () => {
     expect(doc.total_output_tokens).toBe(64 * 32);
     expect(doc.itls).toHaveLength(64);
     // The simulator reports usage for every request, and its words are one GPT-2 token each: the sampled tokenizer counts agree.
-    expect(doc.vbench.token_sources).toEqual({ server: 64, tokenizer: 0, mismatch_mean_abs: 0, mismatch_count: 0 });
+    expect(doc.vbench.token_sources).toEqual({ server: 64, tokenizer: 0, mismatch_mean_abs: 0, mismatch_count: 0, mismatch_compared: 64 });
   });
 
   test("the server saw exactly max_concurrency streams at once and every request id", async () => {

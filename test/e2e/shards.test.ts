@@ -179,6 +179,30 @@ describe("three shards with a common start, merged (the README's commands)", () 
     for (const key of ["completed", "p99_ttft_ms", "p50_itl_ms", "p95_e2el_ms", "duration"]) expect(doc[key]).toBe(merged()[key]);
   });
 
+  test("the server/tokenizer comparison is the shards' own, weighted by the requests each compared", async () => {
+    // requests.jsonl holds no texts: the comparison comes from the result files. Shard 1's is edited to a known mismatch.
+    const edited = join(dir, "tokens-1");
+    cpSync(shardDir(1), edited, { recursive: true });
+    const path = findFile(edited, "benchmark_results.json");
+    const doc = JSON.parse(readFileSync(path, "utf8"));
+    expect(doc.vbench.token_sources.mismatch_compared).toBe(N / 3);
+    doc.vbench.token_sources = { ...doc.vbench.token_sources, mismatch_count: 4, mismatch_mean_abs: 2.5 };
+    writeFileSync(path, JSON.stringify(doc));
+    const out = await vbench(["merge", shardDir(0), edited, shardDir(2), "--output-dir", join(dir, "m-tokens")]);
+    expect(out.code).toBe(0);
+    const sources = [shardDir(0), edited, shardDir(2)].map((d) => JSON.parse(readFileSync(findFile(d, "benchmark_results.json"), "utf8")).vbench.token_sources);
+    const compared = sources.reduce((n, t) => n + t.mismatch_compared, 0);
+    const expected = {
+      mismatch_compared: compared,
+      mismatch_count: sources.reduce((n, t) => n + t.mismatch_count, 0),
+      mismatch_mean_abs: sources.reduce((n, t) => n + t.mismatch_mean_abs * t.mismatch_compared, 0) / compared,
+    };
+    const result = JSON.parse(readFileSync(findFile(join(dir, "m-tokens"), "benchmark_results.json"), "utf8"));
+    expect(result.vbench.token_sources).toMatchObject(expected);
+    expect(expected.mismatch_count).toBeGreaterThanOrEqual(4);
+    expect(out.stdout + out.stderr).toContain(`Server vs tokenizer count:               differs on ${expected.mismatch_count} requests`);
+  });
+
   test("a client-bound shard makes the merged result client-bound", async () => {
     const bound = join(dir, "bound-1");
     cpSync(shardDir(1), bound, { recursive: true });

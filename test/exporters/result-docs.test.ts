@@ -73,7 +73,7 @@ describe("benchmark_results.json", () => {
     expect(vb.thresholds.map((t: { key: string }) => t.key)).toEqual(["ttft_p95_ms", "tpot_mean_ms", "throughput_min", "success_rate"]);
     expect(vb.client.configured_rate_rps).toBe("inf");
     expect(vb.client.client_queue_ms.mean).toBe(0.3);
-    expect(vb.token_sources).toEqual({ server: 3, tokenizer: 1, mismatch_mean_abs: null, mismatch_count: 0 });
+    expect(vb.token_sources).toEqual({ server: 3, tokenizer: 1, mismatch_mean_abs: null, mismatch_count: 0, mismatch_compared: 0 });
     expect(vb.config.requestRate).toBe("inf");
     expect(vb.config.headers).toEqual({ Authorization: "<redacted>", "X-Team": "bench" });
     expect(text).not.toContain("secret-token");

@@ -115,7 +115,7 @@ export function sampleSummary(): Summary {
       e2elInclQueueMs: stats(4, 83.5, 40.2),
       configuredRateRps: "inf",
       achievedRateRps: 24.98,
-      tokenSources: { server: 3, tokenizer: 1, mismatchMeanAbs: null, mismatchCount: 0 },
+      tokenSources: { server: 3, tokenizer: 1, mismatchMeanAbs: null, mismatchCount: 0, mismatchCompared: 0 },
       eventLoopLagMs: { p50: 0.2, p99: 1.5, max: 2.25, samples: 34 },
       clientCpuS: 0.125,
       clientBound: false,

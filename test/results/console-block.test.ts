@@ -141,11 +141,11 @@ describe("extras", () => {
       record({ sent: 0, chunks: [10, 20, 30, 40], out: 4 }),
     ];
     const summary = summarize(records, scenario(), client());
-    expect(summary.extras.tokenSources).toEqual({ server: 4, tokenizer: 0, mismatchMeanAbs: 1, mismatchCount: 1 });
+    expect(summary.extras.tokenSources).toEqual({ server: 4, tokenizer: 0, mismatchMeanAbs: 1, mismatchCount: 1, mismatchCompared: 2 });
     expect(formatExtras(summary, scenario(), [])).toContain("Server vs tokenizer count:               differs on 1 requests, mean |diff| 1.00 tokens");
     // No text kept for any request: nothing to compare, so no comparison line (it read "differs on 2 requests, mean |diff| 4.00").
     const textless = summarize([record({ sent: 0, chunks: [10, 20, 30, 40], out: 4, tokenizerOut: 0 }), record({ sent: 0, chunks: [10, 20, 30, 40], out: 4, tokenizerOut: 0 })], scenario(), client());
-    expect(textless.extras.tokenSources).toEqual({ server: 2, tokenizer: 0, mismatchMeanAbs: null, mismatchCount: 0 });
+    expect(textless.extras.tokenSources).toEqual({ server: 2, tokenizer: 0, mismatchMeanAbs: null, mismatchCount: 0, mismatchCompared: 0 });
     const text = formatExtras(textless, scenario(), []);
     expect(text).toContain("Output token count source:               server 2, tokenizer 0");
     expect(text).not.toContain("Server vs tokenizer count");

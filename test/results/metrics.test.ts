@@ -64,7 +64,7 @@ describe("vLLM-named metrics", () => {
   });
 
   test("token sources and server/tokenizer mismatch", () => {
-    expect(s.extras.tokenSources).toEqual({ server: 2, tokenizer: 1, mismatchMeanAbs: 0.5, mismatchCount: 1 });
+    expect(s.extras.tokenSources).toEqual({ server: 2, tokenizer: 1, mismatchMeanAbs: 0.5, mismatchCount: 1, mismatchCompared: 2 });
   });
 });
 
