@@ -224,6 +224,7 @@ cli
   .option("--ttft-ms <ms>", "Simulator time to first token", { default: 50 })
   .option("--tokens-per-chunk <n>", "Simulator tokens per chunk (default: chosen per level to keep the simulator cheap)")
   .option("--all-levels", "Keep going after the first failing level")
+  .option("--no-refine", "Bisection between the last level within and the first outside, to a quarter; --no-refine skips it (the ceiling then only to a factor of 4)")
   .option("--workers <n>", "Worker threads that run the load engine (default: the CPUs vbench may use, none with one CPU; 0: the main thread)")
   .option("--output-dir <dir>", "Keep each level's records here (default: a temporary directory, removed)")
   .option("--out <file>", "Write the JSON here instead of stdout")

@@ -4,8 +4,11 @@
  * concurrent streams, and compares what the client measured with what the
  * simulator recorded itself doing (src/results/truth-compare.ts). The ceiling is
  * the largest stream count at which mean TTFT stays within 1 ms and mean ITL
- * within 0.2 ms of the truth. The simulator shares the machine's cores, so
- * the figure is conservative for a client benchmarking a remote server.
+ * within 0.2 ms of the truth. Once a level fails, the levels between the last
+ * passing one and it are bisected (the bisection of `vbench search`), so the
+ * ceiling is known to within a quarter rather than a factor of 4. The
+ * simulator shares the machine's cores, so the figure is conservative for a
+ * client benchmarking a remote server.
  */
 import { workerCount } from "../engine/workers.ts";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
@@ -19,6 +22,7 @@ import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../run/pipeline.ts";
 import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../results/truth-compare.ts";
 import { selfCommand, spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
 import { loadRegistry } from "./load-registry.ts";
+import { bisectPoint } from "../run/slo-search.ts";
 
 export interface CalibrateOptions {
   /** Largest stream count tried (levels are 16 × 4^k up to it, and it). Default 4096. */
@@ -38,6 +42,8 @@ export interface CalibrateOptions {
   outputDir?: string;
   /** Keep going after the first failing level. */
   allLevels?: boolean;
+  /** Bisect between the ceiling and the first failing level (default true). */
+  refine?: boolean;
   /** How to start this vbench as a child (`<cmd> mock ...`); default: the running binary. */
   selfCommand?: string[];
   /** Write the JSON here instead of stdout. */
@@ -84,6 +90,48 @@ export function calibrationLevels(maxStreams: number): number[] {
   return levels;
 }
 
+/** Refinement ends when the bracket is this narrow (a fraction of the ceiling), or after REFINE_LEVELS levels: one costs up to a minute at thousands of streams. */
+export const REFINE_TOLERANCE = 0.25;
+export const REFINE_LEVELS = 3;
+
+/**
+ * The order of levels and the ceiling: every grid level up to the first failure (all of them with
+ * `allLevels`), then bisection between the ceiling and that failure. The ceiling is the largest
+ * level that passed with every smaller level measured before it passing too, announced to
+ * `onCeiling` as it rises (an interrupted calibration keeps it). `measure` gives a level's
+ * verdict, or null when the calibration was interrupted.
+ */
+export async function walkLevels(
+  grid: readonly number[],
+  measure: (streams: number) => Promise<boolean | null>,
+  options: { allLevels?: boolean; refine?: boolean } = {},
+  onCeiling: (streams: number) => void = () => {},
+): Promise<number | null> {
+  let ceiling: number | null = null;
+  let firstFailure: number | null = null;
+  for (const streams of grid) {
+    const passed = await measure(streams);
+    if (passed === null) return ceiling;
+    if (passed && firstFailure === null) onCeiling((ceiling = streams));
+    if (!passed) {
+      firstFailure ??= streams;
+      if (!options.allLevels) break;
+    }
+  }
+  if (options.refine === false || ceiling === null || firstFailure === null) return ceiling;
+  let hi = firstFailure;
+  for (let k = 0; k < REFINE_LEVELS; k++) {
+    const mid = bisectPoint(ceiling, hi, { integer: false, tolerance: REFINE_TOLERANCE });
+    const streams = mid === null ? null : Math.round(mid);
+    if (streams === null || streams <= ceiling || streams >= hi) break;
+    const passed = await measure(streams);
+    if (passed === null) break;
+    if (passed) onCeiling((ceiling = streams));
+    else hi = streams;
+  }
+  return ceiling;
+}
+
 export function autoTokensPerChunk(streams: number, itlMs: number): number {
   return Math.max(1, Math.ceil((streams * (1000 / itlMs)) / CHUNK_BUDGET_PER_S));
 }
@@ -112,27 +160,27 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
   const pipeline = new RunPipeline({ registry, log, workers: workerCount(options.workers) });
   /** The running level's simulator: stopped on the way out even when a second Ctrl-C leaves the level behind. */
   const running: { mock?: SpawnedMock } = {};
-  const walk = async () => {
-    for (const streams of levels) {
-      if (pipeline.interrupted) break;
-      const tokensPerChunk = options.tokensPerChunk ?? autoTokensPerChunk(streams, itlMs);
-      const mock = (running.mock = await spawnMockProcess(options.selfCommand ?? selfCommand(), { ttftMs, itlMs, tokensPerChunk, exactPromptTokens: false }));
-      let level: CalibrationLevel | null;
-      try {
-        level = await runLevel(pipeline, mock, streams, tokensPerChunk, { outputTokens, ttftMs, itlMs }, join(root, `streams_${streams}`));
-      } finally {
-        await mock.stop();
-      }
-      if (!level) break;
-      level.passed = level.failed === 0 && level.comparison.matched === level.completed && Math.abs(level.comparison.ttftErrorMs.mean) <= ttftTol && Math.abs(level.comparison.itlErrorMs) <= itlTol;
-      result.levels.push(level);
-      onLevel(level);
-      if (level.passed && result.levels.every((l) => l.passed)) {
-        result.ceilingStreams = streams;
-        result.ceilingTokensPerS = level.outputTokensPerS;
-      }
-      if (!level.passed && !options.allLevels) break;
+  const measure = async (streams: number): Promise<boolean | null> => {
+    if (pipeline.interrupted) return null;
+    const tokensPerChunk = options.tokensPerChunk ?? autoTokensPerChunk(streams, itlMs);
+    const mock = (running.mock = await spawnMockProcess(options.selfCommand ?? selfCommand(), { ttftMs, itlMs, tokensPerChunk, exactPromptTokens: false }));
+    let level: CalibrationLevel | null;
+    try {
+      level = await runLevel(pipeline, mock, streams, tokensPerChunk, { outputTokens, ttftMs, itlMs }, join(root, `streams_${streams}`));
+    } finally {
+      await mock.stop();
     }
+    if (!level) return null;
+    level.passed = level.failed === 0 && level.comparison.matched === level.completed && Math.abs(level.comparison.ttftErrorMs.mean) <= ttftTol && Math.abs(level.comparison.itlErrorMs) <= itlTol;
+    result.levels.push(level);
+    onLevel(level);
+    return level.passed;
+  };
+  const walk = async () => {
+    await walkLevels(levels, measure, options, (streams) => {
+      result.ceilingStreams = streams;
+      result.ceilingTokensPerS = result.levels.at(-1)!.outputTokensPerS;
+    });
   };
   try {
     if ((await pipeline.untilDone(INTERRUPTS, walk)) === FORCED_EXIT || pipeline.interrupted) result.interrupted = true;
@@ -225,6 +273,7 @@ export async function calibrateFromFlags(flags: Record<string, unknown>): Promis
     ttftMs: optionalNumber(flags.ttftMs),
     tokensPerChunk: optionalNumber(flags.tokensPerChunk),
     allLevels: Boolean(flags.allLevels),
+    refine: flags.refine !== false,
     outputDir: flags.outputDir as string | undefined,
     out: flags.out as string | undefined,
     selfCommand: selfCommand(),
@@ -236,7 +285,7 @@ export async function calibrateFromFlags(flags: Record<string, unknown>): Promis
 /** The command: table on stderr, JSON on stdout (or --out). Exit 0 when some level passed. */
 export async function runCalibrateCommand(options: CalibrateOptions, registry: Registry): Promise<number> {
   const levels = options.levels ?? calibrationLevels(options.maxStreams ?? 4096);
-  process.stderr.write(`Calibrating the client against the built-in simulator (${options.outputTokens ?? 256} output tokens, TTFT ${options.ttftMs ?? 50} ms, ITL ${options.itlMs ?? 10} ms) at ${levels.join(", ")} streams; errors are measured − true, ms\n`);
+  process.stderr.write(`Calibrating the client against the built-in simulator (${options.outputTokens ?? 256} output tokens, TTFT ${options.ttftMs ?? 50} ms, ITL ${options.itlMs ?? 10} ms) at ${levels.join(", ")} streams${options.refine === false ? "" : ", then between the last within and the first outside"}; errors are measured − true, ms\n`);
   process.stderr.write(calibrationHeader() + "\n");
   const result = await calibrate(options, registry, (l) => process.stderr.write(calibrationRow(l) + "\n"));
   const ceiling =

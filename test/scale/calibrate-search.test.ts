@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Registry } from "../../src/plugin-host/registry.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
-import { calibrate, calibrationLevels, autoTokensPerChunk, calibrationRow, calibrationScenario } from "../../src/commands/calibrate.ts";
+import { calibrate, calibrationLevels, autoTokensPerChunk, calibrationRow, calibrationScenario, walkLevels } from "../../src/commands/calibrate.ts";
 import { runSearchCommand, stepOverrides, type SearchCommandOptions, type SearchResult } from "../../src/commands/search.ts";
 import { BINARY, requireBinary, startMock, tempDir, writeConfig } from "../helpers/vbench.ts";
 import type { SpawnedMock } from "../../src/mock/spawn.ts";
@@ -32,10 +32,37 @@ describe("calibrate", () => {
     expect(calibrationScenario(100, 256, 50, 10, "burst")).toMatchObject({ num_prompts: 100, request_rate: "inf" });
   });
 
+  test("the walk: the grid to its first failure, then bisection to within a quarter of the ceiling", async () => {
+    const walk = async (limit: number, options: { allLevels?: boolean; refine?: boolean } = {}, grid = calibrationLevels(4096)) => {
+      const tried: number[] = [];
+      const ceilings: number[] = [];
+      // A client exact up to `limit` streams.
+      const ceiling = await walkLevels(grid, async (n) => (tried.push(n), n <= limit), options, (n) => ceilings.push(n));
+      return { tried, ceiling, ceilings };
+    };
+    // 1024 within, 4096 outside: 2560 within, 3330 within (midpoints to 3 significant digits, as search's);
+    // (3330, 4096) is within a quarter of 3330.
+    expect(await walk(3500)).toEqual({ tried: [16, 64, 256, 1024, 4096, 2560, 3330], ceiling: 3330, ceilings: [16, 64, 256, 1024, 2560, 3330] });
+    // 2560 outside: 1790 within, 2180 outside; REFINE_LEVELS (3) levels, and the bracket is narrow enough.
+    expect(await walk(2000)).toEqual({ tried: [16, 64, 256, 1024, 4096, 2560, 1790, 2180], ceiling: 1790, ceilings: [16, 64, 256, 1024, 1790] });
+    expect((await walk(3500, { refine: false })).tried).toEqual([16, 64, 256, 1024, 4096]);
+    // Every level within: nothing to bisect. The first level outside: no ceiling, nothing to bisect either.
+    expect(await walk(1e9)).toEqual({ tried: [16, 64, 256, 1024, 4096], ceiling: 4096, ceilings: [16, 64, 256, 1024, 4096] });
+    expect(await walk(8)).toEqual({ tried: [16], ceiling: null, ceilings: [] });
+    // --all-levels measures the whole grid; a level within above a failure is not the ceiling.
+    const odd = [16, 64, 256];
+    const verdicts = new Map([[16, true], [64, false], [256, true], [40, true], [52, true]]);
+    const tried: number[] = [];
+    expect(await walkLevels(odd, async (n) => (tried.push(n), verdicts.get(n)!), { allLevels: true })).toBe(52);
+    expect(tried).toEqual([16, 64, 256, 40, 52]);
+    // An interrupt (null) ends the walk with the ceiling so far.
+    expect(await walkLevels([16, 64, 256], async (n) => (n === 64 ? null : true))).toBe(16);
+  });
+
   test("a small run compares every request with the simulator's truth", async () => {
     requireBinary();
     const dir = tempDir("calibrate-");
-    const result = await calibrate({ levels: [2, 4], outputTokens: 8, itlMs: 2, ttftMs: 5, allLevels: true, selfCommand: [BINARY], outputDir: dir, workers: 2 }, registry());
+    const result = await calibrate({ levels: [2, 4], outputTokens: 8, itlMs: 2, ttftMs: 5, allLevels: true, refine: false, selfCommand: [BINARY], outputDir: dir, workers: 2 }, registry());
     expect(result.levels.map((l) => l.streams)).toEqual([2, 4]);
     for (const level of result.levels) {
       expect(level.tokensPerChunk).toBe(1);
