@@ -31,6 +31,21 @@ export function machineLoad(): string {
   return `load ${one!.toFixed(2)} ${five!.toFixed(2)} on ${navigator.hardwareConcurrency} cores${pressure}`;
 }
 
+/**
+ * Compiles bench/NAME.c with cc -O2 (once per source change, into the temp directory) and returns
+ * its command, or why it cannot (`what` needs a C compiler).
+ */
+export function buildCHelper(name: string, what: string): string[] | string {
+  const cc = Bun.which("cc") ?? Bun.which("gcc");
+  if (!cc) return `${what} needs a C compiler (apt-get install gcc)`;
+  const source = join(REPO, `bench/${name}.c`);
+  const binary = join(tmpdir(), `vbench-${name}-${Bun.hash(readFileSync(source)).toString(16)}`);
+  if (existsSync(binary)) return [binary];
+  const built = Bun.spawnSync([cc, "-O2", "-o", binary, source], { stderr: "pipe" });
+  if (built.exitCode !== 0) throw new Error(`cc bench/${name}.c failed: ${built.stderr.toString()}`);
+  return [binary];
+}
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `vbench-bench-${prefix}-`));
 }

@@ -15,7 +15,8 @@
  * (preemption.ts, who takes the read loop's CPU under perf sched, ~15 s, always runs; skipped without perf)
  * The schedule at 1000 req/s runs a second time beside bench/floor.ts (the machine's own wake-up lag).
  * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
- * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts. VBENCH_BINARY=path measures another build.
+ * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts, timer-wake.ts. VBENCH_BINARY=path measures
+ * another build.
  */
 import { BINARY, benchArgs, machineLoad, REPO } from "./_lib.ts";
 import { benchStartup } from "./startup.ts";
@@ -60,6 +61,8 @@ await benchSchedule(quick ? new Map([["rates", "1000"]]) : new Map());
 // Once more at 1000 req/s with the machine's own wake-up lag measured beside it (bench/floor.ts).
 await benchSchedule(new Map([["rates", "1000"], ["floor", "true"]]));
 if (!args.has("skip-scale-wire")) await benchScaleWire(new Map([["both", "true"], ["vs-floor", "true"]]));
+// The machine's and the runtime's own timer floor under the event-loop probe (~45 s).
+ownProcess("timer-wake.ts");
 {
   const skipped = await benchPreemption(new Map());
   if (skipped) console.log(`\n## preemption of the main thread: skipped (${skipped})`);

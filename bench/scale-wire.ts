@@ -30,11 +30,10 @@
  * request. Needs root (or CAP_NET_RAW) for tcpdump;
  * without it, says so and exits 0.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawnMockProcess, type SpawnedMock } from "../src/mock/spawn.ts";
-import { BINARY, benchArgs, findFile, machineLoad, readResults, REPO, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
+import { BINARY, benchArgs, buildCHelper, findFile, machineLoad, readResults, REPO, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
 import { startWireCapture } from "./wire-truth.ts";
 import { compareAtScale, dist, scaleRecordFromLine } from "./scale-compare.ts";
 import { formatRanges, formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
@@ -173,19 +172,12 @@ async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise
   };
 }
 
-const FLOOR_SOURCE = join(REPO, "bench/floor-client.c");
 /** The Bun floor client's command (bench/floor-client.ts). */
 export const BUN_FLOOR = [process.execPath, join(REPO, "bench/floor-client.ts")];
 
 /** Compiles bench/floor-client.c (once per source change) and returns its command, or why it cannot. */
 export function buildFloorClient(): string[] | string {
-  const cc = Bun.which("cc") ?? Bun.which("gcc");
-  if (!cc) return "--client floor needs a C compiler (apt-get install gcc)";
-  const binary = join(tmpdir(), `vbench-floor-client-${Bun.hash(readFileSync(FLOOR_SOURCE)).toString(16)}`);
-  if (existsSync(binary)) return [binary];
-  const built = Bun.spawnSync([cc, "-O2", "-o", binary, FLOOR_SOURCE], { stderr: "pipe" });
-  if (built.exitCode !== 0) throw new Error(`cc bench/floor-client.c failed: ${built.stderr.toString()}`);
-  return [binary];
+  return buildCHelper("floor-client", "--client floor");
 }
 
 /** The same closed loop run by bench/floor-client.c (the machine's floor) or floor-client.ts (the runtime's). */
