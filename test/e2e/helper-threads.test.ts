@@ -7,23 +7,14 @@
  * binary, against the simulator on 127.0.0.1. After the run they get their
  * normal policy back where the kernel allows it (CAP_SYS_NICE).
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BINARY, readRunFile, requireBinary, startMock, tempDir, writeConfig } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { BINARY, readRunFile, requireBinary, writeConfig, sharedMock, sharedDir } from "../helpers/vbench.ts";
 import { RUNTIME_HELPER_THREADS } from "../../src/base/thread-slice.ts";
 
-let mock: SpawnedMock;
-let dir: string;
-beforeAll(async () => {
-  mock = await startMock({ ttftMs: 5, itlMs: 2 });
-  dir = tempDir("vbench-helper-threads-");
-});
-afterAll(async () => {
-  await mock.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const mock = sharedMock({ ttftMs: 5, itlMs: 2 });
+const dir = sharedDir("vbench-helper-threads-");
 
 const SCHED_OTHER = 0;
 const SCHED_IDLE = 5;

@@ -4,23 +4,13 @@
  * it. The binary against the simulator on 127.0.0.1; the run log says which
  * tier the process started with.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { readRunFile, startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { readRunFile, vbench, writeConfig, sharedMock, sharedDir } from "../helpers/vbench.ts";
 import { execArgs } from "../../src/base/jit-tier.ts";
 
-let mock: SpawnedMock;
-let dir: string;
-beforeAll(async () => {
-  mock = await startMock({ ttftMs: 2, itlMs: 1 });
-  dir = tempDir("vbench-jit-tier-");
-});
-afterAll(async () => {
-  await mock.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const mock = sharedMock({ ttftMs: 2, itlMs: 1 });
+const dir = sharedDir("vbench-jit-tier-");
 
 async function runLogJitLine(name: string, env: Record<string, string> = {}): Promise<string> {
   const out = join(dir, name);

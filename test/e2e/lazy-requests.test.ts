@@ -3,12 +3,11 @@
  * all before the clock starts: the compiled binary against the simulator or
  * a recording server on 127.0.0.1.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BINARY, REPO, requireBinary, startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
+import { BINARY, REPO, requireBinary, tempDir, vbench, writeConfig, sharedMock } from "../helpers/vbench.ts";
 import { startRecordingServer } from "../helpers/recording-server.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { resolveConfig } from "../../src/config/config.ts";
 import { Registry } from "../../src/plugin-host/registry.ts";
@@ -18,11 +17,7 @@ import { plannedCount } from "../../src/config/planned-count.ts";
 import { buildWorkload } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
 
-let mock: SpawnedMock;
-beforeAll(async () => {
-  mock = await startMock({ ttftMs: 5, itlMs: 1 });
-});
-afterAll(() => mock.stop());
+const mock = sharedMock({ ttftMs: 5, itlMs: 1 });
 
 function findFile(dir: string, name: string): string | undefined {
   const entry = (readdirSync(dir, { recursive: true }) as string[]).find((e) => e.endsWith(name));

@@ -4,22 +4,12 @@
  * worker threads (src/engine/workers.ts says why). The binary under taskset
  * against the simulator on 127.0.0.1.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { readRunFile, startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { readRunFile, vbench, writeConfig, sharedMock, sharedDir } from "../helpers/vbench.ts";
 
-let mock: SpawnedMock;
-let dir: string;
-beforeAll(async () => {
-  mock = await startMock({ ttftMs: 2, itlMs: 1 });
-  dir = tempDir("vbench-workers-default-");
-});
-afterAll(async () => {
-  await mock.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const mock = sharedMock({ ttftMs: 2, itlMs: 1 });
+const dir = sharedDir("vbench-workers-default-");
 
 const hasTaskset = Bun.which("taskset") !== null;
 const cpus = navigator.hardwareConcurrency;

@@ -2,12 +2,11 @@
  * Every workload type end to end: the compiled binary, the example scenario
  * files in configs/, and the simulator (or a recording server) on 127.0.0.1.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
+import { tempDir, vbench, writeConfig, sharedMock } from "../helpers/vbench.ts";
 import { startRecordingServer } from "../helpers/recording-server.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
 
 function results(dir: string): Record<string, any>[] {
   return (readdirSync(dir, { recursive: true }) as string[])
@@ -16,11 +15,7 @@ function results(dir: string): Record<string, any>[] {
     .map((e) => JSON.parse(readFileSync(join(dir, e), "utf8")));
 }
 
-let mock: SpawnedMock;
-beforeAll(async () => {
-  mock = await startMock({ ttftMs: 5, itlMs: 1 });
-});
-afterAll(() => mock.stop());
+const mock = sharedMock({ ttftMs: 5, itlMs: 1 });
 
 describe("each example workload file runs against the simulator", () => {
   const cases: [string, string[]][] = [

@@ -5,23 +5,16 @@
  * test/config/config.test.ts covers the validator itself; these check what a
  * user sees.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
-import { startMock, tempDir, truthSummary, vbench, writeConfig } from "../helpers/vbench.ts";
+import { tempDir, truthSummary, vbench, writeConfig, sharedMock } from "../helpers/vbench.ts";
 import { OTHER_CASES } from "./cases.ts";
 import { matrixScenario } from "./harness.ts";
 
 const CONFIG_EXIT = OTHER_CASES.find((c) => c.id === "bad-config")!.exit;
 
-let mock: SpawnedMock;
-beforeAll(async () => {
-  mock = await startMock({ ttftMs: 2, itlMs: 1 });
-});
-afterAll(async () => {
-  await mock.stop();
-});
+const mock = sharedMock({ ttftMs: 2, itlMs: 1 });
 
 interface Rejected {
   stderr: string;

@@ -4,15 +4,14 @@
  * is a clear error with exit 5 that keeps what was written before it; a full
  * disk (/dev/full gives ENOSPC) reaches the record log as a VbenchError.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { parseFault } from "../../src/mock/faults.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
 import { RecordLog } from "../../src/results/record-log.ts";
 import { ExitCode, VbenchError } from "../../src/base/errors.ts";
 import { sampleRecord as record } from "../helpers/records.ts";
-import { startMock, tempDir, truthSummary, vbench, writeConfig } from "../helpers/vbench.ts";
+import { startMock, tempDir, truthSummary, vbench, writeConfig, sharedMock } from "../helpers/vbench.ts";
 import { ownedByRunner, unprivileged } from "../helpers/unprivileged.ts";
 import { OTHER_CASES } from "./cases.ts";
 import { filesUnder, findFile, matrixScenario } from "./harness.ts";
@@ -20,13 +19,7 @@ import { filesUnder, findFile, matrixScenario } from "./harness.ts";
 const exitOf = (id: string) => OTHER_CASES.find((c) => c.id === id)!.exit;
 
 describe("output directories at preflight", () => {
-  let mock: SpawnedMock;
-  beforeAll(async () => {
-    mock = await startMock({ ttftMs: 2, itlMs: 1 });
-  });
-  afterAll(async () => {
-    await mock.stop();
-  });
+  const mock = sharedMock({ ttftMs: 2, itlMs: 1 });
 
   async function runWith(dirs: string[], wrap?: (cmd: string[]) => string[]) {
     const dir = tempDir("vbench-disk-");

@@ -5,12 +5,11 @@
  * results, exports, stdout or stderr. Text from the server is printed with
  * terminal control sequences stripped.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseFault } from "../../src/mock/faults.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
-import { startMock, tempDir, vbench, writeConfig, type RunOutput } from "../helpers/vbench.ts";
+import { startMock, tempDir, vbench, writeConfig, type RunOutput, sharedMock } from "../helpers/vbench.ts";
 import { ANSI_BODY } from "./cases.ts";
 import { filesUnder, findFile, matrixScenario } from "./harness.ts";
 
@@ -30,14 +29,8 @@ function leaks(run: RunOutput, dirs: string[]): string[] {
 }
 
 describe("secrets never reach logs, results or exports", () => {
-  let mock: SpawnedMock;
-  beforeAll(async () => {
-    // A failing request too, so error paths write their messages.
-    mock = await startMock({ ttftMs: 2, itlMs: 1, faults: [parseFault("status=401@at:2")] });
-  });
-  afterAll(async () => {
-    await mock.stop();
-  });
+  // A failing request too, so error paths write their messages.
+  const mock = sharedMock({ ttftMs: 2, itlMs: 1, faults: [parseFault("status=401@at:2")] });
 
   test("API key and secret headers from the scenario file", async () => {
     const dir = tempDir("vbench-secret-");

@@ -4,22 +4,15 @@
  * each case goes through the compiled binary twice, as validate and as a run
  * against the simulator, which must receive no request.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
-import { startMock, tempDir, truthSummary, vbench } from "../helpers/vbench.ts";
+import { tempDir, truthSummary, vbench, sharedMock } from "../helpers/vbench.ts";
 import { matrixScenario } from "./harness.ts";
 
 const CONFIG_EXIT = 2;
 
-let mock: SpawnedMock;
-beforeAll(async () => {
-  mock = await startMock({ ttftMs: 1, itlMs: 1 });
-});
-afterAll(async () => {
-  await mock.stop();
-});
+const mock = sharedMock({ ttftMs: 1, itlMs: 1 });
 
 /** The error line and its `  - ` details. */
 function errorLines(stderr: string): string[] {

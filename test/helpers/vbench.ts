@@ -2,7 +2,8 @@
  * Test helpers: run the compiled binary (built by `npm test` before the
  * suite) and start the simulator in its own process, as users do.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { spawnMockProcess, type SpawnedMock } from "../../src/mock/spawn.ts";
@@ -46,6 +47,44 @@ export function startMock(options: Partial<MockOptions> = {}): Promise<SpawnedMo
 
 export function tempDir(prefix = "vbench-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * The simulator a test file (or a describe block) shares: started by a beforeAll registered here,
+ * so a later beforeAll of the caller can already use it, and stopped after the last test.
+ */
+export function sharedMock(options: Partial<MockOptions> = {}): SpawnedMock {
+  let mock: SpawnedMock | null = null;
+  beforeAll(async () => {
+    mock = await startMock(options);
+  });
+  afterAll(async () => {
+    await mock?.stop();
+  });
+  const started = (): SpawnedMock => {
+    if (!mock) throw new Error("the shared simulator is used before its beforeAll started it");
+    return mock;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get pid() {
+      return started().pid;
+    },
+    get exited() {
+      return started().exited;
+    },
+    stderrTail: () => started().stderrTail(),
+    stop: (graceMs) => started().stop(graceMs),
+  };
+}
+
+/** A scratch directory for a test file (or a describe block), removed after its last test. */
+export function sharedDir(prefix?: string): string {
+  const dir = tempDir(prefix);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export async function truthSummary(url: string): Promise<Record<string, number>> {

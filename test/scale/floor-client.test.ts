@@ -5,29 +5,20 @@
  * against the simulator on 127.0.0.1 (correctness only; their timing is
  * what the bench reports).
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUN_FLOOR, buildFloorClient } from "../../bench/scale-wire.ts";
 import { scaleRecordFromLine } from "../../bench/scale-compare.ts";
 import { peakOverlap } from "../../src/results/sweeps.ts";
-import { startMock, tempDir } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { sharedDir, sharedMock } from "../helpers/vbench.ts";
 
 const STREAMS = 8;
 const PROMPTS = 24;
 const OUTPUT = 32;
-let mock: SpawnedMock;
-let dir: string;
-beforeAll(async () => {
-  mock = await startMock({ ttftMs: 5, itlMs: 1, tokensPerChunk: 4 });
-  dir = tempDir("vbench-floor-client-");
-  writeFileSync(join(dir, "body.json"), JSON.stringify({ model: "vbench-mock", prompt: "the cat sat", max_tokens: OUTPUT, ignore_eos: true, stream: true, stream_options: { include_usage: true } }));
-});
-afterAll(async () => {
-  await mock.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const mock = sharedMock({ ttftMs: 5, itlMs: 1, tokensPerChunk: 4 });
+const dir = sharedDir("vbench-floor-client-");
+writeFileSync(join(dir, "body.json"), JSON.stringify({ model: "vbench-mock", prompt: "the cat sat", max_tokens: OUTPUT, ignore_eos: true, stream: true, stream_options: { include_usage: true } }));
 
 async function runFloor(command: string[], name: string) {
   const out = join(dir, `${name}.jsonl`);

@@ -2,12 +2,11 @@
  * Sweeps, time-bound runs and ramp-up through the compiled binary against
  * the simulator. Structure and ordering only: no wall-clock thresholds.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Papa from "papaparse";
-import { startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { tempDir, vbench, writeConfig, sharedMock } from "../helpers/vbench.ts";
 
 function findAll(dir: string, name: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((e) => e.endsWith(name)).map((e) => join(dir, e)).sort();
@@ -17,13 +16,7 @@ function records(path: string): { dispatched_ms: number; scheduled_ms: number; s
   return readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
 }
 
-let mock: SpawnedMock;
-beforeAll(async () => {
-  mock = await startMock({ ttftMs: 20, itlMs: 5 });
-});
-afterAll(async () => {
-  await mock.stop();
-});
+const mock = sharedMock({ ttftMs: 20, itlMs: 5 });
 
 describe("time-bound runs (--duration)", () => {
   test("a closed loop stops dispatching at the deadline, drains, and reports the drain", async () => {
