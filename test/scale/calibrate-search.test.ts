@@ -77,6 +77,10 @@ describe("calibrate", () => {
       const within = Math.abs(level.comparison.ttftErrorMs.mean) <= 1 && Math.abs(level.comparison.itlErrorMs) <= 0.2;
       expect(level.passed).toBe(within);
       expect(calibrationRow(level)).toContain(String(level.streams));
+      // The simulator's own lateness: its mean TTFT past the 5 ms configured, named in the row when beyond the tolerance.
+      expect(level.simulatorLateMs).toBe(level.comparison.trueMeanTtftMs - 5);
+      expect(calibrationRow({ ...level, passed: false, failed: 0, simulatorLateMs: 3.2 })).toMatch(/OUTSIDE \(simulator 3\.20 ms behind\)$/);
+      expect(calibrationRow({ ...level, passed: true, simulatorLateMs: 0.4 })).toMatch(/within$/);
     }
     const passing = result.levels.filter((l, i) => result.levels.slice(0, i + 1).every((p) => p.passed));
     expect(result.ceilingStreams).toBe(passing.at(-1)?.streams ?? null);
