@@ -22,7 +22,7 @@ import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../run/pipeline.ts";
 import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../results/truth-compare.ts";
 import { selfCommand, spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
 import { loadRegistry } from "./load-registry.ts";
-import { bisectPoint } from "../run/slo-search.ts";
+import { calibrationLevels, walkLevels } from "./calibrate-levels.ts";
 
 export interface CalibrateOptions {
   /** Largest stream count tried (levels are 16 × 4^k up to it, and it). Default 4096. */
@@ -88,56 +88,6 @@ export interface Calibration {
 
 /** Simulator chunks per second the automatic tokens-per-chunk aims at: it shares 2 cores with the client. */
 export const CHUNK_BUDGET_PER_S = 25_000;
-export const DEFAULT_LEVELS = [16, 64, 256, 1024, 4096, 16384];
-
-export function calibrationLevels(maxStreams: number): number[] {
-  const levels = DEFAULT_LEVELS.filter((n) => n <= maxStreams);
-  if (levels.at(-1) !== maxStreams) levels.push(maxStreams);
-  return levels;
-}
-
-/** Refinement ends when the bracket is this narrow (a fraction of the ceiling), or after REFINE_LEVELS levels: one costs up to a minute at thousands of streams. */
-export const REFINE_TOLERANCE = 0.25;
-export const REFINE_LEVELS = 3;
-
-/**
- * The order of levels and the ceiling: every grid level up to the first failure (all of them with
- * `allLevels`), then bisection between the ceiling and that failure. The ceiling is the largest
- * level that passed with every smaller level measured before it passing too, announced to
- * `onCeiling` as it rises (an interrupted calibration keeps it). `measure` gives a level's
- * verdict, or null when the calibration was interrupted.
- */
-export async function walkLevels(
-  grid: readonly number[],
-  measure: (streams: number) => Promise<boolean | null>,
-  options: { allLevels?: boolean; refine?: boolean } = {},
-  onCeiling: (streams: number) => void = () => {},
-): Promise<number | null> {
-  let ceiling: number | null = null;
-  let firstFailure: number | null = null;
-  for (const streams of grid) {
-    const passed = await measure(streams);
-    if (passed === null) return ceiling;
-    if (passed && firstFailure === null) onCeiling((ceiling = streams));
-    if (!passed) {
-      firstFailure ??= streams;
-      if (!options.allLevels) break;
-    }
-  }
-  if (options.refine === false || ceiling === null || firstFailure === null) return ceiling;
-  let hi = firstFailure;
-  for (let k = 0; k < REFINE_LEVELS; k++) {
-    const mid = bisectPoint(ceiling, hi, { integer: false, tolerance: REFINE_TOLERANCE });
-    const streams = mid === null ? null : Math.round(mid);
-    if (streams === null || streams <= ceiling || streams >= hi) break;
-    const passed = await measure(streams);
-    if (passed === null) break;
-    if (passed) onCeiling((ceiling = streams));
-    else hi = streams;
-  }
-  return ceiling;
-}
-
 export function autoTokensPerChunk(streams: number, itlMs: number): number {
   return Math.max(1, Math.ceil((streams * (1000 / itlMs)) / CHUNK_BUDGET_PER_S));
 }
