@@ -125,7 +125,8 @@ export function formatExtras(summary: Summary, scenario: ResolvedScenario, verdi
   const line = (label: string, value: string) => lines.push(`${label.padEnd(40)} ${value}`);
   // Without a concurrency limit no request waits for a slot: its queue time is its dispatch lag, printed below.
   if (scenario.maxConcurrency !== null) line("Client queue time (ms):", stat3(x.clientQueueMs));
-  line("Dispatch lag (ms):", stat3(x.dispatchLagMs));
+  // At rate inf every request is due at t0: the lag is the burst's send time, not judged (client-metrics.ts).
+  line("Dispatch lag (ms):", `${stat3(x.dispatchLagMs)}${x.configuredRateRps === "inf" ? " (rate inf: time to send the burst)" : ""}`);
   line("Send lag (ms):", stat3(x.sendLagMs));
   const configured = x.configuredRateRps === "inf" ? "inf" : f2(x.configuredRateRps);
   line("Request rate achieved (RPS):", `${x.achievedRateRps === null ? "n/a" : f2(x.achievedRateRps)} (configured ${configured})`);

@@ -159,6 +159,10 @@ describe("extras", () => {
     expect(openText).toContain("Dispatch lag (ms):                       mean 2.00, p50 2.00");
     const limited = scenario({ requestRate: 5, maxConcurrency: 1 });
     expect(formatExtras(summarize(records, limited, client()), limited, [])).toContain("Client queue time (ms):                  mean 2.00, p50 2.00");
+    // At rate inf the line says what the lag is there: the burst's send time (not judged for client-bound).
+    expect(openText).not.toContain("time to send the burst");
+    const burst = scenario();
+    expect(formatExtras(summarize(records, burst, client()), burst, [])).toMatch(/Dispatch lag \(ms\): +mean [\d.]+.* \(rate inf: time to send the burst\)/);
   });
 
   test("a calm run has no warning, no failures section, no thresholds section", () => {
