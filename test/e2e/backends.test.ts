@@ -2,11 +2,10 @@
  * Every built-in backend, and example plugins loaded from outside the source
  * tree, through the compiled binary against the simulator.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { REPO, startMock, tempDir, vbench, writeConfig, sharedMock } from "../helpers/vbench.ts";
 
 function resultsOf(dir: string): Record<string, any> {
   for (const entry of readdirSync(dir, { recursive: true }) as string[]) {
@@ -16,12 +15,11 @@ function resultsOf(dir: string): Record<string, any> {
 }
 
 describe("backends against the simulator", () => {
-  let mock: SpawnedMock;
+  const mock = sharedMock({ ttftMs: 20, itlMs: 4 });
   let config: string;
   const runs: Record<string, { code: number; stderr: string; doc: Record<string, any> }> = {};
 
   beforeAll(async () => {
-    mock = await startMock({ ttftMs: 20, itlMs: 4 });
     const dir = tempDir();
     config = await writeConfig(dir, [{ name: "same", num_prompts: 16, max_concurrency: 4, random_input_len: 64, random_output_len: 24 }]);
     for (const backend of ["openai-chat", "openai", "tgi"]) {
@@ -30,7 +28,6 @@ describe("backends against the simulator", () => {
       runs[backend] = { ...r, doc: r.code === 0 ? resultsOf(out) : {} };
     }
   }, 120_000);
-  afterAll(() => mock.stop());
 
   test.each(["openai-chat", "openai", "tgi"])("%s: succeeds with the server's own token counts", (backend) => {
     const run = runs[backend]!;

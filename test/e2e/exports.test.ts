@@ -2,27 +2,24 @@
  * Every exporter through the compiled binary, and `vbench export` re-rendering
  * the live files byte for byte from raw.msgpack.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Papa from "papaparse";
-import { startMock, tempDir, vbench, writeConfig } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { tempDir, vbench, writeConfig, sharedMock } from "../helpers/vbench.ts";
 
-let mock: SpawnedMock;
+const mock = sharedMock({ ttftMs: 5, itlMs: 1 });
 let out: string;
 let scenarioDir: string;
 let run: Awaited<ReturnType<typeof vbench>>;
 
 beforeAll(async () => {
-  mock = await startMock({ ttftMs: 5, itlMs: 1 });
   const dir = tempDir();
   out = join(dir, "out");
   const config = await writeConfig(dir, [{ name: "exp", num_prompts: 12, max_concurrency: 4, random_input_len: 16, random_output_len: 6 }], { thresholds: { success_rate: 0.9 } });
   run = await vbench(["run", "--config", config, "--base-url", mock.url, "--output-dir", out, "--export", "json,csv,msgpack,prometheus,html"]);
   scenarioDir = join(out, readdirSync(out).find((n) => n.startsWith("scenario_exp_") && !n.endsWith(".log"))!);
 }, 60_000);
-afterAll(() => mock.stop());
 
 describe("--export json,csv,msgpack,prometheus,html", () => {
   test("writes every file in the seed's layout", () => {

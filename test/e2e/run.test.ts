@@ -2,11 +2,10 @@
  * End to end: the compiled binary against the simulator in its own process,
  * over real sockets on 127.0.0.1.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startMock, tempDir, truthSummary, vbench, writeConfig } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { startMock, tempDir, truthSummary, vbench, writeConfig, sharedMock } from "../helpers/vbench.ts";
 import { parseFault } from "../../src/mock/faults.ts";
 
 function findFile(dir: string, name: string): string {
@@ -15,12 +14,11 @@ function findFile(dir: string, name: string): string {
 }
 
 describe("vbench run against the simulator", () => {
-  let mock: SpawnedMock;
+  const mock = sharedMock({ ttftMs: 50, itlMs: 10 });
   let out: string;
   let result: Awaited<ReturnType<typeof vbench>>;
 
   beforeAll(async () => {
-    mock = await startMock({ ttftMs: 50, itlMs: 10 });
     out = tempDir();
     // The demo scenario without its thresholds: a loaded CI machine must not turn this into a threshold failure.
     const config = join(out, "demo.json");
@@ -29,9 +27,6 @@ describe("vbench run against the simulator", () => {
     await Bun.write(config, JSON.stringify(demo));
     result = await vbench(["run", "--config", config, "--base-url", mock.url, "--output-dir", out, "--random-output-len", "32"]);
   }, 60_000);
-  afterAll(async () => {
-    await mock.stop();
-  });
 
   test("exits 0 and prints vLLM's result block on stderr, nothing on stdout", () => {
     expect(result.stderr).toContain("Starting initial single prompt test run...");
@@ -85,13 +80,7 @@ describe("vbench run against the simulator", () => {
 });
 
 describe("preflight errors: clear message, documented exit code, nothing sent", () => {
-  let mock: SpawnedMock;
-  beforeAll(async () => {
-    mock = await startMock({ model: "served-model" });
-  });
-  afterAll(async () => {
-    await mock.stop();
-  });
+  const mock = sharedMock({ model: "served-model" });
 
   test("a misspelt key: exit 2 with the path and a suggestion", async () => {
     const dir = tempDir();

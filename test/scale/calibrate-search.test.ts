@@ -4,7 +4,7 @@
  * verdict logic only; the search's server has wide margins so the walk is
  * the same on a loaded machine.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Registry } from "../../src/plugin-host/registry.ts";
@@ -12,8 +12,7 @@ import { builtinPlugins } from "../../plugins/index.ts";
 import { calibrate, autoTokensPerChunk, calibrationRow, calibrationScenario } from "../../src/commands/calibrate.ts";
 import { calibrationLevels, walkLevels } from "../../src/commands/calibrate-levels.ts";
 import { runSearchCommand, stepOverrides, type SearchCommandOptions, type SearchResult } from "../../src/commands/search.ts";
-import { BINARY, requireBinary, startMock, tempDir, writeConfig } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { BINARY, requireBinary, tempDir, writeConfig, sharedMock } from "../helpers/vbench.ts";
 
 function registry(): Registry {
   const r = new Registry();
@@ -93,15 +92,9 @@ describe("calibrate", () => {
 });
 
 describe("search", () => {
-  let mock: SpawnedMock;
-  beforeAll(async () => {
-    // 4 server slots; a request holds one for 50 + 4 × 20 = 130 ms. Up to 4 concurrent requests see TTFT ≈ 50 ms;
-    // beyond, queued requests wait ≥ 130 ms for a slot, so their TTFT exceeds 180 ms.
-    mock = await startMock({ ttftMs: 50, itlMs: 20, maxConcurrency: 4 });
-  });
-  afterAll(async () => {
-    await mock.stop();
-  });
+  // 4 server slots; a request holds one for 50 + 4 × 20 = 130 ms. Up to 4 concurrent requests see TTFT ≈ 50 ms;
+  // beyond, queued requests wait ≥ 130 ms for a slot, so their TTFT exceeds 180 ms.
+  const mock = sharedMock({ ttftMs: 50, itlMs: 20, maxConcurrency: 4 });
 
   test("step overrides: time-bound rate steps, prompt-count concurrency steps", () => {
     const base = { by: "rate", fraction: 0.9, maxSteps: 5, tolerance: 0.05 } as SearchCommandOptions;

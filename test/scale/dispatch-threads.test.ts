@@ -6,19 +6,18 @@
  * limit with slot waits, sessions, interruption, deadline, timeouts); the
  * timing gain is measured in bench/schedule.ts.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { singleLoopReason, startDispatchThreads, type ThreadedLoadOptions } from "../../src/engine/dispatch-threads.ts";
 import { defaultWorkers, workerCount } from "../../src/engine/workers.ts";
 import { parseOrigin } from "../../src/engine/http.ts";
 import { prepareRequest } from "../../src/engine/prepare.ts";
-import { arraySchedule, atStart, buildSchedule } from "../../src/engine/schedule.ts";
+import { arraySchedule, buildSchedule } from "../../src/engine/schedule.ts";
 import openai from "../../plugins/backends/openai.ts";
 import openaiChat from "../../plugins/backends/openai-chat.ts";
 import { peakOverlap } from "../../src/results/sweeps.ts";
 import type { RequestRecord } from "../../src/base/request-types.ts";
 import type { ResolvedScenario } from "../../src/base/scenario-types.ts";
-import { startMock } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { sharedMock } from "../helpers/vbench.ts";
 import { VbenchError } from "../../src/base/errors.ts";
 import { parseFault } from "../../src/mock/faults.ts";
 
@@ -50,14 +49,8 @@ describe("choosing worker threads", () => {
 });
 
 describe("worker threads against the simulator", () => {
-  let mock: SpawnedMock;
-  let hanging: SpawnedMock;
-  beforeAll(async () => {
-    [mock, hanging] = await Promise.all([startMock({ ttftMs: 2, itlMs: 1 }), startMock({ ttftMs: 2, itlMs: 1, faults: [parseFault("hang@every:5")] })]);
-  });
-  afterAll(async () => {
-    await Promise.all([mock.stop(), hanging.stop()]);
-  });
+  const mock = sharedMock({ ttftMs: 2, itlMs: 1 });
+  const hanging = sharedMock({ ttftMs: 2, itlMs: 1, faults: [parseFault("hang@every:5")] });
 
   const scenario = { endpointPath: "/v1/completions", servedModel: "vbench-mock", sampling: {}, extraBody: {} } as unknown as ResolvedScenario;
   const start = (url: string, offsetsMs: Float64Array, extra: Partial<ThreadedLoadOptions> = {}) => {

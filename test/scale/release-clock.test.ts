@@ -2,7 +2,7 @@
  * The release clock (a worker that wakes the dispatcher) and the load
  * generator driven by it: ordering and "never early", no wall-clock bounds.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createReleaseClock } from "../../src/engine/release-clock.ts";
 import { runLoad } from "../../src/engine/loadgen.ts";
 import { HttpClient, parseOrigin } from "../../src/engine/http.ts";
@@ -11,8 +11,7 @@ import { arraySchedule, buildSchedule, openSchedule } from "../../src/engine/sch
 import { listFeed } from "../../src/engine/request-feed.ts";
 import openai from "../../plugins/backends/openai.ts";
 import type { ResolvedScenario } from "../../src/base/scenario-types.ts";
-import { startMock } from "../helpers/vbench.ts";
-import type { SpawnedMock } from "../../src/mock/spawn.ts";
+import { sharedMock } from "../helpers/vbench.ts";
 
 describe("release clock", () => {
   test("wakes for every release in order, coalescing releases due together", async () => {
@@ -89,13 +88,7 @@ describe("release clock", () => {
 });
 
 describe("runLoad on a spread-out schedule", () => {
-  let mock: SpawnedMock;
-  beforeAll(async () => {
-    mock = await startMock({ ttftMs: 2, itlMs: 1 });
-  });
-  afterAll(async () => {
-    await mock.stop();
-  });
+  const mock = sharedMock({ ttftMs: 2, itlMs: 1 });
 
   test("dispatches every request in schedule order and never before its time", async () => {
     const origin = parseOrigin(mock.url);
