@@ -99,7 +99,8 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
   const vb = objectOrUndefined(raw.vbench);
   const vbConfig = objectOrUndefined(vb?.config);
   const scenarioName = stringOrNull(vb?.scenario) ?? opts.scenarioName ?? null;
-  const sc = configScenario(opts.config, scenarioName);
+  // Whose thresholds apply: the scenario named by the caller (standardize --scenario), else the result's own.
+  const sc = configScenario(opts.config, opts.scenarioName ?? scenarioName);
   const defaults = objectOrUndefined(opts.config?.defaults);
 
   // Older vLLM files carry no `failed`: the non-empty error strings are counted instead (flat-result.ts).

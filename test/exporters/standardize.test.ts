@@ -130,6 +130,17 @@ describe("vbench standardize", () => {
 });
 
 describe("thresholds on vbench's own file", () => {
+  test("a scenario named by the caller picks the config's thresholds; the document keeps the result's own name", () => {
+    const file = JSON.parse(formatJson(buildBenchmarkResults(sampleResult())));
+    const own = file.vbench.scenario as string;
+    const config = { scenarios: [{ name: own, thresholds: { ttft_p95_ms: 1e9 } }, { name: "strict", thresholds: { ttft_p95_ms: 0.001 } }], thresholds: { success_rate: 0.5 } };
+    const byResult = standardizeVllmResult(file, { config });
+    expect((byResult.thresholds as Record<string, { limit: number }>).ttft_p95_ms!.limit).toBe(1e9);
+    const byCaller = standardizeVllmResult(file, { config, scenarioName: "strict" });
+    expect((byCaller.thresholds as Record<string, { limit: number; passed: boolean }>).ttft_p95_ms).toMatchObject({ limit: 0.001, passed: false });
+    expect(byCaller.scenario).toBe(own);
+  });
+
   test("min/max keys read vbench.metric_stats; vLLM files lack them and fail", async () => {
     const file = JSON.parse(formatJson(buildBenchmarkResults(sampleResult())));
     const doc = standardizeVllmResult(file, { config: { thresholds: { ttft_max_ms: 60, e2el_min_ms: 10 } } });
