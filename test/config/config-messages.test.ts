@@ -9,12 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveConfig, type ConfigSources } from "../../src/config/config.ts";
 import { MAX_REQUESTS } from "../../src/config/schema.ts";
-import { Registry } from "../../src/plugin-host/registry.ts";
-import { builtinPlugins } from "../../plugins/index.ts";
 import { VbenchError } from "../../src/base/errors.ts";
+import { builtinRegistry } from "../helpers/registry.ts";
 
-const registry = new Registry();
-for (const p of builtinPlugins) registry.register(p);
+const registry = builtinRegistry();
 
 const dir = mkdtempSync(join(tmpdir(), "vbench-config-messages-"));
 let n = 0;

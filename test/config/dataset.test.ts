@@ -6,11 +6,10 @@
 import { describe, expect, test } from "bun:test";
 import { resolveDataset, type CheckedConfigDataset } from "../../src/config/dataset.ts";
 import { resolveConfig } from "../../src/config/config.ts";
-import { Registry } from "../../src/plugin-host/registry.ts";
-import { builtinPlugins } from "../../plugins/index.ts";
 import { scenarioForOutput, toJsonValue } from "../../src/results/result-docs.ts";
 import { scenarioFromManifest } from "../../src/run/shard-manifest.ts";
 import { configHash } from "../../src/config/shard.ts";
+import { builtinRegistry } from "../helpers/registry.ts";
 
 const place = (key: string) => `scenarios[0].${key}`;
 
@@ -39,8 +38,7 @@ describe("the dataset union", () => {
   });
 
   test("the resolved scenario keeps the options as written (no defaults filled in)", () => {
-    const registry = new Registry();
-    for (const p of builtinPlugins) registry.register(p);
+    const registry = builtinRegistry();
     const flags = { dataset_type: "jsonl", dataset_path: import.meta.path };
     const plan = resolveConfig({ configPath: "configs/vllm_benchmark.json", flags, env: {}, select: [], plugins: [] }, registry);
     expect(plan.runs[0]!.scenario.dataset).toEqual({ type: "jsonl", dataset_path: import.meta.path });
@@ -49,8 +47,7 @@ describe("the dataset union", () => {
 
 describe("the dataset in result files", () => {
   test("stored as datasetType and dataset (the options), where dataset stood; read back from a shard manifest unchanged", () => {
-    const registry = new Registry();
-    for (const p of builtinPlugins) registry.register(p);
+    const registry = builtinRegistry();
     const flags = { dataset_type: "jsonl", dataset_path: import.meta.path };
     const scenario = resolveConfig({ configPath: "configs/vllm_benchmark.json", flags, env: {}, select: [], plugins: [] }, registry).runs[0]!.scenario;
     const stored = scenarioForOutput(scenario);

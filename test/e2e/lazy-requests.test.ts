@@ -8,14 +8,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, REPO, requireBinary, tempDir, vbench, writeConfig, sharedMock } from "../helpers/vbench.ts";
 import { startRecordingServer } from "../helpers/recording-server.ts";
-import { builtinPlugins } from "../../plugins/index.ts";
 import { resolveConfig } from "../../src/config/config.ts";
-import { Registry } from "../../src/plugin-host/registry.ts";
 import { parseOrigin } from "../../src/engine/http.ts";
 import { prepareRequest, requestHeaders } from "../../src/engine/prepare.ts";
 import { plannedCount } from "../../src/config/planned-count.ts";
 import { buildWorkload } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
+import { builtinRegistry } from "../helpers/registry.ts";
 
 const mock = sharedMock({ ttftMs: 5, itlMs: 1 });
 
@@ -89,8 +88,7 @@ describe("a time-bound run builds what it sends plus a small look-ahead", () => 
 });
 
 describe("the same seed gives the same bytes, built lazily or all at once", () => {
-  const registry = new Registry();
-  for (const p of builtinPlugins) registry.register(p);
+  const registry = builtinRegistry();
 
   test.each([
     ["the main thread's loop (max_concurrency)", { name: "lz", num_prompts: 300, max_concurrency: 3, random_input_len: 24, random_range_ratio: 0.5, random_output_len: 2, seed: 5, warmups: 3 }],

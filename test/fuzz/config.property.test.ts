@@ -12,15 +12,13 @@ import fc from "fast-check";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { builtinPlugins } from "../../plugins/index.ts";
 import { resolveConfig, type ConfigSources } from "../../src/config/config.ts";
 import { SCENARIO_KEYS } from "../../src/config/schema.ts";
 import { ExitCode, VbenchError } from "../../src/base/errors.ts";
-import { Registry } from "../../src/plugin-host/registry.ts";
+import { builtinRegistry } from "../helpers/registry.ts";
 
 const FC = { seed: 777, numRuns: 400 };
-const registry = new Registry();
-for (const p of builtinPlugins) registry.register(p);
+const registry = builtinRegistry();
 const dir = mkdtempSync(join(tmpdir(), "vbench-config-fuzz-"));
 let n = 0;
 

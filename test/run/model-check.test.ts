@@ -9,13 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import cac from "cac";
 import openaiChat from "../../plugins/backends/openai-chat.ts";
-import { builtinPlugins } from "../../plugins/index.ts";
 import { RUN_FLAGS, flagsToSources } from "../../src/config/cli-flags.ts";
 import { resolveConfig } from "../../src/config/config.ts";
 import { discoverModel } from "../../src/run/discovery.ts";
 import { VbenchError } from "../../src/base/errors.ts";
-import { Registry } from "../../src/plugin-host/registry.ts";
 import { startMockServer, type MockServer } from "../../src/mock/server.ts";
+import { builtinRegistry } from "../helpers/registry.ts";
 
 describe("discovery against the simulator (which lists vbench-mock)", () => {
   let mock: MockServer;
@@ -56,8 +55,7 @@ describe("discovery against the simulator (which lists vbench-mock)", () => {
 });
 
 describe("the config key and the flag", () => {
-  const registry = new Registry();
-  for (const p of builtinPlugins) registry.register(p);
+  const registry = builtinRegistry();
   const dir = mkdtempSync(join(tmpdir(), "vbench-model-check-"));
   const configPath = join(dir, "c.json");
   writeFileSync(configPath, JSON.stringify({ scenarios: [{ name: "a" }, { name: "b", model_check: false }] }));

@@ -5,18 +5,12 @@
  * and the outcome → exit code mapping every command shares.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { builtinPlugins } from "../../plugins/index.ts";
 import { resolveConfig } from "../../src/config/config.ts";
 import { ExitCode } from "../../src/base/errors.ts";
 import { Logger } from "../../src/base/log.ts";
-import { Registry } from "../../src/plugin-host/registry.ts";
 import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../../src/run/pipeline.ts";
+import { builtinRegistry } from "../helpers/registry.ts";
 
-function registry(): Registry {
-  const r = new Registry();
-  for (const p of builtinPlugins) r.register(p);
-  return r;
-}
 
 describe("discovery", () => {
   let server: ReturnType<typeof Bun.serve>;
@@ -35,7 +29,7 @@ describe("discovery", () => {
   afterAll(() => server.stop(true));
 
   test("fills in the served model and asks each server once", async () => {
-    const reg = registry();
+    const reg = builtinRegistry();
     const plan = resolveConfig({ flags: { base_url: `http://127.0.0.1:${server.port}` }, env: {}, select: [], plugins: [] }, reg);
     const scenario = plan.runs[0]!.scenario;
     const pipeline = new RunPipeline({ registry: reg, log: new Logger(), workers: 0 });
@@ -54,7 +48,7 @@ describe("discovery", () => {
 describe("Ctrl-C", () => {
   test("the first signal aborts; the second answers FORCED_EXIT without waiting for the body", async () => {
     const before = { int: process.listenerCount("SIGINT"), term: process.listenerCount("SIGTERM") };
-    const pipeline = new RunPipeline({ registry: registry(), log: new Logger(), workers: 0 });
+    const pipeline = new RunPipeline({ registry: builtinRegistry(), log: new Logger(), workers: 0 });
     let release: () => void = () => {};
     const body = new Promise<string>((resolve) => (release = () => resolve("finished")));
     const running = pipeline.untilDone({ first: (s) => `${s}: stopping (test)`, again: (s) => `${s} again (test)` }, () => body);
@@ -71,7 +65,7 @@ describe("Ctrl-C", () => {
   });
 
   test("one signal: the body finishes and its answer is returned", async () => {
-    const pipeline = new RunPipeline({ registry: registry(), log: new Logger(), workers: 0 });
+    const pipeline = new RunPipeline({ registry: builtinRegistry(), log: new Logger(), workers: 0 });
     const answer = await pipeline.untilDone({ first: () => "stopping (test)" }, async () => {
       process.emit("SIGINT");
       return pipeline.signal.aborted ? "stopped early" : "ran to the end";

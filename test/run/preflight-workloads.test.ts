@@ -5,11 +5,9 @@ import { join } from "node:path";
 import { resolveConfig } from "../../src/config/config.ts";
 import { checkBeforeSending } from "../../src/run/preflight.ts";
 import { prepareScenario } from "../../src/engine/prepare.ts";
-import { Registry } from "../../src/plugin-host/registry.ts";
-import { builtinPlugins } from "../../plugins/index.ts";
+import { builtinRegistry } from "../helpers/registry.ts";
 
-const registry = new Registry();
-for (const p of builtinPlugins) registry.register(p);
+const registry = builtinRegistry();
 
 const dir = mkdtempSync(join(tmpdir(), "vbench-preflight-"));
 const dataset = join(dir, "prompts.jsonl");

@@ -7,18 +7,12 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Registry } from "../../src/plugin-host/registry.ts";
-import { builtinPlugins } from "../../plugins/index.ts";
 import { calibrate, autoTokensPerChunk, calibrationRow, calibrationScenario } from "../../src/commands/calibrate.ts";
 import { calibrationLevels, walkLevels } from "../../src/commands/calibrate-levels.ts";
 import { runSearchCommand, stepOverrides, type SearchCommandOptions, type SearchResult } from "../../src/commands/search.ts";
 import { BINARY, requireBinary, tempDir, writeConfig, sharedMock } from "../helpers/vbench.ts";
+import { builtinRegistry } from "../helpers/registry.ts";
 
-function registry(): Registry {
-  const r = new Registry();
-  for (const p of builtinPlugins) r.register(p);
-  return r;
-}
 
 describe("calibrate", () => {
   test("levels, tokens per chunk and the scenario of a level", () => {
@@ -62,7 +56,7 @@ describe("calibrate", () => {
   test("a small run compares every request with the simulator's truth", async () => {
     requireBinary();
     const dir = tempDir("calibrate-");
-    const result = await calibrate({ levels: [2, 4], outputTokens: 8, itlMs: 2, ttftMs: 5, allLevels: true, refine: false, selfCommand: [BINARY], outputDir: dir, workers: 2 }, registry());
+    const result = await calibrate({ levels: [2, 4], outputTokens: 8, itlMs: 2, ttftMs: 5, allLevels: true, refine: false, selfCommand: [BINARY], outputDir: dir, workers: 2 }, builtinRegistry());
     expect(result.levels.map((l) => l.streams)).toEqual([2, 4]);
     for (const level of result.levels) {
       expect(level.tokensPerChunk).toBe(1);
@@ -120,7 +114,7 @@ describe("search", () => {
       tolerance: 0.05,
       out,
     };
-    const code = await runSearchCommand(options, registry());
+    const code = await runSearchCommand(options, builtinRegistry());
     expect(code).toBe(0);
     const result = JSON.parse(readFileSync(out, "utf8")) as SearchResult;
     expect(result.steps.map((s) => s.value)).toEqual([1, 2, 4, 8, 6, 5]);
@@ -139,6 +133,6 @@ describe("search", () => {
     const dir = tempDir("search-");
     const config = await writeConfig(dir, [{ name: "s", backend: "openai" }]);
     const options = { sources: { configPath: config, flags: { base_url: mock.url }, env: {}, select: [], plugins: [] }, outputDir: dir, by: "rate", fraction: 0.9, maxSteps: 3, tolerance: 0.05 } as unknown as SearchCommandOptions;
-    await expect(runSearchCommand(options, registry())).rejects.toThrow("search needs at least one SLO");
+    await expect(runSearchCommand(options, builtinRegistry())).rejects.toThrow("search needs at least one SLO");
   });
 });

@@ -1,16 +1,14 @@
 import { expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { builtinPlugins } from "../../plugins/index.ts";
 import { resolveConfig } from "../../src/config/config.ts";
-import { Registry } from "../../src/plugin-host/registry.ts";
 import { buildWorkload } from "../../src/workload/index.ts";
 import { loadTokenizer } from "../../src/workload/tokenizer.ts";
 import { built } from "./helpers.ts";
+import { builtinRegistry } from "../helpers/registry.ts";
 
 const ROOT = join(import.meta.dir, "../..");
-const registry = new Registry();
-for (const p of builtinPlugins) registry.register(p);
+const registry = builtinRegistry();
 const gpt2 = await loadTokenizer("gpt2");
 const files = readdirSync(join(ROOT, "configs")).filter((f) => f.startsWith("workload-") && f.endsWith(".json"));
 
