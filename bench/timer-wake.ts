@@ -15,6 +15,7 @@
  */
 import { startClientMonitor } from "../src/engine/client-monitor.ts";
 import { benchArgs, buildCHelper, machineLoad, report } from "./_lib.ts";
+import { dist } from "./scale-compare.ts";
 
 const PROBE_CHILD = "--probe-child";
 
@@ -38,10 +39,8 @@ interface Case {
 }
 
 function summary(c: Case): string {
-  const s = [...c.lateMs].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!.toFixed(3);
-  const over = s.filter((v) => v > 1).length;
-  return `${c.label.padEnd(38)} p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${s.at(-1)!.toFixed(3)} ms, over 1 ms ${over} of ${s.length}`;
+  const d = dist(c.lateMs);
+  return `${c.label.padEnd(38)} p50 ${d.p50.toFixed(3)} ms, p99 ${d.p99.toFixed(3)} ms, max ${d.max.toFixed(3)} ms, over 1 ms ${d.over1Ms} of ${d.count}`;
 }
 
 async function measure(label: string, command: string[], cpu: string, spin: string[] | null): Promise<Case> {
