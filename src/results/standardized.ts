@@ -52,10 +52,20 @@ function metricsJson(metrics: ThresholdSubject["metrics"]): Obj {
   return out;
 }
 
-function configScenario(config: Obj | undefined, name: string | null): Obj | undefined {
+/**
+ * The config's scenario called `name` (a lone unnamed-for scenario when null). `required`: the name
+ * came from the caller, and one the config lacks would silently leave out its thresholds.
+ */
+function configScenario(config: Obj | undefined, name: string | null, required = false): Obj | undefined {
   const scenarios = Array.isArray(config?.scenarios) ? (config.scenarios as unknown[]).map(objectOrUndefined).filter((s): s is Obj => !!s) : [];
-  if (name !== null) return scenarios.find((s) => s.name === name);
-  return scenarios.length === 1 ? scenarios[0] : undefined;
+  if (name === null) return scenarios.length === 1 ? scenarios[0] : undefined;
+  const found = scenarios.find((s) => s.name === name);
+  if (found || !required) return found;
+  const names = scenarios.map((s) => s.name).filter((n): n is string => typeof n === "string");
+  throw new VbenchError("config_invalid", `no scenario named "${name}"`, {
+    hint: names.length ? `Its scenarios: ${names.join(", ")}.` : "The file has no named scenarios: leave out --scenario.",
+    exitCode: ExitCode.config,
+  });
 }
 
 /** The file's thresholds with the scenario's own merged over them (spec/config.md). */
@@ -100,7 +110,7 @@ export function standardizeVllmResult(raw: Obj, opts: StandardizeOptions = {}): 
   const vbConfig = objectOrUndefined(vb?.config);
   const scenarioName = stringOrNull(vb?.scenario) ?? opts.scenarioName ?? null;
   // Whose thresholds apply: the scenario named by the caller (standardize --scenario), else the result's own.
-  const sc = configScenario(opts.config, opts.scenarioName ?? scenarioName);
+  const sc = configScenario(opts.config, opts.scenarioName ?? scenarioName, opts.scenarioName !== undefined);
   const defaults = objectOrUndefined(opts.config?.defaults);
 
   // Older vLLM files carry no `failed`: the non-empty error strings are counted instead (flat-result.ts).
