@@ -135,7 +135,7 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
   const walk = async () => {
     await walkLevels(levels, measure, options, (streams) => {
       result.ceilingStreams = streams;
-      result.ceilingTokensPerS = result.levels.at(-1)!.outputTokensPerS;
+      result.ceilingTokensPerS = result.levels.findLast((l) => l.streams === streams)!.outputTokensPerS;
     });
   };
   try {
