@@ -43,6 +43,11 @@ export interface ScaleResult {
   workers: string | null;
   command: string;
   load: string;
+  /**
+   * Steal time per CPU (/proc/stat) while the client ran, start-up and warm-ups included: the hypervisor
+   * running something else while the vCPU had work. Empty per-CPU list where the guest does not report it.
+   */
+  steal: { perCpuMs: number[]; overS: number };
   /** The kept directory (--keep), else null. */
   kept: string | null;
   /** Which round of --rounds it was (runs of one round and mode are paired against each other). */
@@ -74,10 +79,20 @@ export function formatScale(r: ScaleResult): string[] {
     `client CPU during the run ${r.clientCpuS.toFixed(2)} s: ${us(r.clientCpuS, x.messages)} per stream message, ${us(r.clientCpuS, r.requests)} per request (all of it divided by each); ` +
       `whole process ${r.processCpuS.toFixed(2)} s, ${r.involuntarySwitches} involuntary context switches`,
     ...(threads.length ? [`client threads by CPU: ${threads.join(", ")}`] : []),
+    ...(r.steal.perCpuMs.length ? [formatSteal(r)] : []),
     ...(r.workers !== null ? [`workers: ${r.workers}`] : []),
     ...(c?.client_bound ? [`flagged client-bound: ${c.client_bound_reason}`] : []),
     ...(r.kept ? [`kept: ${r.kept}`] : []),
   ];
+}
+
+/** Steal on the client's CPU (CPU 1 pinned; every CPU unpinned), in ms. */
+const clientSteal = (r: ScaleResult) => (r.spec.pin ? (r.steal.perCpuMs[1] ?? NaN) : r.steal.perCpuMs.reduce((a, b) => a + b, 0));
+
+function formatSteal(r: ScaleResult): string {
+  const perCpu = r.steal.perCpuMs.map((x, cpu) => `CPU ${cpu} ${x.toFixed(0)} ms`).join(", ");
+  const share = r.spec.pin ? `; on the client's CPU ${((clientSteal(r) / 10) / r.steal.overS).toFixed(1)}% of the time` : "";
+  return `steal while the client ran (${r.steal.overS.toFixed(1)} s, /proc/stat: the vCPU not running while it had work): ${perCpu}${share}`;
 }
 
 /** What vbench says of itself (the floor client has none of it). */
@@ -163,7 +178,9 @@ export function formatRanges(results: ScaleResult[]): string[] {
           (own.length && own.every((c) => c.read_stalls) ? `read callbacks over 1 ms ${ofOwn((c) => c.read_stalls!.over_1ms, 0)}, longest ${ofOwn((c) => c.read_stalls!.max_ms)} ms; ` : "") +
           (own.length ? `event-loop probe p99 ${ofOwn((c) => c.event_loop_lag_ms.p99)} ms, max ${ofOwn((c) => c.event_loop_lag_ms.max)} ms; ` : "") +
           (rs.every((r) => r.floorProbeMs) ? `event-loop probe p99 ${of((r) => r.floorProbeMs!.p99, 2, false)} ms, max ${of((r) => r.floorProbeMs!.max, 2, false)} ms; ` : "") +
-          `CPU per message ${of(cpuPerMessageUs, 1, false)} µs; load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,
+          `CPU per message ${of(cpuPerMessageUs, 1, false)} µs; ` +
+          (rs.every((r) => r.steal.perCpuMs.length) ? `steal on the client's CPU${pin ? "" : "s"} ${of(clientSteal, 0, false)} ms; ` : "") +
+          `load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,
       );
     }
   }
