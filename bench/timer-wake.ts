@@ -14,7 +14,7 @@
  * over 1 ms. Needs cc and taskset (chrt for the spinner's SCHED_IDLE).
  */
 import { startClientMonitor } from "../src/engine/client-monitor.ts";
-import { benchArgs, buildCHelper, machineLoad, report } from "./_lib.ts";
+import { benchArgs, buildCHelper, machineLoad, report, stealMs, stealSince } from "./_lib.ts";
 import { dist } from "./scale-compare.ts";
 
 const PROBE_CHILD = "--probe-child";
@@ -36,20 +36,23 @@ async function probeChild(seconds: number): Promise<void> {
 interface Case {
   label: string;
   lateMs: number[];
+  /** Steal time of the CPU while the case ran (/proc/stat), NaN where the guest does not report it. */
+  stealMs: number;
 }
 
 function summary(c: Case): string {
   const d = dist(c.lateMs);
-  return `${c.label.padEnd(38)} p50 ${d.p50.toFixed(3)} ms, p99 ${d.p99.toFixed(3)} ms, max ${d.max.toFixed(3)} ms, over 1 ms ${d.over1Ms} of ${d.count}`;
+  return `${c.label.padEnd(38)} p50 ${d.p50.toFixed(3)} ms, p99 ${d.p99.toFixed(3)} ms, max ${d.max.toFixed(3)} ms, over 1 ms ${d.over1Ms} of ${d.count}${Number.isNaN(c.stealMs) ? "" : `; steal ${c.stealMs.toFixed(0)} ms`}`;
 }
 
 async function measure(label: string, command: string[], cpu: string, spin: string[] | null): Promise<Case> {
   const spinner = spin ? Bun.spawn(["taskset", "-c", cpu, "chrt", "-i", "0", ...spin], { stdout: "ignore", stderr: "ignore" }) : null;
   try {
+    const stealBefore = stealMs();
     const child = Bun.spawn(["taskset", "-c", cpu, ...command], { stdout: "pipe", stderr: "inherit" });
     const out = await new Response(child.stdout).text();
     if ((await child.exited) !== 0) throw new Error(`${label}: ${command.join(" ")} failed`);
-    return { label, lateMs: out.trim().split("\n").map(Number) };
+    return { label, lateMs: out.trim().split("\n").map(Number), stealMs: stealSince(stealBefore)[Number(cpu)] ?? NaN };
   } finally {
     spinner?.kill();
     await spinner?.exited;
