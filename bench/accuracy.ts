@@ -24,7 +24,7 @@
  */
 import { autoTokensPerChunk, calibrationScenario } from "../src/commands/calibrate.ts";
 import { compareWithTruth, fetchTruth, type TruthComparison } from "../src/results/truth-compare.ts";
-import { compareWithWire, startWireCapture, type WireComparison } from "./wire-truth.ts";
+import { startWireCapture, wireAsTruth } from "../src/results/wire-capture.ts";
 import { benchArgs, machineLoad, ms, numberList, readResults, readTimings, report, runBinary, signed, startSimulator, tempDir, writeScenario } from "./_lib.ts";
 
 export interface AccuracyCase {
@@ -34,7 +34,7 @@ export interface AccuracyCase {
   tokensPerChunk: number;
   comparison: TruthComparison;
   /** Measured against the packets on the wire (issue-2 case, when tcpdump can run); else why not. */
-  wire: WireComparison | string | null;
+  wire: TruthComparison | string | null;
   outputTokensPerS: number;
   loopLagP99Ms: number;
   clientCpuS: number;
@@ -71,7 +71,7 @@ export async function runCase(spec: CaseSpec): Promise<AccuracyCase> {
     if (run.code !== 0) throw new Error(`vbench exited ${run.code}: ${run.stderr.slice(-2000)}`);
     const timings = readTimings(`${dir}/out`);
     const comparison = compareWithTruth(timings, await fetchTruth(mock.url));
-    const wire = wireTimings ? compareWithWire(timings, wireTimings) : typeof capture === "string" ? capture : null;
+    const wire = wireTimings ? compareWithTruth(timings, wireTimings.map(wireAsTruth)) : typeof capture === "string" ? capture : null;
     const doc = readResults(`${dir}/out`);
     const client = doc.vbench.client;
     return {
@@ -130,10 +130,10 @@ function formatWire(w: AccuracyCase["wire"], truth: TruthComparison): string[] {
   if (w === null) return [];
   if (typeof w === "string") return [`  vs the wire: not measured (${w})`];
   return [
-    `  vs the wire (${w.matched} requests${w.missing ? `, ${w.missing} not seen` : ""}): TTFT measured ${ms(w.measuredMeanTtftMs)} vs wire ${ms(w.wireMeanTtftMs)}: error ${signed(w.ttftErrorMs.mean)} ms (p50 ${signed(w.ttftErrorMs.p50)}, p99 ${signed(w.ttftErrorMs.p99)}, max ${signed(w.ttftErrorMs.max)})`,
-    `  vs the wire: ITL measured ${ms(w.measuredMeanItlMs, 3)} vs wire ${ms(w.wireMeanItlMs, 3)}: error ${signed(w.itlErrorMs, 3)} ms`,
+    `  vs the wire (${w.matched} requests${w.missingFromTruth ? `, ${w.missingFromTruth} not seen` : ""}${w.chunkCountMismatch ? `, ${w.chunkCountMismatch} with another message count` : ""}): TTFT measured ${ms(w.measuredMeanTtftMs)} vs wire ${ms(w.trueMeanTtftMs)}: error ${signed(w.ttftErrorMs.mean)} ms (p50 ${signed(w.ttftErrorMs.p50)}, p99 ${signed(w.ttftErrorMs.p99)}, max ${signed(w.ttftErrorMs.max)})`,
+    `  vs the wire: ITL measured ${ms(w.measuredMeanItlMs, 3)} vs wire ${ms(w.trueMeanItlMs, 3)}: error ${signed(w.itlErrorMs, 3)} ms`,
     // The simulator's record starts when it reads the request; the wire's when the request's packet passed.
-    `  the simulator's own record vs the wire: mean TTFT ${signed(truth.trueMeanTtftMs - w.wireMeanTtftMs)} ms (its lateness in reading requests, which the "true" error above counts as the client's)`,
+    `  the simulator's own record vs the wire: mean TTFT ${signed(truth.trueMeanTtftMs - w.trueMeanTtftMs)} ms (its lateness in reading requests, which the "true" error above counts as the client's)`,
   ];
 }
 

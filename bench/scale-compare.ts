@@ -1,7 +1,7 @@
 /**
  * Client minus wire at scale (issue #17 item 5), pure: the client's records
  * (requests.jsonl) set against the packets of a loopback capture
- * (./wire-truth.ts), matched by x-request-id, message by message.
+ * (src/wire/pcap.ts, src/results/wire-capture.ts), matched by x-request-id, message by message.
  *
  * Two kinds of figures:
  * - distribution minus distribution, as one would compare two clients: mean
@@ -24,7 +24,7 @@
  *   never their sum, and never the TTFT and ITL comparisons.
  */
 import { percentileOfSorted } from "../src/results/stats.ts";
-import type { WireTiming } from "./wire-truth.ts";
+import type { WireTiming } from "../src/wire/pcap.ts";
 
 /** One line of requests.jsonl, the fields used here (run clock ms, plus the wall-clock send time). */
 export interface ScaleRecord {

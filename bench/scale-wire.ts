@@ -10,7 +10,7 @@
  * max_concurrency N, 2N prompts at rate inf (N streams opened at once, then
  * each finished stream replaced at once), after N warm-up requests that open
  * the N keep-alive connections. tcpdump captures the loopback interface; the
- * capture is the truth (./wire-truth.ts, ./scale-compare.ts).
+ * capture is the truth (src/results/wire-capture.ts, ./scale-compare.ts).
  *
  * --pin      the simulator, tcpdump and this process on CPU 0, vbench on CPU 1 (taskset); without it all float
  * --both     run unpinned, then pinned
@@ -34,7 +34,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawnMockProcess, type SpawnedMock } from "../src/mock/spawn.ts";
 import { BINARY, benchArgs, buildCHelper, findFile, machineLoad, readResults, REPO, report, requireBinary, stealMs, stealSince, tempDir, writeScenario } from "./_lib.ts";
-import { startWireCapture } from "./wire-truth.ts";
+import { startWireCapture } from "../src/results/wire-capture.ts";
 import { compareAtScale, dist, scaleRecordFromLine } from "./scale-compare.ts";
 import { formatRanges, formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
 import { sampleThreads, workerEvidence } from "./scale-probe.ts";

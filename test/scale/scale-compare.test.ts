@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareAtScale, dist, scaleRecordFromLine, type ScaleRecord } from "../../bench/scale-compare.ts";
-import { readPcap, tokenMessages, wireTimings, type WireTiming } from "../../bench/wire-truth.ts";
+import { readPcap, tokenMessages, wireTimings, type WireTiming } from "../../src/wire/pcap.ts";
 
 describe("tokenMessages", () => {
   test("counts the token-bearing SSE messages a packet carries", () => {
@@ -13,11 +13,18 @@ describe("tokenMessages", () => {
     expect(tokenMessages("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n")).toBe(0);
   });
 
-  test("a recorded capture: one message time per token packet", () => {
+  test("counts what the client counts: a role-only delta and an empty finish chunk do, a usage-only chunk does not", () => {
+    expect(tokenMessages('data: {"choices":[{"index":0,"delta":{"role":"assistant"}}]}\n\n')).toBe(1);
+    expect(tokenMessages('data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}\n\n')).toBe(1);
+    expect(tokenMessages('data: {"choices":[],"usage":{"completion_tokens":4}}\n\n')).toBe(0);
+  });
+
+  test("a recorded capture: a message time per token-bearing event, the role delta in the first token's packet", () => {
     const fixtures = join(import.meta.dir, "../fixtures/wire");
     const port = (JSON.parse(readFileSync(join(fixtures, "chat-two-requests.truth.json"), "utf8")) as { port: number }).port;
     for (const t of wireTimings(readPcap(readFileSync(join(fixtures, "chat-two-requests.pcap"))), port)) {
-      expect(t.tokenAtMs).toHaveLength(t.tokenPackets);
+      expect(t.tokenAtMs).toHaveLength(t.tokenPackets + 1);
+      expect(t.tokenAtMs![1]).toBe(t.firstTokenAtMs);
       expect(t.tokenAtMs![0]).toBe(t.firstTokenAtMs);
       expect(t.tokenAtMs!.at(-1)).toBe(t.lastTokenAtMs);
     }

@@ -1,7 +1,8 @@
 /**
- * The wire as the reference: what the server did, seen as packets on the
- * loopback interface (tcpdump), matched to the client's records by
- * `x-request-id`.
+ * A loopback packet capture read as per-request timings: the wire as the
+ * reference for what the simulator did (`vbench calibrate --wire`, bench/).
+ * Pure: a classic pcap file's bytes in, each request's times out, matched to
+ * the client's records by `x-request-id`.
  *
  * The simulator's own record (GET /_truth) starts a request when its handler
  * runs. A request that waits in the simulator before that (its event loop busy
@@ -9,12 +10,7 @@
  * a wire TTFT longer than the simulator's record says, and a client measuring
  * the wire is right to report it. The capture sees every request from the
  * moment its last byte reached the server to the moment its first token left.
- *
- * Needs tcpdump and the right to capture (root or CAP_NET_RAW); when either is
- * missing, startWireCapture says why and the caller reports without it.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { errorStats, type ErrorStats, type MeasuredTiming } from "../src/results/truth-compare.ts";
 
 /** One request as the wire showed it. Times in ms since the epoch (the capture's clock). */
 export interface WireTiming {
@@ -32,11 +28,14 @@ export interface WireTiming {
   tokenAtMs?: number[];
 }
 
-/** SSE events that carry tokens: chat deltas, completions text, TGI tokens (as the simulator writes them). */
-const TOKEN_MARKERS = ['"delta":{"content":', '"text":', '"token":{'];
+/**
+ * SSE events that carry tokens, as the client counts them (spec/metrics.md): an OpenAI payload with a
+ * non-empty `choices` array (a chat role delta and an empty finish chunk included), a TGI `token`.
+ */
+const TOKEN_MARKERS = ['"choices":[{', '"token":{'];
 const REQUEST_ID = "x-request-id: ";
 
-interface Packet {
+export interface Packet {
   atMs: number;
   srcPort: number;
   dstPort: number;
@@ -155,105 +154,4 @@ export function tokenMessages(text: string): number {
 export interface WireStats {
   /** Segments left out because their bytes had been seen already (TCP retransmissions). */
   retransmissions: number;
-}
-
-export interface WireCapture {
-  /** Stop capturing and read what was seen (`seen` gets the retransmission count). */
-  stop(seen?: WireStats): Promise<WireTiming[]>;
-}
-
-/** Start tcpdump on the loopback interface for `port`; a reason string when it cannot run here. */
-export async function startWireCapture(port: number, file: string, options: { bufferKiB?: number; cpus?: string } = {}): Promise<WireCapture | string> {
-  const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));
-  if (!tcpdump) return "tcpdump is not installed (apt-get install tcpdump)";
-  // Packets reach tcpdump in kernel blocks, handed over at least every second (its buffer timeout): no
-  // wake-up per packet, so the capture takes little CPU from the client and server it watches. -U writes
-  // each block as it comes, -B makes the kernel buffer large enough that nothing is dropped, -s 0 keeps
-  // whole packets.
-  // options.cpus: the CPUs tcpdump may run on (taskset), to keep it off a pinned client's CPU.
-  const proc = Bun.spawn([...(options.cpus ? ["taskset", "-c", options.cpus] : []), tcpdump, "-i", "lo", "-n", "-U", "-B", String(options.bufferKiB ?? 32768), "-s", "0", "-w", file, `tcp port ${port}`], { stdout: "ignore", stderr: "pipe" });
-  // tcpdump says "listening on lo" once capturing, and its drop count when it stops.
-  let said = "";
-  let onListening = (): void => {};
-  const listening = new Promise<boolean>((resolve) => (onListening = () => resolve(true)));
-  const stderrDone = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of proc.stderr) {
-      said += decoder.decode(chunk, { stream: true });
-      if (said.includes("listening on")) onListening();
-    }
-  })();
-  const started = await Promise.race([listening, proc.exited.then(() => false), Bun.sleep(5000).then(() => false)]);
-  if (!started) {
-    proc.kill();
-    return `tcpdump could not capture: ${said.trim().split("\n").pop() || "no answer within 5 s"} (it needs root or CAP_NET_RAW)`;
-  }
-  return {
-    async stop(seen?: WireStats) {
-      // The last block reaches tcpdump within its one-second buffer timeout; an interrupt before that loses it.
-      await Bun.sleep(1500);
-      proc.kill("SIGINT");
-      await proc.exited;
-      await stderrDone;
-      const dropped = /(\d+) packets? dropped by kernel/.exec(said);
-      if (dropped && dropped[1] !== "0") throw new Error(`tcpdump dropped ${dropped[1]} packets: the wire figures would be incomplete`);
-      return wireTimings(readPcap(readFileSync(file)), port, seen);
-    },
-  };
-}
-
-export interface WireComparison {
-  /** Successful measured requests found on the wire with a token. */
-  matched: number;
-  missing: number;
-  measuredMeanTtftMs: number;
-  wireMeanTtftMs: number;
-  /** measured − wire TTFT per request. */
-  ttftErrorMs: ErrorStats;
-  measuredMeanItlMs: number;
-  wireMeanItlMs: number;
-  /** measured − wire, mean inter-token gap pooled over every request (first to last token). */
-  itlErrorMs: number;
-}
-
-export function compareWithWire(measured: Iterable<MeasuredTiming>, wire: Iterable<WireTiming>): WireComparison {
-  const byId = new Map<string, WireTiming>();
-  for (const w of wire) if (w.tokenPackets > 0) byId.set(w.requestId, w);
-  const errors: number[] = [];
-  let missing = 0;
-  let measuredTtft = 0;
-  let wireTtft = 0;
-  let measuredSpan = 0;
-  let wireSpan = 0;
-  let gaps = 0;
-  for (const m of measured) {
-    if (!m.success || m.chunkAtMs.length === 0) continue;
-    const w = byId.get(m.requestId);
-    if (!w) {
-      missing++;
-      continue;
-    }
-    const mt = m.chunkAtMs[0]! - m.sentAtMs;
-    const wt = w.firstTokenAtMs - w.requestAtMs;
-    measuredTtft += mt;
-    wireTtft += wt;
-    errors.push(mt - wt);
-    const n = m.chunkAtMs.length;
-    if (n > 1) {
-      measuredSpan += m.chunkAtMs[n - 1]! - m.chunkAtMs[0]!;
-      wireSpan += w.lastTokenAtMs - w.firstTokenAtMs;
-      gaps += n - 1;
-    }
-  }
-  const k = errors.length;
-  return {
-    matched: k,
-    missing,
-    measuredMeanTtftMs: measuredTtft / k,
-    wireMeanTtftMs: wireTtft / k,
-    ttftErrorMs: errorStats(Float64Array.from(errors)),
-    measuredMeanItlMs: measuredSpan / gaps,
-    wireMeanItlMs: wireSpan / gaps,
-    itlErrorMs: (measuredSpan - wireSpan) / gaps,
-  };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareWithWire, readPcap, wireTimings, type WireTiming } from "../../bench/wire-truth.ts";
-import type { MeasuredTiming } from "../../src/results/truth-compare.ts";
+import { readPcap, wireTimings, type WireTiming } from "../../src/wire/pcap.ts";
+import { compareWithTruth, type MeasuredTiming } from "../../src/results/truth-compare.ts";
+import { wireAsTruth } from "../../src/results/wire-capture.ts";
 
 // A real loopback capture (tcpdump -i lo) of `vbench run` against `vbench mock --ttft-ms 20 --itl-ms 5`:
 // the initial test request and two benchmark requests of 4 output tokens each, one at a time, with the
@@ -55,29 +56,38 @@ describe("readPcap and wireTimings on a recorded capture", () => {
   });
 });
 
-describe("compareWithWire", () => {
-  const w = (requestId: string, requestAtMs: number, first: number, last: number): WireTiming => ({
+describe("the wire as the reference (wireAsTruth, then compareWithTruth)", () => {
+  const w = (requestId: string, requestAtMs: number, tokenAtMs: number[]): WireTiming => ({
     requestId,
     requestAtMs,
-    firstTokenAtMs: first,
-    lastTokenAtMs: last,
-    tokenPackets: 3,
+    firstTokenAtMs: tokenAtMs[0]!,
+    lastTokenAtMs: tokenAtMs[tokenAtMs.length - 1]!,
+    tokenPackets: tokenAtMs.length,
+    tokenAtMs,
   });
   const m = (requestId: string, sentAtMs: number, chunkAtMs: number[], success = true): MeasuredTiming => ({ requestId, success, sentAtMs, chunkAtMs });
 
   test("measured minus wire, on each side's own clock", () => {
     // Client clock from 0, capture clock in epoch ms: only durations are compared.
-    const wire = [w("a", 1_700_000_000_000, 1_700_000_000_050, 1_700_000_000_070), w("b", 1_700_000_000_010, 1_700_000_000_060, 1_700_000_000_080)];
-    const measured = [m("a", 0, [50.5, 60.5, 70.6]), m("b", 10, [61.5, 71.5, 81.5]), m("c", 0, [50]), m("d", 0, [], false)];
-    const c = compareWithWire(measured, wire);
+    const t = 1_700_000_000_000;
+    const wire = [w("a", t, [t + 50, t + 60, t + 70]), w("b", t + 10, [t + 60, t + 70, t + 80]), w("e", t, [t + 50, t + 60])];
+    const measured = [m("a", 0, [50.5, 60.5, 70.6]), m("b", 10, [61.5, 71.5, 81.5]), m("c", 0, [50]), m("d", 0, [], false), m("e", 0, [50])];
+    const c = compareWithTruth(measured, wire.map(wireAsTruth));
     expect(c.matched).toBe(2);
-    expect(c.missing).toBe(1);
+    expect(c.missingFromTruth).toBe(1);
+    // e: the client read one token message where the wire carried two: left out, and counted.
+    expect(c.chunkCountMismatch).toBe(1);
     // a: 50.5 vs 50 → +0.5; b: 51.5 vs 50 → +1.5.
     expect(c.ttftErrorMs.mean).toBeCloseTo(1, 9);
     expect(c.ttftErrorMs.max).toBeCloseTo(1.5, 9);
-    expect(c.wireMeanTtftMs).toBeCloseTo(50, 9);
+    expect(c.trueMeanTtftMs).toBeCloseTo(50, 9);
     // Spans: measured 20.1 + 20, wire 20 + 20, over 4 gaps.
     expect(c.measuredMeanItlMs).toBeCloseTo(40.1 / 4, 9);
     expect(c.itlErrorMs).toBeCloseTo(0.1 / 4, 9);
+  });
+
+  test("the recorded capture, as the reference, reads like the simulator's own record of it", () => {
+    const timings = wireTimings(readPcap(pcap), recorded.port).map(wireAsTruth);
+    expect(timings.map((t) => t.chunkAtMs.length)).toEqual(recorded.truth.map((t) => t.chunkAtMs.length));
   });
 });
