@@ -228,6 +228,7 @@ cli
   .option("--workers <n>", "Worker threads that run the load engine (default: the CPUs vbench may use, none with one CPU; 0: the main thread)")
   .option("--output-dir <dir>", "Keep each level's records here (default: a temporary directory, removed)")
   .option("--out <file>", "Write the JSON here instead of stdout")
+  .option("--wire", "Judge against a packet capture of the loopback interface (tcpdump; root or CAP_NET_RAW) instead of the simulator's own record")
   .action(action(async (options: Record<string, unknown>) => (await import("./commands/calibrate.ts")).calibrateFromFlags(options)));
 
 cli.help();

@@ -8,7 +8,10 @@
  * passing one and it are bisected (the bisection of `vbench search`), so the
  * ceiling is known to within a quarter rather than a factor of 4. The
  * simulator shares the machine's cores, so the figure is conservative for a
- * client benchmarking a remote server.
+ * client benchmarking a remote server. With `--wire` the reference is the
+ * packets on the loopback interface instead (tcpdump, ../results/wire-capture.ts):
+ * the simulator's record starts a request only when its busy event loop gets
+ * to it, and that wait would count as the client's error.
  */
 import { workerCount } from "../engine/workers.ts";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
@@ -20,6 +23,7 @@ import { ExitCode, VbenchError } from "../base/errors.ts";
 import { Logger } from "../base/log.ts";
 import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../run/pipeline.ts";
 import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../results/truth-compare.ts";
+import { startWireCapture, wireAsTruth } from "../results/wire-capture.ts";
 import { selfCommand, spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
 import { loadRegistry } from "./load-registry.ts";
 import { calibrationLevels, walkLevels } from "./calibrate-levels.ts";
@@ -48,6 +52,8 @@ export interface CalibrateOptions {
   selfCommand?: string[];
   /** Write the JSON here instead of stdout. */
   out?: string;
+  /** Judge against a packet capture of the loopback interface (tcpdump) instead of the simulator's record. */
+  wire?: boolean;
 }
 
 export interface CalibrationLevel {
@@ -55,7 +61,10 @@ export interface CalibrationLevel {
   tokensPerChunk: number;
   completed: number;
   failed: number;
+  /** Measured against the calibration's reference (the simulator's record, or the wire with --wire): the verdict's figures. */
   comparison: TruthComparison;
+  /** With --wire: measured against the simulator's own record as well, to show what the reference changed. */
+  simulatorRecord?: TruthComparison;
   /** Output tokens/s the client received over the run. */
   outputTokensPerS: number;
   /** Chunks (token-bearing messages) per second the client received. */
@@ -73,6 +82,8 @@ export interface CalibrationLevel {
 }
 
 export interface Calibration {
+  /** What the client's timings were judged against: the simulator's own record, or the packets on the wire (--wire). */
+  reference: "simulator" | "wire";
   ttftToleranceMs: number;
   itlToleranceMs: number;
   outputTokens: number;
@@ -112,7 +123,7 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
   const log = new Logger();
   log.quiet = true;
   log.addFile(join(root, "calibrate.log"));
-  const result: Calibration = { ttftToleranceMs: ttftTol, itlToleranceMs: itlTol, outputTokens, itlMs, ttftMs, levels: [], ceilingStreams: null, ceilingTokensPerS: null };
+  const result: Calibration = { reference: options.wire ? "wire" : "simulator", ttftToleranceMs: ttftTol, itlToleranceMs: itlTol, outputTokens, itlMs, ttftMs, levels: [], ceilingStreams: null, ceilingTokensPerS: null };
   const pipeline = new RunPipeline({ registry, log, workers: workerCount(options.workers) });
   /** The running level's simulator: stopped on the way out even when a second Ctrl-C leaves the level behind. */
   const running: { mock?: SpawnedMock } = {};
@@ -122,7 +133,7 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
     const mock = (running.mock = await spawnMockProcess(options.selfCommand ?? selfCommand(), { ttftMs, itlMs, tokensPerChunk, exactPromptTokens: false }));
     let level: CalibrationLevel | null;
     try {
-      level = await runLevel(pipeline, mock, streams, tokensPerChunk, { outputTokens, ttftMs, itlMs }, join(root, `streams_${streams}`));
+      level = await runLevel(pipeline, mock, streams, tokensPerChunk, { outputTokens, ttftMs, itlMs, wire: options.wire === true }, join(root, `streams_${streams}`));
     } finally {
       await mock.stop();
     }
@@ -168,7 +179,7 @@ export function calibrationScenario(streams: number, outputTokens: number, ttftM
 }
 
 /** One level against its own simulator; null when interrupted (an interrupted level measured nothing whole). */
-async function runLevel(pipeline: RunPipeline, mock: SpawnedMock, streams: number, tokensPerChunk: number, o: { outputTokens: number; ttftMs: number; itlMs: number }, dir: string): Promise<CalibrationLevel | null> {
+async function runLevel(pipeline: RunPipeline, mock: SpawnedMock, streams: number, tokensPerChunk: number, o: { outputTokens: number; ttftMs: number; itlMs: number; wire: boolean }, dir: string): Promise<CalibrationLevel | null> {
   mkdirSync(dir, { recursive: true });
   const configPath = join(dir, "calibrate.json");
   const scenario = { name: `calibrate_${streams}`, base_url: mock.url, ...calibrationScenario(streams, o.outputTokens, o.ttftMs, o.itlMs) };
@@ -178,11 +189,17 @@ async function runLevel(pipeline: RunPipeline, mock: SpawnedMock, streams: numbe
     const base = await pipeline.discover(plan.runs[0]!.scenario);
     await pipeline.tokenizer(base.tokenizer);
     await clearTruth(mock.url);
-    const executed = await pipeline.step(base, {}, dir, "");
+    const capture = o.wire ? await startCapture(mock, dir) : null;
+    const executed = await pipeline.step(base, {}, dir, "").catch(async (error: unknown) => {
+      await capture?.stop().catch(() => undefined); // no tcpdump left running
+      throw error;
+    });
+    const wire = capture ? await capture.stop() : null;
     // Ctrl-C in a terminal stops the simulator too: its truth may be gone.
     if (executed.interrupted || pipeline.interrupted) return null;
     const truth = await fetchTruth(mock.url);
-    const comparison = compareWithTruth(executed.records, truth);
+    const simulatorRecord = compareWithTruth(executed.records, truth);
+    const comparison = wire ? compareWithTruth(executed.records, wire.map(wireAsTruth)) : simulatorRecord;
     const s = executed.summary;
     let chunks = 0;
     for (const r of executed.records) chunks += r.chunkAtMs.length;
@@ -197,13 +214,24 @@ async function runLevel(pipeline: RunPipeline, mock: SpawnedMock, streams: numbe
       eventLoopLagP99Ms: s.extras.eventLoopLagMs.p99,
       clientCpuS: s.extras.clientCpuS,
       clientBound: s.extras.clientBound,
-      simulatorLateMs: comparison.trueMeanTtftMs - o.ttftMs,
+      simulatorLateMs: simulatorRecord.trueMeanTtftMs - o.ttftMs,
+      ...(wire ? { simulatorRecord } : {}),
       passed: false,
     };
   } finally {
     // Each level starts without connections, as against a new server.
     pipeline.close();
   }
+}
+
+/** tcpdump on the simulator's port for one level; a config error (nothing measured yet) when it cannot capture here. */
+async function startCapture(mock: SpawnedMock, dir: string) {
+  // ~25,000 messages/s (CHUNK_BUDGET_PER_S): a large kernel buffer so nothing is dropped while tcpdump waits for a CPU.
+  const capture = await startWireCapture(Number(new URL(mock.url).port), join(dir, "wire.pcap"), { bufferKiB: 262_144 });
+  if (typeof capture === "string") {
+    throw new VbenchError("calibrate_wire", `calibrate --wire cannot capture the loopback interface: ${capture}`, { hint: "run it as root (or give tcpdump CAP_NET_RAW), or leave --wire out to judge against the simulator's own record", exitCode: ExitCode.config });
+  }
+  return capture;
 }
 
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "-");
@@ -234,6 +262,7 @@ export async function calibrateFromFlags(flags: Record<string, unknown>): Promis
     refine: flags.refine !== false,
     outputDir: flags.outputDir as string | undefined,
     out: flags.out as string | undefined,
+    wire: Boolean(flags.wire),
     selfCommand: selfCommand(),
     workers: flags.workers,
   };
@@ -243,13 +272,13 @@ export async function calibrateFromFlags(flags: Record<string, unknown>): Promis
 /** The command: table on stderr, JSON on stdout (or --out). Exit 0 when some level passed. */
 export async function runCalibrateCommand(options: CalibrateOptions, registry: Registry): Promise<number> {
   const levels = options.levels ?? calibrationLevels(options.maxStreams ?? 4096);
-  process.stderr.write(`Calibrating the client against the built-in simulator (${options.outputTokens ?? 256} output tokens, TTFT ${options.ttftMs ?? 50} ms, ITL ${options.itlMs ?? 10} ms) at ${levels.join(", ")} streams${options.refine === false ? "" : ", then between the last within and the first outside"}; errors are measured − true, ms\n`);
+  process.stderr.write(`Calibrating the client against the built-in simulator (${options.outputTokens ?? 256} output tokens, TTFT ${options.ttftMs ?? 50} ms, ITL ${options.itlMs ?? 10} ms) at ${levels.join(", ")} streams${options.refine === false ? "" : ", then between the last within and the first outside"}; errors are measured − ${options.wire ? "wire (tcpdump on lo), the \"true\" columns the wire's" : "true (the simulator's own record)"}, ms\n`);
   process.stderr.write(calibrationHeader() + "\n");
   const result = await calibrate(options, registry, (l) => process.stderr.write(calibrationRow(l, options.ttftToleranceMs) + "\n"));
   const ceiling =
     result.ceilingStreams === null
       ? `No level was within ${result.ttftToleranceMs} ms (TTFT) / ${result.itlToleranceMs} ms (ITL): this machine's client cannot be trusted at ${levels[0]} streams.`
-      : `Client ceiling on this machine: ${result.ceilingStreams} concurrent streams (${Math.round(result.ceilingTokensPerS!)} output tokens/s) with mean TTFT within ${result.ttftToleranceMs} ms and mean ITL within ${result.itlToleranceMs} ms of the truth.`;
+      : `Client ceiling on this machine: ${result.ceilingStreams} concurrent streams (${Math.round(result.ceilingTokensPerS!)} output tokens/s) with mean TTFT within ${result.ttftToleranceMs} ms and mean ITL within ${result.itlToleranceMs} ms of ${result.reference === "wire" ? "the wire" : "the simulator's record"}.`;
   process.stderr.write(ceiling + "\n");
   const behind = result.levels.filter((l) => !l.passed && l.simulatorLateMs > result.ttftToleranceMs).map((l) => l.streams);
   if (behind.length > 0) {
