@@ -12,6 +12,7 @@ import { calibrationLevels, walkLevels } from "../../src/commands/calibrate-leve
 import { runSearchCommand, stepOverrides, type SearchCommandOptions, type SearchResult } from "../../src/commands/search.ts";
 import { BINARY, requireBinary, tempDir, writeConfig, sharedMock } from "../helpers/vbench.ts";
 import { builtinRegistry } from "../helpers/registry.ts";
+import { unprivileged } from "../helpers/unprivileged.ts";
 
 
 describe("calibrate", () => {
@@ -82,6 +83,44 @@ describe("calibrate", () => {
     // The levels ran on the two worker threads asked for, as a measured run does, not on the main thread.
     const workers = readFileSync(join(dir, "streams_4", "requests.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line).worker);
     expect(new Set(workers)).toEqual(new Set([0, 1]));
+  }, 60_000);
+  // Root can capture (CI runs as root and installs tcpdump, .ci/run); anyone else gets the error tested below.
+  const canCapture = process.getuid?.() === 0 && ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].some(existsSync);
+
+  test("--wire: every level judged against the packets, the simulator's record kept beside", async () => {
+    requireBinary();
+    const options = { levels: [2, 4], outputTokens: 8, itlMs: 2, ttftMs: 5, allLevels: true, refine: false, selfCommand: [BINARY], outputDir: tempDir("calibrate-wire-"), wire: true };
+    if (!canCapture) return void expect(calibrate(options, builtinRegistry())).rejects.toThrow("calibrate --wire cannot capture");
+    const result = await calibrate(options, builtinRegistry());
+    expect(result.reference).toBe("wire");
+    for (const level of result.levels) {
+      const wire = level.comparison;
+      const record = level.simulatorRecord!;
+      // Every request found on the wire with as many token messages as the client read (8 tokens, one per chunk).
+      expect(wire.matched).toBe(level.completed);
+      expect(wire.chunkCountMismatch).toBe(0);
+      expect(wire.gaps).toBe(level.completed * 7);
+      // The wire sees a request when its last packet reaches the server, the record when the handler runs: never later.
+      expect(wire.trueMeanTtftMs).toBeGreaterThanOrEqual(record.trueMeanTtftMs - 0.05);
+      // Both references time the same token messages: the same mean gap, to the loopback's jitter.
+      expect(Math.abs(wire.trueMeanItlMs - record.trueMeanItlMs)).toBeLessThan(0.2);
+      expect(level.simulatorLateMs).toBe(record.trueMeanTtftMs - 5);
+      expect(level.passed).toBe(Math.abs(wire.ttftErrorMs.mean) <= 1 && Math.abs(wire.itlErrorMs) <= 0.2 && level.failed === 0);
+    }
+  }, 60_000);
+
+  test("--wire where tcpdump may not capture: a config error that says what to do, before any level is measured", async () => {
+    requireBinary();
+    // As root the command runs as nobody (no CAP_NET_RAW); as anyone else it runs as them.
+    {
+      const child = Bun.spawn(unprivileged([BINARY, "calibrate", "--max-streams", "16", "--wire", "--no-refine"]), { cwd: "/tmp", stdout: "pipe", stderr: "pipe" });
+      const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+      expect(code).toBe(2);
+      expect(stderr).toContain("calibrate --wire cannot capture the loopback interface");
+      expect(stderr).toContain("hint: run it as root");
+      expect(stderr).not.toMatch(/^\s+16\s/m); // no level row: nothing was measured
+      expect(stdout).toBe("");
+    }
   }, 60_000);
 });
 
