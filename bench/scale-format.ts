@@ -80,6 +80,7 @@ export function formatScale(r: ScaleResult): string[] {
       `whole process ${r.processCpuS.toFixed(2)} s, ${r.involuntarySwitches} involuntary context switches`,
     ...(threads.length ? [`client threads by CPU: ${threads.join(", ")}`] : []),
     ...(r.steal.perCpuMs.length ? [formatSteal(r)] : []),
+    formatTargets(r),
     ...(r.workers !== null ? [`workers: ${r.workers}`] : []),
     ...(c?.client_bound ? [`flagged client-bound: ${c.client_bound_reason}`] : []),
     ...(r.kept ? [`kept: ${r.kept}`] : []),
@@ -117,6 +118,26 @@ const ERRORS: [string, (r: ScaleResult) => number][] = [
   ["p99 TTFT", (r) => r.comparison.clientTtftMs.p99 - r.comparison.wireTtftMs.p99],
   ["p99 ITL", (r) => r.comparison.clientItlMs.p99 - r.comparison.wireItlMs.p99],
 ];
+/** The probe of any client: vbench's own, or the floor client's run of the same probe. */
+const probeP99 = (r: ScaleResult) => r.client?.event_loop_lag_ms.p99 ?? r.floorProbeMs?.p99 ?? NaN;
+
+/**
+ * Issue #17's bounds for one run: client − wire within 1 ms on the three figures and the probe's p99
+ * under 1 ms at 1024 streams; within 2 ms from 4096 streams up. Returns what missed (empty: all met).
+ */
+export function targetMisses(r: ScaleResult): string[] {
+  const bound = r.spec.streams >= 4096 ? 2 : 1;
+  const misses = ERRORS.filter(([, f]) => !(Math.abs(f(r)) <= bound)).map(([name, f]) => `${name} ${signed(f(r))} ms`);
+  if (bound === 1 && !(probeP99(r) < 1)) misses.push(`probe p99 ${ms(probeP99(r))}`);
+  return misses;
+}
+
+function formatTargets(r: ScaleResult): string {
+  const misses = targetMisses(r);
+  const bounds = r.spec.streams >= 4096 ? "within 2 ms" : "within 1 ms, probe p99 under 1 ms";
+  return `issue #17's bounds (${bounds}): ${misses.length === 0 ? "met" : `missed: ${misses.join(", ")}`}`;
+}
+
 const cpuPerMessageUs = (r: ScaleResult) => (r.clientCpuS * 1e6) / r.comparison.messages;
 
 /**
@@ -178,6 +199,7 @@ export function formatRanges(results: ScaleResult[]): string[] {
           (own.length && own.every((c) => c.read_stalls) ? `read callbacks over 1 ms ${ofOwn((c) => c.read_stalls!.over_1ms, 0)}, longest ${ofOwn((c) => c.read_stalls!.max_ms)} ms; ` : "") +
           (own.length ? `event-loop probe p99 ${ofOwn((c) => c.event_loop_lag_ms.p99)} ms, max ${ofOwn((c) => c.event_loop_lag_ms.max)} ms; ` : "") +
           (rs.every((r) => r.floorProbeMs) ? `event-loop probe p99 ${of((r) => r.floorProbeMs!.p99, 2, false)} ms, max ${of((r) => r.floorProbeMs!.max, 2, false)} ms; ` : "") +
+          `issue #17's bounds met in ${rs.filter((r) => targetMisses(r).length === 0).length} of ${rs.length}; ` +
           `CPU per message ${of(cpuPerMessageUs, 1, false)} µs; ` +
           (rs.every((r) => r.steal.perCpuMs.length) ? `steal on the client's CPU${pin ? "" : "s"} ${of(clientSteal, 0, false)} ms; ` : "") +
           `load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,
