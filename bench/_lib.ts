@@ -31,32 +31,6 @@ export function machineLoad(): string {
   return `load ${one!.toFixed(2)} ${five!.toFixed(2)} on ${navigator.hardwareConcurrency} cores${pressure}`;
 }
 
-/** Clock ticks per second of /proc/stat (USER_HZ: 100 on every Linux build we know; asked once). */
-let ticksPerSecond: number | undefined;
-
-/**
- * Steal time of each CPU since boot, in ms (/proc/stat, the 8th figure of each `cpuN` line): time the
- * hypervisor ran something else while this vCPU had work. It is the part of a stall no process in the
- * guest can see or cause; empty where the kernel does not report it.
- */
-export function stealMs(): number[] {
-  let stat: string;
-  try {
-    stat = readFileSync("/proc/stat", "utf8");
-  } catch {
-    return [];
-  }
-  ticksPerSecond ??= Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
-  const perCpu: number[] = [];
-  for (const m of stat.matchAll(/^cpu(\d+)((?: \d+){8})/gm)) perCpu[Number(m[1])] = (Number(m[2]!.trim().split(" ")[7]) * 1000) / ticksPerSecond;
-  return perCpu;
-}
-
-/** Steal on each CPU since `before` (a stealMs() reading), in ms. */
-export function stealSince(before: number[]): number[] {
-  return stealMs().map((now, cpu) => now - (before[cpu] ?? now));
-}
-
 /**
  * Compiles bench/NAME.c with cc -O2 (once per source change, into the temp directory) and returns
  * its command, or why it cannot (`what` needs a C compiler).

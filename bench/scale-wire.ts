@@ -33,7 +33,8 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawnMockProcess, type SpawnedMock } from "../src/mock/spawn.ts";
-import { BINARY, benchArgs, buildCHelper, findFile, machineLoad, readResults, REPO, report, requireBinary, stealMs, stealSince, tempDir, writeScenario } from "./_lib.ts";
+import { BINARY, benchArgs, buildCHelper, findFile, machineLoad, readResults, REPO, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
+import { stealMsPerCpu, stealSincePerCpu } from "../src/base/steal.ts";
 import { startWireCapture } from "../src/results/wire-capture.ts";
 import { compareAtScale, dist, scaleRecordFromLine } from "./scale-compare.ts";
 import { formatRanges, formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
@@ -83,10 +84,10 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
     const capture = await startWireCapture(Number(new URL(mock.url).port), join(dir, "wire.pcap"), { bufferKiB: 262_144, cpus: spec.pin ? "0" : undefined });
     if (typeof capture === "string") return capture;
     const load = machineLoad();
-    const stealBefore = stealMs();
+    const stealBefore = stealMsPerCpu();
     const started = performance.now();
     const run = floor ? await runFloorClient(spec, floor, mock.url, dir) : await runVbench(spec, mock.url, dir);
-    const steal = { perCpuMs: stealSince(stealBefore), overS: (performance.now() - started) / 1000 };
+    const steal = { perCpuMs: stealSincePerCpu(stealBefore), overS: (performance.now() - started) / 1000 };
     const seen = { retransmissions: 0 };
     const wire = await capture.stop(seen);
     const records = run.lines.map(scaleRecordFromLine);

@@ -14,7 +14,8 @@
  * over 1 ms. Needs cc and taskset (chrt for the spinner's SCHED_IDLE).
  */
 import { startClientMonitor } from "../src/engine/client-monitor.ts";
-import { benchArgs, buildCHelper, machineLoad, report, stealMs, stealSince } from "./_lib.ts";
+import { benchArgs, buildCHelper, machineLoad, report } from "./_lib.ts";
+import { stealMsPerCpu, stealSincePerCpu } from "../src/base/steal.ts";
 import { dist } from "./scale-compare.ts";
 
 const PROBE_CHILD = "--probe-child";
@@ -48,11 +49,11 @@ function summary(c: Case): string {
 async function measure(label: string, command: string[], cpu: string, spin: string[] | null): Promise<Case> {
   const spinner = spin ? Bun.spawn(["taskset", "-c", cpu, "chrt", "-i", "0", ...spin], { stdout: "ignore", stderr: "ignore" }) : null;
   try {
-    const stealBefore = stealMs();
+    const stealBefore = stealMsPerCpu();
     const child = Bun.spawn(["taskset", "-c", cpu, ...command], { stdout: "pipe", stderr: "inherit" });
     const out = await new Response(child.stdout).text();
     if ((await child.exited) !== 0) throw new Error(`${label}: ${command.join(" ")} failed`);
-    return { label, lateMs: out.trim().split("\n").map(Number), stealMs: stealSince(stealBefore)[Number(cpu)] ?? NaN };
+    return { label, lateMs: out.trim().split("\n").map(Number), stealMs: stealSincePerCpu(stealBefore)[Number(cpu)] ?? NaN };
   } finally {
     spinner?.kill();
     await spinner?.exited;

@@ -29,7 +29,7 @@ const LEADING = [
 const TRAILING = [
   "mean_client_queue_ms", "p99_client_queue_ms", "max_client_queue_ms",
   "p99_send_lag_ms", "p99_dispatch_lag_ms", "mean_e2el_incl_queue_ms", "p99_e2el_incl_queue_ms",
-  "event_loop_lag_p99_ms", "client_cpu_s", "client_bound",
+  "event_loop_lag_p99_ms", "client_cpu_s", "steal_ms", "client_bound",
   "token_source_server", "token_source_tokenizer", ...RESPONSE_EXTRA_COLUMNS, "interrupted", "thresholds_failed", "passed",
 ];
 
@@ -89,6 +89,7 @@ export function summaryRow(result: ScenarioResult, sweep?: { parameter: SweepPar
     p99_e2el_incl_queue_ms: p(x.e2elInclQueueMs, "p99"),
     event_loop_lag_p99_ms: x.eventLoopLagMs.p99,
     client_cpu_s: x.clientCpuS,
+    steal_ms: x.stealMs ?? null,
     client_bound: x.clientBound,
     token_source_server: x.tokenSources.server,
     token_source_tokenizer: x.tokenSources.tokenizer,

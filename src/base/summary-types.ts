@@ -72,6 +72,12 @@ export interface SummaryExtras {
   /** Socket read callbacks of the measured run (every engine thread) and how many held the loop over 1 ms / 5 ms; absent where not measured (merged shards). */
   readStalls?: ReadStalls;
   clientCpuS: number;
+  /**
+   * Steal time during the run on the CPUs the client may use (ms, summed over them; base/steal.ts): the
+   * hypervisor running something else while they had work. Null where the kernel does not report it;
+   * absent in results that predate it.
+   */
+  stealMs?: number | null;
   /** True when the client's own lag exceeded the documented bound. */
   clientBound: boolean;
   clientBoundReason?: string;

@@ -1,20 +1,24 @@
 /**
- * The client watching itself: event-loop lag sampled on its own timer and
- * CPU time used during a run. A saturated client shows up here before it
- * shows up as inflated latencies.
+ * The client watching itself: event-loop lag sampled on its own timer,
+ * CPU time used during a run, and the steal time of the CPUs it may use
+ * (../base/steal.ts: the machine's share of any lateness). A saturated
+ * client shows up here before it shows up as inflated latencies.
  */
+import { allowedCpus, stealReading, stealSinceMs } from "../base/steal.ts";
 
 /** Sampling period of the event-loop lag probe. */
 const PROBE_INTERVAL_MS = 20;
 
 export interface ClientMonitor {
-  stop(): { eventLoopLagMs: Float64Array; clientCpuS: number };
+  /** stealMs: summed over the CPUs the process may use; null where the kernel reports no steal time. */
+  stop(): { eventLoopLagMs: Float64Array; clientCpuS: number; stealMs: number | null };
 }
 
 export function startClientMonitor(): ClientMonitor {
   let samples = new Float64Array(1024);
   let n = 0;
   const cpuStart = process.cpuUsage();
+  const stealStart = stealReading(allowedCpus());
   let expected = performance.now() + PROBE_INTERVAL_MS;
   const timer = setInterval(() => {
     const now = performance.now();
@@ -30,7 +34,7 @@ export function startClientMonitor(): ClientMonitor {
     stop() {
       clearInterval(timer);
       const cpu = process.cpuUsage(cpuStart);
-      return { eventLoopLagMs: samples.slice(0, n), clientCpuS: (cpu.user + cpu.system) / 1e6 };
+      return { eventLoopLagMs: samples.slice(0, n), clientCpuS: (cpu.user + cpu.system) / 1e6, stealMs: stealStart ? stealSinceMs(stealStart) : null };
     },
   };
 }

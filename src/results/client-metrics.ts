@@ -25,6 +25,8 @@ export interface ClientStats {
   readStalls?: ReadStalls;
   /** CPU time the client process used during the run (user + system, s). */
   clientCpuS: number;
+  /** Steal time of the CPUs the client may use during the run (ms, summed); null or absent where not reported. */
+  stealMs?: number | null;
   /** Override of {@link CLIENT_BOUND_MS}. */
   dispatchLagBoundMs?: number;
   /**
@@ -113,6 +115,7 @@ export function clientExtras(
     eventLoopLagMs,
     ...(client.readStalls ? { readStalls: client.readStalls } : {}),
     clientCpuS: client.clientCpuS,
+    stealMs: client.stealMs ?? null,
     clientBound: reasons.length > 0,
     ...(reasons.length > 0 ? { clientBoundReason: reasons.join("; ") } : {}),
     drainS: c.dispatched > 0 ? Math.max(0, (client.benchEndMs - c.lastDispatchMs) / 1000) : 0,

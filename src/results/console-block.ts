@@ -150,6 +150,7 @@ export function formatExtras(summary: Summary, scenario: ResolvedScenario, verdi
   const loop = x.eventLoopLagMs;
   line("Event-loop lag (ms):", `p50 ${f2(loop.p50)}, p99 ${f2(loop.p99)}, max ${f2(loop.max)} (${loop.samples} samples)`);
   line("Client CPU (s):", f2(x.clientCpuS));
+  if (typeof x.stealMs === "number") line("Steal (ms):", `${x.stealMs.toFixed(0)} on the client's CPUs (the hypervisor's: timings across it are late by it)`);
   line("Drain (s):", f2(x.drainS));
   const counted = METRIC_NAMES.flatMap((m) => {
     const s = summary.metrics[m];

@@ -163,6 +163,7 @@ function vbenchObject(result: ScenarioResult): Record<string, unknown> {
       event_loop_lag_ms: x.eventLoopLagMs,
       ...(x.readStalls ? { read_stalls: { reads: x.readStalls.reads, over_1ms: x.readStalls.over1Ms, over_5ms: x.readStalls.over5Ms, max_ms: x.readStalls.maxMs } } : {}),
       client_cpu_s: x.clientCpuS,
+      steal_ms: x.stealMs ?? null,
       client_bound: x.clientBound,
       client_bound_reason: x.clientBoundReason ?? null,
       ...(x.prefixGroups ? { prefix_groups: { groups: x.prefixGroups.groups, first_ttft_ms: x.prefixGroups.firstTtftMs, repeat_ttft_ms: x.prefixGroups.repeatTtftMs } } : {}),

@@ -21,6 +21,8 @@ export interface ShardClientFigures {
   clientBoundReason: string | null;
   eventLoopLagMs: { p50: number; p99: number; max: number; samples: number };
   clientCpuS: number;
+  /** Null where the shard's machine reported no steal time, or its result predates the figure. */
+  stealMs: number | null;
   interrupted: boolean;
   /** The tokenizer's recount of the shard's server-counted outputs (the texts are not in requests.jsonl); null in older results. */
   tokenCounts: { compared: number; mismatched: number; meanAbs: number | null } | null;
@@ -109,6 +111,7 @@ function clientFigures(vb: Record<string, unknown>): ShardClientFigures | null {
     clientBoundReason: typeof client.client_bound_reason === "string" ? client.client_bound_reason : null,
     eventLoopLagMs: client.event_loop_lag_ms as ShardClientFigures["eventLoopLagMs"],
     clientCpuS: Number(client.client_cpu_s ?? 0),
+    stealMs: typeof client.steal_ms === "number" ? client.steal_ms : null,
     interrupted: vb.interrupted === true,
     tokenCounts: tokenCounts(vb.token_sources as Record<string, unknown> | undefined),
   };

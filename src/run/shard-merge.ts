@@ -108,6 +108,8 @@ export function mergedSummary(merged: MergedRecords, shards: readonly LoadedShar
     // Event-loop samples stay with each shard; their verdicts are folded in below.
     eventLoopLagMs: new Float64Array(0),
     clientCpuS: clients.reduce((sum, c) => sum + c.clientCpuS, 0),
+    // Summed over the shards' machines, as the CPU time is; null when none reported it.
+    stealMs: clients.some((c) => c.stealMs !== null) ? clients.reduce((sum, c) => sum + (c.stealMs ?? 0), 0) : null,
     ...(merged.free ? { foundFreeSlot: merged.free } : {}),
   });
   const extras = summary.extras;

@@ -57,6 +57,16 @@ describe("vbench run against the simulator", () => {
     expect(doc.vbench.token_sources).toEqual({ server: 64, tokenizer: 0, mismatch_mean_abs: 0, mismatch_count: 0, mismatch_compared: 64 });
   });
 
+  test("the steal time of the CPUs it may use, in the results and on the console", () => {
+    const doc = JSON.parse(readFileSync(findFile(out, "benchmark_results.json"), "utf8"));
+    const steal = doc.vbench.client.steal_ms;
+    // Linux reports steal on every CPU line of /proc/stat (0 on bare metal): a number, never more than the run's wall time on each CPU.
+    expect(typeof steal).toBe("number");
+    expect(steal).toBeGreaterThanOrEqual(0);
+    expect(steal).toBeLessThanOrEqual(doc.duration * 1000 * navigator.hardwareConcurrency);
+    expect(result.stderr).toMatch(/^Steal \(ms\): +\d+ on the client's CPUs/m);
+  });
+
   test("the server saw exactly max_concurrency streams at once and every request id", async () => {
     const summary = await truthSummary(mock.url);
     expect(summary.maxConcurrentStreams).toBe(8);

@@ -1,0 +1,65 @@
+/**
+ * Steal time: how long the hypervisor ran something else while a vCPU of this
+ * virtual machine had work to do (/proc/stat, the 8th figure of each `cpuN`
+ * line). No process in the guest causes it or sees it any other way, and
+ * every timestamp taken across it is late by it: on this project's 2-vCPU
+ * machine one pinned run lost 1.5 s of 15 on the client's CPU, and its
+ * event-loop probe read 5 ms at p99 (docs/performance.md, "Steal time").
+ * Linux only; elsewhere, or where the kernel reports none, the readings are empty.
+ */
+import { readFileSync } from "node:fs";
+
+/** /proc/stat counts in USER_HZ, which the kernel fixes at 100 on x86 and arm64 whatever its tick rate (sysconf(_SC_CLK_TCK)). */
+const USER_HZ = 100;
+
+/** Steal time of each CPU since boot, in ms, indexed by CPU number; empty where /proc/stat cannot be read. */
+export function stealMsPerCpu(stat = readProcStat()): number[] {
+  const perCpu: number[] = [];
+  for (const m of stat.matchAll(/^cpu(\d+)((?: \d+){8})/gm)) perCpu[Number(m[1])] = (Number(m[2]!.trim().split(" ")[7]) * 1000) / USER_HZ;
+  return perCpu;
+}
+
+/** Steal of each CPU since `before` (a stealMsPerCpu() reading), in ms. */
+export function stealSincePerCpu(before: readonly number[]): number[] {
+  return stealMsPerCpu().map((now, cpu) => now - (before[cpu] ?? now));
+}
+
+/** The CPUs this process may run on (its affinity, /proc/self/status), or null where that cannot be read. */
+export function allowedCpus(status = readText("/proc/self/status")): number[] | null {
+  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1];
+  if (!list) return null;
+  const cpus: number[] = [];
+  for (const part of list.split(",")) {
+    const [from, to = from] = part.split("-").map(Number);
+    if (!Number.isInteger(from) || !Number.isInteger(to)) return null;
+    for (let cpu = from!; cpu <= to!; cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/** A reading of the steal on `cpus` (default: every CPU) to subtract later; null where the kernel reports none. */
+export function stealReading(cpus?: readonly number[] | null): { cpus: number[]; ms: number[] } | null {
+  const perCpu = stealMsPerCpu();
+  const chosen = (cpus ?? perCpu.map((_, cpu) => cpu)).filter((cpu) => perCpu[cpu] !== undefined);
+  return chosen.length === 0 ? null : { cpus: chosen, ms: chosen.map((cpu) => perCpu[cpu]!) };
+}
+
+/** Steal on the reading's CPUs since it was taken, in ms, summed. */
+export function stealSinceMs(before: { cpus: number[]; ms: number[] }): number {
+  const now = stealMsPerCpu();
+  let sum = 0;
+  before.cpus.forEach((cpu, i) => (sum += (now[cpu] ?? before.ms[i]!) - before.ms[i]!));
+  return sum;
+}
+
+function readProcStat(): string {
+  return readText("/proc/stat");
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
