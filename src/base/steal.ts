@@ -37,19 +37,11 @@ export function allowedCpus(status = readText("/proc/self/status")): number[] | 
   return cpus;
 }
 
-/** A reading of the steal on `cpus` (default: every CPU) to subtract later; null where the kernel reports none. */
-export function stealReading(cpus?: readonly number[] | null): { cpus: number[]; ms: number[] } | null {
-  const perCpu = stealMsPerCpu();
-  const chosen = (cpus ?? perCpu.map((_, cpu) => cpu)).filter((cpu) => perCpu[cpu] !== undefined);
-  return chosen.length === 0 ? null : { cpus: chosen, ms: chosen.map((cpu) => perCpu[cpu]!) };
-}
-
-/** Steal on the reading's CPUs since it was taken, in ms, summed. */
-export function stealSinceMs(before: { cpus: number[]; ms: number[] }): number {
-  const now = stealMsPerCpu();
-  let sum = 0;
-  before.cpus.forEach((cpu, i) => (sum += (now[cpu] ?? before.ms[i]!) - before.ms[i]!));
-  return sum;
+/** Steal since `before` (a stealMsPerCpu() reading) summed over `cpus` (null: every CPU), in ms; null where none was reported. */
+export function stealSinceMs(before: readonly number[], cpus: readonly number[] | null): number | null {
+  const since = stealSincePerCpu(before);
+  const chosen = (cpus ?? since.map((_, cpu) => cpu)).filter((cpu) => since[cpu] !== undefined);
+  return chosen.length === 0 ? null : chosen.reduce((sum, cpu) => sum + since[cpu]!, 0);
 }
 
 function readProcStat(): string {

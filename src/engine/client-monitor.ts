@@ -4,7 +4,7 @@
  * (../base/steal.ts: the machine's share of any lateness). A saturated
  * client shows up here before it shows up as inflated latencies.
  */
-import { allowedCpus, stealReading, stealSinceMs } from "../base/steal.ts";
+import { allowedCpus, stealMsPerCpu, stealSinceMs } from "../base/steal.ts";
 
 /** Sampling period of the event-loop lag probe. */
 const PROBE_INTERVAL_MS = 20;
@@ -18,7 +18,7 @@ export function startClientMonitor(): ClientMonitor {
   let samples = new Float64Array(1024);
   let n = 0;
   const cpuStart = process.cpuUsage();
-  const stealStart = stealReading(allowedCpus());
+  const stealStart = stealMsPerCpu();
   let expected = performance.now() + PROBE_INTERVAL_MS;
   const timer = setInterval(() => {
     const now = performance.now();
@@ -34,7 +34,7 @@ export function startClientMonitor(): ClientMonitor {
     stop() {
       clearInterval(timer);
       const cpu = process.cpuUsage(cpuStart);
-      return { eventLoopLagMs: samples.slice(0, n), clientCpuS: (cpu.user + cpu.system) / 1e6, stealMs: stealStart ? stealSinceMs(stealStart) : null };
+      return { eventLoopLagMs: samples.slice(0, n), clientCpuS: (cpu.user + cpu.system) / 1e6, stealMs: stealSinceMs(stealStart, allowedCpus()) };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { allowedCpus, stealMsPerCpu } from "../../src/base/steal.ts";
+import { allowedCpus, stealMsPerCpu, stealSinceMs } from "../../src/base/steal.ts";
 
 // /proc/stat of a 2-vCPU guest: user nice system idle iowait irq softirq steal guest guest_nice (USER_HZ ticks).
 const STAT = `cpu  1773411 1627 425709 11175866 6891 0 143022 241719 0 0
@@ -29,5 +29,10 @@ describe("steal time", () => {
     const allowed = allowedCpus()!;
     expect(allowed.length).toBeGreaterThan(0);
     for (const cpu of allowed) expect(perCpu[cpu]).toBeNumber();
+    // Since a reading taken long ago (all zeros): the whole steal since boot, summed over the CPUs asked for.
+    const zeros = perCpu.map(() => 0);
+    expect(stealSinceMs(zeros, allowed)).toBeCloseTo(allowed.reduce((sum, cpu) => sum + stealMsPerCpu()[cpu]!, 0), -2);
+    expect(stealSinceMs(zeros, null)).toBeGreaterThanOrEqual(stealSinceMs(zeros, allowed)!);
+    expect(stealSinceMs([], allowed)).toBe(0);
   });
 });
