@@ -78,6 +78,8 @@ export interface CalibrationLevel {
    * machine's cores, is behind its schedule, and the level says as much about it as about the client.
    */
   simulatorLateMs: number;
+  /** Steal time on the client's CPUs during the level (ms; null where not reported): the hypervisor's share of any error. */
+  stealMs: number | null;
   passed: boolean;
 }
 
@@ -215,6 +217,7 @@ async function runLevel(pipeline: RunPipeline, mock: SpawnedMock, streams: numbe
       clientCpuS: s.extras.clientCpuS,
       clientBound: s.extras.clientBound,
       simulatorLateMs: simulatorRecord.trueMeanTtftMs - o.ttftMs,
+      stealMs: s.extras.stealMs ?? null,
       ...(wire ? { simulatorRecord } : {}),
       passed: false,
     };
@@ -242,7 +245,11 @@ export function calibrationHeader(): string {
 
 export function calibrationRow(l: CalibrationLevel, ttftToleranceMs = 1): string {
   const c = l.comparison;
-  const notes = [...(l.failed ? [`${l.failed} failed`] : []), ...(l.simulatorLateMs > ttftToleranceMs ? [`simulator ${f(l.simulatorLateMs)} ms behind`] : [])];
+  const notes = [
+    ...(l.failed ? [`${l.failed} failed`] : []),
+    ...(l.simulatorLateMs > ttftToleranceMs ? [`simulator ${f(l.simulatorLateMs)} ms behind`] : []),
+    ...(l.stealMs ? [`steal ${l.stealMs.toFixed(0)} ms`] : []),
+  ];
   const verdict = `${l.passed ? "within" : "OUTSIDE"}${notes.length ? ` (${notes.join(", ")})` : ""}`;
   return `${String(l.streams).padStart(8)}${String(l.tokensPerChunk).padStart(10)}${f(c.measuredMeanTtftMs).padStart(11)}${f(c.trueMeanTtftMs).padStart(9)}${f(c.ttftErrorMs.mean).padStart(8)}${f(c.measuredMeanItlMs, 3).padStart(10)}${f(c.trueMeanItlMs, 3).padStart(9)}${f(c.itlErrorMs, 3).padStart(8)}${f(c.chunkDelayErrorMs.p99).padStart(11)}${Math.round(l.outputTokensPerS).toString().padStart(10)}${f(l.eventLoopLagP99Ms).padStart(10)}  ${verdict}`;
 }

@@ -74,8 +74,11 @@ describe("calibrate", () => {
       expect(calibrationRow(level)).toContain(String(level.streams));
       // The simulator's own lateness: its mean TTFT past the 5 ms configured, named in the row when beyond the tolerance.
       expect(level.simulatorLateMs).toBe(level.comparison.trueMeanTtftMs - 5);
-      expect(calibrationRow({ ...level, passed: false, failed: 0, simulatorLateMs: 3.2 })).toMatch(/OUTSIDE \(simulator 3\.20 ms behind\)$/);
-      expect(calibrationRow({ ...level, passed: true, simulatorLateMs: 0.4 })).toMatch(/within$/);
+      expect(calibrationRow({ ...level, passed: false, failed: 0, simulatorLateMs: 3.2, stealMs: 0 })).toMatch(/OUTSIDE \(simulator 3\.20 ms behind\)$/);
+      expect(calibrationRow({ ...level, passed: true, simulatorLateMs: 0.4, stealMs: 0 })).toMatch(/within$/);
+      // The hypervisor's share, from the level's own result (steal on the client's CPUs), named in the row.
+      expect(level.stealMs).toBeNumber();
+      expect(calibrationRow({ ...level, passed: false, failed: 0, simulatorLateMs: 3.2, stealMs: 640 })).toMatch(/OUTSIDE \(simulator 3\.20 ms behind, steal 640 ms\)$/);
     }
     const passing = result.levels.filter((l, i) => result.levels.slice(0, i + 1).every((p) => p.passed));
     expect(result.ceilingStreams).toBe(passing.at(-1)?.streams ?? null);
