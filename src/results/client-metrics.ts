@@ -95,6 +95,10 @@ export function clientExtras(
   // The probe samples every 20 ms: below ~1 s of samples its "p99" is the
   // single worst pause (start-up JIT, one GC), which says nothing about the run.
   if (eventLoopLagMs.samples >= MIN_LOOP_SAMPLES) check("event-loop lag", eventLoopLagMs.p99);
+  // Lateness is the client's or the machine's: a hypervisor that took the client's CPUs makes every
+  // client late, so the verdict says how much it took (one /proc/stat tick is 10 ms).
+  const stealMs = client.stealMs ?? null;
+  if (reasons.length > 0 && stealMs !== null && stealMs >= 10) reasons.push(`the hypervisor took ${stealMs.toFixed(0)} ms of the client's CPUs during the run (steal)`);
 
   // Achieved rate: requests dispatched / (last dispatch − t0). vLLM scales its
   // arrival offsets so the last one falls at exactly N/r after t0, so a perfect
@@ -115,7 +119,7 @@ export function clientExtras(
     eventLoopLagMs,
     ...(client.readStalls ? { readStalls: client.readStalls } : {}),
     clientCpuS: client.clientCpuS,
-    stealMs: client.stealMs ?? null,
+    stealMs,
     clientBound: reasons.length > 0,
     ...(reasons.length > 0 ? { clientBoundReason: reasons.join("; ") } : {}),
     drainS: c.dispatched > 0 ? Math.max(0, (client.benchEndMs - c.lastDispatchMs) / 1000) : 0,

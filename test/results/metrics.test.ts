@@ -186,7 +186,18 @@ describe("client extras", () => {
     const saturated = summarize(records, scenario(), client({ eventLoopLagMs: Float64Array.from({ length: 60 }, (_, i) => (i < 50 ? 0.1 : 10)) }));
     expect(saturated.extras.clientBound).toBe(true);
     expect(saturated.extras.clientBoundReason).toContain("event-loop lag p99");
+    expect(saturated.extras.clientBoundReason).not.toContain("steal");
     expect(busy.extras.clientBoundReason).toBeUndefined();
+    // Steal rides along with a verdict (never makes one), from one /proc/stat tick on.
+    const lags = Float64Array.from({ length: 60 }, (_, i) => (i < 50 ? 0.1 : 10));
+    const stolen = summarize(records, scenario(), client({ eventLoopLagMs: lags, stealMs: 640 }));
+    expect(stolen.extras.stealMs).toBe(640);
+    expect(stolen.extras.clientBoundReason).toMatch(/^event-loop lag p99 [\d.]+ ms > 5 ms; the hypervisor took 640 ms of the client's CPUs during the run \(steal\)$/);
+    expect(summarize(records, scenario(), client({ eventLoopLagMs: lags, stealMs: 0 })).extras.clientBoundReason).not.toContain("steal");
+    const calmStolen = summarize(records, scenario(), client({ stealMs: 640 }));
+    expect(calmStolen.extras.clientBound).toBe(false);
+    expect(calmStolen.extras.stealMs).toBe(640);
+    expect(calm.extras.stealMs).toBeNull();
 
     const late = [record({ scheduled: 0, dispatched: CLIENT_BOUND_MS + 1, sent: CLIENT_BOUND_MS + 1, chunks: [20] })];
     const lateRun = summarize(late, scenario({ requestRate: 10 }), client());
