@@ -26,6 +26,7 @@ import { autoTokensPerChunk, calibrationScenario } from "../src/commands/calibra
 import { compareWithTruth, fetchTruth, type TruthComparison } from "../src/results/truth-compare.ts";
 import { startWireCapture, wireAsTruth } from "../src/results/wire-capture.ts";
 import { benchArgs, machineLoad, ms, numberList, readResults, readTimings, report, runBinary, signed, startSimulator, tempDir, writeScenario } from "./_lib.ts";
+import { stealMsPerCpu, stealSinceMs } from "../src/base/steal.ts";
 
 export interface AccuracyCase {
   label: string;
@@ -39,6 +40,8 @@ export interface AccuracyCase {
   loopLagP99Ms: number;
   clientCpuS: number;
   clientBound: boolean;
+  /** Steal time of every CPU while the client ran (ms, summed; null where not reported): the simulator shares them. */
+  stealMs: number | null;
   failed: number;
   command: string;
   load: string;
@@ -66,7 +69,9 @@ export async function runCase(spec: CaseSpec): Promise<AccuracyCase> {
     const bufferKiB = spec.mode === "issue2" ? undefined : 262_144;
     const capture = spec.wire ? await startWireCapture(Number(new URL(mock.url).port), `${dir}/wire.pcap`, { bufferKiB }) : null;
     const load = machineLoad();
+    const stealBefore = stealMsPerCpu();
     const run = await runBinary(["run", "--config", config, "--base-url", mock.url, "--output-dir", `${dir}/out`]);
+    const stealMs = stealSinceMs(stealBefore, null);
     const wireTimings = capture && typeof capture !== "string" ? await capture.stop() : null;
     if (run.code !== 0) throw new Error(`vbench exited ${run.code}: ${run.stderr.slice(-2000)}`);
     const timings = readTimings(`${dir}/out`);
@@ -85,6 +90,7 @@ export async function runCase(spec: CaseSpec): Promise<AccuracyCase> {
       loopLagP99Ms: client.event_loop_lag_ms.p99,
       clientCpuS: client.client_cpu_s,
       clientBound: client.client_bound,
+      stealMs,
       failed: doc.failed as number,
       command: `${run.command.replace(config, "scenario.json").replace(mock.url, "$SIM").replace(`${dir}/out`, "out")}  # scenario.json: ${JSON.stringify(spec.scenario)}; simulator: vbench mock --ttft-ms ${spec.ttftMs} --itl-ms ${spec.itlMs} --tokens-per-chunk ${spec.tokensPerChunk}`,
       load,
@@ -122,7 +128,7 @@ export function formatCase(c: AccuracyCase): string[] {
     `  TTFT mean measured ${ms(x.measuredMeanTtftMs)} vs true ${ms(x.trueMeanTtftMs)}: error ${signed(x.ttftErrorMs.mean)} ms (p50 ${signed(x.ttftErrorMs.p50)}, p99 ${signed(x.ttftErrorMs.p99)}, max ${signed(x.ttftErrorMs.max)})`,
     `  ITL  mean measured ${ms(x.measuredMeanItlMs, 3)} vs true ${ms(x.trueMeanItlMs, 3)}: error ${signed(x.itlErrorMs, 3)} ms; later chunks' extra delay p50 ${signed(x.chunkDelayErrorMs.p50)} p99 ${signed(x.chunkDelayErrorMs.p99)} ms`,
     ...formatWire(c.wire, x),
-    `  client: event-loop lag p99 ${ms(c.loopLagP99Ms)}, CPU ${c.clientCpuS.toFixed(2)} s${c.clientBound ? ", flagged client-bound" : ""}`,
+    `  client: event-loop lag p99 ${ms(c.loopLagP99Ms)}, CPU ${c.clientCpuS.toFixed(2)} s${c.clientBound ? ", flagged client-bound" : ""}${c.stealMs === null ? "" : `; steal on all CPUs while it ran ${c.stealMs.toFixed(0)} ms`}`,
   ];
 }
 
