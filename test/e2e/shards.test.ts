@@ -203,13 +203,14 @@ describe("three shards with a common start, merged (the README's commands)", () 
     expect(out.stdout + out.stderr).toContain(`Server vs tokenizer count:               differs on ${expected.mismatch_count} requests`);
   });
 
-  test("a client-bound shard makes the merged result client-bound", async () => {
+  test("a client-bound shard makes the merged result client-bound; the shards' steal times are summed", async () => {
     const bound = join(dir, "bound-1");
     cpSync(shardDir(1), bound, { recursive: true });
     const path = findFile(bound, "benchmark_results.json");
     const doc = JSON.parse(readFileSync(path, "utf8"));
     doc.vbench.client.client_bound = true;
     doc.vbench.client.client_bound_reason = "dispatch lag p99 9.00 ms > 5 ms";
+    doc.vbench.client.steal_ms = 640;
     writeFileSync(path, JSON.stringify(doc));
     const out = await vbench(["merge", shardDir(0), bound, shardDir(2), "--output-dir", join(dir, "m-bound")]);
     expect(out.code).toBe(0);
@@ -219,6 +220,8 @@ describe("three shards with a common start, merged (the README's commands)", () 
     // Shard 1 as edited, plus any shard this loaded machine really made client-bound, by its own file.
     const bound0or2 = [0, 2].filter((i) => JSON.parse(readFileSync(findFile(shardDir(i), "benchmark_results.json"), "utf8")).vbench.client.client_bound === true);
     expect(result.vbench.merge.client_bound_shards).toEqual([...bound0or2, 1].sort());
+    const stealOf = (i: number) => JSON.parse(readFileSync(findFile(shardDir(i), "benchmark_results.json"), "utf8")).vbench.client.steal_ms as number;
+    expect(result.vbench.client.steal_ms).toBe(stealOf(0) + 640 + stealOf(2));
   });
 });
 
