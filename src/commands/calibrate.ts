@@ -23,7 +23,8 @@ import { ExitCode, VbenchError } from "../base/errors.ts";
 import { Logger } from "../base/log.ts";
 import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../run/pipeline.ts";
 import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../results/truth-compare.ts";
-import { startWireCapture, wireAsTruth } from "../results/wire-capture.ts";
+import { wireAsTruth } from "../results/wire-capture.ts";
+import { checkCapture, startCapture } from "./calibrate-wire.ts";
 import { selfCommand, spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
 import { loadRegistry } from "./load-registry.ts";
 import { calibrationLevels, walkLevels } from "./calibrate-levels.ts";
@@ -191,9 +192,9 @@ async function runLevel(pipeline: RunPipeline, mock: SpawnedMock, streams: numbe
     const base = await pipeline.discover(plan.runs[0]!.scenario);
     await pipeline.tokenizer(base.tokenizer);
     await clearTruth(mock.url);
-    const capture = o.wire ? await startCapture(mock, dir) : null;
+    const capture = o.wire ? await startCapture(Number(new URL(mock.url).port), dir) : null;
     const executed = await pipeline.step(base, {}, dir, "").catch(async (error: unknown) => {
-      await capture?.stop().catch(() => undefined); // no tcpdump left running
+      await capture?.abort(); // no tcpdump left running
       throw error;
     });
     const wire = capture ? await capture.stop() : null;
@@ -225,16 +226,6 @@ async function runLevel(pipeline: RunPipeline, mock: SpawnedMock, streams: numbe
     // Each level starts without connections, as against a new server.
     pipeline.close();
   }
-}
-
-/** tcpdump on the simulator's port for one level; a config error (nothing measured yet) when it cannot capture here. */
-async function startCapture(mock: SpawnedMock, dir: string) {
-  // ~25,000 messages/s (CHUNK_BUDGET_PER_S): a large kernel buffer so nothing is dropped while tcpdump waits for a CPU.
-  const capture = await startWireCapture(Number(new URL(mock.url).port), join(dir, "wire.pcap"), { bufferKiB: 262_144 });
-  if (typeof capture === "string") {
-    throw new VbenchError("calibrate_wire", `calibrate --wire cannot capture the loopback interface: ${capture}`, { hint: "run it as root (or give tcpdump CAP_NET_RAW), or leave --wire out to judge against the simulator's own record", exitCode: ExitCode.config });
-  }
-  return capture;
 }
 
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "-");
@@ -279,6 +270,7 @@ export async function calibrateFromFlags(flags: Record<string, unknown>): Promis
 /** The command: table on stderr, JSON on stdout (or --out). Exit 0 when some level passed. */
 export async function runCalibrateCommand(options: CalibrateOptions, registry: Registry): Promise<number> {
   const levels = options.levels ?? calibrationLevels(options.maxStreams ?? 4096);
+  if (options.wire) await checkCapture();
   process.stderr.write(`Calibrating the client against the built-in simulator (${options.outputTokens ?? 256} output tokens, TTFT ${options.ttftMs ?? 50} ms, ITL ${options.itlMs ?? 10} ms) at ${levels.join(", ")} streams${options.refine === false ? "" : ", then between the last within and the first outside"}; errors are measured − ${options.wire ? "wire (tcpdump on lo), the \"true\" columns the wire's" : "true (the simulator's own record)"}, ms\n`);
   process.stderr.write(calibrationHeader() + "\n");
   const result = await calibrate(options, registry, (l) => process.stderr.write(calibrationRow(l, options.ttftToleranceMs) + "\n"));

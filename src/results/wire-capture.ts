@@ -17,6 +17,8 @@ export function wireAsTruth(w: WireTiming): TrueTiming {
 export interface WireCapture {
   /** Stop capturing and read what was seen (`seen` gets the retransmission count). */
   stop(seen?: WireStats): Promise<WireTiming[]>;
+  /** Stop capturing at once, reading nothing (a run that failed, or a check that tcpdump can capture here). */
+  abort(): Promise<void>;
 }
 
 /** Start tcpdump on the loopback interface for `port`; a reason string when it cannot run here. */
@@ -55,6 +57,11 @@ export async function startWireCapture(port: number, file: string, options: { bu
       const dropped = /(\d+) packets? dropped by kernel/.exec(said);
       if (dropped && dropped[1] !== "0") throw new Error(`tcpdump dropped ${dropped[1]} packets: the wire figures would be incomplete`);
       return wireTimings(readPcap(readFileSync(file)), port, seen);
+    },
+    async abort() {
+      proc.kill("SIGINT");
+      await proc.exited;
+      await stderrDone;
     },
   };
 }

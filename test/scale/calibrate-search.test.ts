@@ -121,7 +121,7 @@ describe("calibrate", () => {
       expect(code).toBe(2);
       expect(stderr).toContain("calibrate --wire cannot capture the loopback interface");
       expect(stderr).toContain("hint: run it as root");
-      expect(stderr).not.toMatch(/^\s+16\s/m); // no level row: nothing was measured
+      expect(stderr).not.toContain("Calibrating the client"); // checked before the table: nothing was measured
       expect(stdout).toBe("");
     }
   }, 60_000);
