@@ -86,7 +86,10 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
     const load = machineLoad();
     const stealBefore = stealMsPerCpu();
     const started = performance.now();
-    const run = floor ? await runFloorClient(spec, floor, mock.url, dir) : await runVbench(spec, mock.url, dir);
+    const run = await (floor ? runFloorClient(spec, floor, mock.url, dir) : runVbench(spec, mock.url, dir)).catch(async (error: unknown) => {
+      await capture.abort(); // no tcpdump left running after a client that failed
+      throw error;
+    });
     const steal = { perCpuMs: stealSincePerCpu(stealBefore), overS: (performance.now() - started) / 1000 };
     const seen = { retransmissions: 0 };
     const wire = await capture.stop(seen);
