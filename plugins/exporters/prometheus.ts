@@ -37,6 +37,9 @@ function addResult(fam: PromText, result: ScenarioResult): void {
   fam.gauge("vbench_run_passed", "1 when every threshold passed (the implicit success_rate >= 1 of a run with failed requests included), else 0.", base, result.thresholds.every((v) => v.passed) ? 1 : 0);
   fam.gauge("vbench_run_interrupted", "1 when the run was interrupted and results are partial.", base, run.interrupted ? 1 : 0);
   fam.gauge("vbench_client_bound", "1 when the client's own lag exceeded its bound (results not trustworthy).", base, extras.clientBound ? 1 : 0);
+  if (typeof extras.stealMs === "number") {
+    fam.gauge("vbench_client_steal_seconds", "Steal time of the client's CPUs during the run: the hypervisor ran something else while they had work, seconds.", base, extras.stealMs / 1000);
+  }
   fam.gauge("vbench_duration_seconds", "Benchmark duration from the first dispatch to the last finished request.", base, summary.durationS);
   fam.gauge("vbench_requests", "Requests of the run by outcome.", [...base, ["result", "success"]], summary.completed);
   fam.gauge("vbench_requests", "Requests of the run by outcome.", [...base, ["result", "failed"]], summary.failed);

@@ -57,6 +57,7 @@ describe("renderPrometheus", () => {
     expect(text).toContain(`vbench_requests{${base},result="failed"} 1\n`);
     expect(text).toContain(`vbench_threshold_passed{${base},threshold="success_rate"} 0\n`);
     expect(text).toContain(`vbench_configured_request_rate_requests_per_second{${base}} +Inf\n`);
+    expect(text).toContain(`vbench_client_steal_seconds{${base}} 0.04\n`);
   });
 
   test("label values are escaped; empty series give NaN quantiles; null values are left out", () => {
@@ -65,6 +66,10 @@ describe("renderPrometheus", () => {
     expect(text).toMatch(/vbench_itl_seconds\{[^}]*quantile="0.5"\} NaN\n/);
     expect(text).not.toContain("vbench_request_goodput_requests_per_second");
     expect(text).not.toContain("vbench_achieved_request_rate");
+    // Where the kernel reports no steal time, no series (not a 0 that says it was measured).
+    const noSteal = sampleResult();
+    noSteal.summary.extras.stealMs = null;
+    expect(renderPrometheus([noSteal])).not.toContain("vbench_client_steal_seconds");
   });
 
   test("odd percentiles become clean quantile labels", () => {

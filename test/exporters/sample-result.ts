@@ -118,6 +118,7 @@ export function sampleSummary(): Summary {
       tokenSources: { server: 3, tokenizer: 1, mismatchMeanAbs: null, mismatchCount: 0, mismatchCompared: 0 },
       eventLoopLagMs: { p50: 0.2, p99: 1.5, max: 2.25, samples: 34 },
       clientCpuS: 0.125,
+      stealMs: 40,
       clientBound: false,
       drainS: 0.1,
     },
