@@ -109,12 +109,12 @@ describe("Grafana dashboard (Prometheus)", () => {
     }
   });
 
-  test("the panels cover throughput, all four latencies, success, thresholds, client-bound and live metrics", () => {
+  test("the panels cover throughput, all four latencies, success, thresholds, client-bound, steal and live metrics", () => {
     const used = new Set(queries.flatMap((q) => metricNames(q.expr)));
     for (const name of [
       "vbench_request_throughput_requests_per_second", "vbench_output_throughput_tokens_per_second", "vbench_total_token_throughput_tokens_per_second",
       "vbench_ttft_seconds", "vbench_tpot_seconds", "vbench_itl_seconds", "vbench_e2el_seconds",
-      "vbench_success_ratio", "vbench_threshold_passed", "vbench_client_bound",
+      "vbench_success_ratio", "vbench_threshold_passed", "vbench_client_bound", "vbench_client_steal_seconds",
       "vbench_live_requests_in_flight", "vbench_live_output_throughput_tokens_per_second", "vbench_live_ttft_seconds",
     ]) expect(used).toContain(name);
   });
