@@ -148,6 +148,7 @@ export function toLoadedRun(doc: Obj, kind: RunSourceKind, sourcePath: string, m
     thresholds: storedVerdicts(standardized.thresholds),
     extras,
     requests,
+    stealMs: finiteOrNull(objectOrUndefined(vb?.client)?.steal_ms),
     standardized,
   };
   return { key: runKey(run), ...run };

@@ -90,6 +90,8 @@ export interface LoadedRun {
   extras: { shortOutputs: { minRatio: number | null } };
   /** Detailed per-request data, or null for summary-only files. */
   requests: PerRequestData | null;
+  /** vbench.client.steal_ms: steal time of the client's CPUs during the run (ms); null where the file has none. */
+  stealMs: number | null;
   /** The standardized document: the one read for this run, else derived from the result file. */
   standardized: Record<string, unknown>;
 }

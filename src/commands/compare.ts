@@ -65,6 +65,12 @@ export function scenarioNotes(c: ScenarioComparison, opts: CompareOptions): stri
     notes.push(`one run a side: intervals from ${TIME_BLOCKS} blocks of each run's time, resampled; they cover the noise within the runs, not a machine busier during one run than the other, which moves tails most: a p99 is called only when its interval lies beyond ±${tail}% (--tail-tolerance). For a test between runs, run both sides with --repeat 3 or more`);
   }
   if (used.has("tolerance")) notes.push("summary only, one run a side: no interval; a mean or median is called when its change alone exceeds the tolerance");
+  const steal = (runs: LoadedRun[]) => runs.reduce((sum, r) => sum + (r.stealMs ?? 0), 0);
+  const [sb, sc] = [steal(c.baselineRuns), steal(c.candidateRuns)];
+  // One /proc/stat tick is 10 ms: below it there was no steal to speak of.
+  if (Math.max(sb, sc) >= 10) {
+    notes.push(`steal time (the hypervisor running something else while the client's CPUs had work; vbench.client.steal_ms): baseline ${sb.toFixed(0)} ms, candidate ${sc.toFixed(0)} ms; every timing across it is late by it, so a change may be the machine's`);
+  }
   return notes;
 }
 

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { ExitCode } from "../../src/base/errors.ts";
 import { runCompareCommand } from "../../src/commands/compare.ts";
 import { compareScenario, matchScenarios, type ScenarioComparison } from "../../src/analysis/compare.ts";
@@ -202,6 +202,19 @@ describe("compare on the simulator", () => {
       if (s.method !== "tolerance") continue;
       expect(s.verdict === "within-noise").toBe(Math.abs(s.change_relative!) <= 0.9);
     }
+  });
+
+  test("a side whose run lost time to steal is named under the table, with each side's own figure", async () => {
+    // A copy of `same` whose result says its client's CPUs lost 1.5 s to the hypervisor.
+    const stolenPath = join(scratchDir(), "stolen.json");
+    const doc = JSON.parse(readFileSync(same.resultsPath, "utf8"));
+    doc.vbench.client.steal_ms = 1500;
+    writeFileSync(stolenPath, JSON.stringify(doc));
+    const baseSteal = JSON.parse(readFileSync(base.resultsPath, "utf8")).vbench.client.steal_ms as number;
+    expect(baseSteal).toBeNumber();
+    const { doc: result } = await compare(base.resultsPath, stolenPath);
+    const note = result.scenarios[0]!.notes.find((n) => n.startsWith("steal time"));
+    expect(note).toBe(`steal time (the hypervisor running something else while the client's CPUs had work; vbench.client.steal_ms): baseline ${baseSteal.toFixed(0)} ms, candidate 1500 ms; every timing across it is late by it, so a change may be the machine's`);
   });
 
   test("without --fail-on-regression a regression still exits 0", async () => {
