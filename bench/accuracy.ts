@@ -24,7 +24,7 @@
  */
 import { autoTokensPerChunk, calibrationScenario } from "../src/commands/calibrate.ts";
 import { compareWithTruth, fetchTruth, type TruthComparison } from "../src/results/truth-compare.ts";
-import { startWireCapture, wireAsTruth } from "../src/results/wire-capture.ts";
+import { AT_SCALE_BUFFER_KIB, startWireCapture, wireAsTruth } from "../src/results/wire-capture.ts";
 import { benchArgs, machineLoad, ms, numberList, readResults, readTimings, report, runBinary, signed, startSimulator, tempDir, writeScenario } from "./_lib.ts";
 import { stealMsPerCpu, stealSinceMs } from "../src/base/steal.ts";
 
@@ -65,8 +65,7 @@ export async function runCase(spec: CaseSpec): Promise<AccuracyCase> {
   try {
     const dir = tempDir("accuracy");
     const config = await writeScenario(dir, spec.scenario);
-    // Stream cases send ~25,000 messages/s: a large kernel buffer keeps tcpdump from dropping any while descheduled.
-    const bufferKiB = spec.mode === "issue2" ? undefined : 262_144;
+    const bufferKiB = spec.mode === "issue2" ? undefined : AT_SCALE_BUFFER_KIB;
     const capture = spec.wire ? await startWireCapture(Number(new URL(mock.url).port), `${dir}/wire.pcap`, { bufferKiB }) : null;
     const load = machineLoad();
     const stealBefore = stealMsPerCpu();

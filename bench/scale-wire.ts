@@ -35,7 +35,7 @@ import { join } from "node:path";
 import { spawnMockProcess, type SpawnedMock } from "../src/mock/spawn.ts";
 import { BINARY, benchArgs, buildCHelper, findFile, machineLoad, readResults, REPO, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
 import { stealMsPerCpu, stealSincePerCpu } from "../src/base/steal.ts";
-import { startWireCapture } from "../src/results/wire-capture.ts";
+import { AT_SCALE_BUFFER_KIB, startWireCapture } from "../src/results/wire-capture.ts";
 import { compareAtScale, dist, scaleRecordFromLine } from "./scale-compare.ts";
 import { formatRanges, formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
 import { sampleThreads, workerEvidence } from "./scale-probe.ts";
@@ -76,12 +76,11 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
   const mock = await startScaleSimulator(spec);
   const dir = tempDir("scale-wire");
   try {
-    // 256 MiB of kernel buffer: ~25,000 messages/s plus ACKs must not overflow while tcpdump is descheduled.
     // Pinned, the capture runs on the server's CPU, so the client's CPU is the client's alone, as without a capture:
     // with tcpdump free to run on CPU 1, vbench read +3.4..+5.7 ms mean TTFT at 4096 streams against +2.0..+2.5 with
     // it on CPU 0 (three interleaved pairs). Its timestamps are the kernel's, taken as each packet passes: where
     // tcpdump itself runs does not move them.
-    const capture = await startWireCapture(Number(new URL(mock.url).port), join(dir, "wire.pcap"), { bufferKiB: 262_144, cpus: spec.pin ? "0" : undefined });
+    const capture = await startWireCapture(Number(new URL(mock.url).port), join(dir, "wire.pcap"), { bufferKiB: AT_SCALE_BUFFER_KIB, cpus: spec.pin ? "0" : undefined });
     if (typeof capture === "string") return capture;
     const load = machineLoad();
     const stealBefore = stealMsPerCpu();
@@ -97,7 +96,7 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
     const comparison = compareAtScale(records, wire);
     const sent = Float64Array.from(records, (r) => r.sentAtMs).sort();
     const wave = Math.min(spec.streams, sent.length) - 1;
-    const simulator = `simulator: ${spec.pin ? "taskset -c 0 " : ""}vbench mock --ttft-ms ${spec.ttftMs} --itl-ms ${spec.itlMs} --tokens-per-chunk ${spec.tokensPerMessage}; capture: ${spec.pin ? "taskset -c 0 " : ""}tcpdump -i lo -B 262144 -s 0 tcp port $PORT`;
+    const simulator = `simulator: ${spec.pin ? "taskset -c 0 " : ""}vbench mock --ttft-ms ${spec.ttftMs} --itl-ms ${spec.itlMs} --tokens-per-chunk ${spec.tokensPerMessage}; capture: ${spec.pin ? "taskset -c 0 " : ""}tcpdump -i lo -B ${AT_SCALE_BUFFER_KIB} -s 0 tcp port $PORT`;
     const { lines, ...own } = run;
     return {
       ...own,

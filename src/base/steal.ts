@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 const USER_HZ = 100;
 
 /** Steal time of each CPU since boot, in ms, indexed by CPU number; empty where /proc/stat cannot be read. */
-export function stealMsPerCpu(stat = readProcStat()): number[] {
+export function stealMsPerCpu(stat = readText("/proc/stat")): number[] {
   const perCpu: number[] = [];
   for (const m of stat.matchAll(/^cpu(\d+)((?: \d+){8})/gm)) perCpu[Number(m[1])] = (Number(m[2]!.trim().split(" ")[7]) * 1000) / USER_HZ;
   return perCpu;
@@ -42,10 +42,6 @@ export function stealSinceMs(before: readonly number[], cpus: readonly number[] 
   const since = stealSincePerCpu(before);
   const chosen = (cpus ?? since.map((_, cpu) => cpu)).filter((cpu) => since[cpu] !== undefined);
   return chosen.length === 0 ? null : chosen.reduce((sum, cpu) => sum + since[cpu]!, 0);
-}
-
-function readProcStat(): string {
-  return readText("/proc/stat");
 }
 
 function readText(path: string): string {

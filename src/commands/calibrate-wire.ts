@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ExitCode, VbenchError } from "../base/errors.ts";
-import { startWireCapture } from "../results/wire-capture.ts";
+import { AT_SCALE_BUFFER_KIB, startWireCapture } from "../results/wire-capture.ts";
 
 /** tcpdump on `port` (for a level: the simulator's); a config error, before anything is measured, when it cannot capture here. */
 export async function startCapture(port: number, dir: string) {
-  // ~25,000 messages/s (calibrate's CHUNK_BUDGET_PER_S): a large kernel buffer so nothing is dropped while tcpdump waits for a CPU.
-  const capture = await startWireCapture(port, join(dir, "wire.pcap"), { bufferKiB: 262_144 });
+  // Up to calibrate's CHUNK_BUDGET_PER_S messages/s.
+  const capture = await startWireCapture(port, join(dir, "wire.pcap"), { bufferKiB: AT_SCALE_BUFFER_KIB });
   if (typeof capture === "string") {
     throw new VbenchError("calibrate_wire", `calibrate --wire cannot capture the loopback interface: ${capture}`, { hint: "run it as root (or give tcpdump CAP_NET_RAW), or leave --wire out to judge against the simulator's own record", exitCode: ExitCode.config });
   }

@@ -14,6 +14,12 @@ export function wireAsTruth(w: WireTiming): TrueTiming {
   return { requestId: w.requestId, receivedAtMs: w.requestAtMs, chunkAtMs: w.tokenAtMs ?? [] };
 }
 
+/**
+ * Kernel buffer (KiB) for a capture of a run at scale: ~25,000 messages/s plus their ACKs must not
+ * overflow it while tcpdump waits for a CPU (a capture that dropped packets is refused).
+ */
+export const AT_SCALE_BUFFER_KIB = 262_144;
+
 export interface WireCapture {
   /** Stop capturing and read what was seen (`seen` gets the retransmission count). */
   stop(seen?: WireStats): Promise<WireTiming[]>;
