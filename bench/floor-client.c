@@ -6,14 +6,17 @@
  * vbench's own.
  *
  *   cc -O2 -o floor-client bench/floor-client.c
- *   floor-client PORT STREAMS PROMPTS BODY OUT.jsonl
+ *   floor-client PORT STREAMS PROMPTS BODY OUT.jsonl [RATE]
  *
  * One thread, one epoll loop, STREAMS blocking-write / non-blocking-read
  * keep-alive connections to 127.0.0.1:PORT, every request's JSON body BODY.
  * Warm-up: one request on every connection, all finished before t0 (as
  * vbench's `warmups: STREAMS`). Then PROMPTS requests
  * at most STREAMS in flight: STREAMS sent at t0, each finished response
- * replaced at once on its connection. Each read is stamped (CLOCK_MONOTONIC)
+ * replaced at once on its connection; or, with RATE (requests/s), request i
+ * due at t0 + i / RATE (a timerfd at the next due time), sent then on an idle
+ * connection or, when none is idle, as soon as one is (calibrate's steady
+ * level: `request_rate: RATE, burstiness: inf` under max_concurrency STREAMS). Each read is stamped (CLOCK_MONOTONIC)
  * as it returns, once per token-bearing SSE event in it ("text": as the
  * simulator's completions write it; an event split across two reads counts
  * where its marker falls). A response ends at the chunked terminator. No
@@ -55,6 +58,9 @@ static int *stampCount;
 static double t0;
 static char *body;
 static long bodyLength;
+static double intervalMs; /* between due times; 0: every request due at t0 */
+static Conn **idle;       /* connections with nothing in flight (steady arrivals only) */
+static int idleCount;
 
 static double nowMs(void) {
   struct timespec t;
@@ -108,6 +114,18 @@ static void sendRequest(Conn *c, long index) {
   if (sent != total) fail("sendmsg (a partial write of a small request)");
 }
 
+static double dueMs(long index) { return t0 + index * intervalMs; }
+
+/* Sends every request that is due while a connection is idle; arms `release` for the next one due. */
+static void releaseDue(int release, long *next) {
+  double now = nowMs();
+  while (*next < prompts && idleCount > 0 && dueMs(*next) <= now) sendRequest(idle[--idleCount], (*next)++);
+  if (*next >= prompts || idleCount == 0) return;
+  double due = dueMs(*next) / 1e3;
+  struct itimerspec at = {.it_value = {.tv_sec = (time_t)due, .tv_nsec = (long)((due - (time_t)due) * 1e9)}};
+  timerfd_settime(release, TFD_TIMER_ABSTIME, &at, NULL);
+}
+
 static int tokenEvents(const char *bytes, ssize_t n) {
   int count = 0;
   const char *end = bytes + n;
@@ -136,14 +154,15 @@ static int ended(Conn *c, const char *bytes, ssize_t n) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: floor-client PORT STREAMS PROMPTS BODY OUT.jsonl\n");
+  if (argc != 6 && argc != 7) {
+    fprintf(stderr, "usage: floor-client PORT STREAMS PROMPTS BODY OUT.jsonl [RATE]\n");
     return 2;
   }
   port = atoi(argv[1]);
   streams = atoi(argv[2]);
   prompts = atol(argv[3]);
   body = readFile(argv[4], &bodyLength);
+  intervalMs = argc == 7 ? 1e3 / atof(argv[6]) : 0;
   maxStamps = 1024; /* at least one per token of any response here */
   struct rlimit files = {streams + 64, streams + 64};
   if (setrlimit(RLIMIT_NOFILE, &files) != 0) fail("setrlimit (raise the open-file limit)");
@@ -170,6 +189,12 @@ int main(int argc, char **argv) {
   int timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
   struct epoll_event timerInterest = {.events = EPOLLIN, .data.ptr = NULL};
   if (timer < 0 || epoll_ctl(loop, EPOLL_CTL_ADD, timer, &timerInterest) != 0) fail("timerfd");
+  /* The release timer's entry points at this tag instead. */
+  static char releaseTag;
+  int release = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+  struct epoll_event releaseInterest = {.events = EPOLLIN, .data.ptr = &releaseTag};
+  if (release < 0 || epoll_ctl(loop, EPOLL_CTL_ADD, release, &releaseInterest) != 0) fail("timerfd");
+  idle = calloc(streams, sizeof *idle);
 
   static char buffer[1 << 16];
   struct epoll_event ready[256];
@@ -184,6 +209,11 @@ int main(int argc, char **argv) {
     if (n <= 0) fail("epoll_wait (no response for 10 s)");
     int timerFired = 0;
     for (int e = 0; e < n; e++) {
+      if (ready[e].data.ptr == &releaseTag) {
+        unsigned long long expirations;
+        if (read(release, &expirations, sizeof expirations) > 0) releaseDue(release, &next);
+        continue;
+      }
       Conn *c = ready[e].data.ptr;
       if (!c) {
         unsigned long long expirations;
@@ -206,7 +236,11 @@ int main(int argc, char **argv) {
           warming--;
         } else {
           finished++;
-          if (next < prompts) sendRequest(c, next++);
+          if (intervalMs == 0 && next < prompts) sendRequest(c, next++);
+          else if (intervalMs > 0) {
+            idle[idleCount++] = c;
+            releaseDue(release, &next);
+          }
         }
       }
     }
@@ -221,7 +255,12 @@ int main(int argc, char **argv) {
       getrusage(RUSAGE_SELF, &before);
       startedMs = nowMs();
       t0 = startedMs; /* the run clock starts here, as vbench's does after its warm-ups */
-      for (int i = 0; i < streams && next < prompts; i++) sendRequest(&conns[i], next++);
+      if (intervalMs == 0) {
+        for (int i = 0; i < streams && next < prompts; i++) sendRequest(&conns[i], next++);
+      } else {
+        for (int i = streams - 1; i >= 0; i--) idle[idleCount++] = &conns[i];
+        releaseDue(release, &next);
+      }
     }
   }
   getrusage(RUSAGE_SELF, &after);

@@ -4,9 +4,9 @@
  * terminator, stamps in preallocated arrays): the runtime's floor, between
  * the machine's (the C client) and vbench's. Its CPU and event-loop stall
  * probe come from vbench's own monitor (src/engine/client-monitor.ts). Same
- * arguments and output:
+ * arguments and output (with RATE, a setTimeout at the next due time):
  *
- *   bun bench/floor-client.ts PORT STREAMS PROMPTS BODY OUT.jsonl
+ *   bun bench/floor-client.ts PORT STREAMS PROMPTS BODY OUT.jsonl [RATE]
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Socket } from "bun";
@@ -15,6 +15,8 @@ import { startClientMonitor, type ClientMonitor } from "../src/engine/client-mon
 const [port, streams, prompts] = process.argv.slice(2, 5).map(Number) as [number, number, number];
 const body = readFileSync(process.argv[5]!);
 const outPath = process.argv[6]!;
+/** Between due times with RATE (steady arrivals); 0: every request due at once. */
+const intervalMs = process.argv[7] ? 1000 / Number(process.argv[7]) : 0;
 const MAX_STAMPS = 1024;
 const sentMs = new Float64Array(prompts);
 const stampMs = new Float64Array(prompts * MAX_STAMPS);
@@ -42,11 +44,27 @@ let warming = streams;
 const done = Promise.withResolvers<void>();
 const sockets: Socket<Conn>[] = [];
 
+const idle: Socket<Conn>[] = [];
+let releaseTimer: Timer | null = null;
+
+/** Sends every request due while a connection is idle, then waits for the next due time. */
+function releaseDue(): void {
+  if (releaseTimer) clearTimeout(releaseTimer);
+  releaseTimer = null;
+  const now = performance.now();
+  while (next < prompts && idle.length > 0 && t0 + next * intervalMs <= now) send(idle.pop()!, next++);
+  if (next < prompts && idle.length > 0) releaseTimer = setTimeout(releaseDue, t0 + next * intervalMs - now);
+}
+
 let monitor: ClientMonitor | null = null;
 
 function start(): void {
   monitor = startClientMonitor();
   t0 = performance.now();
+  if (intervalMs > 0) {
+    idle.push(...sockets.toReversed());
+    return releaseDue();
+  }
   for (const s of sockets) if (next < prompts) send(s, next++);
 }
 
@@ -68,7 +86,10 @@ for (let i = 0; i < streams; i++) {
           return;
         }
         if (++finished === prompts) done.resolve();
-        else if (next < prompts) send(s, next++);
+        else if (intervalMs > 0) {
+          idle.push(s);
+          releaseDue();
+        } else if (next < prompts) send(s, next++);
       },
       error(_s, e) {
         console.error(`floor-client: ${e.message}`);

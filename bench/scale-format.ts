@@ -18,6 +18,8 @@ export interface ScaleSpec {
   pin: boolean;
   workers: number | null;
   keep: boolean;
+  /** Steady arrivals at this rate, req/s (`--steady`: calibrate's steady level); null: all at once (rate inf). */
+  rate: number | null;
 }
 
 export interface ScaleResult {
@@ -67,7 +69,9 @@ export function formatScale(r: ScaleResult): string[] {
       `p99 TTFT ${signed(x.clientTtftMs.p99 - x.wireTtftMs.p99)} ms (${ms(x.clientTtftMs.p99)} vs ${ms(x.wireTtftMs.p99)}), ` +
       `p99 ITL ${signed(x.clientItlMs.p99 - x.wireItlMs.p99)} ms (${ms(x.clientItlMs.p99)} vs ${ms(x.wireItlMs.p99)}; message gaps, mean ${signed(x.clientItlMs.mean - x.wireItlMs.mean, 3)} ms)`,
     `per request TTFT error: mean ${signed(x.ttftErrorMs.mean)}, p50 ${signed(x.ttftErrorMs.p50)}, p99 ${signed(x.ttftErrorMs.p99)}, max ${signed(x.ttftErrorMs.max)} ms`,
-    `first wave: ${r.spec.streams} requests released at once, sent over ${ms(r.firstWaveSendSpanMs)} (${us(r.firstWaveSendSpanMs / 1000, r.spec.streams)} each, client send stamps)`,
+    r.spec.rate === null
+      ? `first wave: ${r.spec.streams} requests released at once, sent over ${ms(r.firstWaveSendSpanMs)} (${us(r.firstWaveSendSpanMs / 1000, r.spec.streams)} each, client send stamps)`
+      : `steady arrivals: ${r.spec.rate} req/s, evenly spaced, under max_concurrency ${r.spec.streams} (calibrate's steady level)`,
     `send lag (request's last byte on the wire − client's send stamp): ${d(x.sendLagMs, 3)}${c ? `; vbench's own send_lag_ms p99 ${ms(c.send_lag_ms.percentiles.p99 ?? NaN, 3)}` : ""}`,
     `clocks aligned: client wall-clock times shifted by ${signed(x.clockShiftMs, 3)} ms so the quickest message read is 0 (send and receive lags only); send lag min ${ms(x.sendLagMs.min, 3)}`,
     `first-token receive lag (client stamp − first token packet): mean ${ms(x.firstTokenReceiveLagMs.mean, 3)}, ${d(x.firstTokenReceiveLagMs, 3)}`,
@@ -81,6 +85,7 @@ export function formatScale(r: ScaleResult): string[] {
     ...(threads.length ? [`client threads by CPU: ${threads.join(", ")}`] : []),
     ...(r.steal.perCpuMs.length ? [formatSteal(r)] : []),
     formatTargets(r),
+    ...(r.spec.rate !== null ? [formatCalibrateCriterion(r)] : []),
     ...(r.workers !== null ? [`workers: ${r.workers}`] : []),
     ...(c?.client_bound ? [`flagged client-bound: ${c.client_bound_reason}`] : []),
     ...(r.kept ? [`kept: ${r.kept}`] : []),
@@ -136,6 +141,21 @@ function formatTargets(r: ScaleResult): string {
   const misses = targetMisses(r);
   const bounds = r.spec.streams >= 4096 ? "within 2 ms" : "within 1 ms, probe p99 under 1 ms";
   return `issue #17's bounds (${bounds}): ${misses.length === 0 ? "met" : `missed: ${misses.join(", ")}`}`;
+}
+
+/** `vbench calibrate`'s criterion for a level: every request matched, mean TTFT within 1 ms, mean message gap within 0.2 ms. */
+export function calibrateMisses(r: ScaleResult): string[] {
+  const x = r.comparison;
+  const misses = [["mean TTFT", ERRORS[0]![1](r), 1], ["mean ITL", x.clientItlMs.mean - x.wireItlMs.mean, 0.2]]
+    .filter(([, error, bound]) => !(Math.abs(error as number) <= (bound as number)))
+    .map(([name, error]) => `${name} ${signed(error as number, 3)} ms`);
+  if (r.failed > 0 || x.missing > 0) misses.push(`${r.failed} failed, ${x.missing} not seen on the wire`);
+  return misses;
+}
+
+function formatCalibrateCriterion(r: ScaleResult): string {
+  const misses = calibrateMisses(r);
+  return `calibrate's criterion (mean TTFT within 1 ms, mean ITL within 0.2 ms of the wire): ${misses.length === 0 ? "within" : `outside: ${misses.join(", ")}`}`;
 }
 
 const cpuPerMessageUs = (r: ScaleResult) => (r.clientCpuS * 1e6) / r.comparison.messages;
@@ -195,11 +215,12 @@ export function formatRanges(results: ScaleResult[]): string[] {
       lines.push(
         `${{ vbench: "vbench", floor: "C floor client", "bun-floor": "Bun floor client" }[client]}, ${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire ${ERRORS.map(([name, f]) => `${name} ${of(f)} ms`).join(", ")}; ` +
           `message receive lag p99 ${of((r) => r.comparison.messageReceiveLagMs.p99, 2, false)} ms, max ${of((r) => r.comparison.messageReceiveLagMs.max, 2, false)} ms; ` +
-          `first wave ${of((r) => r.firstWaveSendSpanMs, 1, false)} ms; ` +
+          (rs.every((r) => r.spec.rate === null) ? `first wave ${of((r) => r.firstWaveSendSpanMs, 1, false)} ms; ` : "") +
           (own.length && own.every((c) => c.read_stalls) ? `read callbacks over 1 ms ${ofOwn((c) => c.read_stalls!.over_1ms, 0)}, longest ${ofOwn((c) => c.read_stalls!.max_ms)} ms; ` : "") +
           (own.length ? `event-loop probe p99 ${ofOwn((c) => c.event_loop_lag_ms.p99)} ms, max ${ofOwn((c) => c.event_loop_lag_ms.max)} ms; ` : "") +
           (rs.every((r) => r.floorProbeMs) ? `event-loop probe p99 ${of((r) => r.floorProbeMs!.p99, 2, false)} ms, max ${of((r) => r.floorProbeMs!.max, 2, false)} ms; ` : "") +
           `issue #17's bounds met in ${rs.filter((r) => targetMisses(r).length === 0).length} of ${rs.length}; ` +
+          (rs.every((r) => r.spec.rate !== null) ? `calibrate's criterion met in ${rs.filter((r) => calibrateMisses(r).length === 0).length} of ${rs.length}; ` : "") +
           `CPU per message ${of(cpuPerMessageUs, 1, false)} µs; ` +
           (rs.every((r) => r.steal.perCpuMs.length) ? `steal on the client's CPU${pin ? "" : "s"} ${of(clientSteal, 0, false)} ms; ` : "") +
           `load ${of((r) => Number(/load ([\d.]+)/.exec(r.load)?.[1] ?? NaN), 2, false)}`,

@@ -17,6 +17,9 @@
  * --cpu-split  after each run, the same with 2 messages per request, and CPU per message and per request solved from the two
  * --rounds K repeat K times (interleaved with --both) and end with the range of each figure
  * --preset 4096   4096 streams, 16 tokens per message (the same ~25,600 messages/s)
+ * --steady   calibrate's steady level instead of all at once: 2N requests at N / (stream duration) req/s,
+ *            evenly spaced (`vbench calibrate`'s scenario; the floor clients release on the same schedule), and
+ *            each run judged by calibrate's criterion too (mean TTFT within 1 ms, mean ITL within 0.2 ms)
  * --workers N     passed to vbench as VBENCH_WORKERS=N; the output says whether the binary honoured it
  * --client floor  run bench/floor-client.c instead of vbench (compiled with cc): the same closed loop done with
  *                 the least a client can do (one C thread, epoll, a stamp per read), so its error is the machine's floor
@@ -36,6 +39,7 @@ import { spawnMockProcess, type SpawnedMock } from "../src/mock/spawn.ts";
 import { BINARY, benchArgs, buildCHelper, findFile, machineLoad, readResults, REPO, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
 import { stealMsPerCpu, stealSincePerCpu } from "../src/base/steal.ts";
 import { AT_SCALE_BUFFER_KIB, startWireCapture } from "../src/results/wire-capture.ts";
+import { steadyRate } from "../src/commands/calibrate.ts";
 import { compareAtScale, dist, scaleRecordFromLine } from "./scale-compare.ts";
 import { formatRanges, formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
 import { sampleThreads, workerEvidence } from "./scale-probe.ts";
@@ -48,6 +52,9 @@ export function scaleSpec(args: Map<string, string>, pin = args.has("pin"), clie
   const streams = Number(args.get("streams") ?? preset ?? 1024);
   const tokensPerMessage = Number(args.get("tokens-per-message") ?? (preset === "4096" ? 16 : 4));
   if (!CLIENTS.includes(client)) throw new Error(`--client is ${CLIENTS.join(", ")}, not ${client}`);
+  const outputTokens = Number(args.get("output-tokens") ?? 256);
+  const ttftMs = Number(args.get("ttft-ms") ?? 50);
+  const itlMs = Number(args.get("itl-ms") ?? 10);
   return {
     client,
     streams,
@@ -55,12 +62,13 @@ export function scaleSpec(args: Map<string, string>, pin = args.has("pin"), clie
     prompts: Number(args.get("prompts") ?? 2 * streams),
     warmups: Number(args.get("warmups") ?? streams),
     inputTokens: Number(args.get("input-tokens") ?? 32),
-    outputTokens: Number(args.get("output-tokens") ?? 256),
-    ttftMs: Number(args.get("ttft-ms") ?? 50),
-    itlMs: Number(args.get("itl-ms") ?? 10),
+    outputTokens,
+    ttftMs,
+    itlMs,
     pin,
     workers: args.has("workers") ? Number(args.get("workers")) : null,
     keep: args.has("keep"),
+    rate: args.has("steady") ? steadyRate(streams, outputTokens, ttftMs, itlMs) : null,
   };
 }
 
@@ -134,7 +142,7 @@ export function startScaleSimulator(spec: ScaleSpec): Promise<SpawnedMock> {
   return spawnMockProcess(server, { ttftMs: spec.ttftMs, itlMs: spec.itlMs, tokensPerChunk: spec.tokensPerMessage, exactPromptTokens: false });
 }
 
-/** vbench's scenario for the issue-17 run: max_concurrency N, 2N prompts at rate inf after N warm-ups. */
+/** vbench's scenario for the issue-17 run: max_concurrency N, 2N prompts at rate inf (or steady, `--steady`) after N warm-ups. */
 export function scaleScenario(spec: ScaleSpec): Record<string, unknown> {
   return {
     backend: "openai",
@@ -143,7 +151,7 @@ export function scaleScenario(spec: ScaleSpec): Record<string, unknown> {
     random_output_len: spec.outputTokens,
     max_concurrency: spec.streams,
     num_prompts: spec.prompts,
-    request_rate: "inf",
+    ...(spec.rate === null ? { request_rate: "inf" } : { request_rate: spec.rate, burstiness: "inf" }),
     warmups: spec.warmups,
     tokenizer: "gpt2",
   };
@@ -197,7 +205,7 @@ async function runFloorClient(spec: ScaleSpec, command: string[], baseUrl: strin
   await Bun.write(bodyPath, JSON.stringify(body));
   const records = join(dir, "floor.jsonl");
   const port = new URL(baseUrl).port;
-  const argv = [...command, port, String(spec.streams), String(spec.prompts), bodyPath, records];
+  const argv = [...command, port, String(spec.streams), String(spec.prompts), bodyPath, records, ...(spec.rate === null ? [] : [String(spec.rate)])];
   const proc = Bun.spawn([...(spec.pin ? ["taskset", "-c", "1"] : []), ...argv], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`floor-client exited ${code}: ${stderr.slice(-2000)}`);
@@ -213,7 +221,7 @@ async function runFloorClient(spec: ScaleSpec, command: string[], baseUrl: strin
     involuntarySwitches: said.involuntary_switches ?? (usage ? usage.contextSwitches.involuntary : NaN),
     threadCpu: [],
     workers: null,
-    command: `${spec.pin ? "taskset -c 1 " : ""}${spec.client === "floor" ? "floor-client" : "bun bench/floor-client.ts"} $PORT ${spec.streams} ${spec.prompts} body.json out.jsonl  # ${spec.client === "floor" ? "cc -O2 bench/floor-client.c; " : ""}body.json: ${JSON.stringify({ ...body, prompt: `(${spec.inputTokens} words)` })}`,
+    command: `${spec.pin ? "taskset -c 1 " : ""}${spec.client === "floor" ? "floor-client" : "bun bench/floor-client.ts"} $PORT ${spec.streams} ${spec.prompts} body.json out.jsonl${spec.rate === null ? "" : ` ${spec.rate}`}  # ${spec.client === "floor" ? "cc -O2 bench/floor-client.c; " : ""}body.json: ${JSON.stringify({ ...body, prompt: `(${spec.inputTokens} words)` })}`,
   };
 }
 

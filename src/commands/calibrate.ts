@@ -174,11 +174,15 @@ const INTERRUPTS = { first: () => "interrupted: stopping the current level, then
  * case: the last read of each burst waits for the other N − 1).
  */
 export function calibrationScenario(streams: number, outputTokens: number, ttftMs: number, itlMs: number, mode: "steady" | "burst" = "steady"): Record<string, unknown> {
-  const streamS = (ttftMs + (outputTokens - 1) * itlMs) / 1000;
   const base = { backend: "openai", dataset_type: "random", random_input_len: 32, random_output_len: outputTokens, max_concurrency: streams, warmups: streams, tokenizer: "gpt2" };
   return mode === "steady"
-    ? { ...base, num_prompts: 2 * streams, request_rate: Number((streams / streamS).toFixed(3)), burstiness: "inf" }
+    ? { ...base, num_prompts: 2 * streams, request_rate: steadyRate(streams, outputTokens, ttftMs, itlMs), burstiness: "inf" }
     : { ...base, num_prompts: streams, request_rate: "inf" };
+}
+
+/** The steady level's arrival rate (req/s): N streams of (TTFT + (tokens − 1) × ITL) each keep about N in flight. */
+export function steadyRate(streams: number, outputTokens: number, ttftMs: number, itlMs: number): number {
+  return Number((streams / ((ttftMs + (outputTokens - 1) * itlMs) / 1000)).toFixed(3));
 }
 
 /** One level against its own simulator; null when interrupted (an interrupted level measured nothing whole). */

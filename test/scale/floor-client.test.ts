@@ -20,9 +20,9 @@ const mock = sharedMock({ ttftMs: 5, itlMs: 1, tokensPerChunk: 4 });
 const dir = sharedDir("vbench-floor-client-");
 writeFileSync(join(dir, "body.json"), JSON.stringify({ model: "vbench-mock", prompt: "the cat sat", max_tokens: OUTPUT, ignore_eos: true, stream: true, stream_options: { include_usage: true } }));
 
-async function runFloor(command: string[], name: string) {
+async function runFloor(command: string[], name: string, rate?: number) {
   const out = join(dir, `${name}.jsonl`);
-  const proc = Bun.spawn([...command, new URL(mock.url).port, String(STREAMS), String(PROMPTS), join(dir, "body.json"), out], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([...command, new URL(mock.url).port, String(STREAMS), String(PROMPTS), join(dir, "body.json"), out, ...(rate ? [String(rate)] : [])], { stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   expect(stderr).toBe("");
   expect(code).toBe(0);
@@ -60,5 +60,29 @@ for (const [name, command] of [
     expect(probeLateMs.length).toBeGreaterThan(0);
     expect(probeLateMs.length).toBeLessThanOrEqual(Math.max(...ends) / 20 + 1);
     for (const late of probeLateMs) expect(late).toBeGreaterThanOrEqual(0);
+  });
+
+  // Stream time here is 5 + 31 ms: at 400 req/s (one every 2.5 ms) about 14.4 would be in flight, so the limit of 8 holds some back.
+  test(`${name} with RATE: request i sent at i / RATE or, when all ${STREAMS} are in flight, as soon as one ends`, async () => {
+    const cmd = command();
+    if (typeof cmd === "string") throw new Error(cmd);
+    const RATE = 400;
+    const { records } = await runFloor(cmd, `${name}-steady`, RATE);
+    expect(records.map((r) => r.requestId)).toEqual(Array.from({ length: PROMPTS }, (_, i) => `floor-${i}`));
+    const starts = Float64Array.from(records, (r) => r.sentAtMs);
+    const ends = Float64Array.from(records, (r) => r.chunkAtMs.at(-1)!);
+    expect(peakOverlap(starts, ends)).toBe(STREAMS);
+    for (let i = 0; i < PROMPTS; i++) {
+      expect(starts[i]!).toBeGreaterThanOrEqual((i * 1000) / RATE - 0.01); // never before its due time
+      if (i > 0) expect(starts[i]!).toBeGreaterThanOrEqual(starts[i - 1]!); // in order
+      // Sent later than due only while all STREAMS were in flight: then at an end (its read stamp's batch), not at random.
+      const inFlight = records.filter((r, j) => j < i && r.sentAtMs <= (i * 1000) / RATE && r.chunkAtMs.at(-1)! > (i * 1000) / RATE).length;
+      if (starts[i]! > (i * 1000) / RATE + 5) {
+        expect(inFlight).toBe(STREAMS);
+        expect(Math.min(...Array.from(ends).filter((e) => e <= starts[i]!).map((e) => starts[i]! - e))).toBeLessThan(5);
+      }
+    }
+    // The first 8 went out one every 2.5 ms, not all at t0.
+    expect(starts[7]! - starts[0]!).toBeGreaterThan(15);
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { targetMisses, type ScaleResult } from "../../bench/scale-format.ts";
+import { calibrateMisses, targetMisses, type ScaleResult } from "../../bench/scale-format.ts";
 
 /** A run with the given client − wire errors (ms) and probe p99; only the fields targetMisses reads. */
 function run(streams: number, meanTtft: number, p99Ttft: number, p99Itl: number, probeP99: number, floor = false): ScaleResult {
@@ -31,5 +31,20 @@ describe("issue #17's bounds per run", () => {
   test("4096 streams: 2 ms on the three figures, the probe not judged", () => {
     expect(targetMisses(run(4096, 1.42, 0.11, 1.81, 1.23))).toEqual([]);
     expect(targetMisses(run(4096, 1.03, 4.27, 0.89, 1.03))).toEqual(["p99 TTFT +4.27 ms"]);
+  });
+});
+
+describe("calibrate's criterion per run (--steady)", () => {
+  const steady = (meanTtft: number, meanItl: number, failed = 0, missing = 0) =>
+    ({
+      spec: { streams: 4096, rate: 1600 },
+      failed,
+      comparison: { clientTtftMs: { mean: 50 + meanTtft }, wireTtftMs: { mean: 50 }, clientItlMs: { mean: 170 + meanItl }, wireItlMs: { mean: 170 }, missing },
+    }) as unknown as ScaleResult;
+  test("mean TTFT within 1 ms and mean ITL within 0.2 ms, every request seen", () => {
+    expect(calibrateMisses(steady(0.61, -0.02))).toEqual([]);
+    expect(calibrateMisses(steady(1.06, 0.01))).toEqual(["mean TTFT +1.060 ms"]);
+    expect(calibrateMisses(steady(0.5, 0.25))).toEqual(["mean ITL +0.250 ms"]);
+    expect(calibrateMisses(steady(0.5, 0.1, 2, 0))).toEqual(["2 failed, 0 not seen on the wire"]);
   });
 });
