@@ -20,6 +20,7 @@
  * --steady   calibrate's steady level instead of all at once: 2N requests at N / (stream duration) req/s,
  *            evenly spaced (`vbench calibrate`'s scenario; the floor clients release on the same schedule), and
  *            each run judged by calibrate's criterion too (mean TTFT within 1 ms, mean ITL within 0.2 ms)
+ * --rate R   steady arrivals at R req/s instead (--steady's spacing at another rate)
  * --workers N     passed to vbench as VBENCH_WORKERS=N; the output says whether the binary honoured it
  * --client floor  run bench/floor-client.c instead of vbench (compiled with cc): the same closed loop done with
  *                 the least a client can do (one C thread, epoll, a stamp per read), so its error is the machine's floor
@@ -68,7 +69,7 @@ export function scaleSpec(args: Map<string, string>, pin = args.has("pin"), clie
     pin,
     workers: args.has("workers") ? Number(args.get("workers")) : null,
     keep: args.has("keep"),
-    rate: args.has("steady") ? steadyRate(streams, outputTokens, ttftMs, itlMs) : null,
+    rate: args.has("rate") ? Number(args.get("rate")) : args.has("steady") ? steadyRate(streams, outputTokens, ttftMs, itlMs) : null,
   };
 }
 

@@ -8,14 +8,16 @@
  * sessions, built-in and plugin backends.
  *
  * Why several clocks: a clock is a thread too, and on a busy machine any
- * thread now and then waits a millisecond or more for a core. With one clock
- * that wait made every worker late at once; with one per worker, a release
- * is late only when every clock or every worker is held up. Measured at 1000
- * req/s on 2 vCPUs, five interleaved rounds: p99 dispatch lag 0.81–1.27 ms
- * against 1.13–1.61 ms with one clock waking both threads, for 0.5–0.9 s
- * more CPU per 10 s (docs/performance.md). Every clock wakes every worker,
- * so beyond MAX_CLOCKS more clocks cost more than they save. A schedule
- * that releases everything at t0 needs none.
+ * thread now and then waits a millisecond or more for a core; with one clock
+ * that wait made every worker late at once. There is a clock per worker (at
+ * most MAX_CLOCKS): clock c walks every C-th release and wakes its own
+ * worker ahead of each, and should one still be unclaimed BACKUP_MS after it
+ * fell due (that worker held up), wakes the others for it. Every clock used
+ * to wake every worker ahead of every release, and each worker spun for
+ * each: at 1575 req/s that was 557–565 µs of client CPU per request against
+ * 459–471 now, and 5.0–5.3 s per 10 s at 1000 req/s against 4.4–4.7, with
+ * the same p99 dispatch lag (docs/performance.md, stop 27). A schedule that
+ * releases everything at t0 needs none.
  *
  * Where workers cannot start, the caller runs the engine on this thread.
  */
@@ -97,8 +99,8 @@ type State = "starting" | "ready" | "running" | "done";
 class WorkerPool implements DispatchThreads {
   private readonly workers: Worker[] = [];
   private readonly state: State[] = [];
-  /** clockPorts[c]: clock c's port to each worker. */
-  private readonly clockPorts: MessagePort[][];
+  /** clockPorts[c]: clock c's ports to the workers whose releases it announces, and to the others (its backups). */
+  private readonly clockPorts: { own: MessagePort[]; backup: MessagePort[] }[];
   private readonly counters: Int32Array;
   private readonly records: RequestRecord[] = [];
   private readonly dispatchedPerThread: number[] = [];
@@ -118,7 +120,7 @@ class WorkerPool implements DispatchThreads {
     private readonly clocks: ReleaseClock[],
   ) {
     this.counters = engineCounters(options.maxConcurrency, true);
-    this.clockPorts = clocks.map(() => []);
+    this.clockPorts = clocks.map(() => ({ own: [], backup: [] }));
   }
 
   /** Spawn the workers and wait for each to warm up; false (all stopped) when one could not. */
@@ -144,9 +146,10 @@ class WorkerPool implements DispatchThreads {
     worker.onmessage = (event: MessageEvent) => this.onMessage(k, event.data as FromDispatcher);
     worker.onerror = (event: ErrorEvent) => this.onMessage(k, { kind: "failed", message: event.message || "the worker thread stopped" });
     this.workers.push(worker);
-    const wakePorts = this.clockPorts.map((ports) => {
+    // Worker k is woken by clock k mod C for its share of the releases, and by the other clocks for theirs when late.
+    const wakePorts = this.clockPorts.map((ports, c) => {
       const channel = new MessageChannel();
-      ports.push(channel.port1);
+      (c === k % this.clockPorts.length ? ports.own : ports.backup).push(channel.port1);
       return channel.port2;
     });
     const init: DispatcherInit = {
@@ -243,7 +246,8 @@ class WorkerPool implements DispatchThreads {
     this.running = finished;
     this.post({ kind: "start", t0EpochMs }, "ready");
     this.state.fill("running");
-    for (let c = 0; c < this.clocks.length; c++) this.clocks[c]!.startPorts(this.options.schedule.spec, t0EpochMs, this.clockPorts[c]!);
+    const share = { step: this.clocks.length, counters: this.counters.buffer as SharedArrayBuffer };
+    this.clocks.forEach((clock, c) => clock.startPorts(this.options.schedule.spec, t0EpochMs, this.clockPorts[c]!.own, { ...share, first: c, backupPorts: this.clockPorts[c]!.backup }));
     // Live dispatch counts come from the shared counters (the threads send no message per request).
     let counted = 0;
     const countDispatched = () => {

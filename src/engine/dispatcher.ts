@@ -67,7 +67,10 @@ export interface DispatcherInit {
   maxActive: number | null;
   /** The engine's counters (./engine.ts), shared by every worker and the main thread. */
   counters: SharedArrayBuffer;
-  /** One port from each release clock; each posts EARLY_MS (release-clock.ts) before every release. None: a schedule with nothing to wait for. */
+  /**
+   * One port from each release clock: this thread's own clock posts EARLY_MS (release-clock.ts) before each release of
+   * its share, the others post theirs only when still unclaimed BACKUP_MS after they fell due. None: a schedule with nothing to wait for.
+   */
   wakePorts: MessagePort[];
 }
 
@@ -162,7 +165,7 @@ class Dispatcher {
     return units;
   }
 
-  /** Every clock announces every release to every thread. */
+  /** Each wake announces a release: this thread's own ahead of time, another's when that thread is late. */
   private wakeSource(): WakeSource | null {
     const ports = this.init.wakePorts;
     if (ports.length === 0) return null;

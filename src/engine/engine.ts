@@ -266,7 +266,7 @@ export class Engine {
 
   private readonly onWake = (last: number): void => {
     if (this.finished) return;
-    // Every wake source announces every release: one already claimed (here or by another thread) needs nothing.
+    // A release already claimed (here, or by another thread that found it due) needs nothing.
     if (last < Atomics.load(this.options.counters, Counter.Next)) return this.finishIfDone();
     if (last > this.wokenThrough) this.wokenThrough = last;
     if (!this.tickQueued) this.tick();

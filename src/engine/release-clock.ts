@@ -21,6 +21,8 @@ import { workerEntry } from "../base/worker-entry.ts";
 
 /** The worker wakes the main thread this long before a release; the main thread spins the rest. */
 export const EARLY_MS = 0.25;
+/** A share's backup wake goes out this long after a release that is still unclaimed (its own thread is held up). */
+export const BACKUP_MS = 0.2;
 
 /** What the worker is told to walk. */
 export interface ClockStart {
@@ -32,6 +34,21 @@ export interface ClockStart {
   stop: SharedArrayBuffer;
   /** Post each wake to these ports; without them, to the creating thread. */
   ports?: MessagePort[];
+  /** Walk only this clock's share of the releases (./dispatch-threads.ts). */
+  share?: ClockShare;
+}
+
+/**
+ * One clock's share of a schedule among several: every `step`-th release from `first`, each wake
+ * posting the release's index in the whole schedule. A release of the share that the engine
+ * `counters` (./counters.ts) show unclaimed BACKUP_MS after it fell due, and not waiting for a
+ * slot, is announced again on `backupPorts` (the other threads).
+ */
+export interface ClockShare {
+  first: number;
+  step: number;
+  backupPorts: MessagePort[];
+  counters: SharedArrayBuffer;
 }
 
 export interface ReleaseClock {
@@ -40,8 +57,11 @@ export interface ReleaseClock {
    * each release, `last` being the highest index due by then (releases due together share a call).
    */
   start(schedule: ScheduleSpec, t0: number, onWake: (last: number) => void): void;
-  /** The same walk from t0EpochMs (performance.timeOrigin + performance.now()), each wake posted to every port. */
-  startPorts(schedule: ScheduleSpec, t0EpochMs: number, ports: MessagePort[]): void;
+  /**
+   * The same walk from t0EpochMs (performance.timeOrigin + performance.now()), each wake posted to every port;
+   * with `share`, only that share of the releases, and late ones again to its backup ports.
+   */
+  startPorts(schedule: ScheduleSpec, t0EpochMs: number, ports: MessagePort[], share?: ClockShare): void;
   /** Stop the worker (idempotent). */
   stop(): void;
 }
@@ -80,8 +100,8 @@ export async function createReleaseClock(): Promise<ReleaseClock | null> {
       };
       worker.postMessage({ schedule, t0EpochMs: performance.timeOrigin + t0, earlyMs: EARLY_MS, stop: stopBuffer } satisfies ClockStart);
     },
-    startPorts(schedule, t0EpochMs, ports) {
-      worker.postMessage({ schedule, t0EpochMs, earlyMs: EARLY_MS, stop: stopBuffer, ports } satisfies ClockStart, ports);
+    startPorts(schedule, t0EpochMs, ports, share) {
+      worker.postMessage({ schedule, t0EpochMs, earlyMs: EARLY_MS, stop: stopBuffer, ports, share } satisfies ClockStart, [...ports, ...(share?.backupPorts ?? [])]);
     },
     stop,
   };

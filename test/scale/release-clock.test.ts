@@ -34,7 +34,7 @@ describe("release clock", () => {
     expect(wakes).toContain(2);
   });
 
-  test("startPorts announces every release on every port (each dispatch thread hears every clock)", async () => {
+  test("startPorts announces every release on every port", async () => {
     const clock = await createReleaseClock();
     const offsets = Float64Array.from([3, 6, 6, 9, 15]);
     const channels = [new MessageChannel(), new MessageChannel()];
@@ -57,6 +57,56 @@ describe("release clock", () => {
     expect(heard[0]).toEqual(heard[1]!);
     expect(heard[0]!.at(-1)).toBe(4);
     for (let i = 1; i < heard[0]!.length; i++) expect(heard[0]![i]!).toBeGreaterThan(heard[0]![i - 1]!);
+  });
+
+  test("startPorts with a stride walks only that share, posting each release's index in the whole schedule", async () => {
+    const clock = await createReleaseClock();
+    const offsets = Float64Array.from([3, 6, 9, 12, 15, 18, 21]);
+    const channel = new MessageChannel();
+    const heard: number[] = [];
+    const done = new Promise<void>((resolve) => {
+      channel.port2.onmessage = (event: { data: unknown }) => {
+        heard.push(event.data as number);
+        if (event.data === 5) resolve();
+      };
+    });
+    const counters = new SharedArrayBuffer(20);
+    clock!.startPorts({ type: "array", offsetsMs: offsets }, performance.timeOrigin + performance.now(), [channel.port1], { first: 1, step: 2, backupPorts: [], counters });
+    await done;
+    clock!.stop();
+    channel.port2.close();
+    // Releases 1, 3, 5 (a late thread may hear two of them coalesced into the later one), never 0, 2, 4, 6.
+    expect(heard.length).toBeGreaterThan(0);
+    for (const index of heard) expect(index % 2).toBe(1);
+    expect(heard.at(-1)).toBe(5);
+  });
+
+  test("a share's release still unclaimed BACKUP_MS after it fell due, not for want of a slot, is announced to the backup ports", async () => {
+    const offsets = Float64Array.from([3, 6, 9, 12, 15, 18, 21]);
+    /** Backup wakes heard with the engine counters set as given (Next: first unclaimed; Blocked: waiting for a slot below it). */
+    const backups = async (next: number, blocked: number) => {
+      const clock = await createReleaseClock();
+      const own = new MessageChannel();
+      const backup = new MessageChannel();
+      const counters = new SharedArrayBuffer(20);
+      new Int32Array(counters).set([next, 0, 0, blocked]);
+      const heard: number[] = [];
+      backup.port2.onmessage = (event: { data: unknown }) => void heard.push(event.data as number);
+      const lastOwn = new Promise<void>((resolve) => (own.port2.onmessage = (event: { data: unknown }) => event.data === 5 && resolve()));
+      clock!.startPorts({ type: "array", offsetsMs: offsets }, performance.timeOrigin + performance.now(), [own.port1], { first: 1, step: 2, backupPorts: [backup.port1], counters });
+      await lastOwn;
+      await Bun.sleep(50); // well past release 5's check
+      clock!.stop();
+      own.port2.close();
+      backup.port2.close();
+      return heard;
+    };
+    const unclaimed = await backups(0, 0);
+    expect(unclaimed.length).toBeGreaterThan(0);
+    for (const index of unclaimed) expect(index % 2).toBe(1);
+    expect(unclaimed.at(-1)).toBe(5);
+    expect(await backups(100, 0)).toEqual([]); // all claimed
+    expect(await backups(0, 100)).toEqual([]); // all waiting for a slot
   });
 
   test("walks a generated rate schedule of a billion releases without an array, in order", async () => {
