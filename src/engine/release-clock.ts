@@ -19,8 +19,13 @@
 import type { ScheduleSpec } from "./schedule.ts";
 import { workerEntry } from "../base/worker-entry.ts";
 
-/** The worker wakes the main thread this long before a release; the main thread spins the rest. */
-export const EARLY_MS = 0.25;
+/**
+ * The worker wakes its thread this long before a release; that thread spins the rest. A wake takes
+ * about 0.1 ms to arrive here, so with 0.25 each release cost ~0.13 ms of spinning: at 1000 req/s
+ * (two workers, three interleaved rounds) 4.1–4.2 s of client CPU per 10 s, against 2.8–3.0 s with
+ * 0.1, p99 dispatch lag 0.32–0.35 against 0.39–0.42 ms, p50 0.001 against 0.004–0.007 ms.
+ */
+export const EARLY_MS = 0.1;
 /** A share's backup wake goes out this long after a release that is still unclaimed (its own thread is held up). */
 export const BACKUP_MS = 0.2;
 
