@@ -62,7 +62,9 @@ const us = (s: number, n: number) => `${((s * 1e6) / n).toFixed(1)} µs`;
 export function formatScale(r: ScaleResult): string[] {
   const x = r.comparison;
   const c = r.client;
-  const threads = r.threadCpu.filter((t) => t.cpuS >= 0.05).map((t) => `${t.name}${t.threads > 1 ? `×${t.threads}` : ""} ${t.cpuS.toFixed(2)} s`);
+  const threads = r.threadCpu
+    .filter((t) => t.cpuS >= 0.05)
+    .map((t) => `${t.name}${t.threads > 1 ? `×${t.threads}` : ""} ${t.cpuS.toFixed(2)} s${t.threads > 1 ? ` (${t.eachS.map((x) => x.toFixed(2)).join(", ")})` : ""}`);
   return [
     `${r.requests} requests (${r.failed} failed), ${x.matched} matched on the wire${x.missing ? `, ${x.missing} not seen` : ""}${x.messageCountMismatch ? `, ${x.messageCountMismatch} with another message count` : ""}; ${x.messages} token messages; ${r.retransmissions} TCP retransmissions on lo${r.retransmissions ? " (a socket backlog overflowed: counted at the first copy)" : ""}`,
     `client − wire: mean TTFT ${signed(x.clientTtftMs.mean - x.wireTtftMs.mean)} ms (${ms(x.clientTtftMs.mean)} vs ${ms(x.wireTtftMs.mean)}), ` +
@@ -82,7 +84,7 @@ export function formatScale(r: ScaleResult): string[] {
     ...(r.floorProbeMs ? [`event-loop stall probe (20 ms timer as vbench's, ${r.floorProbeMs.count} samples): ${d(r.floorProbeMs, 3)}`] : []),
     `client CPU during the run ${r.clientCpuS.toFixed(2)} s: ${us(r.clientCpuS, x.messages)} per stream message, ${us(r.clientCpuS, r.requests)} per request (all of it divided by each); ` +
       `whole process ${r.processCpuS.toFixed(2)} s, ${r.involuntarySwitches} involuntary context switches`,
-    ...(threads.length ? [`client threads by CPU: ${threads.join(", ")}`] : []),
+    ...(threads.length ? [`client threads by CPU (each in the order started): ${threads.join(", ")}`] : []),
     ...(r.steal.perCpuMs.length ? [formatSteal(r)] : []),
     formatTargets(r),
     ...(r.spec.rate !== null ? [formatCalibrateCriterion(r)] : []),

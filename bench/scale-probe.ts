@@ -10,13 +10,15 @@ export interface ThreadCpu {
   name: string;
   threads: number;
   cpuS: number;
+  /** Each thread's CPU, in the order they started (vbench's Worker threads: the request producer, the release clocks, the dispatch workers). */
+  eachS: number[];
 }
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
 /** Sample /proc/<pid>/task (and its child processes') every 250 ms; stop() returns CPU per thread name (the last sample: up to 250 ms missing). */
 export function sampleThreads(pid: number): { stop(): ThreadCpu[] } {
-  const seen = new Map<string, { name: string; ticks: number }>();
+  const seen = new Map<string, { name: string; ticks: number; tid: number }>();
   // The process's threads, and its child processes' (worker processes, if the build uses them), by "pid/tid".
   const sampleProcess = (p: number, prefix: string, depth: number) => {
     let tids: string[];
@@ -32,7 +34,7 @@ export function sampleThreads(pid: number): { stop(): ThreadCpu[] } {
         const name = prefix + stat.slice(stat.indexOf("(") + 1, close);
         const fields = stat.slice(close + 2).split(" ");
         // Fields after the name start at field 3 (state): utime is field 14, stime 15.
-        seen.set(`${p}/${tid}`, { name, ticks: Number(fields[11]) + Number(fields[12]) });
+        seen.set(`${p}/${tid}`, { name, ticks: Number(fields[11]) + Number(fields[12]), tid: Number(tid) });
         if (depth < 2) for (const child of readFileSync(`/proc/${p}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) sampleProcess(Number(child), "child process: ", depth + 1);
       } catch {
         // The thread ended between the listing and the read.
@@ -46,10 +48,11 @@ export function sampleThreads(pid: number): { stop(): ThreadCpu[] } {
     stop() {
       clearInterval(timer);
       const byName = new Map<string, ThreadCpu>();
-      for (const { name, ticks } of seen.values()) {
-        const t = byName.get(name) ?? { name, threads: 0, cpuS: 0 };
+      for (const { name, ticks } of [...seen.values()].sort((a, b) => a.tid - b.tid)) {
+        const t = byName.get(name) ?? { name, threads: 0, cpuS: 0, eachS: [] };
         t.threads++;
         t.cpuS += ticks / TICKS_PER_S;
+        t.eachS.push(ticks / TICKS_PER_S);
         byName.set(name, t);
       }
       return [...byName.values()].sort((a, b) => b.cpuS - a.cpuS);
