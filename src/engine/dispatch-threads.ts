@@ -15,9 +15,10 @@
  * fell due (that worker held up), wakes the others for it. Every clock used
  * to wake every worker ahead of every release, and each worker spun for
  * each: at 1575 req/s that was 557–565 µs of client CPU per request against
- * 459–471 now, and 5.0–5.3 s per 10 s at 1000 req/s against 4.4–4.7, with
- * the same p99 dispatch lag (docs/performance.md, stop 27). A schedule that
- * releases everything at t0 needs none.
+ * 459–471 with this layout, and 5.0–5.3 s per 10 s at 1000 req/s against
+ * 4.4–4.7 (both with the wake 0.25 ms ahead, 0.1 since), at the same p99
+ * dispatch lag (docs/performance.md, stop 27). A schedule that releases
+ * everything at t0 needs none.
  *
  * Where workers cannot start, the caller runs the engine on this thread.
  */
