@@ -5,8 +5,10 @@ import type { ThreadCpu } from "./scale-probe.ts";
 
 /** One run of bench/scale-wire.ts. */
 export interface ScaleSpec {
-  /** vbench, bench/floor-client.c (the machine's floor) or bench/floor-client.ts (the runtime's). */
-  client: "vbench" | "floor" | "bun-floor";
+  /** vbench, another vbench binary (`--vs-binary`), bench/floor-client.c (the machine's floor) or bench/floor-client.ts (the runtime's). */
+  client: "vbench" | "other" | "floor" | "bun-floor";
+  /** The other binary's path (client "other"); the simulator is always this build's. */
+  otherBinary: string | null;
   streams: number;
   tokensPerMessage: number;
   prompts: number;
@@ -207,7 +209,7 @@ function quietOnly(results: ScaleResult[]): string[] {
 /** Per client and mode (pinned or not), the range of each headline figure over several runs. */
 export function formatRanges(results: ScaleResult[]): string[] {
   const lines: string[] = [];
-  for (const client of ["vbench", "floor", "bun-floor"] as const) {
+  for (const client of ["vbench", "other", "floor", "bun-floor"] as const) {
     for (const pin of [false, true]) {
       const rs = results.filter((r) => r.spec.pin === pin && r.spec.client === client);
       if (rs.length === 0) continue;
@@ -215,7 +217,7 @@ export function formatRanges(results: ScaleResult[]): string[] {
       const own = rs.map((r) => r.client).filter((c): c is ClientDoc => c !== null);
       const ofOwn = (f: (c: ClientDoc) => number, digits = 2) => range(own.map(f), digits, false);
       lines.push(
-        `${{ vbench: "vbench", floor: "C floor client", "bun-floor": "Bun floor client" }[client]}, ${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire ${ERRORS.map(([name, f]) => `${name} ${of(f)} ms`).join(", ")}; ` +
+        `${{ vbench: "vbench", other: `vbench at ${rs[0]!.spec.otherBinary}`, floor: "C floor client", "bun-floor": "Bun floor client" }[client]}, ${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire ${ERRORS.map(([name, f]) => `${name} ${of(f)} ms`).join(", ")}; ` +
           `message receive lag p99 ${of((r) => r.comparison.messageReceiveLagMs.p99, 2, false)} ms, max ${of((r) => r.comparison.messageReceiveLagMs.max, 2, false)} ms; ` +
           (rs.every((r) => r.spec.rate === null) ? `first wave ${of((r) => r.firstWaveSendSpanMs, 1, false)} ms; ` : "") +
           (own.length && own.every((c) => c.read_stalls) ? `read callbacks over 1 ms ${ofOwn((c) => c.read_stalls!.over_1ms, 0)}, longest ${ofOwn((c) => c.read_stalls!.max_ms)} ms; ` : "") +

@@ -26,6 +26,7 @@
  *                 the least a client can do (one C thread, epoll, a stamp per read), so its error is the machine's floor
  * --client bun-floor  the same loop in Bun (bench/floor-client.ts: raw sockets, nothing else): the runtime's floor
  * --vs-floor      each round runs vbench, the C floor client and the Bun one on the same settings (interleaved)
+ * --vs-binary PATH  each round also runs that vbench binary (an older build) against this build's simulator
  * --keep     keep the capture and the results directory (printed)
  *
  * Prints client-minus-wire mean/p99 TTFT and p99 ITL, send lag, first-token
@@ -52,7 +53,7 @@ export function scaleSpec(args: Map<string, string>, pin = args.has("pin"), clie
   if (preset !== undefined && preset !== "4096" && preset !== "1024") throw new Error(`--preset is 1024 or 4096, not ${preset}`);
   const streams = Number(args.get("streams") ?? preset ?? 1024);
   const tokensPerMessage = Number(args.get("tokens-per-message") ?? (preset === "4096" ? 16 : 4));
-  if (!CLIENTS.includes(client)) throw new Error(`--client is ${CLIENTS.join(", ")}, not ${client}`);
+  if (!CLIENTS.includes(client) && !(client === "other" && args.has("vs-binary"))) throw new Error(`--client is ${CLIENTS.join(", ")}, not ${client}`);
   const outputTokens = Number(args.get("output-tokens") ?? 256);
   const ttftMs = Number(args.get("ttft-ms") ?? 50);
   const itlMs = Number(args.get("itl-ms") ?? 10);
@@ -69,6 +70,7 @@ export function scaleSpec(args: Map<string, string>, pin = args.has("pin"), clie
     pin,
     workers: args.has("workers") ? Number(args.get("workers")) : null,
     keep: args.has("keep"),
+    otherBinary: args.get("vs-binary") ?? null,
     rate: args.has("rate") ? Number(args.get("rate")) : args.has("steady") ? steadyRate(streams, outputTokens, ttftMs, itlMs) : null,
   };
 }
@@ -162,7 +164,8 @@ async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise
   const scenario = scaleScenario(spec);
   const config = await writeScenario(dir, scenario);
   const out = join(dir, "out");
-  const client = [...(spec.pin ? ["taskset", "-c", "1"] : []), BINARY, "run", "--config", config, "--base-url", baseUrl, "--output-dir", out];
+  const binary = spec.client === "other" ? spec.otherBinary! : BINARY;
+  const client = [...(spec.pin ? ["taskset", "-c", "1"] : []), binary, "run", "--config", config, "--base-url", baseUrl, "--output-dir", out];
   const env: Record<string, string> = { ...(process.env as Record<string, string>) };
   if (spec.workers !== null) env.VBENCH_WORKERS = String(spec.workers);
   const proc = Bun.spawn(client, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env });
@@ -183,7 +186,7 @@ async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise
     threadCpu,
     workers: spec.workers === null ? null : workerEvidence(doc, out, spec.workers, threadCpu),
     command:
-      `${spec.pin ? "taskset -c 1 " : ""}dist/vbench run --config scenario.json --base-url $SIM --output-dir out` +
+      `${spec.pin ? "taskset -c 1 " : ""}${spec.client === "other" ? binary : "dist/vbench"} run --config scenario.json --base-url $SIM --output-dir out` +
       `${spec.workers !== null ? ` (VBENCH_WORKERS=${spec.workers})` : ""}  # scenario.json: ${JSON.stringify(scenario)}`,
   };
 }
@@ -228,13 +231,14 @@ async function runFloorClient(spec: ScaleSpec, command: string[], baseUrl: strin
 
 export async function benchScaleWire(args = benchArgs()): Promise<(ScaleResult | string)[]> {
   const pins = args.has("both") ? [false, true] : [args.has("pin")];
-  const clients: ScaleSpec["client"][] = args.has("vs-floor") ? CLIENTS : [(args.get("client") ?? "vbench") as ScaleSpec["client"]];
+  const clients: ScaleSpec["client"][] = [...(args.has("vs-floor") ? CLIENTS : [(args.get("client") ?? "vbench") as ScaleSpec["client"]]), ...(args.has("vs-binary") ? (["other"] as const) : [])];
   const rounds = Number(args.get("rounds") ?? 1);
   const results: (ScaleResult | string)[] = [];
   for (let round = 1; round <= rounds; round++) {
     for (const [pin, client] of pins.flatMap((p) => clients.map((c) => [p, c] as const))) {
       const spec = scaleSpec(args, pin, client);
-      const who = client !== "vbench" ? `floor client (bench/floor-client.${client === "floor" ? "c" : "ts"})` : `vbench${spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : ""}`;
+      const workers = spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : "";
+      const who = client === "vbench" ? `vbench${workers}` : client === "other" ? `vbench at ${spec.otherBinary}${workers}` : `floor client (bench/floor-client.${client === "floor" ? "c" : "ts"})`;
       const title = `scale vs wire: ${who}, ${spec.streams} streams, ${spec.tokensPerMessage} tokens/message, ${pin ? "pinned (server CPU 0, client CPU 1)" : "unpinned"}${rounds > 1 ? `, round ${round} of ${rounds}` : ""}`;
       const r = await runScaleWire(spec);
       if (typeof r !== "string") r.round = round;
