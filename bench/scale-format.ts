@@ -2,6 +2,7 @@
 import { ms, signed, type ClientDoc } from "./_lib.ts";
 import type { Dist, ScaleComparison } from "./scale-compare.ts";
 import type { ThreadCpu } from "./scale-probe.ts";
+import { calibrationMisses, ITL_TOLERANCE_MS, TTFT_TOLERANCE_MS } from "../src/commands/calibrate-levels.ts";
 
 /** One run of bench/scale-wire.ts. */
 export interface ScaleSpec {
@@ -147,19 +148,21 @@ function formatTargets(r: ScaleResult): string {
   return `issue #17's bounds (${bounds}): ${misses.length === 0 ? "met" : `missed: ${misses.join(", ")}`}`;
 }
 
-/** `vbench calibrate`'s criterion for a level: every request matched, mean TTFT within 1 ms, mean message gap within 0.2 ms. */
+/** `vbench calibrate`'s criterion (its own calibrationMisses) for a run against the wire: what missed, named with its error. */
 export function calibrateMisses(r: ScaleResult): string[] {
   const x = r.comparison;
-  const misses = [["mean TTFT", ERRORS[0]![1](r), 1], ["mean ITL", x.clientItlMs.mean - x.wireItlMs.mean, 0.2]]
-    .filter(([, error, bound]) => !(Math.abs(error as number) <= (bound as number)))
-    .map(([name, error]) => `${name} ${signed(error as number, 3)} ms`);
-  if (r.failed > 0 || x.missing > 0) misses.push(`${r.failed} failed, ${x.missing} not seen on the wire`);
-  return misses;
+  const errors = { failed: r.failed, unmatched: x.missing, meanTtftErrorMs: ERRORS[0]![1](r), meanItlErrorMs: x.clientItlMs.mean - x.wireItlMs.mean };
+  const misses = calibrationMisses(errors);
+  return [
+    ...(misses.includes("mean TTFT") ? [`mean TTFT ${signed(errors.meanTtftErrorMs, 3)} ms`] : []),
+    ...(misses.includes("mean ITL") ? [`mean ITL ${signed(errors.meanItlErrorMs, 3)} ms`] : []),
+    ...(misses.includes("requests") ? [`${r.failed} failed, ${x.missing} not seen on the wire`] : []),
+  ];
 }
 
 function formatCalibrateCriterion(r: ScaleResult): string {
   const misses = calibrateMisses(r);
-  return `calibrate's criterion (mean TTFT within 1 ms, mean ITL within 0.2 ms of the wire): ${misses.length === 0 ? "within" : `outside: ${misses.join(", ")}`}`;
+  return `calibrate's criterion (mean TTFT within ${TTFT_TOLERANCE_MS} ms, mean ITL within ${ITL_TOLERANCE_MS} ms of the wire): ${misses.length === 0 ? "within" : `outside: ${misses.join(", ")}`}`;
 }
 
 const cpuPerMessageUs = (r: ScaleResult) => (r.clientCpuS * 1e6) / r.comparison.messages;

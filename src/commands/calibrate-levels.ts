@@ -13,6 +13,29 @@ export function calibrationLevels(maxStreams: number): number[] {
   return levels;
 }
 
+/** calibrate's criterion, by default: mean TTFT within this of the reference, ms. */
+export const TTFT_TOLERANCE_MS = 1;
+/** ... and mean ITL (every gap between token messages, pooled) within this, ms. */
+export const ITL_TOLERANCE_MS = 0.2;
+
+/** A level's errors against its reference, as calibrate's criterion reads them. */
+export interface LevelErrors {
+  failed: number;
+  /** Requests the reference did not see. */
+  unmatched: number;
+  meanTtftErrorMs: number;
+  meanItlErrorMs: number;
+}
+
+/** What missed calibrate's criterion (empty: the level is within): failures or unseen requests, mean TTFT, mean ITL. */
+export function calibrationMisses(e: LevelErrors, ttftToleranceMs = TTFT_TOLERANCE_MS, itlToleranceMs = ITL_TOLERANCE_MS): ("requests" | "mean TTFT" | "mean ITL")[] {
+  const misses: ("requests" | "mean TTFT" | "mean ITL")[] = [];
+  if (e.failed > 0 || e.unmatched > 0) misses.push("requests");
+  if (!(Math.abs(e.meanTtftErrorMs) <= ttftToleranceMs)) misses.push("mean TTFT");
+  if (!(Math.abs(e.meanItlErrorMs) <= itlToleranceMs)) misses.push("mean ITL");
+  return misses;
+}
+
 /** Refinement ends when the bracket is this narrow (a fraction of the ceiling), or after REFINE_LEVELS levels: one costs up to a minute at thousands of streams. */
 export const REFINE_TOLERANCE = 0.25;
 export const REFINE_LEVELS = 3;

@@ -27,7 +27,7 @@ import { wireAsTruth } from "../results/wire-capture.ts";
 import { checkCapture, startCapture } from "./calibrate-wire.ts";
 import { selfCommand, spawnMockProcess, type SpawnedMock } from "../mock/spawn.ts";
 import { loadRegistry } from "./load-registry.ts";
-import { calibrationLevels, walkLevels } from "./calibrate-levels.ts";
+import { calibrationLevels, calibrationMisses, ITL_TOLERANCE_MS, TTFT_TOLERANCE_MS, walkLevels } from "./calibrate-levels.ts";
 
 export interface CalibrateOptions {
   /** Largest stream count tried (levels are 16 × 4^k up to it, and it). Default 4096. */
@@ -110,8 +110,8 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
   const outputTokens = options.outputTokens ?? 256;
   const itlMs = options.itlMs ?? 10;
   const ttftMs = options.ttftMs ?? 50;
-  const ttftTol = options.ttftToleranceMs ?? 1;
-  const itlTol = options.itlToleranceMs ?? 0.2;
+  const ttftTol = options.ttftToleranceMs ?? TTFT_TOLERANCE_MS;
+  const itlTol = options.itlToleranceMs ?? ITL_TOLERANCE_MS;
   const levels = options.levels ?? calibrationLevels(options.maxStreams ?? 4096);
   const problems: string[] = [];
   if (!levels.every((n) => Number.isInteger(n) && n >= 1)) problems.push(`stream counts must be whole numbers ≥ 1, got ${levels.join(", ")}`);
@@ -141,7 +141,8 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
       await mock.stop();
     }
     if (!level) return null;
-    level.passed = level.failed === 0 && level.comparison.matched === level.completed && Math.abs(level.comparison.ttftErrorMs.mean) <= ttftTol && Math.abs(level.comparison.itlErrorMs) <= itlTol;
+    const c = level.comparison;
+    level.passed = calibrationMisses({ failed: level.failed, unmatched: level.completed - c.matched, meanTtftErrorMs: c.ttftErrorMs.mean, meanItlErrorMs: c.itlErrorMs }, ttftTol, itlTol).length === 0;
     result.levels.push(level);
     onLevel(level);
     return level.passed;
