@@ -12,6 +12,9 @@ import { readFileSync } from "node:fs";
 /** /proc/stat counts in USER_HZ, which the kernel fixes at 100 on x86 and arm64 whatever its tick rate (sysconf(_SC_CLK_TCK)). */
 const USER_HZ = 100;
 
+/** Steal worth naming beside a verdict, ms: one /proc/stat tick (10 ms), so any steal the kernel counted at all. */
+export const STEAL_WORTH_NAMING_MS = 1000 / USER_HZ;
+
 /** Steal time of each CPU since boot, in ms, indexed by CPU number; empty where /proc/stat cannot be read. */
 export function stealMsPerCpu(stat = readText("/proc/stat")): number[] {
   const perCpu: number[] = [];

@@ -8,6 +8,7 @@
  * verdicts rest on and which statistics had too few values to judge.
  * Deterministic: the same inputs give the same intervals.
  */
+import { STEAL_WORTH_NAMING_MS } from "../base/steal.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
 import { writeFileAtomic } from "../base/atomic-write.ts";
 import { formatJson } from "../results/result-docs.ts";
@@ -67,8 +68,7 @@ export function scenarioNotes(c: ScenarioComparison, opts: CompareOptions): stri
   if (used.has("tolerance")) notes.push("summary only, one run a side: no interval; a mean or median is called when its change alone exceeds the tolerance");
   const steal = (runs: LoadedRun[]) => runs.reduce((sum, r) => sum + (r.stealMs ?? 0), 0);
   const [sb, sc] = [steal(c.baselineRuns), steal(c.candidateRuns)];
-  // One /proc/stat tick is 10 ms: below it there was no steal to speak of.
-  if (Math.max(sb, sc) >= 10) {
+  if (Math.max(sb, sc) >= STEAL_WORTH_NAMING_MS) {
     notes.push(`steal time (the hypervisor running something else while the client's CPUs had work; vbench.client.steal_ms): baseline ${sb.toFixed(0)} ms, candidate ${sc.toFixed(0)} ms; every timing across it is late by it, so a change may be the machine's`);
   }
   return notes;

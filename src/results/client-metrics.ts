@@ -3,6 +3,7 @@
  * well the load generator kept its schedule, and whether its own lag makes the
  * run untrustworthy. They never change the vLLM-named numbers.
  */
+import { STEAL_WORTH_NAMING_MS } from "../base/steal.ts";
 import { computeStats, SeriesBuilder, unionPercentiles as union } from "./stats.ts";
 import { foundFreeSlot } from "./sweeps.ts";
 import type { RequestRecord } from "../base/request-types.ts";
@@ -96,9 +97,9 @@ export function clientExtras(
   // single worst pause (start-up JIT, one GC), which says nothing about the run.
   if (eventLoopLagMs.samples >= MIN_LOOP_SAMPLES) check("event-loop lag", eventLoopLagMs.p99);
   // Lateness is the client's or the machine's: a hypervisor that took the client's CPUs makes every
-  // client late, so the verdict says how much it took (one /proc/stat tick is 10 ms).
+  // client late, so the verdict says how much it took.
   const stealMs = client.stealMs ?? null;
-  if (reasons.length > 0 && stealMs !== null && stealMs >= 10) reasons.push(`the hypervisor took ${stealMs.toFixed(0)} ms of the client's CPUs during the run (steal)`);
+  if (reasons.length > 0 && stealMs !== null && stealMs >= STEAL_WORTH_NAMING_MS) reasons.push(`the hypervisor took ${stealMs.toFixed(0)} ms of the client's CPUs during the run (steal)`);
 
   // Achieved rate: requests dispatched / (last dispatch − t0). vLLM scales its
   // arrival offsets so the last one falls at exactly N/r after t0, so a perfect
