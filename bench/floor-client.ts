@@ -1,106 +1,173 @@
 /**
- * bench/floor-client.c's closed loop in Bun (raw `Bun.connect` sockets, one
- * thread, no parsing beyond counting token events and finding the chunked
- * terminator, stamps in preallocated arrays): the runtime's floor, between
- * the machine's (the C client) and vbench's. Its CPU and event-loop stall
- * probe come from vbench's own monitor (src/engine/client-monitor.ts). Same
- * arguments and output (with RATE, a setTimeout at the next due time):
+ * bench/floor-client.c's closed loop in Bun, one thread, stamps in
+ * preallocated arrays. Its CPU and event-loop stall probe come from vbench's
+ * own monitor (src/engine/client-monitor.ts). Same arguments and output (with
+ * RATE, a setTimeout at the next due time):
  *
- *   bun bench/floor-client.ts PORT STREAMS PROMPTS BODY OUT.jsonl [RATE]
+ *   bun bench/floor-client.ts PORT STREAMS PROMPTS BODY OUT.jsonl [RATE] [--pipeline]
+ *
+ * Two ways to carry a request, on the same loop:
+ * - raw (the runtime's floor, between the machine's, the C client, and
+ *   vbench's): `Bun.connect` sockets, no parsing beyond counting token events
+ *   and finding the chunked terminator;
+ * - --pipeline: vbench's own per-request path (src/engine/http.ts's client,
+ *   src/engine/request.ts's TimedRequest, the openai backend's parser), so the
+ *   rung between the Bun floor and vbench splits vbench's excess CPU into its
+ *   per-read pipeline and the engine around it (threads, release clocks, the
+ *   request producer, the record log).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Socket } from "bun";
 import { startClientMonitor, type ClientMonitor } from "../src/engine/client-monitor.ts";
+import { HttpClient, parseOrigin } from "../src/engine/http.ts";
+import { TimedRequest, sendTimed, type PreparedRequest } from "../src/engine/request.ts";
+import openai from "../plugins/backends/openai.ts";
 
-const [port, streams, prompts] = process.argv.slice(2, 5).map(Number) as [number, number, number];
-const body = readFileSync(process.argv[5]!);
-const outPath = process.argv[6]!;
+const args = process.argv.slice(2).filter((a) => a !== "--pipeline");
+const pipeline = process.argv.includes("--pipeline");
+const [port, streams, prompts] = args.slice(0, 3).map(Number) as [number, number, number];
+const body = readFileSync(args[3]!);
+const outPath = args[4]!;
 /** Between due times with RATE (steady arrivals); 0: every request due at once. */
-const intervalMs = process.argv[7] ? 1000 / Number(process.argv[7]) : 0;
+const intervalMs = args[5] ? 1000 / Number(args[5]) : 0;
 const MAX_STAMPS = 1024;
 const sentMs = new Float64Array(prompts);
 const stampMs = new Float64Array(prompts * MAX_STAMPS);
 const stampCount = new Int32Array(prompts);
-const TEXT = Buffer.from('"text":');
-const TERMINATOR = Buffer.from("\r\n0\r\n\r\n");
+const head = `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: ${body.length}\r\nx-request-id: `;
 let t0 = 0;
 
-interface Conn {
-  request: number; // in flight, -1 warm-up
-  tail: Buffer; // the last bytes read, for a terminator split across reads
+/** Sends request `index` (negative: a warm-up) on a free connection; `finished` is called when its response has ended. */
+interface Transport {
+  open(): Promise<void>;
+  send(index: number): void;
 }
 
-function send(socket: Socket<Conn>, index: number): void {
-  const head = `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nx-request-id: ${index < 0 ? "floor-warm" : "floor"}-${index}\r\nContent-Length: ${body.length}\r\n\r\n`;
-  socket.data.request = index;
-  socket.data.tail = Buffer.alloc(0);
-  if (index >= 0) sentMs[index] = performance.now() - t0;
-  socket.write(Buffer.concat([Buffer.from(head), body]));
+/** The runtime's floor: a raw socket per stream. */
+function rawTransport(finished: (index: number) => void): Transport {
+  const TEXT = Buffer.from('"text":');
+  const TERMINATOR = Buffer.from("\r\n0\r\n\r\n");
+  const tail = Buffer.from(`\r\n\r\n${body}`);
+  interface Conn {
+    request: number;
+    last: Buffer; // the last bytes read, for a terminator split across reads
+  }
+  const idle: Socket<Conn>[] = [];
+  return {
+    async open() {
+      for (let i = 0; i < streams; i++) {
+        const socket = await Bun.connect<Conn>({
+          hostname: "127.0.0.1",
+          port,
+          data: { request: 0, last: Buffer.alloc(0) },
+          socket: {
+            data(s, bytes) {
+              const at = performance.now() - t0;
+              const r = s.data.request;
+              if (r >= 0) for (let k = bytes.indexOf(TEXT); k >= 0 && stampCount[r]! < MAX_STAMPS; k = bytes.indexOf(TEXT, k + 7)) stampMs[r * MAX_STAMPS + stampCount[r]!++] = at;
+              const last = bytes.length >= 7 ? bytes.subarray(bytes.length - 7) : Buffer.concat([s.data.last, bytes]).subarray(-7);
+              s.data.last = Buffer.from(last);
+              if (!last.equals(TERMINATOR)) return;
+              idle.push(s);
+              finished(r);
+            },
+            error(_s, e) {
+              console.error(`floor-client: ${e.message}`);
+              process.exit(1);
+            },
+          },
+        });
+        socket.setNoDelay(true);
+        idle.push(socket);
+      }
+    },
+    send(index) {
+      const socket = idle.pop()!;
+      socket.data.request = index;
+      socket.data.last = Buffer.alloc(0);
+      if (index >= 0) sentMs[index] = performance.now() - t0;
+      socket.write(Buffer.concat([Buffer.from(`${head}${index < 0 ? "floor-warm" : "floor"}-${index}`), tail]));
+    },
+  };
+}
+
+/** vbench's own path per request: its HTTP client (kept-alive pool), TimedRequest and the openai parser. */
+function pipelineTransport(finished: (index: number) => void): Transport {
+  const client = new HttpClient();
+  const origin = parseOrigin(`http://127.0.0.1:${port}`);
+  const encoder = new TextEncoder();
+  // As vbench prepares it: the output length sizes the request's stamp array.
+  const requestedOutputTokens = Number((JSON.parse(body.toString()) as { max_tokens?: number }).max_tokens ?? 0);
+  const prepared: PreparedRequest = { head: encoder.encode(head), tail: encoder.encode(`\r\n\r\n${body}`), inputTokens: 0, requestedOutputTokens };
+  return {
+    // The pool opens a connection per warm-up request (all in flight at once) and keeps them.
+    open: async () => {},
+    send(index) {
+      const id = `${index < 0 ? "floor-warm" : "floor"}-${index}`;
+      const request = new TimedRequest(index, id, prepared, openai, t0, 0, 0, (_, record) => {
+        if (index >= 0) {
+          const n = Math.min(record.chunkAtMs.length, MAX_STAMPS);
+          stampMs.set(record.chunkAtMs.subarray(0, n), index * MAX_STAMPS);
+          stampCount[index] = n;
+          sentMs[index] = record.sentAtMs;
+        }
+        if (!record.success) {
+          console.error(`floor-client: ${id} failed: ${record.error?.message}`);
+          process.exit(1);
+        }
+        finished(index);
+      });
+      sendTimed(client, origin, request, t0);
+    },
+  };
 }
 
 let next = 0;
 let finished = 0;
 let warming = streams;
+let free = 0;
 const done = Promise.withResolvers<void>();
-const sockets: Socket<Conn>[] = [];
-
-const idle: Socket<Conn>[] = [];
 let releaseTimer: Timer | null = null;
+let monitor: ClientMonitor | null = null;
 
-/** Sends every request due while a connection is idle, then waits for the next due time. */
+const transport = (pipeline ? pipelineTransport : rawTransport)((index) => {
+  free++;
+  if (index < 0) {
+    if (--warming === 0) start();
+    return;
+  }
+  if (++finished === prompts) done.resolve();
+  else if (intervalMs > 0) releaseDue();
+  else if (next < prompts) {
+    free--;
+    transport.send(next++);
+  }
+});
+
+/** Sends every request due while a connection is free, then waits for the next due time. */
 function releaseDue(): void {
   if (releaseTimer) clearTimeout(releaseTimer);
   releaseTimer = null;
   const now = performance.now();
-  while (next < prompts && idle.length > 0 && t0 + next * intervalMs <= now) send(idle.pop()!, next++);
-  if (next < prompts && idle.length > 0) releaseTimer = setTimeout(releaseDue, t0 + next * intervalMs - now);
+  while (next < prompts && free > 0 && t0 + next * intervalMs <= now) {
+    free--;
+    transport.send(next++);
+  }
+  if (next < prompts && free > 0) releaseTimer = setTimeout(releaseDue, t0 + next * intervalMs - now);
 }
-
-let monitor: ClientMonitor | null = null;
 
 function start(): void {
   monitor = startClientMonitor();
   t0 = performance.now();
-  if (intervalMs > 0) {
-    idle.push(...sockets.toReversed());
-    return releaseDue();
+  if (intervalMs > 0) return releaseDue();
+  while (free > 0 && next < prompts) {
+    free--;
+    transport.send(next++);
   }
-  for (const s of sockets) if (next < prompts) send(s, next++);
 }
 
-for (let i = 0; i < streams; i++) {
-  const socket = await Bun.connect<Conn>({
-    hostname: "127.0.0.1",
-    port,
-    data: { request: -1, tail: Buffer.alloc(0) },
-    socket: {
-      data(s, bytes) {
-        const at = performance.now() - t0;
-        const r = s.data.request;
-        if (r >= 0) for (let k = bytes.indexOf(TEXT); k >= 0 && stampCount[r]! < MAX_STAMPS; k = bytes.indexOf(TEXT, k + 7)) stampMs[r * MAX_STAMPS + stampCount[r]!++] = at;
-        const last = bytes.length >= 7 ? bytes.subarray(bytes.length - 7) : Buffer.concat([s.data.tail, bytes]).subarray(-7);
-        s.data.tail = Buffer.from(last);
-        if (!last.equals(TERMINATOR)) return;
-        if (r < 0) {
-          if (--warming === 0) start();
-          return;
-        }
-        if (++finished === prompts) done.resolve();
-        else if (intervalMs > 0) {
-          idle.push(s);
-          releaseDue();
-        } else if (next < prompts) send(s, next++);
-      },
-      error(_s, e) {
-        console.error(`floor-client: ${e.message}`);
-        process.exit(1);
-      },
-    },
-  });
-  socket.setNoDelay(true);
-  sockets.push(socket);
-}
-for (const s of sockets) send(s, -1);
+await transport.open();
+for (let i = 1; i <= streams; i++) transport.send(-i);
 await done.promise;
 const { eventLoopLagMs, clientCpuS } = monitor!.stop();
 const epochT0 = Date.now() - performance.now() + t0;
@@ -111,5 +178,4 @@ for (let r = 0; r < prompts; r++) {
 }
 writeFileSync(outPath, lines.join("\n") + "\n");
 console.log(JSON.stringify({ cpu_s: clientCpuS, involuntary_switches: NaN, probe_late_ms: Array.from(eventLoopLagMs) }));
-for (const s of sockets) s.end();
 process.exit(0);

@@ -7,7 +7,7 @@ import { calibrationMisses, ITL_TOLERANCE_MS, TTFT_TOLERANCE_MS } from "../src/c
 /** One run of bench/scale-wire.ts. */
 export interface ScaleSpec {
   /** vbench, another vbench binary (`--vs-binary`), bench/floor-client.c (the machine's floor) or bench/floor-client.ts (the runtime's). */
-  client: "vbench" | "other" | "floor" | "bun-floor";
+  client: "vbench" | "other" | "floor" | "bun-floor" | "bun-pipeline";
   /** The other binary's path (client "other"); the simulator is always this build's. */
   otherBinary: string | null;
   streams: number;
@@ -212,7 +212,7 @@ function quietOnly(results: ScaleResult[]): string[] {
 /** Per client and mode (pinned or not), the range of each headline figure over several runs. */
 export function formatRanges(results: ScaleResult[]): string[] {
   const lines: string[] = [];
-  for (const client of ["vbench", "other", "floor", "bun-floor"] as const) {
+  for (const client of ["vbench", "other", "floor", "bun-floor", "bun-pipeline"] as const) {
     for (const pin of [false, true]) {
       const rs = results.filter((r) => r.spec.pin === pin && r.spec.client === client);
       if (rs.length === 0) continue;
@@ -220,7 +220,7 @@ export function formatRanges(results: ScaleResult[]): string[] {
       const own = rs.map((r) => r.client).filter((c): c is ClientDoc => c !== null);
       const ofOwn = (f: (c: ClientDoc) => number, digits = 2) => range(own.map(f), digits, false);
       lines.push(
-        `${{ vbench: "vbench", other: `vbench at ${rs[0]!.spec.otherBinary}`, floor: "C floor client", "bun-floor": "Bun floor client" }[client]}, ${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire ${ERRORS.map(([name, f]) => `${name} ${of(f)} ms`).join(", ")}; ` +
+        `${{ vbench: "vbench", other: `vbench at ${rs[0]!.spec.otherBinary}`, floor: "C floor client", "bun-floor": "Bun floor client", "bun-pipeline": "Bun floor loop with vbench's pipeline" }[client]}, ${pin ? "pinned" : "unpinned"} (${rs.length} runs): client − wire ${ERRORS.map(([name, f]) => `${name} ${of(f)} ms`).join(", ")}; ` +
           `message receive lag p99 ${of((r) => r.comparison.messageReceiveLagMs.p99, 2, false)} ms, max ${of((r) => r.comparison.messageReceiveLagMs.max, 2, false)} ms; ` +
           (rs.every((r) => r.spec.rate === null) ? `first wave ${of((r) => r.firstWaveSendSpanMs, 1, false)} ms; ` : "") +
           (own.length && own.every((c) => c.read_stalls) ? `read callbacks over 1 ms ${ofOwn((c) => c.read_stalls!.over_1ms, 0)}, longest ${ofOwn((c) => c.read_stalls!.max_ms)} ms; ` : "") +

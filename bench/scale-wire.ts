@@ -25,7 +25,9 @@
  * --client floor  run bench/floor-client.c instead of vbench (compiled with cc): the same closed loop done with
  *                 the least a client can do (one C thread, epoll, a stamp per read), so its error is the machine's floor
  * --client bun-floor  the same loop in Bun (bench/floor-client.ts: raw sockets, nothing else): the runtime's floor
- * --vs-floor      each round runs vbench, the C floor client and the Bun one on the same settings (interleaved)
+ * --client bun-pipeline  the Bun floor's loop carrying each request through vbench's own HTTP client, TimedRequest
+ *                 and openai parser (floor-client.ts --pipeline): vbench's per-read path without its engine
+ * --vs-floor      each round runs vbench, the C floor client, the Bun one and the Bun pipeline on the same settings (interleaved)
  * --vs-binary PATH  each round also runs that vbench binary (an older build) against this build's simulator
  * --keep     keep the capture and the results directory (printed)
  *
@@ -46,7 +48,7 @@ import { compareAtScale, dist, scaleRecordFromLine } from "./scale-compare.ts";
 import { formatRanges, formatScale, type ScaleResult, type ScaleSpec } from "./scale-format.ts";
 import { sampleThreads, workerEvidence } from "./scale-probe.ts";
 
-const CLIENTS: ScaleSpec["client"][] = ["vbench", "floor", "bun-floor"];
+const CLIENTS: ScaleSpec["client"][] = ["vbench", "floor", "bun-floor", "bun-pipeline"];
 
 export function scaleSpec(args: Map<string, string>, pin = args.has("pin"), client = (args.get("client") ?? "vbench") as ScaleSpec["client"]): ScaleSpec {
   const preset = args.get("preset");
@@ -80,7 +82,7 @@ export async function runScaleWire(spec: ScaleSpec): Promise<ScaleResult | strin
   requireBinary();
   if (spec.pin && navigator.hardwareConcurrency < 2) return "--pin needs 2 CPUs (server on CPU 0, client on CPU 1)";
   if (spec.pin && !Bun.which("taskset")) return "--pin needs taskset (util-linux)";
-  const floor = spec.client === "floor" ? buildFloorClient() : spec.client === "bun-floor" ? BUN_FLOOR : null;
+  const floor = spec.client === "floor" ? buildFloorClient() : spec.client === "bun-floor" ? BUN_FLOOR : spec.client === "bun-pipeline" ? BUN_PIPELINE : null;
   if (typeof floor === "string") return floor;
   // Pinned, this process (its thread sampler, its pipes) stays off the client's CPU too.
   const ownCpus = spec.pin ? setOwnCpus("0") : null;
@@ -193,6 +195,7 @@ async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise
 
 /** The Bun floor client's command (bench/floor-client.ts). */
 export const BUN_FLOOR = [process.execPath, join(REPO, "bench/floor-client.ts")];
+export const BUN_PIPELINE = [...BUN_FLOOR, "--pipeline"];
 
 /** Compiles bench/floor-client.c (once per source change) and returns its command, or why it cannot. */
 export function buildFloorClient(): string[] | string {
@@ -225,7 +228,7 @@ async function runFloorClient(spec: ScaleSpec, command: string[], baseUrl: strin
     involuntarySwitches: said.involuntary_switches ?? (usage ? usage.contextSwitches.involuntary : NaN),
     threadCpu: [],
     workers: null,
-    command: `${spec.pin ? "taskset -c 1 " : ""}${spec.client === "floor" ? "floor-client" : "bun bench/floor-client.ts"} $PORT ${spec.streams} ${spec.prompts} body.json out.jsonl${spec.rate === null ? "" : ` ${spec.rate}`}  # ${spec.client === "floor" ? "cc -O2 bench/floor-client.c; " : ""}body.json: ${JSON.stringify({ ...body, prompt: `(${spec.inputTokens} words)` })}`,
+    command: `${spec.pin ? "taskset -c 1 " : ""}${spec.client === "floor" ? "floor-client" : `bun bench/floor-client.ts${spec.client === "bun-pipeline" ? " --pipeline" : ""}`} $PORT ${spec.streams} ${spec.prompts} body.json out.jsonl${spec.rate === null ? "" : ` ${spec.rate}`}  # ${spec.client === "floor" ? "cc -O2 bench/floor-client.c; " : ""}body.json: ${JSON.stringify({ ...body, prompt: `(${spec.inputTokens} words)` })}`,
   };
 }
 
@@ -238,7 +241,7 @@ export async function benchScaleWire(args = benchArgs()): Promise<(ScaleResult |
     for (const [pin, client] of pins.flatMap((p) => clients.map((c) => [p, c] as const))) {
       const spec = scaleSpec(args, pin, client);
       const workers = spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : "";
-      const who = client === "vbench" ? `vbench${workers}` : client === "other" ? `vbench at ${spec.otherBinary}${workers}` : `floor client (bench/floor-client.${client === "floor" ? "c" : "ts"})`;
+      const who = client === "vbench" ? `vbench${workers}` : client === "other" ? `vbench at ${spec.otherBinary}${workers}` : `floor client (bench/floor-client.${client === "floor" ? "c" : client === "bun-pipeline" ? "ts --pipeline" : "ts"})`;
       const title = `scale vs wire: ${who}, ${spec.streams} streams, ${spec.tokensPerMessage} tokens/message, ${pin ? "pinned (server CPU 0, client CPU 1)" : "unpinned"}${rounds > 1 ? `, round ${round} of ${rounds}` : ""}`;
       const r = await runScaleWire(spec);
       if (typeof r !== "string") r.round = round;

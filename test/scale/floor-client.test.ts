@@ -1,14 +1,15 @@
 /**
- * The floor clients of bench/scale-wire.ts (bench/floor-client.c and
- * bench/floor-client.ts) are measuring instruments: they must run the same
- * closed loop vbench runs and write records scale-compare.ts reads. Run here
+ * The floor clients of bench/scale-wire.ts (bench/floor-client.c, and
+ * bench/floor-client.ts raw and with vbench's pipeline) are measuring
+ * instruments: they must run the same closed loop vbench runs and write
+ * records scale-compare.ts reads. Run here
  * against the simulator on 127.0.0.1 (correctness only; their timing is
  * what the bench reports).
  */
 import { expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUN_FLOOR, buildFloorClient } from "../../bench/scale-wire.ts";
+import { BUN_FLOOR, BUN_PIPELINE, buildFloorClient } from "../../bench/scale-wire.ts";
 import { scaleRecordFromLine } from "../../bench/scale-compare.ts";
 import { peakOverlap } from "../../src/results/sweeps.ts";
 import { sharedDir, sharedMock } from "../helpers/vbench.ts";
@@ -34,6 +35,7 @@ async function runFloor(command: string[], name: string, rate?: number) {
 for (const [name, command] of [
   ["floor-client.c", () => buildFloorClient()],
   ["floor-client.ts", () => BUN_FLOOR],
+  ["floor-client.ts --pipeline", () => BUN_PIPELINE],
 ] as const) {
   test(`${name}: every request once, a stamp per token message, at most ${STREAMS} in flight`, async () => {
     const cmd = command();
