@@ -11,11 +11,12 @@
  *                 3 rounds of compare-noise instead of 10
  * --skip-compare  leave out compare-noise.ts (`compare` on A/A pairs and on a 30% TTFT change; 3–4 minutes for 10 rounds)
  * --skip-scale-wire  leave out scale-wire.ts (1024 streams against a tcpdump capture, unpinned then pinned, vbench and
- *                 the two floor clients; about 80 s; skipped with a message when tcpdump cannot capture)
+ *                 the three floor clients: C, Bun, Bun with vbench's pipeline; about 110 s; skipped with a message
+ *                 when tcpdump cannot capture)
  * (preemption.ts, who takes the read loop's CPU under perf sched, ~15 s, always runs; skipped without perf)
  * The schedule at 1000 req/s runs a second time beside bench/floor.ts (the machine's own wake-up lag).
  * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
- * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts, timer-wake.ts. VBENCH_BINARY=path measures
+ * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts, timer-wake.ts, release-wake.ts. VBENCH_BINARY=path measures
  * another build.
  */
 import { BINARY, benchArgs, machineLoad, REPO } from "./_lib.ts";
@@ -63,6 +64,8 @@ await benchSchedule(new Map([["rates", "1000"], ["floor", "true"]]));
 if (!args.has("skip-scale-wire")) await benchScaleWire(new Map([["both", "true"], ["vs-floor", "true"]]));
 // The machine's and the runtime's own timer floor under the event-loop probe (~45 s).
 ownProcess("timer-wake.ts");
+// What a release wake costs vbench's clock and the thread it wakes, against the same hop in C (~15 s).
+ownProcess("release-wake.ts");
 {
   const skipped = await benchPreemption(new Map());
   if (skipped) console.log(`\n## preemption of the main thread: skipped (${skipped})`);
