@@ -4,7 +4,7 @@
  * own monitor (src/engine/client-monitor.ts). Same arguments and output (with
  * RATE, a setTimeout at the next due time):
  *
- *   bun bench/floor-client.ts PORT STREAMS PROMPTS BODY OUT.jsonl [RATE] [--pipeline]
+ *   bun bench/floor-client.ts PORT STREAMS PROMPTS BODY OUT.jsonl [RATE] [--pipeline] [--release-clock]
  *
  * Two ways to carry a request, on the same loop:
  * - raw (the runtime's floor, between the machine's, the C client, and
@@ -15,6 +15,12 @@
  *   rung between the Bun floor and vbench splits vbench's excess CPU into its
  *   per-read pipeline and the engine around it (threads, release clocks, the
  *   request producer, the record log).
+ *
+ * With RATE, releases are timed by setTimeout, which Bun fires on whole
+ * milliseconds (a release goes out up to ~1 ms late); --release-clock times
+ * them as vbench does instead: its release clock thread
+ * (src/engine/release-clock.ts) wakes this thread EARLY_MS ahead of each, and
+ * it spins the rest, so the rung pays for sub-millisecond releases too.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Socket } from "bun";
@@ -22,14 +28,17 @@ import { startClientMonitor, type ClientMonitor } from "../src/engine/client-mon
 import { HttpClient, parseOrigin } from "../src/engine/http.ts";
 import { TimedRequest, sendTimed, type PreparedRequest } from "../src/engine/request.ts";
 import openai from "../plugins/backends/openai.ts";
+import { createReleaseClock } from "../src/engine/release-clock.ts";
+import { runSchedule } from "../src/engine/schedule.ts";
 
-const args = process.argv.slice(2).filter((a) => a !== "--pipeline");
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const pipeline = process.argv.includes("--pipeline");
 const [port, streams, prompts] = args.slice(0, 3).map(Number) as [number, number, number];
 const body = readFileSync(args[3]!);
 const outPath = args[4]!;
 /** Between due times with RATE (steady arrivals); 0: every request due at once. */
 const intervalMs = args[5] ? 1000 / Number(args[5]) : 0;
+const releaseClock = process.argv.includes("--release-clock") && intervalMs > 0 ? await createReleaseClock() : null;
 const MAX_STAMPS = 1024;
 const sentMs = new Float64Array(prompts);
 const stampMs = new Float64Array(prompts * MAX_STAMPS);
@@ -137,28 +146,56 @@ const transport = (pipeline ? pipelineTransport : rawTransport)((index) => {
     return;
   }
   if (++finished === prompts) done.resolve();
-  else if (intervalMs > 0) releaseDue();
+  else if (intervalMs > 0) releaseClock ? sendWoken() : releaseDue();
   else if (next < prompts) {
     free--;
     transport.send(next++);
   }
 });
 
+/** When request i is due (RATE alone: i / RATE after t0). */
+let dueAt = (i: number): number => t0 + i * intervalMs;
+
 /** Sends every request due while a connection is free, then waits for the next due time. */
 function releaseDue(): void {
   if (releaseTimer) clearTimeout(releaseTimer);
   releaseTimer = null;
   const now = performance.now();
-  while (next < prompts && free > 0 && t0 + next * intervalMs <= now) {
+  while (next < prompts && free > 0 && dueAt(next) <= now) {
     free--;
     transport.send(next++);
   }
-  if (next < prompts && free > 0) releaseTimer = setTimeout(releaseDue, t0 + next * intervalMs - now);
+  if (next < prompts && free > 0) releaseTimer = setTimeout(releaseDue, dueAt(next) - now);
+}
+
+/** The highest release the clock has announced: due within EARLY_MS of its wake, or already. */
+let wokenThrough = -1;
+
+/** The release clock's wake: requests up to `last` are due within EARLY_MS. */
+function onWake(last: number): void {
+  if (last > wokenThrough) wokenThrough = last;
+  sendWoken();
+}
+
+/** Sends each announced request at its due time (spinning the last EARLY_MS) while a connection is free; a freed one sends the rest. */
+function sendWoken(): void {
+  while (next <= wokenThrough && free > 0) {
+    const due = dueAt(next);
+    while (performance.now() < due) {}
+    free--;
+    transport.send(next++);
+  }
 }
 
 function start(): void {
   monitor = startClientMonitor();
   t0 = performance.now();
+  if (releaseClock) {
+    // vbench's steady schedule (request i at (i + 1) / RATE), walked by the clock and by dueAt alike.
+    const schedule = runSchedule({ count: prompts, rateRps: 1000 / intervalMs, burstiness: Infinity, rampUp: null, seed: 0 });
+    dueAt = (i) => t0 + schedule.at(i);
+    return releaseClock.start(schedule.spec, t0, onWake);
+  }
   if (intervalMs > 0) return releaseDue();
   while (free > 0 && next < prompts) {
     free--;
@@ -178,4 +215,5 @@ for (let r = 0; r < prompts; r++) {
 }
 writeFileSync(outPath, lines.join("\n") + "\n");
 console.log(JSON.stringify({ cpu_s: clientCpuS, involuntary_switches: NaN, probe_late_ms: Array.from(eventLoopLagMs) }));
+releaseClock?.stop();
 process.exit(0);

@@ -26,7 +26,8 @@
  *                 the least a client can do (one C thread, epoll, a stamp per read), so its error is the machine's floor
  * --client bun-floor  the same loop in Bun (bench/floor-client.ts: raw sockets, nothing else): the runtime's floor
  * --client bun-pipeline  the Bun floor's loop carrying each request through vbench's own HTTP client, TimedRequest
- *                 and openai parser (floor-client.ts --pipeline): vbench's per-read path without its engine
+ *                 and openai parser, steady releases timed by vbench's release clock (floor-client.ts --pipeline
+ *                 --release-clock): vbench's per-request path on one thread, without the rest of its engine
  * --vs-floor      each round runs vbench, the C floor client, the Bun one and the Bun pipeline on the same settings (interleaved)
  * --vs-binary PATH  each round also runs that vbench binary (an older build) against this build's simulator
  * --keep     keep the capture and the results directory (printed)
@@ -195,7 +196,8 @@ async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise
 
 /** The Bun floor client's command (bench/floor-client.ts). */
 export const BUN_FLOOR = [process.execPath, join(REPO, "bench/floor-client.ts")];
-export const BUN_PIPELINE = [...BUN_FLOOR, "--pipeline"];
+/** vbench's per-request path on the Bun floor's loop, its steady releases timed by vbench's release clock. */
+export const BUN_PIPELINE = [...BUN_FLOOR, "--pipeline", "--release-clock"];
 
 /** Compiles bench/floor-client.c (once per source change) and returns its command, or why it cannot. */
 export function buildFloorClient(): string[] | string {
@@ -228,7 +230,7 @@ async function runFloorClient(spec: ScaleSpec, command: string[], baseUrl: strin
     involuntarySwitches: said.involuntary_switches ?? (usage ? usage.contextSwitches.involuntary : NaN),
     threadCpu: [],
     workers: null,
-    command: `${spec.pin ? "taskset -c 1 " : ""}${spec.client === "floor" ? "floor-client" : `bun bench/floor-client.ts${spec.client === "bun-pipeline" ? " --pipeline" : ""}`} $PORT ${spec.streams} ${spec.prompts} body.json out.jsonl${spec.rate === null ? "" : ` ${spec.rate}`}  # ${spec.client === "floor" ? "cc -O2 bench/floor-client.c; " : ""}body.json: ${JSON.stringify({ ...body, prompt: `(${spec.inputTokens} words)` })}`,
+    command: `${spec.pin ? "taskset -c 1 " : ""}${spec.client === "floor" ? "floor-client" : `bun bench/floor-client.ts${spec.client === "bun-pipeline" ? " --pipeline --release-clock" : ""}`} $PORT ${spec.streams} ${spec.prompts} body.json out.jsonl${spec.rate === null ? "" : ` ${spec.rate}`}  # ${spec.client === "floor" ? "cc -O2 bench/floor-client.c; " : ""}body.json: ${JSON.stringify({ ...body, prompt: `(${spec.inputTokens} words)` })}`,
   };
 }
 
@@ -241,7 +243,7 @@ export async function benchScaleWire(args = benchArgs()): Promise<(ScaleResult |
     for (const [pin, client] of pins.flatMap((p) => clients.map((c) => [p, c] as const))) {
       const spec = scaleSpec(args, pin, client);
       const workers = spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : "";
-      const who = client === "vbench" ? `vbench${workers}` : client === "other" ? `vbench at ${spec.otherBinary}${workers}` : `floor client (bench/floor-client.${client === "floor" ? "c" : client === "bun-pipeline" ? "ts --pipeline" : "ts"})`;
+      const who = client === "vbench" ? `vbench${workers}` : client === "other" ? `vbench at ${spec.otherBinary}${workers}` : `floor client (bench/floor-client.${client === "floor" ? "c" : client === "bun-pipeline" ? "ts --pipeline --release-clock" : "ts"})`;
       const title = `scale vs wire: ${who}, ${spec.streams} streams, ${spec.tokensPerMessage} tokens/message, ${pin ? "pinned (server CPU 0, client CPU 1)" : "unpinned"}${rounds > 1 ? `, round ${round} of ${rounds}` : ""}`;
       const r = await runScaleWire(spec);
       if (typeof r !== "string") r.round = round;

@@ -1,6 +1,6 @@
 /**
  * The floor clients of bench/scale-wire.ts (bench/floor-client.c, and
- * bench/floor-client.ts raw and with vbench's pipeline) are measuring
+ * bench/floor-client.ts raw and with vbench's pipeline and release clock) are measuring
  * instruments: they must run the same closed loop vbench runs and write
  * records scale-compare.ts reads. Run here
  * against the simulator on 127.0.0.1 (correctness only; their timing is
@@ -35,7 +35,7 @@ async function runFloor(command: string[], name: string, rate?: number) {
 for (const [name, command] of [
   ["floor-client.c", () => buildFloorClient()],
   ["floor-client.ts", () => BUN_FLOOR],
-  ["floor-client.ts --pipeline", () => BUN_PIPELINE],
+  ["floor-client.ts --pipeline --release-clock", () => BUN_PIPELINE],
 ] as const) {
   test(`${name}: every request once, a stamp per token message, at most ${STREAMS} in flight`, async () => {
     const cmd = command();
