@@ -1,10 +1,9 @@
 /**
  * The floor clients of bench/scale-wire.ts (bench/floor-client.c, and
- * bench/floor-client.ts raw and with vbench's pipeline and release clock) are measuring
- * instruments: they must run the same closed loop vbench runs and write
- * records scale-compare.ts reads. Run here
- * against the simulator on 127.0.0.1 (correctness only; their timing is
- * what the bench reports).
+ * bench/floor-client.ts raw and with vbench's pipeline and release clock)
+ * are measuring instruments: they must run the same closed loop vbench runs
+ * and write records scale-compare.ts reads. Run here against the simulator
+ * on 127.0.0.1 (correctness only; their timing is what the bench reports).
  */
 import { expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
