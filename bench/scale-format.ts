@@ -6,7 +6,10 @@ import { calibrationMisses, ITL_TOLERANCE_MS, TTFT_TOLERANCE_MS } from "../src/c
 
 /** One run of bench/scale-wire.ts. */
 export interface ScaleSpec {
-  /** vbench, another vbench binary (`--vs-binary`), bench/floor-client.c (the machine's floor) or bench/floor-client.ts (the runtime's). */
+  /**
+   * vbench, another vbench binary (`--vs-binary`), bench/floor-client.c (the machine's floor), bench/floor-client.ts (the
+   * runtime's) or floor-client.ts --pipeline --release-clock (vbench's per-request path on one thread).
+   */
   client: "vbench" | "other" | "floor" | "bun-floor" | "bun-pipeline";
   /** The other binary's path (client "other"); the simulator is always this build's. */
   otherBinary: string | null;

@@ -198,6 +198,8 @@ async function runVbench(spec: ScaleSpec, baseUrl: string, dir: string): Promise
 export const BUN_FLOOR = [process.execPath, join(REPO, "bench/floor-client.ts")];
 /** vbench's per-request path on the Bun floor's loop, its steady releases timed by vbench's release clock. */
 export const BUN_PIPELINE = [...BUN_FLOOR, "--pipeline", "--release-clock"];
+/** Each floor client as a command line names it. */
+const FLOOR_COMMAND = { floor: "floor-client", "bun-floor": "bun bench/floor-client.ts", "bun-pipeline": "bun bench/floor-client.ts --pipeline --release-clock" } as const;
 
 /** Compiles bench/floor-client.c (once per source change) and returns its command, or why it cannot. */
 export function buildFloorClient(): string[] | string {
@@ -230,7 +232,7 @@ async function runFloorClient(spec: ScaleSpec, command: string[], baseUrl: strin
     involuntarySwitches: said.involuntary_switches ?? (usage ? usage.contextSwitches.involuntary : NaN),
     threadCpu: [],
     workers: null,
-    command: `${spec.pin ? "taskset -c 1 " : ""}${spec.client === "floor" ? "floor-client" : `bun bench/floor-client.ts${spec.client === "bun-pipeline" ? " --pipeline --release-clock" : ""}`} $PORT ${spec.streams} ${spec.prompts} body.json out.jsonl${spec.rate === null ? "" : ` ${spec.rate}`}  # ${spec.client === "floor" ? "cc -O2 bench/floor-client.c; " : ""}body.json: ${JSON.stringify({ ...body, prompt: `(${spec.inputTokens} words)` })}`,
+    command: `${spec.pin ? "taskset -c 1 " : ""}${FLOOR_COMMAND[spec.client as keyof typeof FLOOR_COMMAND]} $PORT ${spec.streams} ${spec.prompts} body.json out.jsonl${spec.rate === null ? "" : ` ${spec.rate}`}  # ${spec.client === "floor" ? "cc -O2 bench/floor-client.c; " : ""}body.json: ${JSON.stringify({ ...body, prompt: `(${spec.inputTokens} words)` })}`,
   };
 }
 
@@ -243,7 +245,7 @@ export async function benchScaleWire(args = benchArgs()): Promise<(ScaleResult |
     for (const [pin, client] of pins.flatMap((p) => clients.map((c) => [p, c] as const))) {
       const spec = scaleSpec(args, pin, client);
       const workers = spec.workers !== null ? `, VBENCH_WORKERS=${spec.workers}` : "";
-      const who = client === "vbench" ? `vbench${workers}` : client === "other" ? `vbench at ${spec.otherBinary}${workers}` : `floor client (bench/floor-client.${client === "floor" ? "c" : client === "bun-pipeline" ? "ts --pipeline --release-clock" : "ts"})`;
+      const who = client === "vbench" ? `vbench${workers}` : client === "other" ? `vbench at ${spec.otherBinary}${workers}` : `floor client (${client === "floor" ? "bench/floor-client.c" : FLOOR_COMMAND[client].slice("bun ".length)})`;
       const title = `scale vs wire: ${who}, ${spec.streams} streams, ${spec.tokensPerMessage} tokens/message, ${pin ? "pinned (server CPU 0, client CPU 1)" : "unpinned"}${rounds > 1 ? `, round ${round} of ${rounds}` : ""}`;
       const r = await runScaleWire(spec);
       if (typeof r !== "string") r.round = round;
