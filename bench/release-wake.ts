@@ -17,11 +17,12 @@
  * rest of the process used (the main thread waiting, the JIT, the collector)
  * is printed beside it. Needs cc for the C case.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createReleaseClock } from "../src/engine/release-clock.ts";
 import { runSchedule } from "../src/engine/schedule.ts";
 import { benchArgs, buildCHelper, machineLoad, REPO, report } from "./_lib.ts";
+import { threadCpuUs } from "./scale-probe.ts";
 
 export interface WakeCost {
   wakes: number;
@@ -45,10 +46,10 @@ export async function vbenchWakeCost(rate: number, count: number): Promise<WakeC
   const { tid: receiverTid } = await ready;
   const result = said() as Promise<{ wakes: number; repeats: number; receiverUs: number }>;
   const schedule = runSchedule({ count, rateRps: rate, burstiness: Infinity, rampUp: null, seed: 0 });
-  const before = threadCpuUs();
+  const before = threadsCpuUs();
   clock.startPorts(schedule.spec, performance.timeOrigin + performance.now() + 20, [port1]);
   const { wakes, repeats, receiverUs } = await result;
-  const after = threadCpuUs();
+  const after = threadsCpuUs();
   clock.stop();
   await receiver.terminate();
   const used = [...after].map(([tid, us]) => [tid, us - (before.get(tid) ?? 0)] as const).filter(([tid]) => tid !== receiverTid);
@@ -57,14 +58,12 @@ export async function vbenchWakeCost(rate: number, count: number): Promise<WakeC
   return { wakes, repeats, receiverUs, clockUs: clockUsed / wakes, restUs: rest / wakes };
 }
 
-/** Each thread of this process: its CPU so far in µs (utime + stime, clock ticks of 10 ms). */
-function threadCpuUs(): Map<number, number> {
+/** Each thread of this process: its CPU so far in µs. */
+function threadsCpuUs(): Map<number, number> {
   const out = new Map<number, number>();
   for (const tid of readdirSync("/proc/self/task")) {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(Number(tid), (Number(fields[14 - 3]) + Number(fields[15 - 3])) * 10_000);
+      out.set(Number(tid), threadCpuUs(`/proc/self/task/${tid}/stat`));
     } catch {
       // The thread ended between the listing and the read.
     }

@@ -16,6 +16,19 @@ export interface ThreadCpu {
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
+/** A thread's name and CPU so far (utime + stime, in clock ticks of 1/TICKS_PER_S s) from the text of its /proc stat file. */
+export function threadStat(stat: string): { name: string; ticks: number } {
+  const close = stat.lastIndexOf(")");
+  const fields = stat.slice(close + 2).split(" ");
+  // Fields after the name start at field 3 (state): utime is field 14, stime 15.
+  return { name: stat.slice(stat.indexOf("(") + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/** A thread's CPU so far in µs, from its /proc stat file (e.g. /proc/thread-self/stat). */
+export function threadCpuUs(statPath: string): number {
+  return (threadStat(readFileSync(statPath, "utf8")).ticks * 1e6) / TICKS_PER_S;
+}
+
 /** Sample /proc/<pid>/task (and its child processes') every 250 ms; stop() returns CPU per thread name (the last sample: up to 250 ms missing). */
 export function sampleThreads(pid: number): { stop(): ThreadCpu[] } {
   const seen = new Map<string, { name: string; ticks: number; tid: number }>();
@@ -29,12 +42,8 @@ export function sampleThreads(pid: number): { stop(): ThreadCpu[] } {
     }
     for (const tid of tids) {
       try {
-        const stat = readFileSync(`/proc/${p}/task/${tid}/stat`, "utf8");
-        const close = stat.lastIndexOf(")");
-        const name = prefix + stat.slice(stat.indexOf("(") + 1, close);
-        const fields = stat.slice(close + 2).split(" ");
-        // Fields after the name start at field 3 (state): utime is field 14, stime 15.
-        seen.set(`${p}/${tid}`, { name, ticks: Number(fields[11]) + Number(fields[12]), tid: Number(tid) });
+        const { name, ticks } = threadStat(readFileSync(`/proc/${p}/task/${tid}/stat`, "utf8"));
+        seen.set(`${p}/${tid}`, { name: prefix + name, ticks, tid: Number(tid) });
         if (depth < 2) for (const child of readFileSync(`/proc/${p}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) sampleProcess(Number(child), "child process: ", depth + 1);
       } catch {
         // The thread ended between the listing and the read.
