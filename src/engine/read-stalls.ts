@@ -1,8 +1,7 @@
 /**
- * How long each socket read callback and each parse slice (parse-queue.ts)
- * of this thread held its event loop: the stall vbench's own work (framing,
- * parsing, records, the sends a read triggers, and any collection that falls
- * inside) puts in front of the next read. Counted
+ * How long each socket read callback of this thread held its event loop: the
+ * stall vbench's own work (parsing, records, the sends a read triggers, and
+ * any collection that falls inside) puts in front of the next read. Counted
  * from the clock the read path takes anyway plus one more reading per read
  * (~40 ns); far finer than the 20 ms event-loop probe (./client-monitor.ts).
  */

@@ -4,9 +4,8 @@
  * token-bearing message and turns the outcome into a RequestRecord.
  *
  * Hot path (STYLE rule 3): per read, one clock value (taken by the HTTP
- * client) is shared by every event in that read and queued with it; the
- * parse runs after the reads (parse-queue.ts), then one store per
- * token-bearing message into a preallocated Float64Array; no logging.
+ * client) is shared by every event in that read; per token-bearing message
+ * one store into a preallocated Float64Array; no logging, no JSON building.
  */
 import type { BackendPlugin, ResponseParser } from "../base/plugin-types.ts";
 import type { FailureCategory, RequestRecord } from "../base/request-types.ts";
@@ -17,7 +16,6 @@ import { latin1Slice } from "../wire/http-head.ts";
 import { sanitizeForTerminal } from "../base/log.ts";
 import { cur, TRACING } from "./stall-trace.ts";
 import { giveStamps, takeStamps } from "./stamp-pool.ts";
-import { queueParse, type DeferredParse } from "./parse-queue.ts";
 
 /** A request ready to send: the bytes before and after its request id. */
 export interface PreparedRequest {
@@ -59,16 +57,13 @@ export function sendTimed(client: HttpClient, origin: Origin, request: TimedRequ
   request.abortExchange = () => exchange.abort();
 }
 
-export class TimedRequest implements ResponseSink, DeferredParse {
+export class TimedRequest implements ResponseSink {
   /** Run-relative clock of the current read, shared by all events in it. */
   private nowMs = 0;
   private chunkAtMs: Float64Array;
   /** Indexes into chunkAtMs of messages that carried no generated text (PayloadKind.TokenNoText); made on the first. */
   private noTextChunks: number[] | null = null;
   private chunks = 0;
-  /** Payloads read but not yet parsed, each with its read's clock (parse-queue.ts). */
-  private pendingPayloads: string[] = [];
-  private pendingAtMs: number[] = [];
   private status = 0;
   private framer: SseFramer | null = null;
   private readonly parser: ResponseParser;
@@ -135,10 +130,7 @@ export class TimedRequest implements ResponseSink, DeferredParse {
     this.lastActivityMs = this.nowMs;
     if (this.framer) {
       this.framer.push(bytes, start, end);
-      if (this.framer.bufferedBytes > MAX_EVENT_CHARS) {
-        this.drainPending();
-        this.fail("stream", `a single stream event exceeded ${MAX_EVENT_CHARS / 1048576} MiB`);
-      }
+      if (this.framer.bufferedBytes > MAX_EVENT_CHARS) this.fail("stream", `a single stream event exceeded ${MAX_EVENT_CHARS / 1048576} MiB`);
     } else if (this.plainBody) {
       this.plainBodyChars += end - start;
       if (this.plainBodyChars > MAX_EVENT_CHARS) return this.fail("stream", `response body exceeded ${MAX_EVENT_CHARS / 1048576} MiB`);
@@ -150,21 +142,8 @@ export class TimedRequest implements ResponseSink, DeferredParse {
     }
   }
 
-  /** Bound once: the framer calls it per event. The parse waits for a slice after the reads (parse-queue.ts). */
+  /** Bound once: the framer calls it per event. */
   private readonly onPayload = (payload: string): void => {
-    if (this.finished) return;
-    // The first payload since the last parse puts the request in the queue.
-    if (this.pendingPayloads.push(payload) === 1) queueParse(this);
-    this.pendingAtMs.push(this.nowMs);
-  };
-
-  /** Parse what the reads queued, in order: from a parse slice, or first thing when the request ends. */
-  drainPending(): void {
-    for (let i = 0; i < this.pendingPayloads.length; i++) this.parsePayload(this.pendingPayloads[i]!, this.pendingAtMs[i]!);
-    this.pendingPayloads.length = this.pendingAtMs.length = 0;
-  }
-
-  private parsePayload(payload: string, atMs: number): void {
     if (this.finished) return;
     let kind: PayloadKind;
     try {
@@ -175,15 +154,15 @@ export class TimedRequest implements ResponseSink, DeferredParse {
     }
     if (kind === PayloadKind.Token || kind === PayloadKind.TokenAndDone) {
       if (this.chunks === this.chunkAtMs.length) this.grow();
-      this.chunkAtMs[this.chunks++] = atMs;
+      this.chunkAtMs[this.chunks++] = this.nowMs;
     } else if (kind === PayloadKind.TokenNoText || kind === PayloadKind.TokenNoTextAndDone) {
       if (this.chunks === this.chunkAtMs.length) this.grow();
       (this.noTextChunks ??= []).push(this.chunks);
-      this.chunkAtMs[this.chunks++] = atMs;
+      this.chunkAtMs[this.chunks++] = this.nowMs;
     } else if (kind === PayloadKind.Error && this.streamError === null) {
       this.streamError = this.parser.state.error ?? "error event in stream";
     }
-  }
+  };
 
   private grow(): void {
     const grown = new Float64Array(this.chunkAtMs.length * 2);
@@ -199,8 +178,9 @@ export class TimedRequest implements ResponseSink, DeferredParse {
       const body = Buffer.from(this.plainBody.join(""), "latin1").toString("utf8");
       this.onPayload(body);
     }
-    this.drainPending();
-    if (this.status !== 200) return this.fail("http", this.httpMessage());
+    if (this.status !== 200) {
+      return this.fail("http", this.httpMessage());
+    }
     if (this.streamError !== null) return this.fail("stream", this.streamError);
     if (!this.parser.state.ended) return this.fail("truncated", "the stream ended before the backend's end marker");
     if (this.chunks === 0) return this.fail("stream", "the response carried no token-bearing message");
@@ -212,10 +192,10 @@ export class TimedRequest implements ResponseSink, DeferredParse {
     this.nowMs = now - this.t0;
     // A cut connection: an unfinished last line is a fragment, not an event.
     if (this.framer) this.framer.end({ truncated: true });
-    this.drainPending();
     // A stream that ended its protocol properly and then lost the connection is still complete.
-    const endedCleanly = this.status === 200 && this.parser.state.ended && this.streamError === null && this.chunks > 0;
-    if (kind === "truncated" && endedCleanly) return this.complete(true, undefined);
+    if (kind === "truncated" && this.status === 200 && this.parser.state.ended && this.streamError === null && this.chunks > 0) {
+      return this.complete(true, undefined);
+    }
     if (this.status !== 0 && this.status !== 200) return this.fail("http", this.httpMessage());
     if (this.streamError !== null) return this.fail("stream", this.streamError);
     this.fail(kind, message);
@@ -234,7 +214,6 @@ export class TimedRequest implements ResponseSink, DeferredParse {
   abort(category: FailureCategory, message: string, nowMs: number): void {
     if (this.finished) return;
     this.abortExchange?.();
-    this.drainPending(); // what was read before the abort counts
     this.nowMs = nowMs;
     this.fail(category, message);
   }
@@ -246,7 +225,6 @@ export class TimedRequest implements ResponseSink, DeferredParse {
   }
 
   private complete(success: boolean, category?: FailureCategory, message = ""): void {
-    if (this.finished) return; // a parse that failed the request while its queue drained
     this.finished = true;
     const state = this.parser.state;
     // A copy, never a view: every record lives to the end of the run, and a surviving typed-array
