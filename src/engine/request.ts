@@ -225,6 +225,8 @@ export class TimedRequest implements ResponseSink {
   }
 
   private complete(success: boolean, category?: FailureCategory, message = ""): void {
+    // Once: a parser that throws on the last event fails the request inside onEnd, before its checks.
+    if (this.finished) return;
     this.finished = true;
     const state = this.parser.state;
     // A copy, never a view: every record lives to the end of the run, and a surviving typed-array
