@@ -6,21 +6,12 @@
 import { expect, test } from "bun:test";
 import openai from "../../plugins/backends/openai.ts";
 import { TimedRequest } from "../../src/engine/request.ts";
-import { prepareRequest } from "../../src/engine/prepare-request.ts";
-import { parseOrigin } from "../../src/engine/http.ts";
 import type { BackendPlugin } from "../../src/base/plugin-types.ts";
 import type { RequestRecord } from "../../src/base/request-types.ts";
-import type { ResolvedScenario } from "../../src/base/scenario-types.ts";
+import { completionsRequest } from "../helpers/prepared.ts";
 
 const enc = new TextEncoder();
-const prepared = prepareRequest(
-  parseOrigin("http://127.0.0.1:8000"),
-  { endpointPath: "/v1/completions", servedModel: "m", sampling: {}, extraBody: {} } as unknown as ResolvedScenario,
-  openai,
-  {},
-  { prompt: "hello", inputTokens: 1, outputTokens: 8 } as never,
-  true,
-);
+const prepared = completionsRequest;
 
 /** The openai backend with a parser that throws on the payload `boom` (a plugin's bug). */
 const throwing: BackendPlugin = {

@@ -7,20 +7,11 @@ import { expect, test } from "bun:test";
 import openai from "../../plugins/backends/openai.ts";
 import { TimedRequest } from "../../src/engine/request.ts";
 import { stampCapacity } from "../../src/engine/stamp-pool.ts";
-import { prepareRequest } from "../../src/engine/prepare-request.ts";
-import { parseOrigin } from "../../src/engine/http.ts";
 import type { RequestRecord } from "../../src/base/request-types.ts";
-import type { ResolvedScenario } from "../../src/base/scenario-types.ts";
+import { completionsRequest } from "../helpers/prepared.ts";
 
 const enc = new TextEncoder();
-const prepared = prepareRequest(
-  parseOrigin("http://127.0.0.1:8000"),
-  { endpointPath: "/v1/completions", servedModel: "m", sampling: {}, extraBody: {} } as unknown as ResolvedScenario,
-  openai,
-  {},
-  { prompt: "hello", inputTokens: 1, outputTokens: 8 } as never,
-  true,
-);
+const prepared = completionsRequest;
 const token = (text: string) => enc.encode(`data: {"id":"x","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"${text}","finish_reason":null}]}\n\n`);
 const end = enc.encode('data: {"id":"x","object":"text_completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}\n\ndata: [DONE]\n\n');
 
