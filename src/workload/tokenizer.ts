@@ -19,6 +19,12 @@ export interface Tokenizer {
   vocabSize: number;
   /** Ids that must never be drawn for prompts (special and added tokens). */
   specialIds: ReadonlySet<number>;
+  /**
+   * True when any concatenation of space-led word tokens (prompt-builder.ts's word pool)
+   * re-encodes to the same ids, so a prompt built from them needs no re-encoding to know
+   * its length. Set only where it follows from the tokenizer's definition (GPT-2's).
+   */
+  reencodesWordConcat?: boolean;
 }
 
 export const DEFAULT_TOKENIZER = "gpt2";
@@ -47,6 +53,9 @@ async function loadGpt2(): Promise<Tokenizer> {
     decode: (ids) => (ids.length === 0 ? "" : gpt2.decode(ids)),
     vocabSize: gpt2.vocabularySize,
     specialIds: new Set([GPT2_EOT_ID]),
+    // Its pre-tokenizer splits before every " word" (` ?\p{L}+`), no normalizer, no added tokens
+    // but <|endoftext|>: a pool word is a piece of its own, and each piece encodes to its one id.
+    reencodesWordConcat: true,
   };
 }
 

@@ -70,3 +70,42 @@ test("the prompt vocabulary skips special ids and blank or broken tokens", () =>
   expect([...vocab.ids]).toEqual([0]);
   expect(vocab.words).toBe(false);
 });
+
+test("with the built-in GPT-2, prompts are exact without re-encoding: every length, with and without a shared prefix, re-encodes to its target", async () => {
+  const { loadTokenizer } = await import("../../src/workload/tokenizer.ts");
+  const gpt2 = await loadTokenizer("gpt2");
+  expect(gpt2.reencodesWordConcat).toBe(true);
+  let encodes = 0;
+  // The builder is handed a tokenizer that counts its encodes: with GPT-2 it never calls one.
+  const counting: Tokenizer = { ...gpt2, encode: (text) => (encodes++, gpt2.encode(text)) };
+  const rng = createRng(11, "lengths");
+  const prefix = new PromptBuilder(gpt2, createRng(11, "prefix")).drawIds(64);
+  const builder = new PromptBuilder(counting, createRng(11, "t"));
+  encodes = 0; // the word pool is found by encoding candidate tokens once; the prompts are what counts
+  let checked = 0;
+  for (let i = 0; i < 600; i++) {
+    const target = rng.int(1, i % 50 === 0 ? 3000 : 300);
+    const withPrefix = i % 3 === 0 && target > prefix.length;
+    const built = builder.build(target, withPrefix ? prefix : []);
+    expect(built.inputTokens).toBe(target);
+    if (withPrefix) expect(built.prompt.startsWith(gpt2.decode(prefix))).toBe(true);
+    expect(gpt2.encode(built.prompt)).toHaveLength(target);
+    checked++;
+  }
+  expect(checked).toBe(600);
+  expect(encodes).toBe(0);
+  expect(builder.inexact).toBe(0);
+  // A prefix longer than the target cannot be cut: the prompt is the prefix, its length says so.
+  const long = builder.build(10, prefix);
+  expect([long.inputTokens, builder.inexact]).toEqual([64, 1]);
+  expect(gpt2.encode(long.prompt)).toHaveLength(64);
+});
+
+test("a tokenizer that does not promise it is still re-encoded (the correction loop runs)", () => {
+  const tok = greedyTokenizer([" a", " b", " ab"]);
+  let encodes = 0;
+  const counting: Tokenizer = { ...tok, encode: (text) => (encodes++, tok.encode(text)) };
+  const built = new PromptBuilder(counting, createRng(2, "t")).build(20);
+  expect(encodes).toBeGreaterThan(0);
+  expect(tok.encode(built.prompt)).toHaveLength(built.inputTokens);
+});
