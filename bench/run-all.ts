@@ -16,7 +16,7 @@
  * (preemption.ts, who takes the read loop's CPU under perf sched, ~15 s, always runs; skipped without perf)
  * The schedule at 1000 req/s runs a second time beside bench/floor.ts (the machine's own wake-up lag).
  * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
- * sse-framer.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts, timer-wake.ts, release-wake.ts. VBENCH_BINARY=path measures
+ * sse-framer.ts, prompt-build.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts, timer-wake.ts, release-wake.ts. VBENCH_BINARY=path measures
  * another build.
  */
 import { BINARY, benchArgs, machineLoad, REPO } from "./_lib.ts";
@@ -56,6 +56,7 @@ benchStartup(new Map([["runs", "20"]]));
 await benchHttpStacks(new Map());
 benchClientCpu(new Map());
 microBench("sse-framer.ts");
+microBench("prompt-build.ts");
 ownProcess("gc-cost.ts");
 await benchAccuracy(quick ? new Map([["streams", "16,1024"], ["modes", "steady"]]) : new Map());
 await benchSchedule(quick ? new Map([["rates", "1000"]]) : new Map());
