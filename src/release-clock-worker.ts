@@ -2,11 +2,12 @@
  * Entry of a release clock's thread (src/engine/release-clock.ts), an entry
  * point of the compiled binary (build.ts): sleep with Atomics.wait until
  * EARLY_MS before each release, then post the highest index due by then.
- * With a share, also BACKUP_MS after each release: if it is still unclaimed
- * and not waiting for a slot, post it to the backup ports.
+ * With a share, also BACKUP_MS after each release (or at the next release's
+ * wake, when that comes within BACKUP_RIDE_MS): if it is still unclaimed and
+ * not waiting for a slot, post it to the backup ports.
  * Both threads read performance.timeOrigin + performance.now() (epoch ms).
  */
-import { BACKUP_MS, type ClockStart } from "./engine/release-clock.ts";
+import { BACKUP_MS, nextClockWake, type ClockStart } from "./engine/release-clock.ts";
 import { openSchedule, strided } from "./engine/schedule.ts";
 import { Counter } from "./engine/counters.ts";
 
@@ -25,7 +26,7 @@ self.onmessage = (event: MessageEvent) => {
   let checked = counters ? 0 : Number.POSITIVE_INFINITY; // the next announced release to check for a claim
   while ((i < schedule.count || checked < i) && Atomics.load(flag, 0) === 0) {
     const t = now();
-    const next = Math.min(i < schedule.count ? wakeAt(i) : Infinity, checked < i ? checkAt(checked) : Infinity);
+    const next = nextClockWake(i < schedule.count ? wakeAt(i) : Infinity, checked < i ? checkAt(checked) : Infinity);
     // Woken early by stop() (the flag changes) or by the timeout.
     if (next > t) {
       Atomics.wait(flag, 0, 0, next - t);

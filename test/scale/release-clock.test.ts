@@ -3,7 +3,7 @@
  * generator driven by it: ordering and "never early", no wall-clock bounds.
  */
 import { describe, expect, test } from "bun:test";
-import { createReleaseClock } from "../../src/engine/release-clock.ts";
+import { BACKUP_MS, BACKUP_RIDE_MS, createReleaseClock, nextClockWake } from "../../src/engine/release-clock.ts";
 import { runLoad } from "../../src/engine/loadgen.ts";
 import { HttpClient, parseOrigin } from "../../src/engine/http.ts";
 import { prepareRequest } from "../../src/engine/prepare.ts";
@@ -107,6 +107,38 @@ describe("release clock", () => {
     expect(unclaimed.at(-1)).toBe(5);
     expect(await backups(100, 0)).toEqual([]); // all claimed
     expect(await backups(0, 100)).toEqual([]); // all waiting for a slot
+  });
+
+  test("a backup check due shortly before the next release's wake rides on that wake; one due earlier, or with no release after it, wakes the clock itself", () => {
+    const release = 10;
+    expect(nextClockWake(release, release - BACKUP_RIDE_MS)).toBe(release);
+    expect(nextClockWake(release, release - 0.01)).toBe(release);
+    expect(nextClockWake(release, release - BACKUP_RIDE_MS - 0.01)).toBe(release - BACKUP_RIDE_MS - 0.01);
+    expect(nextClockWake(release, Infinity)).toBe(release);
+    expect(nextClockWake(release, release + 1)).toBe(release);
+    expect(nextClockWake(Infinity, 5)).toBe(5);
+  });
+
+  test("with releases closer than BACKUP_MS + BACKUP_RIDE_MS, every unclaimed release of the share still reaches the backup ports", async () => {
+    // The share (odd indices) gets a release every 0.3 ms: each check rides on the next release's wake.
+    const spacing = 0.15;
+    expect(2 * spacing).toBeLessThan(BACKUP_MS + BACKUP_RIDE_MS);
+    const offsets = Float64Array.from({ length: 201 }, (_, k) => 5 + k * spacing);
+    const clock = await createReleaseClock();
+    const own = new MessageChannel();
+    const backup = new MessageChannel();
+    const counters = new SharedArrayBuffer(20); // Next 0, Blocked 0: nothing is ever claimed
+    const heard = new Set<number>();
+    backup.port2.onmessage = (event: { data: unknown }) => void heard.add(event.data as number);
+    own.port2.onmessage = () => {};
+    clock!.startPorts({ type: "array", offsetsMs: offsets }, performance.timeOrigin + performance.now(), [own.port1], { first: 1, step: 2, backupPorts: [backup.port1], counters });
+    await Bun.sleep(120);
+    clock!.stop();
+    own.port2.close();
+    backup.port2.close();
+    // Checks due together are coalesced into one message naming the latest, so the last one is always heard.
+    expect(heard.has(199)).toBe(true);
+    for (const index of heard) expect(index % 2).toBe(1);
   });
 
   test("walks a generated rate schedule of a billion releases without an array, in order", async () => {
