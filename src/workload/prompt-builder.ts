@@ -7,7 +7,8 @@
  * Llama 3 and Qwen split text before every " word", so a concatenation of such
  * tokens re-encodes to exactly the same ids and the first pass is already
  * exact; where that follows from the tokenizer's definition (the built-in
- * GPT-2) the prompt is not re-encoded at all. (vLLM draws over the whole
+ * GPT-2, and tokenizer.json files such as Llama 3's and Qwen 2's:
+ * ./word-split.ts) the prompt is not re-encoded at all. (vLLM draws over the whole
  * vocabulary instead; its prompts are
  * gibberish whose re-encoded length drifts by ~4%, which it then corrects.)
  * Tokenizers without enough such tokens fall back to every non-special id that

@@ -8,6 +8,7 @@
 import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { VbenchError, errorMessage } from "../base/errors.ts";
+import { splitsEveryWord } from "./word-split.ts";
 
 export interface Tokenizer {
   /** `gpt2` or the path the tokenizer was loaded from. */
@@ -22,7 +23,8 @@ export interface Tokenizer {
   /**
    * True when any concatenation of space-led word tokens (prompt-builder.ts's word pool)
    * re-encodes to the same ids, so a prompt built from them needs no re-encoding to know
-   * its length. Set only where it follows from the tokenizer's definition (GPT-2's).
+   * its length. Set only where it follows from the tokenizer's definition: GPT-2's, and a
+   * tokenizer.json whose structure guarantees it (./word-split.ts).
    */
   reencodesWordConcat?: boolean;
 }
@@ -87,6 +89,7 @@ async function loadHuggingFace(spec: string): Promise<Tokenizer> {
     decode: (ids) => (ids.length === 0 ? "" : hf.decode(ids, decodeOptions)),
     vocabSize: hf.get_vocab(true).size,
     specialIds,
+    reencodesWordConcat: splitsEveryWord(json),
   };
 }
 
