@@ -5,7 +5,7 @@
  * need not be checked by re-encoding it (Tokenizer.reencodesWordConcat).
  *
  * Only structures read from the file that make this certain qualify:
- * - a BPE model with a byte-level decoder (decoding ids concatenates their text);
+ * - a BPE model without dropout, with a byte-level decoder (decoding ids concatenates their text);
  * - no normalizer, or NFC (which leaves ASCII letters and spaces alone);
  * - GPT-2's byte-level pre-tokenizer with its own regex, or a Split on one of
  *   the known regexes below followed by a byte-level step without a regex:
@@ -41,6 +41,8 @@ function splitsWords(pre: unknown): boolean {
 /** True when the tokenizer.json's structure guarantees that concatenated pool words re-encode to themselves. */
 export function splitsEveryWord(json: unknown): boolean {
   if (!isObject(json) || !isObject(json.model) || json.model.type !== "BPE") return false;
+  // BPE dropout makes encoding random: the same text may encode differently each time.
+  if (json.model.dropout !== null && json.model.dropout !== undefined && json.model.dropout !== 0) return false;
   if (!isObject(json.decoder) || json.decoder.type !== "ByteLevel") return false;
   const normalizer = json.normalizer;
   if (normalizer !== null && normalizer !== undefined && !(isObject(normalizer) && normalizer.type === "NFC")) return false;

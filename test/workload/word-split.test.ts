@@ -31,7 +31,7 @@ function llama3Shape(): Record<string, unknown> {
   };
 }
 
-test("Llama 3's, Qwen 2's and GPT-2's structures promise it; a normalizer, another splitter or regex, or a letters-only added token do not", () => {
+test("Llama 3's, Qwen 2's and GPT-2's structures promise it; a normalizer, another splitter or regex, dropout or a letters-only added token do not", () => {
   expect(splitsEveryWord(llama3Shape())).toBe(true);
   const qwen2 = llama3Shape();
   qwen2.normalizer = { type: "NFC" };
@@ -46,6 +46,7 @@ test("Llama 3's, Qwen 2's and GPT-2's structures promise it; a normalizer, anoth
     ["Metaspace (SentencePiece)", (j) => (j.pre_tokenizer = { type: "Metaspace", replacement: "▁", prepend_scheme: "first" })],
     ["no pre-tokenizer", (j) => (j.pre_tokenizer = null)],
     ["a WordPiece model", (j) => (j.model = { type: "WordPiece", vocab: {} })],
+    ["BPE dropout", (j) => (j.model = { type: "BPE", dropout: 0.1, vocab: {}, merges: [] })],
     ["another decoder", (j) => (j.decoder = { type: "Metaspace" })],
     ["an added token of letters and spaces", (j) => (j.added_tokens = [{ id: 5, content: "the cat", special: false }])],
     ["not an object", () => {}],
