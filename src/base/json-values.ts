@@ -14,9 +14,14 @@ export function finiteOrNaN(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) ? v : NaN;
 }
 
+/** True when `v` is a plain object (not null, not an array). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
 /** `v` when it is a plain object (not null, not an array), else undefined. */
 export function objectOrUndefined(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return isRecord(v) ? v : undefined;
 }
 
 /** `v` when it is a plain object, else `{}` (every field then reads as missing). */

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { VbenchError } from "../base/errors.ts";
 import { configFileSchema, scenarioFields, SCENARIO_KEYS, TOP_LEVEL_KEYS, type ConfigFile, type ScenarioInput } from "./schema.ts";
 import { closestMatch } from "../base/suggest.ts";
+import { isRecord } from "../base/json-values.ts";
 import { parseJsonWithPosition } from "../base/json-position.ts";
 import { envOf } from "./run-settings.ts";
 
@@ -116,8 +117,4 @@ function jsonKind(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   return `a ${typeof value}`;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -15,6 +15,7 @@
  *   character other than an ASCII letter or a space, as `<|eot_id|>` does).
  * Anything else (Lowercase normalizers, Metaspace, an unknown regex) keeps the check.
  */
+import { isRecord } from "../base/json-values.ts";
 
 /** Split regexes (the `pattern.Regex` string) known to keep " word" runs apart: Llama 3's (OpenAI's cl100k), Qwen 2's. */
 const WORD_SPLITTING_REGEXES: ReadonlySet<string> = new Set([
@@ -22,32 +23,30 @@ const WORD_SPLITTING_REGEXES: ReadonlySet<string> = new Set([
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
 ]);
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function byteLevel(step: unknown, useRegex: boolean): boolean {
-  return isObject(step) && step.type === "ByteLevel" && step.add_prefix_space === false && step.use_regex === useRegex;
+  return isRecord(step) && step.type === "ByteLevel" && step.add_prefix_space === false && step.use_regex === useRegex;
 }
 
 function splitsWords(pre: unknown): boolean {
   if (byteLevel(pre, true)) return true;
-  if (!isObject(pre) || pre.type !== "Sequence" || !Array.isArray(pre.pretokenizers) || pre.pretokenizers.length !== 2) return false;
+  if (!isRecord(pre) || pre.type !== "Sequence" || !Array.isArray(pre.pretokenizers) || pre.pretokenizers.length !== 2) return false;
   const [split, bytes] = pre.pretokenizers as unknown[];
-  if (!isObject(split) || split.type !== "Split" || split.behavior !== "Isolated" || split.invert !== false) return false;
+  if (!isRecord(split) || split.type !== "Split" || split.behavior !== "Isolated" || split.invert !== false) return false;
   const pattern = split.pattern;
-  return isObject(pattern) && typeof pattern.Regex === "string" && WORD_SPLITTING_REGEXES.has(pattern.Regex) && byteLevel(bytes, false);
+  return isRecord(pattern) && typeof pattern.Regex === "string" && WORD_SPLITTING_REGEXES.has(pattern.Regex) && byteLevel(bytes, false);
 }
 
 /** True when the tokenizer.json's structure guarantees that concatenated pool words re-encode to themselves. */
 export function splitsEveryWord(json: unknown): boolean {
-  if (!isObject(json) || !isObject(json.model) || json.model.type !== "BPE") return false;
+  if (!isRecord(json) || !isRecord(json.model) || json.model.type !== "BPE") return false;
   // BPE dropout makes encoding random: the same text may encode differently each time.
   if (json.model.dropout !== null && json.model.dropout !== undefined && json.model.dropout !== 0) return false;
-  if (!isObject(json.decoder) || json.decoder.type !== "ByteLevel") return false;
+  if (!isRecord(json.decoder) || json.decoder.type !== "ByteLevel") return false;
   const normalizer = json.normalizer;
-  if (normalizer !== null && normalizer !== undefined && !(isObject(normalizer) && normalizer.type === "NFC")) return false;
+  if (normalizer !== null && normalizer !== undefined && !(isRecord(normalizer) && normalizer.type === "NFC")) return false;
   if (!splitsWords(json.pre_tokenizer)) return false;
   const added = json.added_tokens ?? [];
   if (!Array.isArray(added)) return false;
-  return added.every((token) => isObject(token) && typeof token.content === "string" && /[^A-Za-z ]/.test(token.content));
+  return added.every((token) => isRecord(token) && typeof token.content === "string" && /[^A-Za-z ]/.test(token.content));
 }
