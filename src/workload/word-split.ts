@@ -23,7 +23,6 @@ const WORD_SPLITTING_REGEXES: ReadonlySet<string> = new Set([
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
 ]);
 
-
 function byteLevel(step: unknown, useRegex: boolean): boolean {
   return isRecord(step) && step.type === "ByteLevel" && step.add_prefix_space === false && step.use_regex === useRegex;
 }
