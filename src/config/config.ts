@@ -49,7 +49,7 @@ export interface PlannedRun {
   /** Sweep point label (`c8`, `r10`, `c8-r10`), empty for a plain run. */
   variant: string;
   /** Where the scenario's files were named, for the pre-flight's messages (`config.json: scenarios[0].dataset_path`, `--tokenizer`). */
-  places?: { tokenizer: string; dataset: string };
+  places?: { tokenizer: string; dataset: string; concurrency: string };
 }
 
 export interface RunPlan {
@@ -145,7 +145,11 @@ function planScenario(input: ScenarioInput, c: PlanContext): PlannedRun[] {
   const scenario = buildScenario(merged, where, place, c.registry, c.exporters, problems, levelOf("tokenizer") > 0);
   if (!scenario) return [];
   const tokenizerPlace = levelOf("tokenizer") > 0 || scenario.tokenizer === merged.tokenizer ? place("tokenizer") : `${place("model")} (its tokenizer.json)`;
-  const places = { tokenizer: tokenizerPlace, dataset: merged.dataset_path === undefined ? place("dataset_type") : place("dataset_path") };
+  const places = {
+    tokenizer: tokenizerPlace,
+    dataset: merged.dataset_path === undefined ? place("dataset_type") : place("dataset_path"),
+    concurrency: place(merged.max_concurrency === undefined ? "request_rate" : "max_concurrency"),
+  };
   const runs: PlannedRun[] = [];
   for (const level of c.sweeps.concurrencyLevels ?? [null]) {
     for (const rate of c.sweeps.requestRates ?? [null]) {

@@ -2,6 +2,7 @@
  * Where requests go (scheme, host, port) and the messages that name it when
  * a connection fails; requests serialised once, before the clock starts.
  */
+import { fileLimitText, type FileUse } from "../base/open-files.ts";
 
 export interface Origin {
   hostname: string;
@@ -43,8 +44,11 @@ export function errorCode(error: unknown): string {
   return code ?? (error instanceof Error ? error.message : String(error));
 }
 
-export function connectMessage(origin: Origin, error: unknown): string {
-  return `cannot connect to ${originText(origin)}: ${errorCode(error)}`;
+/** `files`: the process was at its open-file limit when the connect failed (src/base/open-files.ts). */
+export function connectMessage(origin: Origin, error: unknown, files?: FileUse): string {
+  const code = errorCode(error);
+  const refusedByLimit = files !== undefined && (code === "ECONNREFUSED" || code === "EMFILE" || code === "ENFILE");
+  return `cannot connect to ${originText(origin)}: ${code}${refusedByLimit ? ` ${fileLimitText(files)}` : ""}`;
 }
 
 /** A failed TLS handshake, with what to do: the runtime trusts the system's CAs plus NODE_EXTRA_CA_CERTS. */

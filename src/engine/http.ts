@@ -24,6 +24,7 @@
  * file owns the pool and the clock, ./http-exchange.ts the socket callbacks.
  */
 import { Framed } from "../wire/http-response.ts";
+import { FileUseProbe } from "../base/open-files.ts";
 import { connectMessage, errorCode, originText, tlsMessage, type Origin } from "./http-origin.ts";
 import { Exchange, socketHandlers, writeRest, type Conn, type ConnOwner, type ConnState, type ResponseSink } from "./http-exchange.ts";
 
@@ -56,6 +57,8 @@ export class HttpClient implements ConnOwner {
   private readonly idle = new Map<string, Conn[]>();
   private readonly open = new Set<Conn>();
   readonly stats: HttpClientStats = { opened: 0, reused: 0, expired: 0, resent: 0 };
+  /** Whether a failed connect met the open-file limit (Bun calls that ECONNREFUSED too). */
+  private readonly files = new FileUseProbe();
 
   /**
    * Send a pre-encoded request and stream the response into `sink`.
@@ -129,7 +132,8 @@ export class HttpClient implements ConnOwner {
     } catch (error) {
       if (state.exchange === ex && !ex.aborted) {
         state.exchange = null;
-        ex.sink.onFail("connect", connectMessage(origin, error), performance.now());
+        const now = performance.now();
+        ex.sink.onFail("connect", connectMessage(origin, error, this.files.nearLimit(now)), now);
       }
     }
   }
@@ -171,7 +175,7 @@ export class HttpClient implements ConnOwner {
       const message =
         ex.written > 0
           ? `connection to ${originText(state.origin)} closed before any response${error ? ` (${errorCode(error)})` : ""}`
-          : connectMessage(state.origin, error ?? new Error("connection closed before any response"));
+          : connectMessage(state.origin, error ?? new Error("connection closed before any response"), this.files.nearLimit(now));
       ex.sink.onFail("connect", message, now);
       return;
     }

@@ -10,6 +10,8 @@ import type { PlannedRun, RunPlan } from "../config/config.ts";
 import { checkWritableDir } from "../base/atomic-write.ts";
 import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
 import { plannedCount } from "../config/planned-count.ts";
+import { filesShortFor } from "../base/open-files.ts";
+import type { ResolvedScenario } from "../base/scenario-types.ts";
 import { buildWorkload, type BuiltWorkload } from "../workload/index.ts";
 import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
 
@@ -71,6 +73,14 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
     else settled.add(key);
   }
 
+  // Every stream is a socket: a burst opens all of its connections at once, and past the limit Bun
+  // reports the sockets it cannot create as refused by the server (src/base/open-files.ts).
+  for (const { scenario, variant, places } of plan.runs) {
+    const burst = burstConnections(scenario);
+    const short = filesShortFor(burst);
+    if (short) problems.push({ where: places?.concurrency, error: tooManyConnections(burst, short, variant) });
+  }
+
   if (problems.length === 1) {
     const { where, error } = problems[0]!;
     throw new VbenchError(error.code, where ? `${where}: ${error.message}` : error.message, { hint: error.hint, details: error.details, exitCode: error.exitCode, cause: error });
@@ -80,6 +90,23 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
     throw new VbenchError("preflight_failed", `${problems.length} problems found before sending; nothing was sent`, { details: lines, exitCode: ExitCode.config });
   }
   return { tokenizers, workloads };
+}
+
+/** Connections a run certainly holds at once: a rate-inf run without a ramp sends max_concurrency (or all) requests together. */
+export function burstConnections(scenario: ResolvedScenario): number {
+  if (Number.isFinite(scenario.requestRate) || scenario.rampUp) return 0;
+  return Math.min(scenario.maxConcurrency ?? Infinity, plannedCount(scenario));
+}
+
+function tooManyConnections(burst: number, { limit, free }: { limit: number; free: number }, variant: string): VbenchError {
+  return new VbenchError(
+    "open_file_limit",
+    `${burst} requests at once${variant ? ` (${variant})` : ""} need ${burst} connections, but this process may open ${limit} files (ulimit -n), ${free} of them free for connections`,
+    {
+      hint: `Raise the limit above ${burst + limit - free} (ulimit -n in the shell, LimitNOFILE= in a systemd unit, --ulimit nofile= for docker; only root raises the hard limit), or lower max_concurrency. Past it the runtime reports each socket it cannot create as ECONNREFUSED.`,
+      exitCode: ExitCode.config,
+    },
+  );
 }
 
 /** A failure that is not ours (a bug in a dataset reader) still stops the run before it sends anything. */
