@@ -8,6 +8,7 @@ import { mockOptionsFromFlags } from "../mock/flags.ts";
 import { describeMockOptions } from "../mock/options.ts";
 import { startMockServer } from "../mock/server.ts";
 import { setThreadSlice } from "../base/thread-slice.ts";
+import { openFileLimit, SPARE_FILES } from "../base/open-files.ts";
 
 export { mockFlagDefinitions, mockOptionsFromFlags, mockOptionsToArgs, type MockFlag } from "../mock/flags.ts";
 
@@ -21,6 +22,9 @@ export const DIE_EXIT_CODE = 137;
  * as it is: the exit that follows drops every connection, a server killed
  * mid-run (that is the fault's purpose).
  */
+/** Below this open-file limit the simulator says how many connections it can hold (hard limits of 1024 and 4096 are common). */
+const LOW_FILE_LIMIT = 16_384;
+
 export async function runMockCommand(flags: Readonly<Record<string, unknown>>): Promise<number> {
   const options = mockOptionsFromFlags(flags);
   // Started by a client (run --mock, calibrate), this process inherits the client's short scheduler slice.
@@ -41,6 +45,11 @@ export async function runMockCommand(flags: Readonly<Record<string, unknown>>): 
   });
   process.stdout.write(JSON.stringify({ url: server.url }) + "\n");
   process.stderr.write(`vbench mock: serving ${options.model} at ${server.url} (${describeMockOptions(options)})\n`);
+  // A connection past the open-file limit is never accepted: its client waits out its timeout with no answer.
+  const files = openFileLimit();
+  if (files !== undefined && files < LOW_FILE_LIMIT) {
+    process.stderr.write(`vbench mock: this process may open ${files} files (ulimit -n): connections beyond ~${files - SPARE_FILES} at once wait unanswered; raise the limit for more\n`);
+  }
   const signal = await Promise.race([stopped, dead]);
   if (signal === "die") return DIE_EXIT_CODE;
   await server.stop();

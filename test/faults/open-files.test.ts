@@ -84,3 +84,8 @@ test("calibrate refuses a --max-streams the open-file limit cannot hold, before 
   expect(result.code).toBe(2);
   expect(result.stderr).toMatch(/1000 streams need as many connections, but this process may open 300 files \(ulimit -n\): set --max-streams \d+ at most/);
 });
+
+test("the simulator says how many connections its open-file limit holds: one past it waits unanswered", async () => {
+  const result = await vbench(["mock", "--port", "0"], { wrap: withFileLimit(100), timeoutMs: 1500 });
+  expect(result.stderr).toContain("vbench mock: this process may open 100 files (ulimit -n): connections beyond ~68 at once wait unanswered");
+});
