@@ -165,7 +165,13 @@ int main(int argc, char **argv) {
   intervalMs = argc == 7 ? 1e3 / atof(argv[6]) : 0;
   maxStamps = 1024; /* at least one per token of any response here */
   struct rlimit files = {streams + 64, streams + 64};
-  if (setrlimit(RLIMIT_NOFILE, &files) != 0) fail("setrlimit (raise the open-file limit)");
+  if (setrlimit(RLIMIT_NOFILE, &files) != 0) {
+    struct rlimit now;
+    getrlimit(RLIMIT_NOFILE, &now);
+    fprintf(stderr, "%d streams need %d open files; the hard limit is %llu (ulimit -Hn), raised only with CAP_SYS_RESOURCE: at most %llu streams\n",
+            streams, streams + 64, (unsigned long long)now.rlim_max, (unsigned long long)now.rlim_max - 64);
+    exit(1);
+  }
   sentMs = calloc(prompts, sizeof *sentMs);
   stampMs = calloc((size_t)prompts * maxStamps, sizeof *stampMs);
   stampCount = calloc(prompts, sizeof *stampCount);
