@@ -84,7 +84,7 @@ export async function runCommand(options: RunCommandOptions, registry: Registry)
 
   // Preflight, in the order that fails cheapest first; nothing is sent until all pass.
   // The local checks are `vbench validate`'s too (output directories, tokenizers, datasets).
-  const workloads = await pipeline.checkBeforeSending(plan, options);
+  const workloads = await pipeline.checkBeforeSending(plan, { ...options, shard: sharding.shard });
   log.addFile(join(options.outputDir, `vllm_benchmark_main_${timestamp}.log`));
   log.debug(`vbench ${VERSION} run ${pipeline.runId}; config ${plan.configPath ?? "(none)"}; ${plan.runs.length} planned run(s)`);
   const writer = new ResultWriter(plan, registry, options, log);

@@ -18,6 +18,7 @@ import type { PreparedScenario } from "../engine/prepare.ts";
 import type { BuiltWorkload } from "../workload/index.ts";
 import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
 import { checkBeforeSending } from "./preflight.ts";
+import type { ShardSpec } from "../config/shard.ts";
 import { discoverModel } from "./discovery.ts";
 import { newRunId } from "./run-info.ts";
 
@@ -81,8 +82,8 @@ export class RunPipeline {
    * the tokenizers; returns each run's workload, built once here, unless
    * `checkOnly` (search: each step builds its own), which creates nothing.
    */
-  async checkBeforeSending(plan: RunPlan, dirs: { outputDir: string; parsedDir: string }, checkOnly = false): Promise<Map<PlannedRun, BuiltWorkload>> {
-    const { tokenizers, workloads } = await checkBeforeSending(plan, { ...dirs, dryRun: checkOnly });
+  async checkBeforeSending(plan: RunPlan, dirs: { outputDir: string; parsedDir: string; shard?: ShardSpec | null }, checkOnly = false): Promise<Map<PlannedRun, BuiltWorkload>> {
+    const { tokenizers, workloads } = await checkBeforeSending(plan, { outputDir: dirs.outputDir, parsedDir: dirs.parsedDir, shard: dirs.shard ?? null, dryRun: checkOnly });
     for (const [name, tokenizer] of tokenizers) this.tokenizers.set(name, tokenizer);
     return workloads;
   }

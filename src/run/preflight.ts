@@ -11,6 +11,7 @@ import { checkWritableDir } from "../base/atomic-write.ts";
 import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
 import { plannedCount } from "../config/planned-count.ts";
 import { filesShortFor } from "../base/open-files.ts";
+import { shardConcurrency, type ShardSpec } from "../config/shard.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
 import { buildWorkload, type BuiltWorkload } from "../workload/index.ts";
 import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
@@ -20,6 +21,8 @@ export interface PreflightOptions {
   parsedDir: string;
   /** validate: create nothing, only check that the directories could be created and written. */
   dryRun: boolean;
+  /** This process's shard: it holds its share of the connections. */
+  shard?: ShardSpec | null;
 }
 
 interface Problem {
@@ -76,7 +79,7 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
   // Every stream is a socket: a burst opens all of its connections at once, and past the limit Bun
   // reports the sockets it cannot create as refused by the server (src/base/open-files.ts).
   for (const { scenario, variant, places } of plan.runs) {
-    const burst = burstConnections(scenario);
+    const burst = burstConnections(scenario, options.shard ?? null);
     const short = filesShortFor(burst);
     if (short) problems.push({ where: places?.concurrency, error: tooManyConnections(burst, short, variant) });
   }
@@ -92,10 +95,18 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
   return { tokenizers, workloads };
 }
 
-/** Connections a run certainly holds at once: a rate-inf run without a ramp sends max_concurrency (or all) requests together. */
-export function burstConnections(scenario: ResolvedScenario): number {
+/**
+ * Connections a run certainly holds at once: a rate-inf run without a ramp sends max_concurrency
+ * (or all) of its requests together; a shard, its share of both (src/config/shard.ts).
+ */
+export function burstConnections(scenario: ResolvedScenario, shard: ShardSpec | null = null): number {
   if (Number.isFinite(scenario.requestRate) || scenario.rampUp) return 0;
-  return Math.min(scenario.maxConcurrency ?? Infinity, plannedCount(scenario));
+  const planned = plannedCount(scenario);
+  if (shard === null) return Math.min(scenario.maxConcurrency ?? Infinity, planned);
+  // A limit too small to split is the shard check's error, not this one's.
+  if (scenario.maxConcurrency !== null && scenario.maxConcurrency < shard.count) return 0;
+  const requests = Math.ceil((planned - shard.index) / shard.count);
+  return Math.min(shardConcurrency(scenario.maxConcurrency, shard) ?? Infinity, requests);
 }
 
 function tooManyConnections(burst: number, { limit, free }: { limit: number; free: number }, variant: string): VbenchError {

@@ -54,6 +54,18 @@ test("a burst wider than the open-file limit is refused before anything is sent,
   expect(fits.code).toBe(0);
 });
 
+test("a shard is checked for its own share of the connections", async () => {
+  const path = config({ max_concurrency: 600, num_prompts: 600, request_rate: "inf" });
+  const outDir = tempDir("vbench-files-");
+  const args = ["run", "--config", path, "--base-url", mock.url, "--output-dir", outDir, "--model", "vbench-mock", "--run-id", "files-shard"];
+  // 600 at once do not fit beside 300 files; a quarter of them do.
+  const whole = await vbench(args, { wrap: withFileLimit(300) });
+  expect(whole.code).toBe(2);
+  const shard = await vbench([...args, "--shard", "0/4"], { wrap: withFileLimit(300) });
+  expect(shard.stderr).not.toContain("ulimit");
+  expect(shard.code).toBe(0);
+});
+
 test("connections that meet the limit mid-run fail as the client's limit, not as the server refusing", async () => {
   // 300 requests at 3000 req/s, each open 400 ms: ~300 at once, over a limit of 150.
   const outDir = tempDir("vbench-files-");
