@@ -14,6 +14,7 @@ import { filesShortFor } from "../base/open-files.ts";
 import { shardConcurrency, type ShardSpec } from "../config/shard.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
 import { buildWorkload, type BuiltWorkload } from "../workload/index.ts";
+import { sessionsOption } from "../workload/sessions.ts";
 import { loadTokenizer, type Tokenizer } from "../workload/tokenizer.ts";
 
 export interface PreflightOptions {
@@ -101,7 +102,8 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
  */
 export function burstConnections(scenario: ResolvedScenario, shard: ShardSpec | null = null): number {
   if (Number.isFinite(scenario.requestRate) || scenario.rampUp) return 0;
-  const planned = plannedCount(scenario);
+  // Sessions start together and send their turns one at a time: a connection each.
+  const planned = startedTogether(scenario);
   if (shard === null) return Math.min(scenario.maxConcurrency ?? Infinity, planned);
   // A limit too small to split is the shard check's error, not this one's.
   if (scenario.maxConcurrency !== null && scenario.maxConcurrency < shard.count) return 0;
@@ -109,10 +111,19 @@ export function burstConnections(scenario: ResolvedScenario, shard: ShardSpec | 
   return Math.min(shardConcurrency(scenario.maxConcurrency, shard) ?? Infinity, requests);
 }
 
+/** Sessions of a multi-turn workload, else the planned requests; 0 when the session options are wrong (the dataset check says so). */
+function startedTogether(scenario: ResolvedScenario): number {
+  try {
+    return sessionsOption(scenario)?.sessions ?? plannedCount(scenario);
+  } catch {
+    return 0;
+  }
+}
+
 function tooManyConnections(burst: number, { limit, free }: { limit: number; free: number }, variant: string): VbenchError {
   return new VbenchError(
     "open_file_limit",
-    `${burst} requests at once${variant ? ` (${variant})` : ""} need ${burst} connections, but this process may open ${limit} files (ulimit -n), ${free} of them free for connections`,
+    `${burst} streams at once${variant ? ` (${variant})` : ""} need ${burst} connections, but this process may open ${limit} files (ulimit -n), ${free} of them free for connections`,
     {
       hint: `Raise the limit above ${burst + limit - free} (ulimit -n in the shell, LimitNOFILE= in a systemd unit, --ulimit nofile= for docker; only root raises the hard limit), or lower max_concurrency. Past it the runtime reports each socket it cannot create as ECONNREFUSED.`,
       exitCode: ExitCode.config,

@@ -45,7 +45,7 @@ test("a burst wider than the open-file limit is refused before anything is sent,
   for (const command of ["run", "validate"]) {
     const result = await vbench([command, "--config", path, "--base-url", mock.url, "--output-dir", outDir], { wrap: withFileLimit(200) });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("max_concurrency: 600 requests at once need 600 connections, but this process may open 200 files (ulimit -n)");
+    expect(result.stderr).toContain("max_concurrency: 600 streams at once need 600 connections, but this process may open 200 files (ulimit -n)");
     expect(result.stderr).toContain("Raise the limit above");
   }
   expect((await truthSummary(mock.url)).requestsReceived).toBe(before);
@@ -64,6 +64,17 @@ test("a shard is checked for its own share of the connections", async () => {
   const shard = await vbench([...args, "--shard", "0/4"], { wrap: withFileLimit(300) });
   expect(shard.stderr).not.toContain("ulimit");
   expect(shard.code).toBe(0);
+});
+
+test("multi-turn sessions are counted by sessions, not by turns", async () => {
+  // 200 sessions of 3 turns (600 requests) started at once hold 200 connections: they fit beside 300 files, 400 do not.
+  const outDir = tempDir("vbench-files-");
+  const check = (sessions: number) =>
+    vbench(["validate", "--config", config({ backend: "openai-chat", sessions, turns: 3, think_time_ms: 0, num_prompts: 3 * sessions, request_rate: "inf" }), "--base-url", mock.url, "--output-dir", outDir], { wrap: withFileLimit(300) });
+  expect((await check(200)).code).toBe(0);
+  const wide = await check(400);
+  expect(wide.code).toBe(2);
+  expect(wide.stderr).toContain("400 streams at once need 400 connections");
 });
 
 test("connections that meet the limit mid-run fail as the client's limit, not as the server refusing", async () => {
