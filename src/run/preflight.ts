@@ -82,7 +82,8 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
   for (const { scenario, variant, places } of plan.runs) {
     const burst = burstConnections(scenario, options.shard ?? null);
     const short = filesShortFor(burst);
-    if (short) problems.push({ where: places?.concurrency, error: tooManyConnections(burst, short, variant) });
+    const what = burst > measuredBurst(scenario, options.shard ?? null) ? "warm-up requests" : "streams";
+    if (short) problems.push({ where: what === "streams" ? places?.concurrency : undefined, error: tooManyConnections(burst, what, short, variant) });
   }
 
   if (problems.length === 1) {
@@ -97,10 +98,15 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
 }
 
 /**
- * Connections a run certainly holds at once: a rate-inf run without a ramp sends max_concurrency
- * (or all) of its requests together; a shard, its share of both (src/config/shard.ts).
+ * Connections a run certainly holds at once: its warm-up requests all go out together, and a
+ * rate-inf run without a ramp sends max_concurrency (or all) of its requests together; a shard,
+ * its share of those (src/config/shard.ts).
  */
 export function burstConnections(scenario: ResolvedScenario, shard: ShardSpec | null = null): number {
+  return Math.max(scenario.warmups, measuredBurst(scenario, shard));
+}
+
+function measuredBurst(scenario: ResolvedScenario, shard: ShardSpec | null): number {
   if (Number.isFinite(scenario.requestRate) || scenario.rampUp) return 0;
   // Sessions start together and send their turns one at a time: a connection each.
   const planned = startedTogether(scenario);
@@ -120,10 +126,10 @@ function startedTogether(scenario: ResolvedScenario): number {
   }
 }
 
-function tooManyConnections(burst: number, { limit, free }: { limit: number; free: number }, variant: string): VbenchError {
+function tooManyConnections(burst: number, what: string, { limit, free }: { limit: number; free: number }, variant: string): VbenchError {
   return new VbenchError(
     "open_file_limit",
-    `${burst} streams at once${variant ? ` (${variant})` : ""} need ${burst} connections, but this process may open ${limit} files (ulimit -n), ${free} of them free for connections`,
+    `${burst} ${what} at once${variant ? ` (${variant})` : ""} need ${burst} connections, but this process may open ${limit} files (ulimit -n), ${free} of them free for connections`,
     {
       hint: `Raise the limit above ${burst + limit - free} (ulimit -n in the shell, LimitNOFILE= in a systemd unit, --ulimit nofile= for docker; only root raises the hard limit), or lower max_concurrency. Past it the runtime reports each socket it cannot create as ECONNREFUSED.`,
       exitCode: ExitCode.config,

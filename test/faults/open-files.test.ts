@@ -66,6 +66,14 @@ test("a shard is checked for its own share of the connections", async () => {
   expect(shard.code).toBe(0);
 });
 
+test("warm-up requests, which go out together, are counted at any rate", async () => {
+  const outDir = tempDir("vbench-files-");
+  const path = config({ max_concurrency: 100, num_prompts: 100, request_rate: 10, warmups: 600 });
+  const result = await vbench(["validate", "--config", path, "--base-url", mock.url, "--output-dir", outDir], { wrap: withFileLimit(300) });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain("600 warm-up requests at once need 600 connections");
+});
+
 test("multi-turn sessions are counted by sessions, not by turns", async () => {
   // 200 sessions of 3 turns (600 requests) started at once hold 200 connections: they fit beside 300 files, 400 do not.
   const outDir = tempDir("vbench-files-");
