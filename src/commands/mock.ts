@@ -15,6 +15,9 @@ export { mockFlagDefinitions, mockOptionsFromFlags, mockOptionsToArgs, type Mock
 /** Exit code of a process ended by the die-after fault (as if killed by SIGKILL). */
 export const DIE_EXIT_CODE = 137;
 
+/** Below this open-file limit the simulator says how many connections it can hold (hard limits of 1024 and 4096 are common). */
+const LOW_FILE_LIMIT = 16_384;
+
 /**
  * Start the simulator, print the URL line, and serve until SIGINT/SIGTERM;
  * resolves with the exit code once the server has stopped (cli.ts exits).
@@ -22,9 +25,6 @@ export const DIE_EXIT_CODE = 137;
  * as it is: the exit that follows drops every connection, a server killed
  * mid-run (that is the fault's purpose).
  */
-/** Below this open-file limit the simulator says how many connections it can hold (hard limits of 1024 and 4096 are common). */
-const LOW_FILE_LIMIT = 16_384;
-
 export async function runMockCommand(flags: Readonly<Record<string, unknown>>): Promise<number> {
   const options = mockOptionsFromFlags(flags);
   // Started by a client (run --mock, calibrate), this process inherits the client's short scheduler slice.

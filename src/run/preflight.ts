@@ -102,7 +102,7 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
  * rate-inf run without a ramp sends max_concurrency (or all) of its requests together; a shard,
  * its share of those (src/config/shard.ts).
  */
-export function burstConnections(scenario: ResolvedScenario, shard: ShardSpec | null = null): number {
+function burstConnections(scenario: ResolvedScenario, shard: ShardSpec | null = null): number {
   return Math.max(scenario.warmups, measuredBurst(scenario, shard));
 }
 
