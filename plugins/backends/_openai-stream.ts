@@ -11,15 +11,46 @@ import { PayloadKind } from "../../src/base/plugin-types.ts";
 import type { ParsedResponse, ResponseParser } from "../../src/base/plugin-types.ts";
 import { isRecord, malformed, openAiErrorText } from "./_body.ts";
 import type { JsonObject } from "./_body.ts";
+import { PROBE_TEXT, TextTemplate } from "./_text-template.ts";
 
 export type OpenAiFlavour = "chat" | "completions";
 
 class OpenAiStreamParser implements ResponseParser {
   readonly state: ParsedResponse = { textParts: [], ended: false };
+  /** Absent in a probe's parser and with `templates: false` (see TextTemplate). */
+  private readonly template: TextTemplate | undefined;
 
-  constructor(private readonly chat: boolean) {}
+  constructor(private readonly chat: boolean, templates: boolean) {
+    this.template = templates ? new TextTemplate(chat ? '"content"' : '"text"') : undefined;
+  }
+
+  onPayloadBytes(bytes: Uint8Array, start: number, end: number): PayloadKind | undefined {
+    const text = this.template?.read(bytes, start, end);
+    if (text === undefined) return undefined;
+    this.state.textParts.push(text);
+    return PayloadKind.Token;
+  }
 
   onPayload(payload: string): PayloadKind {
+    const parts = this.state.textParts.length;
+    const kind = this.parse(payload);
+    // A token chunk with one text teaches the template this stream's layout.
+    if (this.template !== undefined && kind === PayloadKind.Token && this.state.textParts.length === parts + 1) {
+      this.template.learn(payload, this.state.textParts[parts]!, (candidate) => this.onlyProbeText(candidate));
+    }
+    return kind;
+  }
+
+  /** Whether `candidate`'s whole effect on a fresh parser is one token carrying PROBE_TEXT. */
+  private onlyProbeText(candidate: string): boolean {
+    const probe = new OpenAiStreamParser(this.chat, false);
+    const kind = probe.parse(candidate);
+    const { textParts, ended, outputTokens, promptTokens, finishReason, error } = probe.state;
+    const untouched = !ended && outputTokens === undefined && promptTokens === undefined && finishReason === undefined && error === undefined;
+    return kind === PayloadKind.Token && untouched && textParts.length === 1 && textParts[0] === PROBE_TEXT;
+  }
+
+  private parse(payload: string): PayloadKind {
     if (payload === "[DONE]") return this.done();
     let obj: unknown;
     try {
@@ -109,8 +140,9 @@ class OpenAiStreamParser implements ResponseParser {
   }
 }
 
-export function createOpenAiParser(flavour: OpenAiFlavour): ResponseParser {
-  return new OpenAiStreamParser(flavour === "chat");
+/** `templates: false` parses every payload in full (tests compare the two). */
+export function createOpenAiParser(flavour: OpenAiFlavour, templates = true): ResponseParser {
+  return new OpenAiStreamParser(flavour === "chat", templates);
 }
 
 /** `GET /v1/models` → the served ids (`data[].id`); an unexpected body gives none. */

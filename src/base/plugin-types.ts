@@ -71,6 +71,14 @@ export interface ParsedResponse {
 export interface ResponseParser {
   readonly state: ParsedResponse;
   onPayload(payload: string): PayloadKind;
+  /**
+   * Optional fast path: the UTF-8 bytes `bytes[start, end)` of one event's
+   * payload, offered before they are decoded (only for a `data:` event of a
+   * single line, whole in one read of a stream without CR). Return a kind to
+   * take it, exactly what onPayload would return for the decoded payload, or
+   * undefined to have it decoded and passed to onPayload.
+   */
+  onPayloadBytes?(bytes: Uint8Array, start: number, end: number): PayloadKind | undefined;
 }
 
 /** Discovery: how to ask a server which models it serves. */

@@ -121,7 +121,7 @@ export class TimedRequest implements ResponseSink {
     this.status = status;
     this.lastActivityMs = now - this.t0;
     if (status !== 200) return;
-    if (contentType.includes("text/event-stream")) this.framer = createSseFramer(this.onPayload);
+    if (contentType.includes("text/event-stream")) this.framer = createSseFramer(this.onPayload, this.parser.onPayloadBytes ? this.onPayloadBytes : null);
     else this.plainBody = [];
   }
 
@@ -149,9 +149,32 @@ export class TimedRequest implements ResponseSink {
     try {
       kind = this.parser.onPayload(payload);
     } catch (error) {
-      // A plugin parser that throws fails this request, never the run.
-      return this.fail("stream", `backend parser failed: ${error instanceof Error ? error.message : String(error)}`);
+      return this.parserFailed(error);
     }
+    this.onKind(kind);
+  };
+
+  /** The framer's offer of a payload as bytes (ResponseParser.onPayloadBytes): true when the parser took it. */
+  private readonly onPayloadBytes = (bytes: Uint8Array, start: number, end: number): boolean => {
+    if (this.finished) return true;
+    let kind: PayloadKind | undefined;
+    try {
+      kind = this.parser.onPayloadBytes!(bytes, start, end);
+    } catch (error) {
+      this.parserFailed(error);
+      return true;
+    }
+    if (kind === undefined) return false;
+    this.onKind(kind);
+    return true;
+  };
+
+  /** A plugin parser that throws fails this request, never the run. */
+  private parserFailed(error: unknown): void {
+    this.fail("stream", `backend parser failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private onKind(kind: PayloadKind): void {
     if (kind === PayloadKind.Token || kind === PayloadKind.TokenAndDone) {
       if (this.chunks === this.chunkAtMs.length) this.grow();
       this.chunkAtMs[this.chunks++] = this.nowMs;
@@ -162,7 +185,7 @@ export class TimedRequest implements ResponseSink {
     } else if (kind === PayloadKind.Error && this.streamError === null) {
       this.streamError = this.parser.state.error ?? "error event in stream";
     }
-  };
+  }
 
   private grow(): void {
     const grown = new Float64Array(this.chunkAtMs.length * 2);

@@ -12,6 +12,9 @@
  * themselves and the carried-over partial line.
  */
 
+/** Offered a single-line event's payload as bytes before decoding; true when it took it (see ResponseParser.onPayloadBytes). */
+export type SseBytesTaker = (bytes: Uint8Array, start: number, end: number) => boolean;
+
 export interface SseFramer {
   /** Feed the next bytes of the (de-chunked) response body: `bytes[start, end)` (all of it by default). */
   push(bytes: Uint8Array, start?: number, end?: number): void;
@@ -28,6 +31,7 @@ export interface SseFramer {
 }
 
 const LF = 10;
+const CR = 13;
 const COLON = 58;
 const SPACE = 32;
 const BOM = 0xfeff;
@@ -73,6 +77,20 @@ export class Utf8Ranges {
   /** Nothing decoded yet: a leading byte-order mark is dropped, as the SSE spec asks. */
   private first = true;
 
+  /**
+   * Whether `bytes[start, end)` may be skipped without decoding: no character
+   * is carried over, and the stream's first bytes are not a byte-order mark
+   * (a range that starts with its first byte, 0xEF, is left to decode).
+   */
+  mayPass(bytes: Uint8Array, start: number): boolean {
+    if (this.carry !== null) return false;
+    if (this.first) {
+      if (bytes[start] === 0xef) return false;
+      this.first = false;
+    }
+    return true;
+  }
+
   /** Decode `bytes[start, end)` after any carried bytes, keeping an unfinished character for the next call. */
   decode(bytes: Uint8Array, start: number, end: number): string {
     if (this.carry !== null) {
@@ -110,10 +128,38 @@ class EventStreamFramer implements SseFramer {
   /** The previous chunk ended with CR: an LF opening the next one belongs to it. */
   private skipLf = false;
 
-  constructor(private readonly onData: (payload: string) => void) {}
+  constructor(
+    private readonly onData: (payload: string) => void,
+    private readonly takeBytes: SseBytesTaker | null,
+  ) {}
 
   push(bytes: Uint8Array, start = 0, end = bytes.byteLength): void {
+    if (this.takeBytes !== null && start < end && this.pending.length === 0 && this.data === null && !this.skipLf && this.utf8.mayPass(bytes, start)) {
+      start = this.offerEvents(bytes, start, end, this.takeBytes);
+      if (start === end) return;
+    }
     this.feed(this.utf8.decode(bytes, start, end));
+  }
+
+  /**
+   * The whole events `data:[ ]PAYLOAD\n\n` at the front of the range, offered
+   * to the taker as bytes (one it declines is decoded alone); returns where
+   * the rest (decoded as usual) starts.
+   * A read with a CR in it is left to the decoder: CR ends lines too.
+   */
+  private offerEvents(bytes: Uint8Array, start: number, end: number, take: SseBytesTaker): number {
+    const cr = bytes.indexOf(CR, start);
+    if (cr >= 0 && cr < end) return start;
+    let pos = start;
+    while (end - pos > 7 && bytes[pos] === 100 && bytes[pos + 1] === 97 && bytes[pos + 2] === 116 && bytes[pos + 3] === 97 && bytes[pos + 4] === COLON) {
+      const from = bytes[pos + 5] === SPACE ? pos + 6 : pos + 5;
+      const lf = bytes.indexOf(LF, from);
+      if (lf < 0 || lf + 1 >= end || bytes[lf + 1] !== LF) break;
+      // Declined: this one event is decoded and dispatched as usual, which leaves the framer as clean as before.
+      if (!take(bytes, from, lf)) this.feed(this.utf8.decode(bytes, pos, lf + 2));
+      pos = lf + 2;
+    }
+    return pos;
   }
 
   end(options?: { truncated?: boolean }): void {
@@ -187,6 +233,6 @@ class EventStreamFramer implements SseFramer {
  * `data:` is stripped. Comments, `event:`, `id:`, `retry:` and unknown fields
  * are ignored. Invalid UTF-8 becomes U+FFFD, never an exception.
  */
-export function createSseFramer(onData: (payload: string) => void): SseFramer {
-  return new EventStreamFramer(onData);
+export function createSseFramer(onData: (payload: string) => void, takeBytes: SseBytesTaker | null = null): SseFramer {
+  return new EventStreamFramer(onData, takeBytes);
 }

@@ -39,7 +39,15 @@ export function carriesNoText(kind: PayloadKind): boolean {
 export function replay(backend: BackendPlugin, chunks: Iterable<Uint8Array>, end?: { truncated?: boolean }): ReplaySummary {
   const parser = backend.createParser();
   const kinds: PayloadKind[] = [];
-  const framer = createSseFramer((payload) => kinds.push(parser.onPayload(payload)));
+  // As TimedRequest wires it: the parser's byte path (when it has one) is offered each event first.
+  const takeBytes = parser.onPayloadBytes
+    ? (bytes: Uint8Array, start: number, end: number) => {
+        const kind = parser.onPayloadBytes!(bytes, start, end);
+        if (kind !== undefined) kinds.push(kind);
+        return kind !== undefined;
+      }
+    : null;
+  const framer = createSseFramer((payload) => kinds.push(parser.onPayload(payload)), takeBytes);
   for (const chunk of chunks) framer.push(chunk);
   framer.end(end);
   const s = parser.state;
