@@ -9,7 +9,9 @@
  * stream message, a view plus decode took 1.3–1.8 µs, decoding the range
  * 0.4–0.5 µs; a UTF-8 character split across reads is carried over by hand),
  * and scanned with indexOf; the only strings allocated are the payloads
- * themselves and the carried-over partial line.
+ * themselves and the carried-over partial line. With a byte taker (a parser's
+ * onPayloadBytes), whole single-line events are offered as bytes first and
+ * one it takes is never decoded (docs/performance.md, stop 30).
  */
 
 /** Offered a single-line event's payload as bytes before decoding; true when it took it (see ResponseParser.onPayloadBytes). */
