@@ -64,9 +64,16 @@ function render(stream: Stream): { text: string; expected: string[] } {
   return { text: out.join(""), expected };
 }
 
-function frameSplit(bytes: Uint8Array, cuts: number[]): string[] {
+/** `declines`: with a byte taker (see the last test) that declines the offers these say, in turn. */
+function frameSplit(bytes: Uint8Array, cuts: number[], declines?: boolean[]): string[] {
   const events: string[] = [];
-  const framer = createSseFramer((p) => events.push(p));
+  let offered = 0;
+  const take = (b: Uint8Array, start: number, end: number) => {
+    if (declines![offered++ % Math.max(1, declines!.length)]) return false;
+    events.push(new TextDecoder().decode(b.subarray(start, end)));
+    return true;
+  };
+  const framer = createSseFramer((p) => events.push(p), declines ? take : null);
   const sorted = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
   let from = 0;
   for (const cut of sorted) {
@@ -158,35 +165,15 @@ test("bytes of any kind, fed as ranges of one buffer under any split, decode as 
 
 /**
  * The byte path (ResponseParser.onPayloadBytes): a taker that decodes what it
- * is offered and takes it, or declines it (decided by `declines`), must see
- * exactly the events the framer gives without one, in the same order.
+ * is offered and takes it, or declines it, must see exactly the events the
+ * framer gives without one, in the same order.
  */
-function frameWithTaker(bytes: Uint8Array, cuts: number[], declines: boolean[]): string[] {
-  const events: string[] = [];
-  let offered = 0;
-  const take = (b: Uint8Array, start: number, end: number) => {
-    if (declines[offered++ % Math.max(1, declines.length)]) return false;
-    events.push(new TextDecoder().decode(b.subarray(start, end)));
-    return true;
-  };
-  const framer = createSseFramer((p) => events.push(p), take);
-  const sorted = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
-  let from = 0;
-  for (const cut of sorted) {
-    framer.push(bytes, from, cut);
-    from = cut;
-  }
-  framer.push(bytes, from, bytes.length);
-  framer.end();
-  return events;
-}
-
 test("a byte taker, taking or declining, sees the events the framer gives without one, under any split", () => {
   const declinesArb = fc.array(fc.boolean(), { maxLength: 5 });
   fc.assert(
     fc.property(streamArb, cutsArb, declinesArb, (stream, cuts, declines) => {
       const bytes = enc.encode(render(stream).text);
-      expect(frameWithTaker(bytes, cuts, declines)).toEqual(frameSplit(bytes, cuts));
+      expect(frameSplit(bytes, cuts, declines)).toEqual(frameSplit(bytes, cuts));
     }),
     FC,
   );
@@ -195,7 +182,7 @@ test("a byte taker, taking or declining, sees the events the framer gives withou
   fc.assert(
     fc.property(fc.array(piece, { maxLength: 40 }), cutsArb, declinesArb, (pieces, cuts, declines) => {
       const bytes = enc.encode(pieces.join(""));
-      expect(frameWithTaker(bytes, cuts, declines)).toEqual(frameSplit(bytes, cuts));
+      expect(frameSplit(bytes, cuts, declines)).toEqual(frameSplit(bytes, cuts));
     }),
     { ...FC, numRuns: 2000 },
   );
