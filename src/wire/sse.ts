@@ -80,9 +80,10 @@ export class Utf8Ranges {
   private first = true;
 
   /**
-   * Whether `bytes[start, end)` may be skipped without decoding: no character
-   * is carried over, and the stream's first bytes are not a byte-order mark
-   * (a range that starts with its first byte, 0xEF, is left to decode).
+   * Whether the bytes from `start` on may be skipped without decoding: no
+   * character is carried over, and the stream's first bytes are not a
+   * byte-order mark (a range that starts with 0xEF, a BOM's first byte, at
+   * the stream's start is left to decode).
    */
   mayPass(bytes: Uint8Array, start: number): boolean {
     if (this.carry !== null) return false;
