@@ -2,12 +2,12 @@
  * Helpers shared by the built-in backends: request-body merging, JSON shape
  * checks, server error texts and endpoint-path hints. Pure functions.
  */
+import { isRecord } from "../../src/base/json-values.ts";
 
 export type JsonObject = Record<string, unknown>;
 
-export function isRecord(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+/** The one plain-object check (src/base/json-values.ts), for the backends' imports. */
+export { isRecord };
 
 /**
  * `extra_body` merged over a built body. Top-level keys replace, except that

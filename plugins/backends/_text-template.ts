@@ -15,6 +15,7 @@
  * Anything else (an escape, non-ASCII text, an empty text, a finish reason,
  * usage, another layout) is decoded and parsed in full.
  */
+import { utf8Slice } from "../../src/wire/sse.ts";
 
 /** A text no server sends in a probe's place; plain, so it needs no escape. */
 export const PROBE_TEXT = "vbench-template-probe";
@@ -22,8 +23,6 @@ export const PROBE_TEXT = "vbench-template-probe";
 /** Probes per stream: a first chunk shaped unlike the rest (a role delta) leaves one more. */
 const LEARN_BUDGET = 2;
 
-/** The runtime's decoder of a byte range into a new string (Node's and Bun's Buffer method). */
-const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
 const encoder = new TextEncoder();
 
 export class TextTemplate {

@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from "node:fs";
  * Files kept free beyond the connections: the record log, result files, and
  * the runtime's own (measured: 17 open in a run, each worker thread ~2 more).
  */
-export const SPARE_FILES = 64;
+const SPARE_FILES = 64;
 /** A connect that fails with at most this many files free was refused by the limit, not by the server. */
 const AT_LIMIT_FILES = 16;
 
@@ -44,13 +44,16 @@ export function openFileCount(): number | "at limit" | undefined {
   }
 }
 
-/** When `connections` would not fit beside the files open now: the limit and the files free for them; undefined when they fit or the limit is unknown. */
-export function filesShortFor(connections: number): { limit: number; free: number } | undefined {
+/**
+ * The open-file limit and how many more files the process may open now,
+ * less SPARE_FILES when `spare` (what connections may take); undefined where
+ * the limit is unknown. Read once by each check before a run.
+ */
+export function fileRoom(spare = true): { limit: number; free: number } | undefined {
   const limit = openFileLimit();
   if (limit === undefined) return undefined;
   const open = openFileCount();
-  const free = limit - (open === "at limit" ? limit : (open ?? 0)) - SPARE_FILES;
-  return connections > free ? { limit, free } : undefined;
+  return { limit, free: limit - (open === "at limit" ? limit : (open ?? 0)) - (spare ? SPARE_FILES : 0) };
 }
 
 /** How the limit stands: e.g. "this process may open 1000 files (ulimit -n), 998 open". */

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import type { Registry } from "../plugin-host/registry.ts";
 import { resolveConfig } from "../config/config.ts";
 import { ExitCode, VbenchError } from "../base/errors.ts";
-import { filesShortFor } from "../base/open-files.ts";
+import { fileRoom } from "../base/open-files.ts";
 import { Logger } from "../base/log.ts";
 import { FORCED_EXIT, RunPipeline, exitCodeFor } from "../run/pipeline.ts";
 import { clearTruth, compareWithTruth, fetchTruth, type TruthComparison } from "../results/truth-compare.ts";
@@ -121,8 +121,8 @@ export async function calibrate(options: CalibrateOptions, registry: Registry, o
   if (!(ttftMs >= 0)) problems.push(`--ttft-ms must be ≥ 0, got ${ttftMs}`);
   if (options.tokensPerChunk !== undefined && !(Number.isInteger(options.tokensPerChunk) && options.tokensPerChunk >= 1)) problems.push(`--tokens-per-chunk must be a whole number ≥ 1`);
   // Each stream is a connection; past the open-file limit Bun reports refused connections (src/base/open-files.ts).
-  const short = filesShortFor(Math.max(...levels));
-  if (short) problems.push(`${Math.max(...levels)} streams need as many connections, but this process may open ${short.limit} files (ulimit -n): set --max-streams ${short.free} at most, or raise the limit`);
+  const room = fileRoom();
+  if (room && Math.max(...levels) > room.free) problems.push(`${Math.max(...levels)} streams need as many connections, but this process may open ${room.limit} files (ulimit -n): set --max-streams ${room.free} at most, or raise the limit`);
   if (problems.length) throw new VbenchError("calibrate_options", "invalid calibrate options", { details: problems, exitCode: ExitCode.config });
 
   const root = options.outputDir ?? mkdtempSync(join(tmpdir(), "vbench-calibrate-"));

@@ -8,7 +8,7 @@ import { mockOptionsFromFlags } from "../mock/flags.ts";
 import { describeMockOptions } from "../mock/options.ts";
 import { startMockServer } from "../mock/server.ts";
 import { setThreadSlice } from "../base/thread-slice.ts";
-import { openFileCount, openFileLimit } from "../base/open-files.ts";
+import { fileRoom } from "../base/open-files.ts";
 
 export { mockFlagDefinitions, mockOptionsFromFlags, mockOptionsToArgs, type MockFlag } from "../mock/flags.ts";
 
@@ -46,10 +46,9 @@ export async function runMockCommand(flags: Readonly<Record<string, unknown>>): 
   process.stdout.write(JSON.stringify({ url: server.url }) + "\n");
   process.stderr.write(`vbench mock: serving ${options.model} at ${server.url} (${describeMockOptions(options)})\n`);
   // A connection past the open-file limit is never accepted: its client waits out its timeout with no answer.
-  const files = openFileLimit();
-  const open = openFileCount();
-  if (files !== undefined && files < LOW_FILE_LIMIT && typeof open === "number") {
-    process.stderr.write(`vbench mock: this process may open ${files} files (ulimit -n): connections beyond ~${files - open} at once wait unanswered; raise the limit for more\n`);
+  const room = fileRoom(false);
+  if (room && room.limit < LOW_FILE_LIMIT) {
+    process.stderr.write(`vbench mock: this process may open ${room.limit} files (ulimit -n): connections beyond ~${room.free} at once wait unanswered; raise the limit for more\n`);
   }
   const signal = await Promise.race([stopped, dead]);
   if (signal === "die") return DIE_EXIT_CODE;

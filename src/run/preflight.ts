@@ -10,7 +10,7 @@ import type { PlannedRun, RunPlan } from "../config/config.ts";
 import { checkWritableDir } from "../base/atomic-write.ts";
 import { ExitCode, VbenchError, errorMessage } from "../base/errors.ts";
 import { plannedCount } from "../config/planned-count.ts";
-import { filesShortFor } from "../base/open-files.ts";
+import { fileRoom } from "../base/open-files.ts";
 import { shardConcurrency, type ShardSpec } from "../config/shard.ts";
 import type { ResolvedScenario } from "../base/scenario-types.ts";
 import { buildWorkload, type BuiltWorkload } from "../workload/index.ts";
@@ -79,11 +79,12 @@ export async function checkBeforeSending(plan: RunPlan, options: PreflightOption
 
   // Every stream is a socket: a burst opens all of its connections at once, and past the limit Bun
   // reports the sockets it cannot create as refused by the server (src/base/open-files.ts).
+  const room = fileRoom();
   for (const { scenario, variant, places } of plan.runs) {
     const burst = burstConnections(scenario, options.shard ?? null);
-    const short = filesShortFor(burst);
+    if (room === undefined || burst <= room.free) continue;
     const what = burst > measuredBurst(scenario, options.shard ?? null) ? "warm-up requests" : "streams";
-    if (short) problems.push({ where: what === "streams" ? places?.concurrency : undefined, error: tooManyConnections(burst, what, short, variant) });
+    problems.push({ where: what === "streams" ? places?.concurrency : undefined, error: tooManyConnections(burst, what, room, variant) });
   }
 
   if (problems.length === 1) {

@@ -39,7 +39,7 @@ const SPACE = 32;
 const BOM = 0xfeff;
 
 /** The runtime's UTF-8 decoder of a byte range (Node's and Bun's Buffer method; invalid bytes become U+FFFD, as TextDecoder's). */
-const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
+export const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
 
 /** Bytes at the end of `bytes[start, end)` that begin a UTF-8 character the range does not finish (0 to 3). */
 export function incompleteUtf8Tail(bytes: Uint8Array, start: number, end: number): number {
