@@ -32,8 +32,11 @@ import type { PreparedRequest } from "./request.ts";
 import { workerEntry } from "../base/worker-entry.ts";
 import { unpackRecords } from "./record-pack.ts";
 import { mergeReadStalls, type ReadStalls } from "./read-stalls.ts";
+import { poolSamples } from "./client-monitor.ts";
 
 const MAX_CLOCKS = 4;
+
+type DoneMessage = Extract<FromDispatcher, { kind: "done" }>;
 
 /** Why this load runs on the main thread, or null when worker threads can run it. */
 export function singleLoopReason(workers: number, backend: { name: string; builtIn: boolean; file: string | null }): string | null {
@@ -63,6 +66,8 @@ export interface ThreadedLoadResult extends LoadResult {
   dispatchedPerThread: number[];
   /** Every worker's read callbacks (./read-stalls.ts). */
   readStalls: ReadStalls;
+  /** Every worker's event-loop probe samples, pooled (./client-monitor.ts): the loops that stamped the reads. */
+  eventLoopLagMs: Float64Array;
 }
 
 /** Started, warmed-up worker threads waiting for the clock. */
@@ -104,12 +109,9 @@ class WorkerPool implements DispatchThreads {
   private readonly clockPorts: { own: MessagePort[]; backup: MessagePort[] }[];
   private readonly counters: Int32Array;
   private readonly records: RequestRecord[] = [];
-  private readonly dispatchedPerThread: number[] = [];
-  private readonly readStalls: ReadStalls[] = [];
+  /** Each worker's last message (the end of its run), by worker. */
+  private readonly finals: DoneMessage[] = [];
   private endMs = 0;
-  private firstDispatchMs = Number.POSITIVE_INFINITY;
-  private lastDispatchMs = Number.NEGATIVE_INFINITY;
-  private turnsSent = 0;
   private failure: string | null = null;
   private onRecord: (record: RequestRecord) => void = () => {};
   private settle: () => void = () => {};
@@ -143,7 +145,6 @@ class WorkerPool implements DispatchThreads {
     const { options } = this;
     const worker = new Worker(workerEntry("dispatch-worker.ts"));
     this.state.push("starting");
-    this.dispatchedPerThread.push(0);
     worker.onmessage = (event: MessageEvent) => this.onMessage(k, event.data as FromDispatcher);
     worker.onerror = (event: ErrorEvent) => this.onMessage(k, { kind: "failed", message: event.message || "the worker thread stopped" });
     this.workers.push(worker);
@@ -212,11 +213,7 @@ class WorkerPool implements DispatchThreads {
       if (this.all("ready")) this.settle();
     } else if (message.kind === "done") {
       this.state[k] = "done";
-      this.dispatchedPerThread[k] = message.dispatched;
-      this.readStalls[k] = message.readStalls;
-      this.turnsSent += message.turnsSent;
-      if (message.firstDispatchMs < this.firstDispatchMs) this.firstDispatchMs = message.firstDispatchMs;
-      if (message.lastDispatchMs > this.lastDispatchMs) this.lastDispatchMs = message.lastDispatchMs;
+      this.finals[k] = message;
       if (this.all("done")) this.settle();
       // A worker with nothing in flight learns here that the claiming is over.
       else this.post({ kind: "poke" });
@@ -239,7 +236,7 @@ class WorkerPool implements DispatchThreads {
     if (signal?.aborted || this.failure !== null) {
       this.close();
       const failure = this.failure === null ? {} : { failure: `a worker thread failed before the run (${this.failure}); nothing was sent` };
-      return { records: this.records, t0: performance.now(), endMs: 0, dispatched: 0, firstDispatchMs: NaN, lastDispatchMs: NaN, notDispatched: this.units(), cancelled: true, dispatchedPerThread: this.dispatchedPerThread, readStalls: mergeReadStalls([]), ...failure };
+      return { records: this.records, t0: performance.now(), endMs: 0, dispatched: 0, firstDispatchMs: NaN, lastDispatchMs: NaN, notDispatched: this.units(), cancelled: true, dispatchedPerThread: this.workers.map(() => 0), readStalls: mergeReadStalls([]), eventLoopLagMs: new Float64Array(0), ...failure };
     }
     // A hair in the future, so every thread holds t0 before the first release (or the common --start-at instant).
     const t0EpochMs = performance.timeOrigin + (given.t0Ms ?? performance.now() + 2);
@@ -275,19 +272,21 @@ class WorkerPool implements DispatchThreads {
 
   private result(t0EpochMs: number, cancelled: boolean): ThreadedLoadResult {
     const dispatched = Math.min(this.options.schedule.count, Atomics.load(this.counters, Counter.Next));
-    const sent = this.options.sessions ? this.turnsSent : dispatched;
+    const finals = this.finals.filter((f) => f !== undefined);
+    const sent = this.options.sessions ? finals.reduce((n, f) => n + f.turnsSent, 0) : dispatched;
     const failure = this.failure === null ? {} : { failure: `a worker thread failed during the run (${this.failure}); the other threads were stopped and every request that finished is kept, but the failed thread's requests in flight are lost` };
     return {
       records: this.records,
       t0: t0EpochMs - performance.timeOrigin,
       endMs: this.endMs,
       dispatched,
-      firstDispatchMs: dispatched > 0 ? this.firstDispatchMs : NaN,
-      lastDispatchMs: dispatched > 0 ? this.lastDispatchMs : NaN,
+      firstDispatchMs: dispatched > 0 ? Math.min(...finals.map((f) => f.firstDispatchMs)) : NaN,
+      lastDispatchMs: dispatched > 0 ? Math.max(...finals.map((f) => f.lastDispatchMs)) : NaN,
       notDispatched: this.units() - sent,
       cancelled: cancelled || this.failure !== null,
-      dispatchedPerThread: this.dispatchedPerThread,
-      readStalls: mergeReadStalls(this.readStalls.filter((s) => s !== undefined)),
+      dispatchedPerThread: this.workers.map((_, k) => this.finals[k]?.dispatched ?? 0),
+      readStalls: mergeReadStalls(finals.map((f) => f.readStalls)),
+      eventLoopLagMs: poolSamples(finals.map((f) => f.eventLoopLagMs)),
       ...failure,
     };
   }

@@ -35,6 +35,7 @@ import type { Units, WakeSource } from "./units.ts";
 import { dumpTrace } from "./stall-trace.ts";
 import { packRecords, type PackedRecords } from "./record-pack.ts";
 import { takeReadStalls, type ReadStalls } from "./read-stalls.ts";
+import { startLoopProbe } from "./client-monitor.ts";
 
 export interface DispatcherInit {
   kind: "init";
@@ -80,7 +81,7 @@ export type ToDispatcher = DispatcherInit | { kind: "start"; t0EpochMs: number }
 export type FromDispatcher =
   | { kind: "ready" }
   | { kind: "records"; records: PackedRecords }
-  | { kind: "done"; dispatched: number; firstDispatchMs: number; lastDispatchMs: number; turnsSent: number; readStalls: ReadStalls }
+  | { kind: "done"; dispatched: number; firstDispatchMs: number; lastDispatchMs: number; turnsSent: number; readStalls: ReadStalls; eventLoopLagMs: Float64Array }
   | { kind: "failed"; message: string };
 
 /** Records are passed on (packed, ./record-pack.ts) at this many, or every RECORD_FLUSH_MS, whichever comes first. */
@@ -144,14 +145,17 @@ class Dispatcher {
     const units = this.units(engine, t0);
     const flusher = setInterval(() => this.flush(), RECORD_FLUSH_MS);
     takeReadStalls(); // the warm-ups' reads are not the run's
+    // This loop stamps the reads: its lag is the run's (./client-monitor.ts), not the main thread's.
+    const probe = startLoopProbe();
     void engine.run(units).then((result) => {
+      const eventLoopLagMs = probe.stop();
       clearInterval(flusher);
       dumpTrace(init.worker, t0);
       if (init.requests.kind === "port") (requests as BatchFeed).close();
       this.flush();
       this.client.closeAll();
       const turnsSent = units instanceof SessionUnits ? units.turnsSent : result.dispatched;
-      this.post({ kind: "done", dispatched: result.dispatched, firstDispatchMs: result.firstDispatchMs, lastDispatchMs: result.lastDispatchMs, turnsSent, readStalls: takeReadStalls() });
+      this.post({ kind: "done", dispatched: result.dispatched, firstDispatchMs: result.firstDispatchMs, lastDispatchMs: result.lastDispatchMs, turnsSent, readStalls: takeReadStalls(), eventLoopLagMs });
     });
   }
 

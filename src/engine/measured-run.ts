@@ -21,6 +21,7 @@ import { singleLoopReason, type DispatchThreads } from "./dispatch-threads.ts";
 import { startClientMonitor, type ClientMonitor } from "./client-monitor.ts";
 import { takeReadStalls, type ReadStalls } from "./read-stalls.ts";
 import { dumpTrace } from "./stall-trace.ts";
+import { computeStats } from "../results/stats.ts";
 import { idleRuntimeHelpersUntilEnd } from "../base/thread-slice.ts";
 
 /** How often the run looks for new runtime helper threads (the JIT starts its compile threads on demand). */
@@ -122,7 +123,7 @@ export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContex
   ctx.live?.startClock();
   const onDispatch = ctx.live?.onDispatch;
   const prefix = `${ctx.runId}-${scenario.name}-`;
-  let load: Pick<LoadResult, "records" | "endMs" | "cancelled" | "notDispatched"> & Partial<LoadResult> & { dispatchedPerThread?: number[]; readStalls?: ReadStalls };
+  let load: Pick<LoadResult, "records" | "endMs" | "cancelled" | "notDispatched"> & Partial<LoadResult> & { dispatchedPerThread?: number[]; readStalls?: ReadStalls; eventLoopLagMs?: Float64Array };
   if (threads) load = await threads.run({ signal, onRecord, onDispatch, t0Ms });
   else if (prepared.sessions) {
     const o = { ...plan.base, scenario, headers: prepared.headers, ignoreEos: prepared.ignoreEos, sessions: prepared.sessions.plan, schedule: plan.schedule, maxConcurrency: scenario.maxConcurrency, thinkTimeMs: prepared.sessions.thinkTimeMs };
@@ -139,9 +140,17 @@ export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContex
   for (const note of supplied?.notes ?? []) log.info(note);
   if (load.dispatchedPerThread) log.debug(`${prepared.sessions ? "sessions" : "requests"} started per worker thread: ${load.dispatchedPerThread.join(", ")}`);
   if (load.failure) log.error(`${load.failure}. Set --workers 0 (VBENCH_WORKERS=0) to run the engine on the main thread, and please report this.`);
-  const client = { ...monitor.stop(), readStalls: load.readStalls ?? takeReadStalls() };
+  const own = monitor.stop();
+  // With workers, their loops stamped the reads: theirs is the run's lag; this thread only merged records.
+  if (load.eventLoopLagMs) log.debug(`main thread's event-loop lag (it merges records and draws progress, and times nothing): ${lagText(own.eventLoopLagMs)}`);
+  const client = { ...own, eventLoopLagMs: load.eventLoopLagMs ?? own.eventLoopLagMs, readStalls: load.readStalls ?? takeReadStalls() };
   // After the run the compiles may run again at normal priority (where the kernel lets a thread back).
   log.debug(helpers.end());
   progress?.stop();
   return { records: load.records, endMs: load.endMs, cancelled: load.cancelled, notDispatched: load.notDispatched, client };
+}
+
+function lagText(samples: Float64Array): string {
+  const s = computeStats(samples, [99]);
+  return `p99 ${s.percentiles.p99!.toFixed(2)} ms, max ${s.max.toFixed(2)} ms (${s.count} samples)`;
 }
