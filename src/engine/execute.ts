@@ -74,7 +74,7 @@ export async function executeScenario(prepared: PreparedScenario, ctx: ExecuteCo
   // Thresholds on statistics that were not selected are computed by summarize() beside the reported ones.
   // A shard's own slots decide which of its requests waited for one (the client-side extras).
   const { client } = load;
-  const summary = summarize(records, plan.shard ? { ...scenario, maxConcurrency: plan.maxConcurrency } : scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, readStalls: client.readStalls, clientCpuS: client.clientCpuS, stealMs: client.stealMs });
+  const summary = summarize(records, plan.shard ? { ...scenario, maxConcurrency: plan.maxConcurrency } : scenario, { benchStartMs: 0, benchEndMs: load.endMs, eventLoopLagMs: client.eventLoopLagMs, eventLoopLoops: client.eventLoopLoops, readStalls: client.readStalls, clientCpuS: client.clientCpuS, stealMs: client.stealMs });
   if (prepared.sessions) summary.extras.perTurn = perTurnStats(records, scenario.metricPercentiles);
   if (prepared.workload.groupOf) summary.extras.prefixGroups = prefixGroupStats(records, prepared.workload.groupOf, scenario.metricPercentiles);
   return { records, summary, interrupted: load.cancelled, t0EpochMs: origin.t0EpochMs, ...(recordsError ? { recordsError } : {}) };

@@ -82,7 +82,8 @@ export interface MeasuredLoad {
   cancelled: boolean;
   /** Requests (sessions: turns) never sent. */
   notDispatched: number;
-  client: ReturnType<ClientMonitor["stop"]> & { readStalls: ReadStalls };
+  /** eventLoopLoops: how many loops' probe samples eventLoopLagMs pools (each worker's, or this thread's). */
+  client: ReturnType<ClientMonitor["stop"]> & { readStalls: ReadStalls; eventLoopLoops: number };
 }
 
 export interface MeasuredInputs {
@@ -143,7 +144,7 @@ export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContex
   const own = monitor.stop();
   // With workers, their loops stamped the reads: theirs is the run's lag; this thread only merged records.
   if (load.eventLoopLagMs) log.debug(`main thread's event-loop lag (it merges records and draws progress, and times nothing): ${lagText(own.eventLoopLagMs)}`);
-  const client = { ...own, eventLoopLagMs: load.eventLoopLagMs ?? own.eventLoopLagMs, readStalls: load.readStalls ?? takeReadStalls() };
+  const client = { ...own, eventLoopLagMs: load.eventLoopLagMs ?? own.eventLoopLagMs, eventLoopLoops: load.dispatchedPerThread?.length ?? 1, readStalls: load.readStalls ?? takeReadStalls() };
   // After the run the compiles may run again at normal priority (where the kernel lets a thread back).
   log.debug(helpers.end());
   progress?.stop();

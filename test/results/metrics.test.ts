@@ -188,6 +188,11 @@ describe("client extras", () => {
     expect(saturated.extras.clientBoundReason).toContain("event-loop lag p99");
     expect(saturated.extras.clientBoundReason).not.toContain("steal");
     expect(busy.extras.clientBoundReason).toBeUndefined();
+    // Pooled from two workers' probes, 60 samples are 0.6 s of run: still too short to judge.
+    const pooled = summarize(records, scenario(), client({ eventLoopLagMs: Float64Array.from({ length: 60 }, (_, i) => (i < 50 ? 0.1 : 10)), eventLoopLoops: 2 }));
+    expect(pooled.extras.clientBound).toBe(false);
+    const pooledLonger = summarize(records, scenario(), client({ eventLoopLagMs: Float64Array.from({ length: 120 }, (_, i) => (i < 100 ? 0.1 : 10)), eventLoopLoops: 2 }));
+    expect(pooledLonger.extras.clientBound).toBe(true);
     // Steal rides along with a verdict (never makes one), from one /proc/stat tick on.
     const lags = Float64Array.from({ length: 60 }, (_, i) => (i < 50 ? 0.1 : 10));
     const stolen = summarize(records, scenario(), client({ eventLoopLagMs: lags, stealMs: 640 }));
