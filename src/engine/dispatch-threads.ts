@@ -274,14 +274,16 @@ class WorkerPool implements DispatchThreads {
     const dispatched = Math.min(this.options.schedule.count, Atomics.load(this.counters, Counter.Next));
     const finals = this.finals.filter((f) => f !== undefined);
     const sent = this.options.sessions ? finals.reduce((n, f) => n + f.turnsSent, 0) : dispatched;
+    // A worker that sent nothing has no first or last dispatch (NaN).
+    const sending = finals.filter((f) => f.dispatched > 0);
     const failure = this.failure === null ? {} : { failure: `a worker thread failed during the run (${this.failure}); the other threads were stopped and every request that finished is kept, but the failed thread's requests in flight are lost` };
     return {
       records: this.records,
       t0: t0EpochMs - performance.timeOrigin,
       endMs: this.endMs,
       dispatched,
-      firstDispatchMs: dispatched > 0 ? Math.min(...finals.map((f) => f.firstDispatchMs)) : NaN,
-      lastDispatchMs: dispatched > 0 ? Math.max(...finals.map((f) => f.lastDispatchMs)) : NaN,
+      firstDispatchMs: sending.length > 0 ? Math.min(...sending.map((f) => f.firstDispatchMs)) : NaN,
+      lastDispatchMs: sending.length > 0 ? Math.max(...sending.map((f) => f.lastDispatchMs)) : NaN,
       notDispatched: this.units() - sent,
       cancelled: cancelled || this.failure !== null,
       dispatchedPerThread: this.workers.map((_, k) => this.finals[k]?.dispatched ?? 0),

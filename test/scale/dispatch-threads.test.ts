@@ -112,6 +112,15 @@ describe("worker threads against the simulator", () => {
     expect(load.readStalls.over5Ms).toBeLessThanOrEqual(load.readStalls.over1Ms);
   });
 
+  test("fewer requests than threads: the first and last dispatch are those of the thread that sent", async () => {
+    const threads = await start(mock.url, new Float64Array([5]), { threads: 3, warmups: 3 });
+    const load = await threads!.run({ onRecord: () => {} });
+    expect(load.dispatched).toBe(1);
+    expect(load.dispatchedPerThread.filter((n) => n > 0)).toEqual([1]);
+    expect(load.firstDispatchMs).toBe(load.records[0]!.dispatchedAtMs);
+    expect(load.lastDispatchMs).toBe(load.records[0]!.dispatchedAtMs);
+  });
+
   test("a closed loop: one global max_concurrency across threads, FIFO, each wait recorded as slot wait", async () => {
     const threads = await start(mock.url, new Float64Array(60), { maxConcurrency: 4 });
     const load = await threads!.run({ onRecord: () => {} });
