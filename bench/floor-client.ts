@@ -4,7 +4,11 @@
  * own monitor (src/engine/client-monitor.ts). Same arguments and output (with
  * RATE, a setTimeout at the next due time):
  *
- *   bun bench/floor-client.ts PORT STREAMS PROMPTS BODY OUT.jsonl [RATE] [--pipeline] [--release-clock]
+ *   bun bench/floor-client.ts PORT STREAMS PROMPTS BODY OUT.jsonl [RATE] [--pipeline] [--release-clock] [--time-reads]
+ *
+ * --time-reads (raw only) times each read callback of the measured run and
+ * reports the sum (`read_ms`, `reads`), as VBENCH_STALL_TRACE does in vbench
+ * (bench/read-split.ts).
  *
  * Two ways to carry a request, on the same loop:
  * - raw (the runtime's floor, between the machine's, the C client, and
@@ -33,6 +37,9 @@ import { runSchedule } from "../src/engine/schedule.ts";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const pipeline = process.argv.includes("--pipeline");
+const timeReads = process.argv.includes("--time-reads");
+/** With --time-reads: the measured run's read callbacks, their count and time in all. */
+const readTime = { reads: 0, ms: 0 };
 const [port, streams, prompts] = args.slice(0, 3).map(Number) as [number, number, number];
 const body = readFileSync(args[3]!);
 const outPath = args[4]!;
@@ -72,13 +79,11 @@ function rawTransport(finished: (index: number) => void): Transport {
           socket: {
             data(s, bytes) {
               const at = performance.now() - t0;
-              const r = s.data.request;
-              if (r >= 0) for (let k = bytes.indexOf(TEXT); k >= 0 && stampCount[r]! < MAX_STAMPS; k = bytes.indexOf(TEXT, k + 7)) stampMs[r * MAX_STAMPS + stampCount[r]!++] = at;
-              const last = bytes.length >= 7 ? bytes.subarray(bytes.length - 7) : Buffer.concat([s.data.last, bytes]).subarray(-7);
-              s.data.last = Buffer.from(last);
-              if (!last.equals(TERMINATOR)) return;
-              idle.push(s);
-              finished(r);
+              if (timeReads && s.data.request >= 0) {
+                readData(s, bytes, at);
+                readTime.ms += performance.now() - t0 - at;
+                readTime.reads++;
+              } else readData(s, bytes, at);
             },
             error(_s, e) {
               console.error(`floor-client: ${e.message}`);
@@ -98,6 +103,16 @@ function rawTransport(finished: (index: number) => void): Transport {
       socket.write(Buffer.concat([Buffer.from(`${head}${index < 0 ? "floor-warm" : "floor"}-${index}`), tail]));
     },
   };
+
+  function readData(s: Socket<Conn>, bytes: Buffer, at: number): void {
+    const r = s.data.request;
+    if (r >= 0) for (let k = bytes.indexOf(TEXT); k >= 0 && stampCount[r]! < MAX_STAMPS; k = bytes.indexOf(TEXT, k + 7)) stampMs[r * MAX_STAMPS + stampCount[r]!++] = at;
+    const last = bytes.length >= 7 ? bytes.subarray(bytes.length - 7) : Buffer.concat([s.data.last, bytes]).subarray(-7);
+    s.data.last = Buffer.from(last);
+    if (!last.equals(TERMINATOR)) return;
+    idle.push(s);
+    finished(r);
+  }
 }
 
 /** vbench's own path per request: its HTTP client (kept-alive pool), TimedRequest and the openai parser. */
@@ -214,6 +229,6 @@ for (let r = 0; r < prompts; r++) {
   lines.push(JSON.stringify({ request_id: `floor-${r}`, success: true, sent_ms: sentMs[r], sent_epoch_ms: epochT0 + sentMs[r]!, chunk_ms: chunks }));
 }
 writeFileSync(outPath, lines.join("\n") + "\n");
-console.log(JSON.stringify({ cpu_s: clientCpuS, involuntary_switches: NaN, probe_late_ms: Array.from(eventLoopLagMs) }));
+console.log(JSON.stringify({ cpu_s: clientCpuS, involuntary_switches: NaN, probe_late_ms: Array.from(eventLoopLagMs), ...(timeReads ? { reads: readTime.reads, read_ms: readTime.ms } : {}) }));
 releaseClock?.stop();
 process.exit(0);

@@ -16,7 +16,7 @@
  * (preemption.ts, who takes the read loop's CPU under perf sched, ~15 s, always runs; skipped without perf)
  * The schedule at 1000 req/s runs a second time beside bench/floor.ts (the machine's own wake-up lag).
  * Each part also runs alone: bench/startup.ts, http-stacks.ts, client-cpu.ts, accuracy.ts, schedule.ts, memory.ts,
- * sse-framer.ts, prompt-build.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts, timer-wake.ts, release-wake.ts. VBENCH_BINARY=path measures
+ * sse-framer.ts, prompt-build.ts, gc-cost.ts, floor.ts, summarize.ts, compare-noise.ts, scale-wire.ts, timer-wake.ts, release-wake.ts, read-split.ts. VBENCH_BINARY=path measures
  * another build.
  */
 import { BINARY, benchArgs, machineLoad, REPO } from "./_lib.ts";
@@ -67,6 +67,8 @@ if (!args.has("skip-scale-wire")) await benchScaleWire(new Map([["both", "true"]
 ownProcess("timer-wake.ts");
 // What a release wake costs vbench's clock and the thread it wakes, against the same hop in C (~15 s).
 ownProcess("release-wake.ts");
+// A read's CPU in a pinned 1024-stream run: vbench's read callbacks and the rest, against the bare Bun client's (~40 s).
+ownProcess("read-split.ts");
 {
   const skipped = await benchPreemption(new Map());
   if (skipped) console.log(`\n## preemption of the main thread: skipped (${skipped})`);
