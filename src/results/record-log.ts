@@ -5,17 +5,20 @@
  * write happen on a timer (at most FLUSH_INTERVAL_MS of records are in memory
  * only, and an interrupt flushes them before exiting).
  *
- * The timer serialises DRAIN_SLICE records per turn of the event loop, not
- * the whole batch at once: 250 records took 0.9 ms (up to 2.8 ms) in one go at
- * 1000 req/s, and every release due meanwhile went out that much late
- * (measured with bench/schedule.ts; docs/performance.md).
+ * The timer serialises records for at most DRAIN_SLICE_MS per turn of the
+ * event loop, not the whole batch at once: 250 records took 0.9 ms (up to
+ * 2.8 ms) in one go at 1000 req/s, and every release due meanwhile went out
+ * that much late (measured with bench/schedule.ts; docs/performance.md). A
+ * record's cost varies with its stream: 32 records a turn took 0.34–0.38 ms
+ * (p50) and up to 1.9 ms with 64 stamps each inside a pinned 1024-stream run
+ * (stop 31), so the slice is bounded by time, not by a count.
  */
 import type { RequestRecord } from "../base/request-types.ts";
 import { RecordStream } from "../base/atomic-write.ts";
 
 export const FLUSH_INTERVAL_MS = 250;
-/** Records serialised per turn of the event loop (~3.5 µs each): the longest the drain holds the loop. */
-export const DRAIN_SLICE = 32;
+/** The time the drain may hold the event loop in one turn (ms); a turn writes at least one record. */
+export const DRAIN_SLICE_MS = 0.25;
 
 /** When the drain runs: the event loop's timers in a run; a test turns them by hand, so nothing races a clock. */
 export interface DrainScheduler {
@@ -23,6 +26,8 @@ export interface DrainScheduler {
   every(ms: number, tick: () => void): () => void;
   /** Run `step` on a later turn of the event loop. */
   later(step: () => void): void;
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
 }
 
 export const EVENT_LOOP: DrainScheduler = {
@@ -31,6 +36,7 @@ export const EVENT_LOOP: DrainScheduler = {
     return () => clearInterval(timer);
   },
   later: (step) => void setImmediate(step),
+  now: () => performance.now(),
 };
 
 /**
@@ -93,18 +99,22 @@ export class RecordLog {
     this.pending.push(record);
   }
 
-  /** Serialise up to `limit` pending records; true when none are left. */
-  private drain(limit = Number.POSITIVE_INFINITY): boolean {
+  /** Serialise pending records until `untilMs` on the scheduler's clock (at least one); true when none are left. */
+  private drain(untilMs = Number.POSITIVE_INFINITY): boolean {
     const batch = this.pending;
-    const end = Math.min(batch.length, this.drained + limit);
-    try {
-      for (let i = this.drained; i < end; i++) this.stream.write(recordToJsonLine(batch[i]!, this.t0EpochMs));
-    } catch {
-      // A failed write (disk full) is remembered by the stream and thrown by flush()/close().
+    let i = this.drained;
+    while (i < batch.length) {
+      try {
+        this.stream.write(recordToJsonLine(batch[i]!, this.t0EpochMs));
+      } catch {
+        // A failed write (disk full) is remembered by the stream and thrown by flush()/close().
+      }
+      i++;
+      if (untilMs !== Number.POSITIVE_INFINITY && this.scheduler.now() >= untilMs) break;
     }
-    this.written += end - this.drained;
-    this.drained = end;
-    if (end < batch.length) return false;
+    this.written += i - this.drained;
+    this.drained = i;
+    if (i < batch.length) return false;
     this.pending = [];
     this.drained = 0;
     return true;
@@ -114,7 +124,7 @@ export class RecordLog {
   private drainSlices(): void {
     if (this.slicing) return;
     const step = () => {
-      this.slicing = !this.drain(DRAIN_SLICE);
+      this.slicing = !this.drain(this.scheduler.now() + DRAIN_SLICE_MS);
       if (this.slicing) this.scheduler.later(step);
     };
     step();
