@@ -15,7 +15,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, benchArgs, machineLoad, readResults, report, requireBinary, tempDir, writeScenario } from "./_lib.ts";
-import { BUN_FLOOR, scaleScenario, scaleSpec, startScaleSimulator } from "./scale-wire.ts";
+import { BUN_FLOOR, floorBody, scaleScenario, scaleSpec, startScaleSimulator } from "./scale-wire.ts";
 
 interface Split {
   reads: number;
@@ -57,10 +57,8 @@ async function vbenchSplit(baseUrl: string): Promise<Split> {
 /** The bare Bun client's measured run with --time-reads. */
 async function bunSplit(baseUrl: string): Promise<Split> {
   const dir = tempDir("read-split");
-  const scenario = scaleScenario(spec);
-  const prompt = Array.from({ length: spec.inputTokens }, (_, i) => ["the", "cat", "sat", "on", "a", "mat"][i % 6]).join(" ");
   const bodyPath = join(dir, "body.json");
-  await Bun.write(bodyPath, JSON.stringify({ model: "vbench-mock", prompt, max_tokens: scenario.random_output_len, ignore_eos: true, stream: true, stream_options: { include_usage: true } }));
+  await Bun.write(bodyPath, JSON.stringify(floorBody(spec)));
   const port = new URL(baseUrl).port;
   const proc = Bun.spawn(["taskset", "-c", "1", ...BUN_FLOOR, port, String(spec.streams), String(spec.prompts), bodyPath, join(dir, "floor.jsonl"), "--time-reads"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);

@@ -206,12 +206,16 @@ export function buildFloorClient(): string[] | string {
   return buildCHelper("floor-client", "--client floor");
 }
 
+/** The body vbench's openai backend sends for a random prompt, with a fixed prompt of the same length in words. */
+export function floorBody(spec: ScaleSpec) {
+  const prompt = Array.from({ length: spec.inputTokens }, (_, i) => ["the", "cat", "sat", "on", "a", "mat"][i % 6]).join(" ");
+  return { model: "vbench-mock", prompt, max_tokens: spec.outputTokens, ignore_eos: true, stream: true, stream_options: { include_usage: true } };
+}
+
 /** The same closed loop run by bench/floor-client.c (the machine's floor) or floor-client.ts (the runtime's). */
 async function runFloorClient(spec: ScaleSpec, command: string[], baseUrl: string, dir: string): Promise<ClientRun> {
   if (spec.warmups !== spec.streams) throw new Error("--client floor warms up one request per stream (--warmups must equal --streams)");
-  // The body vbench's openai backend sends for a random prompt, with a fixed prompt of the same length in words.
-  const prompt = Array.from({ length: spec.inputTokens }, (_, i) => ["the", "cat", "sat", "on", "a", "mat"][i % 6]).join(" ");
-  const body = { model: "vbench-mock", prompt, max_tokens: spec.outputTokens, ignore_eos: true, stream: true, stream_options: { include_usage: true } };
+  const body = floorBody(spec);
   const bodyPath = join(dir, "body.json");
   await Bun.write(bodyPath, JSON.stringify(body));
   const records = join(dir, "floor.jsonl");

@@ -26,7 +26,7 @@
 import { METRIC_NAMES, type MetricName } from "../base/summary-types.ts";
 import { createRng } from "../base/rng.ts";
 import { runLabel } from "../results/result-docs.ts";
-import { computeStats } from "../results/stats.ts";
+import { computeStats, pooled } from "../results/stats.ts";
 import { buildSample, differenceReplicates, percentileInterval, type Statistic } from "./bootstrap.ts";
 import { differenceInterval } from "./repeat.ts";
 import { metricLabel } from "./summary.ts";
@@ -121,16 +121,6 @@ type Draft = Omit<MetricComparison, "change" | "changeRelative" | "interval" | "
 interface Pending {
   partial: Draft;
   interval: ((alphaEach: number) => [number, number]) | null;
-}
-
-function pooled(units: Float64Array[]): Float64Array {
-  const out = new Float64Array(units.reduce((n, u) => n + u.length, 0));
-  let at = 0;
-  for (const u of units) {
-    out.set(u, at);
-    at += u.length;
-  }
-  return out;
 }
 
 /** A tail percentile's key (`itl_p99`): a percentile at least 25 points from the median. */

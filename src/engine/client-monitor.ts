@@ -43,17 +43,6 @@ export function startLoopProbe(): LoopProbe {
   };
 }
 
-/** Several loops' samples as one distribution (every worker's probe). */
-export function poolSamples(parts: readonly Float64Array[]): Float64Array {
-  const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
-  return all;
-}
-
 export interface ClientMonitor {
   /** stealMs: summed over the CPUs the process may use; null where the kernel reports no steal time. eventLoopLagMs: this thread's. */
   stop(): { eventLoopLagMs: Float64Array; clientCpuS: number; stealMs: number | null };

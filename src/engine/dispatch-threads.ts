@@ -32,7 +32,7 @@ import type { PreparedRequest } from "./request.ts";
 import { workerEntry } from "../base/worker-entry.ts";
 import { unpackRecords } from "./record-pack.ts";
 import { mergeReadStalls, type ReadStalls } from "./read-stalls.ts";
-import { poolSamples } from "./client-monitor.ts";
+import { pooled } from "../results/stats.ts";
 
 const MAX_CLOCKS = 4;
 
@@ -288,7 +288,7 @@ class WorkerPool implements DispatchThreads {
       cancelled: cancelled || this.failure !== null,
       dispatchedPerThread: this.workers.map((_, k) => this.finals[k]?.dispatched ?? 0),
       readStalls: mergeReadStalls(finals.map((f) => f.readStalls)),
-      eventLoopLagMs: poolSamples(finals.map((f) => f.eventLoopLagMs)),
+      eventLoopLagMs: pooled(finals.map((f) => f.eventLoopLagMs)),
       ...failure,
     };
   }

@@ -21,7 +21,8 @@ import { singleLoopReason, type DispatchThreads } from "./dispatch-threads.ts";
 import { startClientMonitor, type ClientMonitor } from "./client-monitor.ts";
 import { takeReadStalls, type ReadStalls } from "./read-stalls.ts";
 import { dumpTrace } from "./stall-trace.ts";
-import { computeStats } from "../results/stats.ts";
+import { loopLagStats } from "../results/client-metrics.ts";
+import { loopLagText } from "../results/console-block.ts";
 import { idleRuntimeHelpersUntilEnd } from "../base/thread-slice.ts";
 
 /** How often the run looks for new runtime helper threads (the JIT starts its compile threads on demand). */
@@ -143,15 +144,10 @@ export async function measuredRun(prepared: PreparedScenario, ctx: ExecuteContex
   if (load.failure) log.error(`${load.failure}. Set --workers 0 (VBENCH_WORKERS=0) to run the engine on the main thread, and please report this.`);
   const own = monitor.stop();
   // With workers, their loops stamped the reads: theirs is the run's lag; this thread only merged records.
-  if (load.eventLoopLagMs) log.debug(`main thread's event-loop lag (it merges records and draws progress, and times nothing): ${lagText(own.eventLoopLagMs)}`);
+  if (load.eventLoopLagMs) log.debug(`main thread's event-loop lag in ms (it merges records and draws progress, and times nothing): ${loopLagText(loopLagStats(own.eventLoopLagMs))}`);
   const client = { ...own, eventLoopLagMs: load.eventLoopLagMs ?? own.eventLoopLagMs, eventLoopLoops: load.dispatchedPerThread?.length ?? 1, readStalls: load.readStalls ?? takeReadStalls() };
   // After the run the compiles may run again at normal priority (where the kernel lets a thread back).
   log.debug(helpers.end());
   progress?.stop();
   return { records: load.records, endMs: load.endMs, cancelled: load.cancelled, notDispatched: load.notDispatched, client };
-}
-
-function lagText(samples: Float64Array): string {
-  const s = computeStats(samples, [99]);
-  return `p99 ${s.percentiles.p99!.toFixed(2)} ms, max ${s.max.toFixed(2)} ms (${s.count} samples)`;
 }

@@ -60,6 +60,12 @@ export interface ClientSeries {
   tokenSources: SummaryExtras["tokenSources"];
 }
 
+/** The event-loop probe's samples as the report gives them. */
+export function loopLagStats(samples: Float64Array): SummaryExtras["eventLoopLagMs"] {
+  const loop = computeStats(samples, [50, 99]);
+  return { p50: loop.percentiles.p50!, p99: loop.percentiles.p99!, max: loop.max, samples: loop.count };
+}
+
 export function clientExtras(
   records: readonly RequestRecord[],
   scenario: ResolvedScenario,
@@ -80,8 +86,7 @@ export function clientExtras(
   }
   const dispatchLagMs = dispatchLag.stats(EXTRA_PERCENTILES);
   const sendLagMs = c.sendLag.stats(EXTRA_PERCENTILES);
-  const loop = computeStats(client.eventLoopLagMs, [50, 99]);
-  const eventLoopLagMs = { p50: loop.percentiles.p50!, p99: loop.percentiles.p99!, max: loop.max, samples: loop.count };
+  const eventLoopLagMs = loopLagStats(client.eventLoopLagMs);
 
   const boundMs = client.dispatchLagBoundMs ?? CLIENT_BOUND_MS;
   const MIN_LOOP_SAMPLES = 50;

@@ -51,6 +51,11 @@ function row(label: string, value: string): string {
   return `${label.padEnd(40)} ${value.padEnd(10)}`;
 }
 const f2 = (x: number) => pyFixed(x, 2);
+
+/** The console's event-loop lag figures (also the debug log's line for the main thread of a run on workers). */
+export function loopLagText(loop: Summary["extras"]["eventLoopLagMs"]): string {
+  return `p50 ${f2(loop.p50)}, p99 ${f2(loop.p99)}, max ${f2(loop.max)} (${loop.samples} samples)`;
+}
 const int = (x: number) => String(x);
 
 const SECTIONS: Record<MetricName, { title: string; name: string }> = {
@@ -147,8 +152,7 @@ export function formatExtras(summary: Summary, scenario: ResolvedScenario, verdi
     const w = x.resent.waitMs;
     line("Re-sent requests:", `${x.resent.requests} (kept-alive connection closed before any response; re-send cost mean ${f2(w.mean)} ms, max ${f2(w.max)} ms, left out of TTFT and send lag)`);
   }
-  const loop = x.eventLoopLagMs;
-  line("Event-loop lag (ms):", `p50 ${f2(loop.p50)}, p99 ${f2(loop.p99)}, max ${f2(loop.max)} (${loop.samples} samples)`);
+  line("Event-loop lag (ms):", loopLagText(x.eventLoopLagMs));
   line("Client CPU (s):", f2(x.clientCpuS));
   if (typeof x.stealMs === "number") line("Steal (ms):", `${x.stealMs.toFixed(0)} on the client's CPUs (the hypervisor's: timings across it are late by it)`);
   line("Drain (s):", f2(x.drainS));

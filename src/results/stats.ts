@@ -53,6 +53,17 @@ function medianOfSorted(sorted: Float64Array): number {
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Several arrays' values as one (per-block units of a comparison, every worker's probe samples). */
+export function pooled(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 /** Statistics of `values` (not modified; a typed copy is sorted numerically). */
 export function computeStats(values: Float64Array | readonly number[], percentiles: readonly number[]): SeriesStats {
   return statsSortingInPlace(Float64Array.from(values), percentiles);
